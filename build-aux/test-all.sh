@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Installs the test dependencies, builds GuardNest and runs the whole test
+# suite: the normal build with -Werror, then the same suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Run from the source root as
+# root on Debian 12. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash build-aux/install-deps.sh --tests
+
+jobs=$(nproc)
+
+echo "== build and test (-Werror)"
+rm -rf _build/ci
+meson setup _build/ci --werror -Dbuildtype=debugoptimized
+meson compile -C _build/ci -j "$jobs"
+meson test -C _build/ci --print-errorlogs --num-processes "$jobs"
+
+echo "== build and test with AddressSanitizer + UndefinedBehaviorSanitizer"
+rm -rf _build/asan
+meson setup _build/asan --werror -Dbuildtype=debug \
+  -Db_sanitize=address,undefined -Db_lundef=false
+meson compile -C _build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C _build/asan --print-errorlogs --num-processes "$jobs" --no-suite slow
+
+echo "== all checks passed"

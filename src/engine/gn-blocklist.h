@@ -1,0 +1,54 @@
+/* gn-blocklist.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The blocklist interface the proxy calls. A GnBlocklist is an immutable,
+ * reference-counted set of rules built off the proxy thread; once built it is
+ * never modified, so any thread may call gn_blocklist_lookup() on it without
+ * locking. A new list set replaces the old one as a whole (see
+ * gn_engine_set_blocklist()); connections in flight keep a reference to the
+ * set they started with, and the old set is freed when the last one drops it.
+ *
+ * Matching: a listed domain blocks itself and every subdomain
+ * ("example.com" blocks "a.b.example.com" but not "notexample.com" nor
+ * "com"). Allow rules beat block rules at any depth.
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  GN_MATCH_NONE,   /* no rule matched: allowed */
+  GN_MATCH_BLOCK,  /* a block rule matched */
+  GN_MATCH_ALLOW,  /* an allow rule (exception or user allowlist) matched */
+} GnMatchKind;
+
+typedef struct
+{
+  GnMatchKind kind;
+  /* Both point into the GnBlocklist and stay valid while the caller holds a
+   * reference to it. NULL when kind is GN_MATCH_NONE. */
+  const char *list_name;  /* the list that decided, e.g. "Malware" */
+  const char *rule;       /* the rule as listed, e.g. "example.com" */
+} GnMatch;
+
+typedef struct _GnBlocklist GnBlocklist;
+
+GType        gn_blocklist_get_type        (void) G_GNUC_CONST;
+GnBlocklist *gn_blocklist_new_empty       (void);
+GnBlocklist *gn_blocklist_new_from_files  (const char * const  *paths,
+                                           GError             **error);
+GnBlocklist *gn_blocklist_ref             (GnBlocklist         *self);
+void         gn_blocklist_unref           (GnBlocklist         *self);
+gsize        gn_blocklist_get_n_rules     (GnBlocklist         *self);
+GnMatchKind  gn_blocklist_lookup          (GnBlocklist         *self,
+                                           const char          *host,
+                                           GnMatch             *match);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnBlocklist, gn_blocklist_unref)
+
+G_END_DECLS

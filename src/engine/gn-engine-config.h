@@ -1,0 +1,54 @@
+/* gn-engine-config.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine's settings as one immutable, reference-counted value. Build one
+ * with gn_engine_config_new() (defaults) or gn_engine_config_copy(), change
+ * fields while you are its only owner, then hand it to the engine; from then
+ * on nobody writes to it. Work in flight keeps a reference to the config it
+ * started with, so a new config never changes a running connection under it.
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _GnEngineConfig
+{
+  /*< private >*/
+  gatomicrefcount ref_count;
+
+  /*< public >*/
+  char     *bind_address;          /* (owned) default "127.0.0.1" */
+  guint16   port;                  /* default 3000; 0 picks a free port */
+  gboolean  allow_non_loopback;    /* refuse other bind addresses unless TRUE */
+
+  guint     connect_timeout_ms;    /* default 10 s  → 504 */
+  guint     idle_timeout_s;        /* tunnel idle timeout, default 600 s */
+  guint     header_timeout_ms;     /* request head read timeout, 10 s → 408 */
+  guint     drain_timeout_ms;      /* restart/stop drain, default 5 s */
+  guint     max_connections;       /* default 4096 → 503 past it */
+  guint     max_head_bytes;        /* default 32 KiB → 431 */
+  guint     max_headers;           /* default 100 → 431 */
+
+  /* The proxy the user had before us (a company proxy): when set, the
+   * engine's own outgoing connections go through it instead of direct. */
+  char     *upstream_host;         /* (owned) (nullable) */
+  guint16   upstream_port;
+} GnEngineConfig;
+
+#define GN_TYPE_ENGINE_CONFIG (gn_engine_config_get_type ())
+
+GType           gn_engine_config_get_type (void) G_GNUC_CONST;
+GnEngineConfig *gn_engine_config_new      (void);
+GnEngineConfig *gn_engine_config_copy     (const GnEngineConfig *self);
+GnEngineConfig *gn_engine_config_ref      (GnEngineConfig       *self);
+void            gn_engine_config_unref    (GnEngineConfig       *self);
+gboolean        gn_engine_config_validate (const GnEngineConfig *self,
+                                           GError              **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnEngineConfig, gn_engine_config_unref)
+
+G_END_DECLS
