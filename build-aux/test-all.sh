@@ -27,4 +27,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C _build/asan --print-errorlogs --num-processes "$jobs" --no-suite slow
 
-echo "== all checks passed"
+echo "== summary (meson test programs in both builds)"
+python3 build-aux/test-summary.py _build/ci _build/asan
