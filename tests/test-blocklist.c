@@ -1,82 +1,505 @@
 /* test-blocklist.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The list parsers against the real lists in ../shared/blocklists (counts
+ * checked against grep/awk/sort run by the test), the skip reasons, bad
+ * input, and the matching table the README promises.
  */
 
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "gn-blocklist.h"
+#include "gn-blocklist-builder.h"
+#include "gn-domain.h"
 #include "gn-error.h"
 
 static char *
-write_list (const char *contents)
+shared_path (const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("gn-list-XXXXXX.txt", &path, &error);
+  const char *dir = g_getenv ("GN_SHARED_BLOCKLISTS");
 
-  g_assert_no_error (error);
-  close (fd);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return path;
+  if (dir == NULL)
+    return g_test_build_filename (G_TEST_DIST, "..", "..", "shared", "blocklists", name, NULL);
+  return g_build_filename (dir, name, NULL);
 }
 
-static void
-test_plain_subdomains (void)
+/* Runs a shell pipeline on @path and returns the number it prints. */
+static guint64
+count_with_shell (const char *pipeline,
+                  const char *path)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *quoted = g_shell_quote (path);
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+  int status;
+
+  script = g_strdup_printf ("F=%s; export LC_ALL=C; %s", quoted, pipeline);
+  argv[2] = script;
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return g_ascii_strtoull (out, NULL, 10);
+}
+
+typedef struct
+{
+  const char        *file;
+  GnBlocklistFormat  format;
+  const char        *count_pipeline;  /* unique rules, computed independently */
+} FormatCase;
+
+static const FormatCase format_cases[] = {
+  { "someonewhocares.hosts.txt", GN_BLOCKLIST_FORMAT_HOSTS,
+    "grep -v '^[[:space:]]*#' \"$F\" | awk '$1 ~ /^[0-9.:a-f]+$/ { for (i = 2; i <= NF; i++) { if ($i ~ /^#/) break; print tolower($i) } }'"
+    " | sed 's/\\.$//' | grep -v -x -E 'localhost|localhost\\.localdomain|local|broadcasthost|ip6-.*|0\\.0\\.0\\.0'"
+    " | sort -u | wc -l" },
+  { "adaway.hosts.txt", GN_BLOCKLIST_FORMAT_HOSTS,
+    "grep -v '^[[:space:]]*#' \"$F\" | awk '$1 ~ /^[0-9.:a-f]+$/ { for (i = 2; i <= NF; i++) { if ($i ~ /^#/) break; print tolower($i) } }'"
+    " | sed 's/\\.$//' | grep -v -x -E 'localhost|localhost\\.localdomain|local|broadcasthost|ip6-.*|0\\.0\\.0\\.0'"
+    " | sort -u | wc -l" },
+  { "adaway.domains.txt", GN_BLOCKLIST_FORMAT_DOMAINS,
+    "sed 's/#.*//' \"$F\" | tr -d ' \\t\\r' | grep -v '^$' | tr A-Z a-z | sort -u | wc -l" },
+  { "hagezi-light.adblock.txt", GN_BLOCKLIST_FORMAT_ADBLOCK,
+    "grep -E '^(@@)?\\|\\|[^/$*^|]+\\^\\|?$' \"$F\" | sed -E 's/^(@@)?\\|\\|//; s/\\^\\|?$//' | tr A-Z a-z | sort -u | wc -l" },
+  { "ublock.adblock.txt", GN_BLOCKLIST_FORMAT_ADBLOCK,
+    "grep -E '^(@@)?\\|\\|[^/$*^|]+\\^\\|?$' \"$F\" | sed -E 's/^(@@)?\\|\\|//; s/\\^\\|?$//' | tr A-Z a-z | sort -u | wc -l" },
+  { "ublock.wildcard.txt", GN_BLOCKLIST_FORMAT_WILDCARD,
+    "grep -v '^[[:space:]]*#' \"$F\" | grep -v '^$' | sed 's/^\\*\\.//' | tr A-Z a-z | sort -u | wc -l" },
+};
+
+static void
+test_real_list (gconstpointer data)
+{
+  const FormatCase *c = data;
+  g_autofree char *path = shared_path (c->file);
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
   g_autoptr(GnBlocklist) list = NULL;
-  g_autofree char *path = write_list ("# comment\nbad.example\nAds.Tracker.Test.\n\n");
-  const char *paths[] = { path, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  GnBlocklistReport report;
+  guint64 expected, lines;
   GnMatch match;
+
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_assert_true (gn_blocklist_builder_add_file (builder, c->file, path, GN_BLOCKLIST_FORMAT_AUTO,
+                                                &report, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (report.format, ==, c->format);
+
+  expected = count_with_shell (c->count_pipeline, path);
+  lines = count_with_shell ("wc -l < \"$F\"", path);
+  g_test_message ("%s: %" G_GUINT64_FORMAT " rules expected", c->file, expected);
+  g_assert_cmpuint (expected, >, 1000);
+  g_assert_cmpuint (report.accepted, ==, expected);
+  g_assert_cmpuint (report.lines, ==, lines);
+  /* every line is accounted for exactly once */
+  g_assert_cmpuint (report.comments + report.accepted + report.duplicates +
+                    gn_blocklist_report_get_skipped (&report), ==, lines);
+
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, expected);
+
+  /* the first rule of the file blocks itself and a subdomain, and says so */
+  {
+    g_autoptr(GError) err = NULL;
+    g_autofree char *quoted = g_shell_quote (path);
+    g_autofree char *cmd = NULL;
+    g_autofree char *out = NULL;
+    const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+
+    cmd = g_strdup_printf ("grep -v -E '^[#!\\[]' %s | grep -v '^$' | head -1", quoted);
+    argv[2] = cmd;
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, NULL, &err);
+    g_assert_no_error (err);
+    first = g_strdup (g_strstrip (out));
+  }
+  {
+    /* strip the format's decoration to get the bare name */
+    const char *name = first;
+    g_autofree char *bare = NULL;
+    g_autofree char *sub = NULL;
+
+    if (g_str_has_prefix (name, "0.0.0.0 ") || g_str_has_prefix (name, "127.0.0.1 "))
+      name = strchr (name, ' ') + 1;
+    if (g_str_has_prefix (name, "||"))
+      name += 2;
+    if (g_str_has_prefix (name, "*."))
+      name += 2;
+    bare = g_strdup (name);
+    if (g_str_has_suffix (bare, "^"))
+      bare[strlen (bare) - 1] = '\0';
+    sub = g_strconcat ("deep.sub.", bare, NULL);
+
+    g_assert_cmpint (gn_blocklist_lookup (list, bare, &match), ==, GN_MATCH_BLOCK);
+    g_assert_cmpstr (match.rule, ==, bare);
+    g_assert_cmpstr (match.list_name, ==, c->file);
+    g_assert_cmpint (gn_blocklist_lookup (list, sub, &match), ==, GN_MATCH_BLOCK);
+    g_assert_cmpstr (match.rule, ==, bare);
+  }
+}
+
+/* Every name of a real list blocks itself; "x" + name (a look-alike) only
+ * when it is itself listed or a subdomain of a listed name. Checked against
+ * a GHashTable built by a separate loop. */
+static void
+test_real_list_every_name (void)
+{
+  g_autofree char *path = shared_path ("adaway.domains.txt");
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *paths[] = { path, NULL };
+  GHashTableIter iter;
+  gpointer key;
 
   list = gn_blocklist_new_from_files (paths, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 2);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '#' && lines[i][0] != '\0')
+      g_hash_table_add (names, g_ascii_strdown (lines[i], -1));
+  g_assert_cmpuint (g_hash_table_size (names), ==, gn_blocklist_get_n_rules (list));
 
-  g_assert_cmpint (gn_blocklist_lookup (list, "bad.example", &match), ==, GN_MATCH_BLOCK);
-  g_assert_cmpstr (match.rule, ==, "bad.example");
-  g_assert_nonnull (match.list_name);
-  g_assert_cmpint (gn_blocklist_lookup (list, "a.b.BAD.example.", &match), ==, GN_MATCH_BLOCK);
-  g_assert_cmpstr (match.rule, ==, "bad.example");
-  g_assert_cmpint (gn_blocklist_lookup (list, "ads.tracker.test", NULL), ==, GN_MATCH_BLOCK);
-  /* a parent is not blocked by its child, nor a look-alike by a suffix */
-  g_assert_cmpint (gn_blocklist_lookup (list, "tracker.test", &match), ==, GN_MATCH_NONE);
-  g_assert_null (match.rule);
-  g_assert_cmpint (gn_blocklist_lookup (list, "notbad.example", NULL), ==, GN_MATCH_NONE);
-  g_assert_cmpint (gn_blocklist_lookup (list, "example", NULL), ==, GN_MATCH_NONE);
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autofree char *lookalike = g_strconcat ("x", key, NULL);
+      gboolean listed = FALSE;
 
-  g_unlink (path);
+      g_assert_cmpint (gn_blocklist_lookup (list, key, NULL), ==, GN_MATCH_BLOCK);
+      /* the look-alike is blocked only if it, or one of its parents, is listed */
+      for (const char *p = lookalike; p != NULL; p = strchr (p, '.') ? strchr (p, '.') + 1 : NULL)
+        if (g_hash_table_contains (names, p))
+          listed = TRUE;
+      g_assert_cmpint (gn_blocklist_lookup (list, lookalike, NULL), ==,
+                       listed ? GN_MATCH_BLOCK : GN_MATCH_NONE);
+    }
+}
+
+static GnBlocklist *
+build (const char        *text,
+       GnBlocklistFormat  format,
+       GnBlocklistReport *report)
+{
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Test list", text, strlen (text),
+                                                format, report, &error));
+  g_assert_no_error (error);
+  return gn_blocklist_builder_end (g_steal_pointer (&builder));
 }
 
 static void
-test_binary_rejected (void)
+test_hosts_details (void)
+{
+  GnBlocklistReport r;
+  g_autoptr(GnBlocklist) list = build (
+    "# comment\n"
+    "127.0.0.1 localhost\n"
+    "::1 localhost ip6-localhost ip6-loopback\n"
+    "255.255.255.255 broadcasthost\n"
+    "0.0.0.0 0.0.0.0\n"
+    "0.0.0.0 ads.example a.tracker.test b.tracker.test # trailing comment\n"
+    "127.0.0.1\tTABBED.Example.\r\n"
+    ":: ipv6-sink.test\n"
+    "0.0.0.0 ads.example\n"
+    "0.0.0.0 com\n"
+    "0.0.0.0 bad_name!.test\n"
+    "not-an-ip example.org\n",
+    GN_BLOCKLIST_FORMAT_AUTO, &r);
+
+  g_assert_cmpint (r.format, ==, GN_BLOCKLIST_FORMAT_HOSTS);
+  g_assert_cmpuint (r.lines, ==, 12);
+  g_assert_cmpuint (r.accepted, ==, 5);
+  g_assert_cmpuint (r.duplicates, ==, 1);
+  g_assert_cmpuint (r.skipped[GN_SKIP_LOCAL_NAME], ==, 6);
+  g_assert_cmpuint (r.skipped[GN_SKIP_NOT_A_DOMAIN], ==, 1);
+  g_assert_cmpuint (r.skipped[GN_SKIP_INVALID_NAME], ==, 1);
+  g_assert_cmpuint (r.skipped[GN_SKIP_MALFORMED], ==, 1);
+  g_assert_cmpint (gn_blocklist_lookup (list, "x.tabbed.example", NULL), ==, GN_MATCH_BLOCK);
+  g_assert_cmpint (gn_blocklist_lookup (list, "ipv6-sink.test", NULL), ==, GN_MATCH_BLOCK);
+  g_assert_cmpint (gn_blocklist_lookup (list, "localhost", NULL), ==, GN_MATCH_NONE);
+}
+
+static void
+test_adblock_details (void)
+{
+  GnBlocklistReport r;
+  g_autoptr(GnBlocklist) list = build (
+    "[Adblock Plus 2.0]\n"
+    "! Title: test\n"
+    "||ads.example^\n"
+    "||ADS.example^\n"
+    "||tracker.test^|\n"
+    "@@||ok.ads.example^\n"
+    "||opts.example^$third-party\n"
+    "||path.example/banner.js\n"
+    "/ads/banner*\n"
+    "||wild*.example^\n"
+    "||wild.example^*\n"
+    "example.com##.ad\n"
+    "##.banner\n"
+    "||1.2.3.4^\n",
+    GN_BLOCKLIST_FORMAT_AUTO, &r);
+  g_autofree char *text = gn_blocklist_report_to_string (&r);
+
+  g_assert_cmpint (r.format, ==, GN_BLOCKLIST_FORMAT_ADBLOCK);
+  g_assert_cmpuint (r.comments, ==, 2);
+  g_assert_cmpuint (r.accepted, ==, 4);
+  g_assert_cmpuint (r.allow_rules, ==, 1);
+  g_assert_cmpuint (r.duplicates, ==, 1);
+  g_assert_cmpuint (r.skipped[GN_SKIP_OPTIONS], ==, 1);
+  g_assert_cmpuint (r.skipped[GN_SKIP_PATH], ==, 2);
+  g_assert_cmpuint (r.skipped[GN_SKIP_WILDCARD], ==, 2);
+  g_assert_cmpuint (r.skipped[GN_SKIP_COSMETIC], ==, 2);
+  g_assert_nonnull (strstr (text, "2 element hiding"));
+
+  g_assert_cmpint (gn_blocklist_lookup (list, "x.ads.example", NULL), ==, GN_MATCH_BLOCK);
+  g_assert_cmpint (gn_blocklist_lookup (list, "ok.ads.example", NULL), ==, GN_MATCH_ALLOW);
+  g_assert_cmpint (gn_blocklist_lookup (list, "a.ok.ads.example", NULL), ==, GN_MATCH_ALLOW);
+  g_assert_cmpint (gn_blocklist_lookup (list, "opts.example", NULL), ==, GN_MATCH_NONE);
+  g_assert_cmpint (gn_blocklist_lookup (list, "1.2.3.4", NULL), ==, GN_MATCH_BLOCK);
+}
+
+static void
+test_wildcard_and_domains (void)
+{
+  GnBlocklistReport r;
+  g_autoptr(GnBlocklist) wild = build ("# c\n*.w.example\nplain.example\n*.x*.example\n",
+                                       GN_BLOCKLIST_FORMAT_AUTO, &r);
+
+  g_assert_cmpint (r.format, ==, GN_BLOCKLIST_FORMAT_WILDCARD);
+  g_assert_cmpuint (r.accepted, ==, 2);
+  g_assert_cmpuint (r.skipped[GN_SKIP_WILDCARD], ==, 1);
+  /* "*.w.example" blocks w.example itself too: one meaning for every format */
+  g_assert_cmpint (gn_blocklist_lookup (wild, "w.example", NULL), ==, GN_MATCH_BLOCK);
+  g_assert_cmpint (gn_blocklist_lookup (wild, "a.w.example", NULL), ==, GN_MATCH_BLOCK);
+
+  {
+    g_autoptr(GnBlocklist) plain = build ("a.example # why\n\n  b.example  \nc.example x\n",
+                                          GN_BLOCKLIST_FORMAT_AUTO, &r);
+
+    g_assert_cmpint (r.format, ==, GN_BLOCKLIST_FORMAT_DOMAINS);
+    g_assert_cmpuint (r.accepted, ==, 2);
+    g_assert_cmpuint (r.skipped[GN_SKIP_MALFORMED], ==, 1);
+  }
+}
+
+static void
+test_format_override (void)
+{
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GError) error = NULL;
+  const char *hosts = "0.0.0.0 a.example\n0.0.0.0 b.example\n";
+  GnBlocklistReport r;
+
+  /* read as domains, a hosts file is nothing but malformed lines */
+  g_assert_false (gn_blocklist_builder_add_data (builder, "Hosts", hosts, strlen (hosts),
+                                                 GN_BLOCKLIST_FORMAT_DOMAINS, &r, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_cmpuint (r.skipped[GN_SKIP_MALFORMED], ==, 2);
+  g_clear_error (&error);
+
+  /* and an explicit hosts format reads a file detection would call domains */
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Hosts", hosts, strlen (hosts),
+                                                GN_BLOCKLIST_FORMAT_HOSTS, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.accepted, ==, 2);
+}
+
+static void
+test_bad_input (void)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   g_autofree char *path = NULL;
   const char *paths[2] = { NULL, NULL };
-  char *tmp = NULL;
-  int fd = g_file_open_tmp ("gn-bin-XXXXXX", &tmp, &error);
-  const char bin[] = { 'a', '\0', 'b', '\n' };
+  char garbage[65536];
+  GnBlocklistReport r;
+  int fd;
 
+  for (gsize i = 0; i < sizeof garbage; i++)
+    garbage[i] = (char) g_rand_int_range (rand, 0, 256);
+
+  fd = g_file_open_tmp ("gn-bin-XXXXXX", &path, &error);
   g_assert_no_error (error);
-  path = tmp;
-  g_assert_cmpint (write (fd, bin, sizeof bin), ==, sizeof bin);
+  g_assert_cmpint (write (fd, garbage, sizeof garbage), ==, sizeof garbage);
   close (fd);
   paths[0] = path;
   g_assert_null (gn_blocklist_new_from_files (paths, &error));
   g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "not a text blocklist"));
+  g_clear_error (&error);
   g_unlink (path);
+
+  /* an HTML error page served instead of a list */
+  {
+    g_autoptr(GnBlocklistBuilder) b = gn_blocklist_builder_new ();
+    const char *html = "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n"
+                       "<center><h1>502 Bad Gateway</h1></center>\n</body>\n</html>\n";
+
+    g_assert_false (gn_blocklist_builder_add_data (b, "Page", html, strlen (html),
+                                                   GN_BLOCKLIST_FORMAT_AUTO, &r, &error));
+    g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+
+  /* a missing file is an I/O error, not a crash */
+  paths[0] = "/nonexistent/list.txt";
+  g_assert_null (gn_blocklist_new_from_files (paths, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_IO);
+  g_clear_error (&error);
+
+  /* a 10 KB line is skipped, the lines around it still count */
+  {
+    g_autoptr(GnBlocklistBuilder) b = gn_blocklist_builder_new ();
+    g_autoptr(GString) text = g_string_new ("a.example\n");
+
+    for (int i = 0; i < 10000; i++)
+      g_string_append_c (text, 'x');
+    g_string_append (text, "\nb.example\n");
+    g_assert_true (gn_blocklist_builder_add_data (b, "Long", text->str, text->len,
+                                                  GN_BLOCKLIST_FORMAT_DOMAINS, &r, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (r.accepted, ==, 2);
+    g_assert_cmpuint (r.skipped[GN_SKIP_TOO_LONG], ==, 1);
+    g_assert_cmpuint (r.lines, ==, 3);
+  }
+}
+
+typedef struct
+{
+  const char  *host;
+  GnMatchKind  kind;
+  const char  *rule;
+  const char  *list;
+} MatchCase;
+
+static void
+test_matching_table (void)
+{
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *threats = "0.0.0.0 bad.example\n0.0.0.0 ads.tracker.test\n0.0.0.0 xn--bcher-kva.example\n"
+                        "0.0.0.0 shop.example\n0.0.0.0 203.0.113.7\n0.0.0.0 2001:db8::1\n";
+  const char *ads = "||cdn.shop.example^\n||deep.bad.example^\n@@||safe.bad.example^\n";
+  guint user_allow, user_block;
+  const MatchCase cases[] = {
+    { "bad.example",            GN_MATCH_BLOCK, "bad.example", "Threats" },      /* exact */
+    { "a.b.bad.example",        GN_MATCH_BLOCK, "bad.example", "Threats" },      /* subdomain */
+    { "tracker.test",           GN_MATCH_NONE,  NULL, NULL },                    /* parent of a rule */
+    { "notbad.example",         GN_MATCH_NONE,  NULL, NULL },                    /* look-alike suffix */
+    { "bad.example.evil",       GN_MATCH_NONE,  NULL, NULL },                    /* rule as a prefix */
+    { "example",                GN_MATCH_NONE,  NULL, NULL },
+    { "BAD.Example",            GN_MATCH_BLOCK, "bad.example", "Threats" },      /* case */
+    { "bad.example.",           GN_MATCH_BLOCK, "bad.example", "Threats" },      /* trailing dot */
+    { "bücher.example",         GN_MATCH_BLOCK, "xn--bcher-kva.example", "Threats" }, /* IDN */
+    { "www.BÜCHER.example",     GN_MATCH_BLOCK, "xn--bcher-kva.example", "Threats" },
+    { "safe.bad.example",       GN_MATCH_ALLOW, "safe.bad.example", "Ads" },     /* allow beats block */
+    { "x.safe.bad.example",     GN_MATCH_ALLOW, "safe.bad.example", "Ads" },
+    { "x.deep.bad.example",     GN_MATCH_BLOCK, "deep.bad.example", "Ads" },     /* most specific rule */
+    { "203.0.113.7",            GN_MATCH_BLOCK, "203.0.113.7", "Threats" },      /* IPv4 literal */
+    { "1.203.0.113.7",          GN_MATCH_NONE,  NULL, NULL },                    /* not an IP, no parent walk */
+    { "0.113.7",                GN_MATCH_NONE,  NULL, NULL },
+    { "[2001:DB8::1]",          GN_MATCH_BLOCK, "2001:db8::1", "Threats" },          /* IPv6 literal */
+    { "2001:db8:0::1",          GN_MATCH_BLOCK, "2001:db8::1", "Threats" },
+    { "user-blocked.test",      GN_MATCH_BLOCK, "user-blocked.test", "Your blocklist" },
+    { "ads.user-blocked.test",  GN_MATCH_BLOCK, "user-blocked.test", "Your blocklist" },
+    { "ads.tracker.test",       GN_MATCH_ALLOW, "ads.tracker.test", "Your allowlist" }, /* user allow */
+    { "shop.example",           GN_MATCH_ALLOW, "shop.example", "Your allowlist" },
+    { "cdn.shop.example.",      GN_MATCH_ALLOW, "shop.example", "Your allowlist" }, /* allow at a parent */
+    { "",                       GN_MATCH_NONE,  NULL, NULL },
+    { "a..b.example",           GN_MATCH_NONE,  NULL, NULL },
+    { "in valid.example",       GN_MATCH_NONE,  NULL, NULL },
+  };
+
+  /* the user's lists go first so they are reported when a list repeats them */
+  user_allow = gn_blocklist_builder_add_list (builder, "Your allowlist");
+  user_block = gn_blocklist_builder_add_list (builder, "Your blocklist");
+  gn_blocklist_builder_add_rule (builder, user_allow, GN_MATCH_ALLOW, "ads.tracker.test", 16);
+  gn_blocklist_builder_add_rule (builder, user_allow, GN_MATCH_ALLOW, "shop.example", 12);
+  gn_blocklist_builder_add_rule (builder, user_block, GN_MATCH_BLOCK, "user-blocked.test", 17);
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Threats", threats, strlen (threats),
+                                                GN_BLOCKLIST_FORMAT_AUTO, NULL, &error));
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Ads", ads, strlen (ads),
+                                                GN_BLOCKLIST_FORMAT_AUTO, NULL, &error));
+  g_assert_no_error (error);
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpuint (gn_blocklist_get_n_lists (list), ==, 4);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GnMatch match;
+      GnMatchKind kind = gn_blocklist_lookup (list, cases[i].host, &match);
+
+      g_test_message ("%s -> %d %s %s", cases[i].host, kind, match.rule, match.list_name);
+      g_assert_cmpint (kind, ==, cases[i].kind);
+      g_assert_cmpint (match.kind, ==, cases[i].kind);
+      g_assert_cmpstr (match.rule, ==, cases[i].rule);
+      g_assert_cmpstr (match.list_name, ==, cases[i].list);
+    }
+
+  /* an empty list matches nothing */
+  {
+    g_autoptr(GnBlocklist) empty = gn_blocklist_new_empty ();
+    GnMatch match;
+
+    g_assert_cmpint (gn_blocklist_lookup (empty, "bad.example", &match), ==, GN_MATCH_NONE);
+    g_assert_null (match.list_name);
+  }
+}
+
+static void
+test_normalize (void)
+{
+  char out[GN_DOMAIN_MAX + 1];
+  g_autofree char *long_label = g_strnfill (64, 'a');
+  g_autofree char *long_name = NULL;
+  gsize len;
+
+  g_assert_cmpint (gn_domain_normalize ("Ex.COM.", 7, out, &len), ==, GN_NAME_DOMAIN);
+  g_assert_cmpstr (out, ==, "ex.com");
+  g_assert_cmpint (gn_domain_normalize ("localhost", 9, out, &len), ==, GN_NAME_SINGLE_LABEL);
+  g_assert_cmpint (gn_domain_normalize ("[::1]", 5, out, &len), ==, GN_NAME_IP);
+  g_assert_cmpstr (out, ==, "::1");
+  g_assert_cmpint (gn_domain_normalize ("999.1.1.1", 9, out, &len), ==, GN_NAME_INVALID);
+  g_assert_cmpint (gn_domain_normalize (long_label, 64, out, &len), ==, GN_NAME_INVALID);
+  long_name = g_strjoinv (".", (char *[]) { "a", "b", NULL });
+  g_assert_cmpint (gn_domain_normalize (long_name, strlen (long_name), out, &len), ==, GN_NAME_DOMAIN);
+  g_assert_cmpint (gn_domain_normalize ("\xff\xfe.example", 10, out, &len), ==, GN_NAME_INVALID);
 }
 
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/blocklist/plain/subdomains", test_plain_subdomains);
-  g_test_add_func ("/blocklist/binary-rejected", test_binary_rejected);
+
+  for (guint i = 0; i < G_N_ELEMENTS (format_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/blocklist/real/%s", format_cases[i].file);
+
+      g_test_add_data_func (name, &format_cases[i], test_real_list);
+    }
+  g_test_add_func ("/blocklist/real/every-name", test_real_list_every_name);
+  g_test_add_func ("/blocklist/parse/hosts", test_hosts_details);
+  g_test_add_func ("/blocklist/parse/adblock", test_adblock_details);
+  g_test_add_func ("/blocklist/parse/wildcard-and-domains", test_wildcard_and_domains);
+  g_test_add_func ("/blocklist/parse/format-override", test_format_override);
+  g_test_add_func ("/blocklist/parse/bad-input", test_bad_input);
+  g_test_add_func ("/blocklist/match/table", test_matching_table);
+  g_test_add_func ("/blocklist/match/normalize", test_normalize);
+
   return g_test_run ();
 }

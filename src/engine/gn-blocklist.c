@@ -2,35 +2,38 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * First implementation of the blocklist interface: plain-domain files
- * ("example.com" per line, "#" comments), exact and subdomain matching.
- * Built on any thread, immutable afterwards, lookups lock-free.
+ * The blocklist the proxy consults on every request. The layout (one name
+ * arena plus a table of 8-byte slots, see gn-blocklist-private.h) is filled
+ * by GnBlocklistBuilder on a worker thread and never written again, so any
+ * number of threads may look names up at once without a lock.
+ *
+ * A lookup normalises the host into a stack buffer, hashes every suffix that
+ * starts at a label boundary in one backwards pass ("a.b.example.com",
+ * "b.example.com", "example.com"; a lone top-level label is never a rule),
+ * prefetches their slots, then probes them most specific first. An allow
+ * rule at any depth wins at once; otherwise the most specific block rule
+ * decides. The cost depends on the number of labels, not on list size.
+ * IP literals match exactly (no parent walk: "2.3.4" is not a parent of
+ * "1.2.3.4").
  */
 
 #include <string.h>
 
 #include <gio/gio.h>
 
-#include "gn-blocklist.h"
+#include "gn-blocklist-builder.h"
+#include "gn-blocklist-private.h"
+#include "gn-domain.h"
 #include "gn-error.h"
 
-struct _GnBlocklist
-{
-  gatomicrefcount  ref_count;
-  GHashTable      *rules;      /* (owned) domain -> list name (interned) */
-};
+#define MAX_SUFFIXES 128
 
 G_DEFINE_BOXED_TYPE (GnBlocklist, gn_blocklist, gn_blocklist_ref, gn_blocklist_unref)
 
 GnBlocklist *
 gn_blocklist_new_empty (void)
 {
-  GnBlocklist *self = g_new0 (GnBlocklist, 1);
-
-  g_atomic_ref_count_init (&self->ref_count);
-  self->rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  return self;
+  return gn_blocklist_builder_end (gn_blocklist_builder_new ());
 }
 
 GnBlocklist *
@@ -49,71 +52,29 @@ gn_blocklist_unref (GnBlocklist *self)
 
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
-      g_clear_pointer (&self->rules, g_hash_table_unref);
+      g_clear_pointer (&self->arena, g_free);
+      g_clear_pointer (&self->slots, g_aligned_free);
+      g_clear_pointer (&self->list_names, g_ptr_array_unref);
       g_free (self);
     }
-}
-
-static gboolean
-add_file (GnBlocklist  *self,
-          const char   *path,
-          GError      **error)
-{
-  g_autofree char *contents = NULL;
-  g_autofree char *base = NULL;
-  const char *list_name;
-  gsize len;
-  char *line, *next;
-
-  if (!g_file_get_contents (path, &contents, &len, error))
-    return FALSE;
-
-  if (memchr (contents, '\0', len) != NULL)
-    {
-      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   "“%s” is not a text file", path);
-      return FALSE;
-    }
-
-  base = g_path_get_basename (path);
-  list_name = g_intern_string (base);
-
-  for (line = contents; line != NULL && *line != '\0'; line = next)
-    {
-      char *hash;
-      char *name;
-
-      next = strchr (line, '\n');
-      if (next != NULL)
-        *next++ = '\0';
-
-      if ((hash = strchr (line, '#')) != NULL)
-        *hash = '\0';
-
-      name = g_strstrip (line);
-      if (*name == '\0')
-        continue;
-
-      name = g_ascii_strdown (name, -1);
-      if (g_str_has_suffix (name, "."))
-        name[strlen (name) - 1] = '\0';
-      g_hash_table_replace (self->rules, name, (gpointer) list_name);
-    }
-
-  return TRUE;
 }
 
 GnBlocklist *
 gn_blocklist_new_from_files (const char * const  *paths,
                              GError             **error)
 {
-  g_autoptr(GnBlocklist) self = gn_blocklist_new_empty ();
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
 
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
-    if (!add_file (self, paths[i], error))
-      return NULL;
+    {
+      g_autofree char *base = g_path_get_basename (paths[i]);
 
-  return g_steal_pointer (&self);
+      if (!gn_blocklist_builder_add_file (builder, base, paths[i], GN_BLOCKLIST_FORMAT_AUTO,
+                                          NULL, NULL, error))
+        return NULL;
+    }
+
+  return gn_blocklist_builder_end (g_steal_pointer (&builder));
 }
 
 gsize
@@ -121,7 +82,80 @@ gn_blocklist_get_n_rules (GnBlocklist *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return g_hash_table_size (self->rules);
+  return self->n_rules;
+}
+
+gsize
+gn_blocklist_get_n_allow_rules (GnBlocklist *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_allow;
+}
+
+guint
+gn_blocklist_get_n_lists (GnBlocklist *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->list_names->len;
+}
+
+const char *
+gn_blocklist_get_list_name (GnBlocklist *self,
+                            guint        index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->list_names->len, NULL);
+
+  return g_ptr_array_index (self->list_names, index);
+}
+
+gsize
+gn_blocklist_get_memory_size (GnBlocklist *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->arena_len + ((gsize) self->mask + 1) * sizeof (GnSlot);
+}
+
+static inline const guint8 *
+probe (GnBlocklist *self,
+       guint64      hash,
+       const char  *name,
+       guint8       ip_flag)
+{
+  guint32 tag = _gn_slot_tag (hash);
+
+  for (guint32 pos = (guint32) hash & self->mask; self->slots[pos].off != 0;
+       pos = (pos + 1) & self->mask)
+    {
+      const guint8 *rec;
+
+      if (self->slots[pos].tag != tag)
+        continue;
+      rec = self->arena + self->slots[pos].off - 1;
+      if ((rec[0] & GN_RECORD_IP) == ip_flag &&
+          strcmp ((const char *) rec + GN_RECORD_HEADER, name) == 0)
+        return rec;
+    }
+
+  return NULL;
+}
+
+static void
+fill_match (GnBlocklist  *self,
+            const guint8 *rec,
+            GnMatch      *match)
+{
+  guint list_index = rec[1] | (rec[2] << 8);
+
+  if (match == NULL)
+    return;
+
+  match->kind = GN_RECORD_KIND (rec);
+  match->list_name = g_ptr_array_index (self->list_names, list_index);
+  match->rule = (const char *) rec + GN_RECORD_HEADER;
 }
 
 GnMatchKind
@@ -129,8 +163,13 @@ gn_blocklist_lookup (GnBlocklist *self,
                      const char  *host,
                      GnMatch     *match)
 {
-  g_autofree char *name = NULL;
-  const char *p;
+  char buf[GN_DOMAIN_MAX + 1];
+  guint16 offsets[MAX_SUFFIXES];
+  guint64 hashes[MAX_SUFFIXES];
+  const guint8 *block = NULL;
+  gsize len, host_len;
+  guint8 ip_flag = 0;
+  guint n;
 
   g_return_val_if_fail (self != NULL, GN_MATCH_NONE);
   g_return_val_if_fail (host != NULL, GN_MATCH_NONE);
@@ -138,22 +177,49 @@ gn_blocklist_lookup (GnBlocklist *self,
   if (match != NULL)
     *match = (GnMatch) { GN_MATCH_NONE, NULL, NULL };
 
-  name = g_ascii_strdown (host, -1);
-  if (g_str_has_suffix (name, "."))
-    name[strlen (name) - 1] = '\0';
+  if (self->n_rules == 0)
+    return GN_MATCH_NONE;
 
-  /* Try the name itself, then each parent: a.b.c, b.c, c */
-  for (p = name; p != NULL; p = strchr (p, '.') ? strchr (p, '.') + 1 : NULL)
+  host_len = strnlen (host, GN_DOMAIN_MAX * 4 + 1);
+  switch (gn_domain_normalize (host, host_len, buf, &len))
     {
-      gpointer key, value;
-
-      if (g_hash_table_lookup_extended (self->rules, p, &key, &value))
-        {
-          if (match != NULL)
-            *match = (GnMatch) { GN_MATCH_BLOCK, value, key };
-          return GN_MATCH_BLOCK;
-        }
+    case GN_NAME_INVALID:
+      return GN_MATCH_NONE;
+    case GN_NAME_IP:
+      offsets[0] = 0;
+      hashes[0] = gn_domain_hash (buf, len);
+      n = 1;
+      ip_flag = GN_RECORD_IP;
+      break;
+    case GN_NAME_DOMAIN:
+    case GN_NAME_SINGLE_LABEL:
+    default:
+      n = gn_domain_hash_suffixes (buf, len, 2, offsets, hashes, MAX_SUFFIXES);
+      break;
     }
 
-  return GN_MATCH_NONE;
+  /* start every cache miss at once; the probes below then mostly hit */
+  for (guint i = 0; i < n; i++)
+    __builtin_prefetch (&self->slots[(guint32) hashes[i] & self->mask]);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const guint8 *rec = probe (self, hashes[i], buf + offsets[i], ip_flag);
+
+      if (rec == NULL)
+        continue;
+      if (GN_RECORD_KIND (rec) == GN_MATCH_ALLOW)
+        {
+          fill_match (self, rec, match);
+          return GN_MATCH_ALLOW;
+        }
+      if (block == NULL)
+        block = rec;
+    }
+
+  if (block == NULL)
+    return GN_MATCH_NONE;
+
+  fill_match (self, block, match);
+  return GN_MATCH_BLOCK;
 }

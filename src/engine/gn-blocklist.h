@@ -11,7 +11,13 @@
  *
  * Matching: a listed domain blocks itself and every subdomain
  * ("example.com" blocks "a.b.example.com" but not "notexample.com" nor
- * "com"). Allow rules beat block rules at any depth.
+ * "com"). Allow rules beat block rules at any depth. Names are normalised
+ * before matching (case, trailing dot, IDN to punycode, "[::1]" to "::1");
+ * IP literals match exactly. See README.md, "How blocking decides".
+ *
+ * Build one from files with gn_blocklist_new_from_files() (format detected
+ * per file) or from anything with GnBlocklistBuilder
+ * (gn-blocklist-builder.h).
  */
 
 #pragma once
@@ -38,6 +44,8 @@ typedef struct
 
 typedef struct _GnBlocklist GnBlocklist;
 
+#define GN_TYPE_BLOCKLIST (gn_blocklist_get_type ())
+
 GType        gn_blocklist_get_type        (void) G_GNUC_CONST;
 GnBlocklist *gn_blocklist_new_empty       (void);
 GnBlocklist *gn_blocklist_new_from_files  (const char * const  *paths,
@@ -48,6 +56,12 @@ gsize        gn_blocklist_get_n_rules     (GnBlocklist         *self);
 GnMatchKind  gn_blocklist_lookup          (GnBlocklist         *self,
                                            const char          *host,
                                            GnMatch             *match);
+gsize        gn_blocklist_get_n_allow_rules (GnBlocklist       *self);
+guint        gn_blocklist_get_n_lists     (GnBlocklist         *self);
+const char  *gn_blocklist_get_list_name   (GnBlocklist         *self,
+                                           guint                index);
+/* Bytes held by the rule set (names and table). */
+gsize        gn_blocklist_get_memory_size (GnBlocklist         *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnBlocklist, gn_blocklist_unref)
 

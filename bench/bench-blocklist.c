@@ -1,0 +1,157 @@
+/* bench-blocklist.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Builds a 1.3 M-domain blocklist (the shared real lists plus generated
+ * names written to a temporary hosts/domains file), then reports load time,
+ * the RSS it added, and lookups per second for names that hit (subdomains of
+ * listed names) and names that miss. Never a pass/fail test: the figures go
+ * into bench/README.md.
+ *
+ * Usage: bench-blocklist [SHARED_BLOCKLISTS_DIR] [TOTAL_DOMAINS]
+ * Threading: single-threaded.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "gn-blocklist.h"
+#include "gn-blocklist-builder.h"
+
+static long
+read_status_kb (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  p = strstr (status, field);
+  return p ? strtol (p + strlen (field) + 1, NULL, 10) : -1;
+}
+
+static const char *tlds[] = { "com", "net", "org", "xyz", "info", "ru", "de", "top", "online", "site" };
+
+static void
+gen_name (GRand *rand, char *out, gsize size, guint i)
+{
+  static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  char label[24];
+  guint n = 6 + g_rand_int_range (rand, 0, 12);
+
+  for (guint k = 0; k < n; k++)
+    label[k] = alpha[g_rand_int_range (rand, 0, 36)];
+  label[n] = '\0';
+  if (i % 3 == 0)
+    g_snprintf (out, size, "cdn%u.%s-%u.%s", i % 97, label, i, tlds[i % G_N_ELEMENTS (tlds)]);
+  else
+    g_snprintf (out, size, "%s%u.%s", label, i, tlds[i % G_N_ELEMENTS (tlds)]);
+}
+
+int
+main (int argc, char *argv[])
+{
+  const char *dir = argc > 1 ? argv[1] : "../shared/blocklists";
+  guint total = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 1300000;
+  const char *shared[] = { "hagezi-light.adblock.txt", "someonewhocares.hosts.txt",
+                           "adaway.hosts.txt", "ublock.wildcard.txt" };
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autofree char *gen_path = NULL;
+  g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func (g_free);
+  gint64 t0, t1;
+  long rss0, rss1, hwm;
+  guint64 shared_count = 0;
+  FILE *f;
+  int fd;
+
+  /* count what the shared lists give (untimed), then generate the rest */
+  {
+    g_autoptr(GnBlocklistBuilder) scratch = gn_blocklist_builder_new ();
+
+    for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, shared[i], NULL);
+
+        if (!gn_blocklist_builder_add_file (scratch, shared[i], path, GN_BLOCKLIST_FORMAT_AUTO,
+                                            NULL, NULL, &error))
+          g_error ("%s", error->message);
+      }
+    shared_count = gn_blocklist_builder_get_n_rules (scratch);
+    total = total > shared_count ? total - (guint) shared_count : 0;
+  }
+
+  /* the generated part, as a plain-domain list on disk */
+  fd = g_file_open_tmp ("gn-bench-XXXXXX.txt", &gen_path, &error);
+  g_assert_no_error (error);
+  f = fdopen (fd, "w");
+  for (guint i = 0; i < total; i++)
+    {
+      char name[64];
+
+      gen_name (rand, name, sizeof name, i);
+      fprintf (f, "%s\n", name);
+      if (i % 10 == 0)
+        g_ptr_array_add (probes, g_strdup_printf ("www.img.%s", name));  /* hits */
+    }
+  fclose (f);
+
+  rss0 = read_status_kb ("VmRSS:");
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, shared[i], NULL);
+
+      if (!gn_blocklist_builder_add_file (builder, shared[i], path, GN_BLOCKLIST_FORMAT_AUTO,
+                                          NULL, NULL, &error))
+        g_error ("%s", error->message);
+    }
+  if (!gn_blocklist_builder_add_file (builder, "generated", gen_path, GN_BLOCKLIST_FORMAT_AUTO,
+                                      NULL, NULL, &error))
+    g_error ("%s", error->message);
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  t1 = g_get_monotonic_time ();
+  rss1 = read_status_kb ("VmRSS:");
+  hwm = read_status_kb ("VmHWM:");
+  g_unlink (gen_path);
+
+  g_print ("rules:        %zu (%" G_GUINT64_FORMAT " from the shared lists)\n",
+           gn_blocklist_get_n_rules (list), shared_count);
+  g_print ("load:         %.3f s\n", (t1 - t0) / 1e6);
+  g_print ("rule memory:  %.1f MB\n", gn_blocklist_get_memory_size (list) / 1e6);
+  g_print ("RSS added:    %.1f MB (RSS %.1f MB, peak %.1f MB)\n",
+           (rss1 - rss0) / 1024.0, rss1 / 1024.0, hwm / 1024.0);
+
+  /* lookups: half hits (subdomains of generated names), half misses */
+  {
+    const guint rounds = 3000000;
+    guint n_probes = probes->len;
+    g_autoptr(GPtrArray) misses = g_ptr_array_new_with_free_func (g_free);
+    guint blocked = 0;
+    int mode = g_getenv ("MODE") ? atoi (g_getenv ("MODE")) : 0;
+
+    for (guint i = 0; i < n_probes; i++)
+      g_ptr_array_add (misses, g_strdup_printf ("api.assets%u.example-shop%u.com", i, i * 7));
+
+    t0 = g_get_monotonic_time ();
+    for (guint i = 0; i < rounds; i++)
+      {
+        const char *host = (mode == 2 ? 1 : mode == 1 ? 0 : (i & 1)) ? g_ptr_array_index (probes, i % n_probes)
+                                   : g_ptr_array_index (misses, i % n_probes);
+        GnMatch match;
+
+        if (gn_blocklist_lookup (list, host, &match) == GN_MATCH_BLOCK)
+          blocked++;
+      }
+    t1 = g_get_monotonic_time ();
+    g_print ("lookups:      %.0f /s, %.0f ns each (%u of %u blocked)\n",
+             rounds / ((t1 - t0) / 1e6), (t1 - t0) * 1000.0 / rounds, blocked, rounds);
+  }
+
+  return 0;
+}

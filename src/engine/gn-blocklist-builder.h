@@ -1,0 +1,73 @@
+/* gn-blocklist-builder.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Builds an immutable GnBlocklist from any number of lists (each with its
+ * own name and format) plus single rules (the user's allowlist and
+ * blocklist). Building takes a second for a million names, so it runs on a
+ * worker thread; the result is then handed to the proxy, which swaps it in
+ * atomically (gn_engine_set_blocklist()).
+ *
+ * Threading: a builder belongs to one thread at a time and is not locked.
+ * Should an add fail half-way, the builder may hold part of that list:
+ * discard it and start again without that list.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gn-blocklist.h"
+#include "gn-blocklist-parser.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GnBlocklistBuilder GnBlocklistBuilder;
+
+typedef enum
+{
+  GN_BUILDER_ADDED,            /* a new rule */
+  GN_BUILDER_DUPLICATE,        /* the same list already had this name */
+  GN_BUILDER_ALREADY_LISTED,   /* an earlier list had it; counted for both */
+} GnBuilderResult;
+
+GnBlocklistBuilder *gn_blocklist_builder_new       (void);
+void                gn_blocklist_builder_free      (GnBlocklistBuilder *self);
+
+/* Registers a list and returns its index for gn_blocklist_builder_add_rule().
+ * The name is what GnMatch.list_name reports. */
+guint               gn_blocklist_builder_add_list  (GnBlocklistBuilder *self,
+                                                    const char         *list_name);
+/* @name must already be normalised (gn_domain_normalize()). An allow rule
+ * replaces a block rule for the same name, never the other way round. */
+GnBuilderResult     gn_blocklist_builder_add_rule  (GnBlocklistBuilder *self,
+                                                    guint               list_index,
+                                                    GnMatchKind         kind,
+                                                    const char         *name,
+                                                    gsize               len);
+
+/* Parse a whole list. @report (nullable) is filled in even on error. */
+gboolean            gn_blocklist_builder_add_data  (GnBlocklistBuilder  *self,
+                                                    const char          *list_name,
+                                                    const char          *data,
+                                                    gsize                len,
+                                                    GnBlocklistFormat    format,
+                                                    GnBlocklistReport   *report,
+                                                    GError             **error);
+/* Same, reading @path in chunks so the file is never wholly in memory. */
+gboolean            gn_blocklist_builder_add_file  (GnBlocklistBuilder  *self,
+                                                    const char          *list_name,
+                                                    const char          *path,
+                                                    GnBlocklistFormat    format,
+                                                    GnBlocklistReport   *report,
+                                                    GCancellable        *cancellable,
+                                                    GError             **error);
+
+gsize               gn_blocklist_builder_get_n_rules (GnBlocklistBuilder *self);
+
+/* Consumes the builder. */
+GnBlocklist        *gn_blocklist_builder_end       (GnBlocklistBuilder *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnBlocklistBuilder, gn_blocklist_builder_free)
+
+G_END_DECLS

@@ -1,0 +1,311 @@
+/* gn-os-proxy-gnome.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The GNOME backend: GSettings org.gnome.system.proxy and its .http, .https,
+ * .ftp and .socks children, which GLib's proxy resolver (every GIO/GTK
+ * program), Firefox and Chromium read on GNOME and most other desktops.
+ *
+ * Exact restore: a snapshot keeps, in the entry's `raw`, every key the user
+ * had *set* (g_settings_get_user_value) in all five schemas, authentication
+ * and FTP/SOCKS included. Restoring sets those and resets every other key to
+ * its default, so the user's settings come back value for value and keys
+ * that were never set stay unset. Writes change the server keys first and
+ * `mode` last, so no program sees "manual" with half-written servers, and end
+ * with g_settings_sync() so a kill right after a write cannot lose it.
+ *
+ * Threading: the thread that created the backend; GSettings "changed" is
+ * delivered on that thread's thread-default main context and re-emitted as
+ * GnOsProxy::changed from an idle, once per burst of key changes.
+ */
+
+#include "gn-os-proxy-private.h"
+
+#define SCHEMA "org.gnome.system.proxy"
+
+/* Order matters for writing: children first, the root (with `mode`) last. */
+static const char * const children[] = { "http", "https", "ftp", "socks", NULL };
+#define N_SCHEMAS 5
+#define ROOT 4
+
+#define GN_TYPE_OS_PROXY_GNOME (gn_os_proxy_gnome_get_type ())
+G_DECLARE_FINAL_TYPE (GnOsProxyGnome, gn_os_proxy_gnome, GN, OS_PROXY_GNOME, GnOsProxy)
+
+struct _GnOsProxyGnome
+{
+  GnOsProxy  parent_instance;
+  GSettings *settings[N_SCHEMAS];  /* (owned) http, https, ftp, socks, root */
+  guint      changed_idle;
+};
+
+G_DEFINE_FINAL_TYPE (GnOsProxyGnome, gn_os_proxy_gnome, GN_TYPE_OS_PROXY)
+
+static const char *
+prefix_of (guint i)
+{
+  return i == ROOT ? "" : children[i];
+}
+
+/* "http.host", or "mode" for the root schema. */
+static char *
+raw_key (guint i, const char *key)
+{
+  return i == ROOT ? g_strdup (key) : g_strconcat (children[i], ".", key, NULL);
+}
+
+static void
+read_server (GSettings *settings, GnOsProxyServer *server)
+{
+  g_autofree char *host = g_settings_get_string (settings, "host");
+  int port = g_settings_get_int (settings, "port");
+
+  server->host = *host ? g_steal_pointer (&host) : NULL;
+  server->port = (guint16) CLAMP (port, 0, G_MAXUINT16);
+}
+
+GnOsProxyEntry *
+_gn_os_proxy_gnome_read_entry (GnOsProxy  *proxy,
+                               const char *connection)
+{
+  GnOsProxyGnome *self = GN_OS_PROXY_GNOME (proxy);
+  g_autoptr(GnOsProxyEntry) e = gn_os_proxy_entry_new (connection);
+  g_autoptr(GVariantBuilder) raw = g_variant_builder_new (G_VARIANT_TYPE_VARDICT);
+  g_autofree char *mode = NULL;
+  g_autofree char *url = NULL;
+
+  mode = g_settings_get_string (self->settings[ROOT], "mode");
+  url = g_settings_get_string (self->settings[ROOT], "autoconfig-url");
+
+  if (g_str_equal (mode, "manual"))
+    e->flags = GN_OS_PROXY_MANUAL;
+  else if (g_str_equal (mode, "auto"))
+    e->flags = *url ? GN_OS_PROXY_PAC : GN_OS_PROXY_AUTO_DETECT;
+  else
+    e->flags = GN_OS_PROXY_DIRECT;
+
+  read_server (self->settings[0], &e->http);
+  read_server (self->settings[1], &e->https);
+  read_server (self->settings[2], &e->ftp);
+  read_server (self->settings[3], &e->socks);
+  g_strfreev (e->bypass);
+  e->bypass = g_settings_get_strv (self->settings[ROOT], "ignore-hosts");
+  e->pac_url = *url ? g_steal_pointer (&url) : NULL;
+
+  for (guint i = 0; i < N_SCHEMAS; i++)
+    {
+      g_autoptr(GSettingsSchema) schema = NULL;
+      g_auto(GStrv) keys = NULL;
+
+      g_object_get (self->settings[i], "settings-schema", &schema, NULL);
+      keys = g_settings_schema_list_keys (schema);
+      for (guint k = 0; keys[k]; k++)
+        {
+          g_autoptr(GVariant) value = g_settings_get_user_value (self->settings[i], keys[k]);
+
+          g_autofree char *name = raw_key (i, keys[k]);
+
+          if (value != NULL)
+            g_variant_builder_add (raw, "{sv}", name, value);
+        }
+    }
+  e->raw = g_variant_ref_sink (g_variant_builder_end (raw));
+  return g_steal_pointer (&e);
+}
+
+static GVariant *
+lookup_raw (GVariant *raw, guint i, const char *key)
+{
+  g_autofree char *name = raw_key (i, key);
+
+  return g_variant_lookup_value (raw, name, NULL);
+}
+
+static gboolean
+write_raw (GnOsProxyGnome *self, GVariant *raw, GError **error)
+{
+  for (guint i = 0; i < N_SCHEMAS; i++)
+    {
+      g_autoptr(GSettingsSchema) schema = NULL;
+      g_auto(GStrv) keys = NULL;
+
+      g_object_get (self->settings[i], "settings-schema", &schema, NULL);
+      keys = g_settings_schema_list_keys (schema);
+      /* `mode` goes last of all. */
+      for (guint pass = 0; pass < 2; pass++)
+        for (guint k = 0; keys[k]; k++)
+          {
+            g_autoptr(GVariant) value = NULL;
+            g_autoptr(GSettingsSchemaKey) skey = NULL;
+            gboolean is_mode = i == ROOT && g_str_equal (keys[k], "mode");
+
+            if (is_mode != (pass == 1))
+              continue;
+            value = lookup_raw (raw, i, keys[k]);
+            if (value == NULL)
+              {
+                g_settings_reset (self->settings[i], keys[k]);
+                continue;
+              }
+            skey = g_settings_schema_get_key (schema, keys[k]);
+            if (!g_variant_is_of_type (value, g_settings_schema_key_get_value_type (skey)) ||
+                !g_settings_schema_key_range_check (skey, value) ||
+                !g_settings_set_value (self->settings[i], keys[k], value))
+              {
+                g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
+                             "The saved proxy setting “%s%s%s” is not valid for this system, "
+                             "so the proxy settings were not fully restored.",
+                             prefix_of (i), i == ROOT ? "" : ".", keys[k]);
+                return FALSE;
+              }
+          }
+    }
+  return TRUE;
+}
+
+static void
+write_server (GSettings *settings, const GnOsProxyServer *server)
+{
+  g_settings_set_string (settings, "host", server->host ? server->host : "");
+  g_settings_set_int (settings, "port", server->port);
+}
+
+gboolean
+_gn_os_proxy_gnome_write_entry (GnOsProxy            *proxy,
+                                const GnOsProxyEntry *e,
+                                GError              **error)
+{
+  GnOsProxyGnome *self = GN_OS_PROXY_GNOME (proxy);
+  const char *mode;
+
+  if (e->raw != NULL)
+    {
+      if (!write_raw (self, e->raw, error))
+        return FALSE;
+    }
+  else
+    {
+      switch (gn_os_proxy_entry_get_mode (e))
+        {
+        case GN_OS_PROXY_MODE_MANUAL: mode = "manual"; break;
+        case GN_OS_PROXY_MODE_PAC:
+        case GN_OS_PROXY_MODE_AUTO_DETECT: mode = "auto"; break;
+        case GN_OS_PROXY_MODE_NONE:
+        default: mode = "none"; break;
+        }
+      write_server (self->settings[0], &e->http);
+      g_settings_set_boolean (self->settings[0], "enabled", (e->flags & GN_OS_PROXY_MANUAL) != 0);
+      write_server (self->settings[1], &e->https);
+      write_server (self->settings[2], &e->ftp);
+      write_server (self->settings[3], &e->socks);
+      g_settings_set_strv (self->settings[ROOT], "ignore-hosts",
+                           (const char * const *) e->bypass);
+      g_settings_set_string (self->settings[ROOT], "autoconfig-url",
+                             (e->flags & GN_OS_PROXY_PAC) && e->pac_url ? e->pac_url : "");
+      g_settings_set_string (self->settings[ROOT], "mode", mode);
+    }
+
+  g_settings_sync ();
+  return TRUE;
+}
+
+static const char *
+gn_os_proxy_gnome_get_name (GnOsProxy *proxy)
+{
+  return "gnome";
+}
+
+static GnOsProxySettings *
+gn_os_proxy_gnome_read (GnOsProxy *proxy, GError **error)
+{
+  GnOsProxySettings *settings = gn_os_proxy_settings_new ("gnome");
+
+  gn_os_proxy_settings_take_entry (settings, _gn_os_proxy_gnome_read_entry (proxy, NULL));
+  return settings;
+}
+
+static gboolean
+gn_os_proxy_gnome_write (GnOsProxy *proxy, const GnOsProxySettings *settings, GError **error)
+{
+  const GnOsProxyEntry *e = gn_os_proxy_settings_lookup (settings, NULL);
+
+  if (e == NULL)
+    return TRUE;  /* nothing for this place */
+  return _gn_os_proxy_gnome_write_entry (proxy, e, error);
+}
+
+static gboolean
+emit_changed_idle (gpointer data)
+{
+  GnOsProxyGnome *self = data;
+
+  self->changed_idle = 0;
+  gn_os_proxy_emit_changed (GN_OS_PROXY (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_settings_changed (GSettings *settings, const char *key, GnOsProxyGnome *self)
+{
+  if (self->changed_idle == 0)
+    self->changed_idle = g_idle_add_full (G_PRIORITY_DEFAULT, emit_changed_idle, self, NULL);
+}
+
+static void
+gn_os_proxy_gnome_dispose (GObject *object)
+{
+  GnOsProxyGnome *self = GN_OS_PROXY_GNOME (object);
+
+  g_clear_handle_id (&self->changed_idle, g_source_remove);
+  for (guint i = 0; i < N_SCHEMAS; i++)
+    {
+      if (self->settings[i])
+        g_signal_handlers_disconnect_by_data (self->settings[i], self);
+      g_clear_object (&self->settings[i]);
+    }
+  G_OBJECT_CLASS (gn_os_proxy_gnome_parent_class)->dispose (object);
+}
+
+static void
+gn_os_proxy_gnome_class_init (GnOsProxyGnomeClass *klass)
+{
+  GnOsProxyClass *proxy_class = GN_OS_PROXY_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = gn_os_proxy_gnome_dispose;
+  proxy_class->get_name = gn_os_proxy_gnome_get_name;
+  proxy_class->read = gn_os_proxy_gnome_read;
+  proxy_class->write = gn_os_proxy_gnome_write;
+}
+
+static void
+gn_os_proxy_gnome_init (GnOsProxyGnome *self)
+{
+}
+
+GnOsProxy *
+_gn_os_proxy_gnome_new (GError **error)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GnOsProxyGnome *self;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SCHEMA, TRUE);
+  if (schema == NULL)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
+                   "The desktop's proxy settings (%s, from the package "
+                   "gsettings-desktop-schemas) are not installed.", SCHEMA);
+      return NULL;
+    }
+
+  self = g_object_new (GN_TYPE_OS_PROXY_GNOME, NULL);
+  for (guint i = 0; i < N_SCHEMAS; i++)
+    {
+      g_autofree char *id = i == ROOT ? g_strdup (SCHEMA)
+                                      : g_strconcat (SCHEMA ".", children[i], NULL);
+
+      self->settings[i] = g_settings_new (id);
+      g_signal_connect (self->settings[i], "changed", G_CALLBACK (on_settings_changed), self);
+    }
+  return GN_OS_PROXY (self);
+}

@@ -1,0 +1,38 @@
+/* gn-os-proxy-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Constructors of the backends, for the per-OS selection function
+ * (gn_os_proxy_new_for_desktop() lives in gn-os-proxy-select-linux.c or in
+ * the Windows implementation) and for tests. Which of these exist depends on
+ * what src/platform/meson.build compiled for the host system.
+ */
+
+#pragma once
+
+#include "gn-os-proxy.h"
+
+G_BEGIN_DECLS
+
+/* Linux / other Unix. */
+GnOsProxy *_gn_os_proxy_gnome_new (GError **error);
+/* config_dir: where kioslaverc lives (NULL = g_get_user_config_dir ()). */
+GnOsProxy *_gn_os_proxy_kde_new   (const char *config_dir,
+                                   GError    **error);
+
+/* Windows (src/platform/gn-os-proxy-windows.c). */
+GnOsProxy *_gn_os_proxy_windows_new (void);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* The GNOME backend's one entry, under another connection name: the KDE
+ * backend keeps the GNOME keys as its "gsettings" entry. */
+GnOsProxyEntry *_gn_os_proxy_gnome_read_entry  (GnOsProxy            *gnome,
+                                                const char           *connection);
+gboolean        _gn_os_proxy_gnome_write_entry (GnOsProxy            *gnome,
+                                                const GnOsProxyEntry *entry,
+                                                GError              **error);
+
+G_END_DECLS
