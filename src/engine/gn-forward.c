@@ -40,11 +40,17 @@
 
 static void send_request (GnProxyConnection *self);
 
+static void
+free_string (gpointer data)
+{
+  g_string_free (data, TRUE);
+}
+
 void
 _gn_forward_clear (GnProxyConnection *self)
 {
   if (self->closing)
-    g_clear_pointer (&self->request_head, (GDestroyNotify) g_string_free);
+    g_clear_pointer (&self->request_head, free_string);
   g_clear_pointer (&self->pump, gn_pump_free);
   g_clear_pointer (&self->origin_pending, g_bytes_unref);
   if (self->origin != NULL)
@@ -237,14 +243,14 @@ on_response_head (GnProxyConnection *self,
 
   self->resp_status = head->status;
   if (head->status >= 200)
-    g_clear_pointer (&self->request_head, (GDestroyNotify) g_string_free);
+    g_clear_pointer (&self->request_head, free_string);
 
   if (head->status == 101 && self->req_upgrade)
     {
       out = g_string_new_len (self->head_buf, head->head_len);
       if (self->record != NULL)
         gn_connection_record_set_status (self->record, 101);
-      g_clear_pointer (&self->request_head, (GDestroyNotify) g_string_free);
+      g_clear_pointer (&self->request_head, free_string);
       _gn_proxy_connection_write (self, G_IO_STREAM (self->client), out, on_switch_written);
       return;
     }
@@ -465,7 +471,7 @@ build_request_head (GnProxyConnection *self,
     }
   g_string_append (out, "\r\n");
 
-  g_clear_pointer (&self->request_head, (GDestroyNotify) g_string_free);
+  g_clear_pointer (&self->request_head, free_string);
   self->request_head = out;
 }
 

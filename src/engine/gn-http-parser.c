@@ -116,7 +116,8 @@ parse_version (const char *p,
       *minor = p[7] - '0';
       return TRUE;
     }
-  if (len >= 6 && memcmp (p, "HTTP/", 5) == 0 && g_ascii_isdigit (p[5]))
+  if (len == 8 && memcmp (p, "HTTP/", 5) == 0 && g_ascii_isdigit (p[5]) &&
+      p[6] == '.' && g_ascii_isdigit (p[7]))
     *status = 505;
   else
     *status = 400;
