@@ -44,6 +44,8 @@ typedef struct
 
 typedef struct _GnBlocklist GnBlocklist;
 
+#define GN_TYPE_BLOCKLIST (gn_blocklist_get_type ())
+
 GType        gn_blocklist_get_type        (void) G_GNUC_CONST;
 GnBlocklist *gn_blocklist_new_empty       (void);
 GnBlocklist *gn_blocklist_new_from_files  (const char * const  *paths,

@@ -1,0 +1,60 @@
+/* gn-blocklist-manager-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The manager's state, shared by its three files: gn-blocklist-manager.c
+ * (sources, user rules, rebuilds, GObject), -store.c (JSON settings and the
+ * default sources) and -refresh.c (downloads and the schedule).
+ * Threading: the owner (main) thread only.
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "gn-blocklist-manager.h"
+
+G_BEGIN_DECLS
+
+#define USER_ALLOW_NAME  "Your allowlist"
+#define USER_BLOCK_NAME  "Your blocklist"
+
+struct _GnBlocklistManager
+{
+  GObject       parent_instance;
+
+  char         *config_path;      /* (owned) */
+  char         *cache_dir;        /* (owned) */
+  GListStore   *sources;          /* (owned) of GnBlocklistSource */
+  GPtrArray    *user_rules[2];    /* (owned) NULL-terminated char*; [0] allow, [1] block */
+  GnBlocklist  *blocklist;        /* (owned) the active list */
+  SoupSession  *session;          /* (owned) (nullable) created on first download */
+  GCancellable *cancellable;      /* (owned) cancelled in dispose */
+
+  guint         refresh_hours;
+  guint64       max_bytes;
+  double        max_shrink;
+  guint         timeout_seconds;
+  guint         schedule_id;
+
+  gboolean      rebuilding;
+  gboolean      rebuild_pending;
+  GPtrArray    *waiters;          /* (owned) GTask waiting for the running build */
+  GPtrArray    *pending_waiters;  /* (owned) GTask waiting for the next build */
+  gboolean      loading;          /* suppress saves while reading the config */
+};
+
+
+void      _gn_blocklist_manager_save            (GnBlocklistManager  *self);
+gboolean  _gn_blocklist_manager_read_config     (GnBlocklistManager  *self,
+                                                 GError             **error);
+void      _gn_blocklist_manager_add_defaults    (GnBlocklistManager  *self);
+void      _gn_blocklist_manager_append_source   (GnBlocklistManager  *self,
+                                                 GnBlocklistSource   *source);
+void      _gn_blocklist_manager_request_rebuild (GnBlocklistManager  *self,
+                                                 GTask               *waiter);
+char     *_gn_blocklist_manager_cache_path      (GnBlocklistManager  *self,
+                                                 GnBlocklistSource   *source);
+gboolean  _gn_blocklist_manager_check_schedule  (gpointer             user_data);
+
+G_END_DECLS

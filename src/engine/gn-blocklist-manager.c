@@ -1,0 +1,692 @@
+/* gn-blocklist-manager.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Owns the subscriptions and turns them into the GnBlocklist the proxy uses.
+ *
+ * - Sources live in a GListStore the UI binds to; their settings, status
+ *   and the user's own rules are saved as JSON (json-glib) in the config
+ *   dir, written atomically (temporary file + rename).
+ * - Each source's last good copy is a file in the cache dir. At load the
+ *   blocklist is built from those files before any download happens.
+ * - Downloads (gn-updater.c) replace a cached file only when the new copy
+ *   is sound; a failure keeps the previous list and is recorded on the
+ *   source as last-error.
+ * - Every change (download, enable/disable, user rule) requests a rebuild:
+ *   a GTask worker builds a complete new GnBlocklist; requests arriving
+ *   meanwhile coalesce into one more build. The result replaces the active
+ *   list here and is emitted with "blocklist-changed".
+ * - A one-minute timer refreshes the sources whose last attempt is older
+ *   than the interval (off / 1 / 6 / 12 / 24 h).
+ *
+ * Threading: the owner (main) thread only; see gn-blocklist-manager.h.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "gn-blocklist-builder.h"
+#include "gn-blocklist-manager-private.h"
+#include "gn-domain.h"
+#include "gn-error.h"
+
+#define CONFIG_FILE "blocklists.json"
+
+G_DEFINE_FINAL_TYPE (GnBlocklistManager, gn_blocklist_manager, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_REFRESH_INTERVAL,
+  PROP_MAX_LIST_BYTES,
+  PROP_MAX_SHRINK,
+  PROP_TIMEOUT,
+  N_PROPS
+};
+
+enum {
+  BLOCKLIST_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+
+static GPtrArray *
+rules_for (GnBlocklistManager *self,
+           GnMatchKind         kind)
+{
+  return self->user_rules[kind == GN_MATCH_ALLOW ? 0 : 1];
+}
+
+char *
+_gn_blocklist_manager_cache_path (GnBlocklistManager *self,
+                GnBlocklistSource  *source)
+{
+  g_autofree char *file = g_strdup_printf ("%s.txt", gn_blocklist_source_get_id (source));
+
+  return g_build_filename (self->cache_dir, file, NULL);
+}
+
+/* Rebuilding ------------------------------------------------------------- */
+
+typedef struct
+{
+  char              *id;
+  char              *name;
+  char              *path;
+  GnBlocklistFormat  format;
+  guint64            entries;  /* out */
+  guint64            size;     /* out */
+  char              *error;    /* out (nullable) */
+} BuildItem;
+
+typedef struct
+{
+  GArray      *items;       /* BuildItem */
+  GStrv        allow;
+  GStrv        block;
+  GnBlocklist *result;
+} BuildJob;
+
+static void
+build_item_clear (gpointer data)
+{
+  BuildItem *item = data;
+
+  g_free (item->id);
+  g_free (item->name);
+  g_free (item->path);
+  g_free (item->error);
+}
+
+static void
+build_job_free (BuildJob *job)
+{
+  g_array_unref (job->items);
+  g_strfreev (job->allow);
+  g_strfreev (job->block);
+  g_clear_pointer (&job->result, gn_blocklist_unref);
+  g_free (job);
+}
+
+static void
+add_user_list (GnBlocklistBuilder *builder,
+               const char         *name,
+               GnMatchKind         kind,
+               GStrv               rules)
+{
+  guint index = gn_blocklist_builder_add_list (builder, name);
+
+  for (guint i = 0; rules[i] != NULL; i++)
+    gn_blocklist_builder_add_rule (builder, index, kind, rules[i], strlen (rules[i]));
+}
+
+static void
+build_worker (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  BuildJob *job = task_data;
+  gboolean again = TRUE;
+
+  /* a list that fails to parse is left out and the build starts over, so
+   * the result never holds part of a list */
+  while (again)
+    {
+      g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+
+      again = FALSE;
+      add_user_list (builder, USER_ALLOW_NAME, GN_MATCH_ALLOW, job->allow);
+      add_user_list (builder, USER_BLOCK_NAME, GN_MATCH_BLOCK, job->block);
+
+      for (guint i = 0; i < job->items->len && !again; i++)
+        {
+          BuildItem *item = &g_array_index (job->items, BuildItem, i);
+          g_autoptr(GError) error = NULL;
+          GnBlocklistReport report;
+          GStatBuf st;
+
+          if (item->error != NULL)
+            continue;
+          if (!gn_blocklist_builder_add_file (builder, item->name, item->path, item->format,
+                                              &report, cancellable, &error))
+            {
+              item->error = g_strdup_printf ("The saved copy could not be used: %s", error->message);
+              again = TRUE;
+              continue;
+            }
+          item->entries = report.accepted;
+          item->size = g_stat (item->path, &st) == 0 ? (guint64) st.st_size : 0;
+        }
+
+      if (!again)
+        job->result = gn_blocklist_builder_end (g_steal_pointer (&builder));
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static GnBlocklistSource *
+find_source (GnBlocklistManager *self,
+             const char         *id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+
+      if (g_str_equal (gn_blocklist_source_get_id (s), id))
+        return s;  /* the store keeps it alive */
+    }
+  return NULL;
+}
+
+static void start_rebuild (GnBlocklistManager *self);
+
+static void
+on_build_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
+  BuildJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
+
+  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->rebuilding = FALSE;
+
+  if (!g_cancellable_is_cancelled (self->cancellable) && job->result != NULL)
+    {
+      for (guint i = 0; i < job->items->len; i++)
+        {
+          BuildItem *item = &g_array_index (job->items, BuildItem, i);
+          GnBlocklistSource *s = find_source (self, item->id);
+
+          if (s == NULL)
+            continue;
+          if (item->error != NULL)
+            gn_blocklist_source_set_last_error (s, item->error);
+          else
+            {
+              gn_blocklist_source_set_entries (s, item->entries);
+              gn_blocklist_source_set_size (s, item->size);
+            }
+        }
+
+      g_clear_pointer (&self->blocklist, gn_blocklist_unref);
+      self->blocklist = g_steal_pointer (&job->result);
+      g_signal_emit (self, signals[BLOCKLIST_CHANGED], 0, self->blocklist);
+    }
+
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+
+  if (self->rebuild_pending && !g_cancellable_is_cancelled (self->cancellable))
+    start_rebuild (self);
+}
+
+static GStrv
+copy_rules (GPtrArray *rules)
+{
+  return g_strdupv ((char **) rules->pdata);
+}
+
+static void
+start_rebuild (GnBlocklistManager *self)
+{
+  g_autoptr(GTask) task = NULL;
+  BuildJob *job = g_new0 (BuildJob, 1);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+  GPtrArray *tmp;
+
+  job->items = g_array_new (FALSE, TRUE, sizeof (BuildItem));
+  g_array_set_clear_func (job->items, build_item_clear);
+  job->allow = copy_rules (self->user_rules[0]);
+  job->block = copy_rules (self->user_rules[1]);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+      g_autofree char *path = _gn_blocklist_manager_cache_path (self, s);
+      BuildItem item = { 0 };
+
+      if (!gn_blocklist_source_get_enabled (s) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      item.id = g_strdup (gn_blocklist_source_get_id (s));
+      item.name = g_strdup (gn_blocklist_source_get_name (s));
+      item.path = g_steal_pointer (&path);
+      item.format = gn_blocklist_source_get_format (s);
+      g_array_append_val (job->items, item);
+    }
+
+  /* the waiters of the pending request now wait for this build */
+  tmp = self->waiters;
+  self->waiters = self->pending_waiters;
+  self->pending_waiters = tmp;
+  self->rebuild_pending = FALSE;
+  self->rebuilding = TRUE;
+
+  task = g_task_new (self, self->cancellable, on_build_done, NULL);
+  g_task_set_source_tag (task, start_rebuild);
+  g_task_set_task_data (task, job, (GDestroyNotify) build_job_free);
+  g_task_run_in_thread (task, build_worker);
+}
+
+void
+_gn_blocklist_manager_request_rebuild (GnBlocklistManager *self,
+                 GTask              *waiter)
+{
+  if (waiter != NULL)
+    g_ptr_array_add (self->pending_waiters, g_object_ref (waiter));
+  self->rebuild_pending = TRUE;
+  if (!self->rebuilding && !self->loading)
+    start_rebuild (self);
+}
+
+static void
+on_source_notify (GnBlocklistSource *source,
+                  GParamSpec        *pspec,
+                  gpointer           user_data)
+{
+  GnBlocklistManager *self = user_data;
+  const char *name = pspec->name;
+
+  if (g_str_equal (name, "bytes-received") || g_str_equal (name, "updating"))
+    return;
+
+  _gn_blocklist_manager_save (self);
+  if (g_str_equal (name, "enabled") || g_str_equal (name, "format") || g_str_equal (name, "name"))
+    _gn_blocklist_manager_request_rebuild (self, NULL);
+}
+
+void
+_gn_blocklist_manager_append_source (GnBlocklistManager *self,
+               GnBlocklistSource  *source)
+{
+  g_signal_connect_object (source, "notify", G_CALLBACK (on_source_notify), self, 0);
+  g_list_store_append (self->sources, source);
+}
+
+/* Public API ------------------------------------------------------------- */
+
+gboolean
+gn_blocklist_manager_load (GnBlocklistManager  *self,
+                           GError             **error)
+{
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), FALSE);
+
+  self->loading = TRUE;
+  if (g_file_test (self->config_path, G_FILE_TEST_EXISTS))
+    {
+      ok = _gn_blocklist_manager_read_config (self, error);
+      if (!ok)
+        {
+          g_autofree char *bad = g_strconcat (self->config_path, ".bad", NULL);
+
+          g_rename (self->config_path, bad);
+          g_list_store_remove_all (self->sources);
+          _gn_blocklist_manager_add_defaults (self);
+        }
+    }
+  else
+    _gn_blocklist_manager_add_defaults (self);
+  self->loading = FALSE;
+
+  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_request_rebuild (self, NULL);
+
+  /* the first check runs a minute after start, after the cached lists */
+  if (self->schedule_id == 0)
+    self->schedule_id = g_timeout_add_seconds (60, _gn_blocklist_manager_check_schedule, self);
+
+  return ok;
+}
+
+GListModel *
+gn_blocklist_manager_get_sources (GnBlocklistManager *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+
+  return G_LIST_MODEL (self->sources);
+}
+
+const char *
+gn_blocklist_manager_get_cache_dir (GnBlocklistManager *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+
+  return self->cache_dir;
+}
+
+GnBlocklistSource *
+gn_blocklist_manager_add_source (GnBlocklistManager *self,
+                                 const char         *name,
+                                 const char         *url,
+                                 GnBlocklistFormat   format)
+{
+  g_autoptr(GnBlocklistSource) s = NULL;
+  g_autofree char *id = g_uuid_string_random ();
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+  g_return_val_if_fail (name != NULL && url != NULL, NULL);
+
+  s = gn_blocklist_source_new (id, name, url, format);
+  _gn_blocklist_manager_append_source (self, s);
+  _gn_blocklist_manager_save (self);
+  return s;  /* the store holds it */
+}
+
+void
+gn_blocklist_manager_remove_source (GnBlocklistManager *self,
+                                    GnBlocklistSource  *source)
+{
+  g_autofree char *path = NULL;
+  guint pos;
+
+  g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
+  g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (source));
+
+  if (!g_list_store_find (self->sources, source, &pos))
+    return;
+  path = _gn_blocklist_manager_cache_path (self, source);
+  g_signal_handlers_disconnect_by_data (source, self);
+  g_list_store_remove (self->sources, pos);
+  g_unlink (path);
+  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_request_rebuild (self, NULL);
+}
+
+GnBlocklist *
+gn_blocklist_manager_get_blocklist (GnBlocklistManager *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+
+  return self->blocklist;
+}
+
+static gboolean
+normalize_user_rule (const char  *domain,
+                     char        *out,
+                     GError     **error)
+{
+  gsize len;
+  g_autofree char *trimmed = g_strstrip (g_strdup (domain));
+  GnNameKind kind;
+
+  if (g_str_has_prefix (trimmed, "*."))
+    memmove (trimmed, trimmed + 2, strlen (trimmed) - 1);
+  kind = gn_domain_normalize (trimmed, strlen (trimmed), out, &len);
+  if (kind != GN_NAME_DOMAIN && kind != GN_NAME_IP)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   "“%s” is not a domain name such as example.com", domain);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint
+find_rule (GPtrArray  *rules,
+           const char *rule)
+{
+  for (guint i = 0; i + 1 < rules->len; i++)
+    if (g_str_equal (g_ptr_array_index (rules, i), rule))
+      return i;
+  return -1;
+}
+
+gboolean
+gn_blocklist_manager_add_user_rule (GnBlocklistManager  *self,
+                                    GnMatchKind          kind,
+                                    const char          *domain,
+                                    GError             **error)
+{
+  char name[GN_DOMAIN_MAX + 1];
+  GPtrArray *rules;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), FALSE);
+  g_return_val_if_fail (kind == GN_MATCH_ALLOW || kind == GN_MATCH_BLOCK, FALSE);
+  g_return_val_if_fail (domain != NULL, FALSE);
+
+  if (!normalize_user_rule (domain, name, error))
+    return FALSE;
+
+  rules = rules_for (self, kind);
+  if (find_rule (rules, name) >= 0)
+    return TRUE;
+  g_ptr_array_insert (rules, rules->len - 1, g_strdup (name));
+  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_request_rebuild (self, NULL);
+  return TRUE;
+}
+
+gboolean
+gn_blocklist_manager_remove_user_rule (GnBlocklistManager *self,
+                                       GnMatchKind         kind,
+                                       const char         *domain)
+{
+  char name[GN_DOMAIN_MAX + 1];
+  GPtrArray *rules;
+  gint i;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), FALSE);
+  g_return_val_if_fail (kind == GN_MATCH_ALLOW || kind == GN_MATCH_BLOCK, FALSE);
+  g_return_val_if_fail (domain != NULL, FALSE);
+
+  rules = rules_for (self, kind);
+  if (!normalize_user_rule (domain, name, NULL) || (i = find_rule (rules, name)) < 0)
+    return FALSE;
+  g_ptr_array_remove_index (rules, i);
+  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_request_rebuild (self, NULL);
+  return TRUE;
+}
+
+const char * const *
+gn_blocklist_manager_get_user_rules (GnBlocklistManager *self,
+                                     GnMatchKind         kind)
+{
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+
+  return (const char * const *) rules_for (self, kind)->pdata;
+}
+
+guint
+gn_blocklist_manager_get_refresh_interval (GnBlocklistManager *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), 0);
+
+  return self->refresh_hours;
+}
+
+void
+gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
+                                           guint               hours)
+{
+  g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
+  g_return_if_fail (hours == 0 || hours == 1 || hours == 6 || hours == 12 || hours == 24);
+
+  if (self->refresh_hours == hours)
+    return;
+  self->refresh_hours = hours;
+  _gn_blocklist_manager_save (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_INTERVAL]);
+}
+
+/* GObject ---------------------------------------------------------------- */
+
+static void
+gn_blocklist_manager_dispose (GObject *object)
+{
+  GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->dispose (object);
+}
+
+static void
+gn_blocklist_manager_finalize (GObject *object)
+{
+  GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
+
+  g_clear_pointer (&self->config_path, g_free);
+  g_clear_pointer (&self->cache_dir, g_free);
+  g_clear_object (&self->sources);
+  g_clear_pointer (&self->user_rules[0], g_ptr_array_unref);
+  g_clear_pointer (&self->user_rules[1], g_ptr_array_unref);
+  g_clear_pointer (&self->blocklist, gn_blocklist_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_waiters, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->finalize (object);
+}
+
+static void
+gn_blocklist_manager_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_REFRESH_INTERVAL:
+      g_value_set_uint (value, self->refresh_hours);
+      break;
+    case PROP_MAX_LIST_BYTES:
+      g_value_set_uint64 (value, self->max_bytes);
+      break;
+    case PROP_MAX_SHRINK:
+      g_value_set_double (value, self->max_shrink);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout_seconds);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gn_blocklist_manager_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_REFRESH_INTERVAL:
+      gn_blocklist_manager_set_refresh_interval (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_LIST_BYTES:
+      if (self->max_bytes != g_value_get_uint64 (value))
+        {
+          self->max_bytes = g_value_get_uint64 (value);
+          _gn_blocklist_manager_save (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_MAX_SHRINK:
+      if (self->max_shrink != g_value_get_double (value))
+        {
+          self->max_shrink = g_value_get_double (value);
+          _gn_blocklist_manager_save (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_TIMEOUT:
+      if (self->timeout_seconds != g_value_get_uint (value))
+        {
+          self->timeout_seconds = g_value_get_uint (value);
+          if (self->session != NULL)
+            soup_session_set_timeout (self->session, self->timeout_seconds);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gn_blocklist_manager_class_init (GnBlocklistManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = gn_blocklist_manager_dispose;
+  object_class->finalize = gn_blocklist_manager_finalize;
+  object_class->get_property = gn_blocklist_manager_get_property;
+  object_class->set_property = gn_blocklist_manager_set_property;
+
+  properties[PROP_REFRESH_INTERVAL] =
+    g_param_spec_uint ("refresh-interval", NULL, NULL, 0, 24, GN_BLOCKLIST_DEFAULT_INTERVAL, rw);
+  properties[PROP_MAX_LIST_BYTES] =
+    g_param_spec_uint64 ("max-list-bytes", NULL, NULL, 1, G_MAXUINT32,
+                         GN_BLOCKLIST_DEFAULT_MAX_BYTES, rw);
+  properties[PROP_MAX_SHRINK] =
+    g_param_spec_double ("max-shrink", NULL, NULL, 0.0, 1.0, GN_BLOCKLIST_DEFAULT_MAX_SHRINK, rw);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, 600, GN_BLOCKLIST_DEFAULT_TIMEOUT, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GnBlocklistManager::blocklist-changed:
+   * @blocklist: the new active list
+   *
+   * A new list set is ready; hand it to gn_engine_set_blocklist().
+   */
+  signals[BLOCKLIST_CHANGED] =
+    g_signal_new ("blocklist-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  GN_TYPE_BLOCKLIST | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+gn_blocklist_manager_init (GnBlocklistManager *self)
+{
+  self->sources = g_list_store_new (GN_TYPE_BLOCKLIST_SOURCE);
+  for (guint k = 0; k < 2; k++)
+    {
+      self->user_rules[k] = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (self->user_rules[k], NULL);
+    }
+  self->blocklist = gn_blocklist_new_empty ();
+  self->cancellable = g_cancellable_new ();
+  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->refresh_hours = GN_BLOCKLIST_DEFAULT_INTERVAL;
+  self->max_bytes = GN_BLOCKLIST_DEFAULT_MAX_BYTES;
+  self->max_shrink = GN_BLOCKLIST_DEFAULT_MAX_SHRINK;
+  self->timeout_seconds = GN_BLOCKLIST_DEFAULT_TIMEOUT;
+}
+
+GnBlocklistManager *
+gn_blocklist_manager_new (const char *config_dir,
+                          const char *cache_dir)
+{
+  GnBlocklistManager *self = g_object_new (GN_TYPE_BLOCKLIST_MANAGER, NULL);
+
+  self->config_path = config_dir != NULL
+    ? g_build_filename (config_dir, CONFIG_FILE, NULL)
+    : g_build_filename (g_get_user_config_dir (), "guardnest", CONFIG_FILE, NULL);
+  self->cache_dir = cache_dir != NULL
+    ? g_strdup (cache_dir)
+    : g_build_filename (g_get_user_cache_dir (), "guardnest", "lists", NULL);
+
+  return self;
+}

@@ -1,0 +1,603 @@
+/* test-blocklist-manager.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Subscriptions end to end: a real SoupServer on 127.0.0.1:0 serves a good
+ * list, 304s, a 500, a stalled answer, an empty 200, a truncated list, binary
+ * garbage, an HTML page and lists ten times the size cap. After every failure
+ * the previous list must still be active, its cached file untouched, and the
+ * source's last-error must say why. Also: cache survives a restart without
+ * network, user rules apply at once and persist, defaults, broken settings.
+ */
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "gn-blocklist-manager.h"
+#include "gn-error.h"
+
+#define GOOD_ENTRIES 200
+
+typedef struct
+{
+  char               *tmp;
+  char               *config_dir;
+  char               *cache_dir;
+  SoupServer         *server;
+  char               *url;
+  const char         *mode;
+  char               *last_if_none_match;
+  GPtrArray          *paused;         /* SoupServerMessage held open */
+  GnBlocklistManager *mgr;
+  guint               changes;
+} Fixture;
+
+static guint fd_baseline;
+
+static guint
+count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static GString *
+make_list (guint n, const char *extra)
+{
+  GString *s = g_string_new ("# Test list\n");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "0.0.0.0 host%u.good.test\n", i);
+  g_string_append (s, extra);
+  return s;
+}
+
+static void
+serve (SoupServer        *server,
+       SoupServerMessage *msg,
+       const char        *path,
+       GHashTable        *query,
+       gpointer           user_data)
+{
+  Fixture *f = user_data;
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
+  const char *mode = f->mode;
+
+  g_free (f->last_if_none_match);
+  f->last_if_none_match = g_strdup (soup_message_headers_get_one (req, "If-None-Match"));
+
+  if (g_str_equal (mode, "good") || g_str_equal (mode, "good2"))
+    {
+      gboolean v2 = g_str_equal (mode, "good2");
+      const char *etag = v2 ? "\"v2\"" : "\"v1\"";
+      g_autoptr(GString) body = NULL;
+
+      if (g_strcmp0 (f->last_if_none_match, etag) == 0)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+          return;
+        }
+      body = make_list (v2 ? GOOD_ENTRIES + 20 : GOOD_ENTRIES,
+                        v2 ? "0.0.0.0 listed.example\n0.0.0.0 new.example\n" : "0.0.0.0 listed.example\n");
+      soup_message_headers_replace (resp, "ETag", etag);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, body->str, body->len);
+    }
+  else if (g_str_equal (mode, "500"))
+    soup_server_message_set_status (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+  else if (g_str_equal (mode, "timeout"))
+    {
+      soup_server_message_pause (msg);
+      g_ptr_array_add (f->paused, g_object_ref (msg));
+    }
+  else if (g_str_equal (mode, "empty"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "", 0);
+    }
+  else if (g_str_equal (mode, "truncated"))
+    {
+      g_autoptr(GString) body = make_list (GOOD_ENTRIES / 10, "");
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, body->str, body->len);
+    }
+  else if (g_str_equal (mode, "garbage"))
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+      char junk[8192];
+
+      for (gsize i = 0; i < sizeof junk; i++)
+        junk[i] = (char) g_rand_int_range (rand, 0, 256);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
+                                        junk, sizeof junk);
+    }
+  else if (g_str_equal (mode, "html"))
+    {
+      const char *page = "<html>\n<body>\n<h1>Please log in to the Wi-Fi</h1>\n</body>\n</html>\n";
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
+    }
+  else if (g_str_equal (mode, "huge") || g_str_equal (mode, "huge-chunked"))
+    {
+      /* ten times the 64 KiB cap set by the tests, and valid otherwise */
+      g_autoptr(GString) body = make_list (640 * 1024 / 26, "");
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      if (g_str_equal (mode, "huge-chunked"))
+        soup_message_headers_set_encoding (resp, SOUP_ENCODING_CHUNKED);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, body->str, body->len);
+    }
+  else
+    g_assert_not_reached ();
+}
+
+static void
+on_changed (GnBlocklistManager *mgr,
+            GnBlocklist        *list,
+            gpointer            user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_true (list == gn_blocklist_manager_get_blocklist (mgr));
+  f->changes++;
+}
+
+static GnBlocklistManager *
+new_manager (Fixture *f)
+{
+  GnBlocklistManager *mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
+
+  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
+  return mgr;
+}
+
+static void
+wait_for_change (Fixture *f,
+                 guint    before)
+{
+  while (f->changes == before)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+on_refreshed (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **summary = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *summary = gn_blocklist_manager_refresh_finish (GN_BLOCKLIST_MANAGER (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+refresh (Fixture *f)
+{
+  char *summary = NULL;
+
+  gn_blocklist_manager_refresh_async (f->mgr, NULL, NULL, on_refreshed, &summary);
+  while (summary == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("refresh: %s", summary);
+  return summary;
+}
+
+static GnBlocklistSource *
+only_source (Fixture *f)
+{
+  GListModel *sources = gn_blocklist_manager_get_sources (f->mgr);
+  g_autoptr(GnBlocklistSource) s = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 1);
+  s = g_list_model_get_item (sources, 0);
+  return s;  /* the model keeps it alive */
+}
+
+/* Drops the last reference and waits (bounded) until work still in flight
+ * (a rebuild on a worker) lets the object go: it must be freed, not leaked. */
+static void
+finalize_and_wait (gpointer object)
+{
+  gpointer weak = object;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  while (weak != NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_null (weak);
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  GListModel *sources;
+  guint before;
+
+  f->tmp = g_dir_make_tmp ("gn-manager-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->config_dir = g_build_filename (f->tmp, "config", NULL);
+  f->cache_dir = g_build_filename (f->tmp, "cache", "lists", NULL);
+  f->paused = g_ptr_array_new_with_free_func (g_object_unref);
+  f->mode = "good";
+
+  f->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (f->server, "/list", serve, f, NULL);
+  soup_server_listen_local (f->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (f->server);
+  f->url = g_strdup_printf ("http://127.0.0.1:%d/list", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  /* start from the defaults, then replace them with the local test list:
+   * tests never reach the real lists */
+  f->mgr = new_manager (f);
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_load (f->mgr, &error));
+  g_assert_no_error (error);
+  wait_for_change (f, before);
+  sources = gn_blocklist_manager_get_sources (f->mgr);
+  while (g_list_model_get_n_items (sources) > 0)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, 0);
+
+      gn_blocklist_manager_remove_source (f->mgr, s);
+    }
+  gn_blocklist_manager_add_source (f->mgr, "Test list", f->url, GN_BLOCKLIST_FORMAT_AUTO);
+  g_object_set (f->mgr, "max-list-bytes", (guint64) 64 * 1024, "timeout", 1, NULL);
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(GFile) dir = g_file_new_for_path (f->tmp);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", f->tmp);
+
+  if (f->mgr != NULL)
+    finalize_and_wait (f->mgr);
+  for (guint i = 0; i < f->paused->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (f->paused, i);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      soup_server_message_unpause (msg);
+    }
+  g_ptr_array_unref (f->paused);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  if (f->server != NULL)
+    {
+      soup_server_disconnect (f->server);
+      g_assert_finalize_object (f->server);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  /* GLib and libsoup open a few process-wide fds on first use (worker
+   * wakeups, the resolver); after the first test the count must not move */
+  if (fd_baseline == 0)
+    fd_baseline = count_fds ();
+  g_assert_cmpuint (count_fds (), ==, fd_baseline);
+
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+  g_free (f->tmp);
+  g_free (f->config_dir);
+  g_free (f->cache_dir);
+  g_free (f->url);
+  g_free (f->last_if_none_match);
+}
+
+static char *
+cached_copy (Fixture *f)
+{
+  g_autofree char *path = NULL;
+  char *contents = NULL;
+  GnBlocklistSource *s = only_source (f);
+  g_autofree char *file = g_strdup_printf ("%s.txt", gn_blocklist_source_get_id (s));
+
+  path = g_build_filename (f->cache_dir, file, NULL);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  return contents;
+}
+
+static void
+good_download (Fixture *f)
+{
+  g_autofree char *summary = refresh (f);
+  GnBlocklistSource *s = only_source (f);
+  GnMatch match;
+
+  g_assert_cmpstr (summary, ==, "1 list updated");
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 1);
+  g_assert_null (gn_blocklist_source_get_last_error (s));
+  g_assert_cmpint (gn_blocklist_source_get_last_success (s), >, 0);
+  g_assert_cmpstr (gn_blocklist_source_get_etag (s), ==, "\"v1\"");
+  g_assert_false (gn_blocklist_source_get_updating (s));
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "www.listed.example", &match), ==, GN_MATCH_BLOCK);
+  g_assert_cmpstr (match.list_name, ==, "Test list");
+  g_assert_cmpstr (match.rule, ==, "listed.example");
+}
+
+static void
+test_good_and_progress (Fixture       *f,
+                        gconstpointer  data)
+{
+  GnBlocklistSource *s = only_source (f);
+  g_autofree char *cached = NULL;
+
+  good_download (f);
+  cached = cached_copy (f);
+  /* progress reported the whole body, and size says the same */
+  g_assert_cmpuint (gn_blocklist_source_get_bytes_received (s), ==, strlen (cached));
+  g_assert_cmpuint (gn_blocklist_source_get_size (s), ==, strlen (cached));
+  g_assert_nonnull (strstr (cached, "listed.example"));
+}
+
+static void
+test_not_modified (Fixture       *f,
+                   gconstpointer  data)
+{
+  GnBlocklistSource *s = only_source (f);
+  g_autofree char *summary = NULL;
+  guint before;
+
+  good_download (f);
+  summary = refresh (f);
+  g_assert_cmpstr (f->last_if_none_match, ==, "\"v1\"");
+  g_assert_cmpstr (summary, ==, "1 list already up to date");
+  g_assert_null (gn_blocklist_source_get_last_error (s));
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 1);
+
+  /* a new version replaces the old one */
+  f->mode = "good2";
+  before = f->changes;
+  g_free (summary);
+  summary = refresh (f);
+  g_assert_cmpuint (f->changes, >, before);
+  g_assert_cmpstr (summary, ==, "1 list updated");
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 22);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "new.example", NULL), ==, GN_MATCH_BLOCK);
+}
+
+typedef struct
+{
+  const char *mode;
+  const char *why;   /* expected in last-error and the summary */
+} Failure;
+
+static const Failure failures[] = {
+  { "500",          "HTTP 500" },
+  { "timeout",      "Could not download the list" },
+  { "empty",        "empty list" },
+  { "truncated",    "fewer than the 201 before" },
+  { "garbage",      "not a text blocklist" },
+  { "html",         "does not look like" },
+  { "huge",         "larger than the 65.5" },
+  { "huge-chunked", "larger than the 65.5" },
+};
+
+static void
+test_failure_keeps_previous (Fixture       *f,
+                             gconstpointer  data)
+{
+  const Failure *fail = data;
+  GnBlocklistSource *s = only_source (f);
+  g_autofree char *before_copy = NULL;
+  g_autofree char *after_copy = NULL;
+  g_autofree char *summary = NULL;
+  g_autoptr(GnBlocklist) before_list = NULL;
+  gint64 success;
+  GnMatch match;
+
+  good_download (f);
+  before_copy = cached_copy (f);
+  before_list = gn_blocklist_ref (gn_blocklist_manager_get_blocklist (f->mgr));
+  success = gn_blocklist_source_get_last_success (s);
+  gn_blocklist_source_set_last_attempt (s, 1);
+
+  f->mode = fail->mode;
+  summary = refresh (f);
+
+  g_test_message ("last-error: %s", gn_blocklist_source_get_last_error (s));
+  g_assert_nonnull (gn_blocklist_source_get_last_error (s));
+  g_assert_nonnull (strstr (gn_blocklist_source_get_last_error (s), fail->why));
+  g_assert_true (g_str_has_prefix (summary, "1 kept its previous version: Test list: "));
+  g_assert_nonnull (strstr (summary, fail->why));
+  g_assert_cmpint (gn_blocklist_source_get_last_attempt (s), >, 1);
+  g_assert_cmpint (gn_blocklist_source_get_last_success (s), ==, success);
+  g_assert_false (gn_blocklist_source_get_updating (s));
+
+  /* the previous list is still the active one, and still on disk */
+  g_assert_true (gn_blocklist_manager_get_blocklist (f->mgr) == before_list);
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 1);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "a.listed.example", &match), ==, GN_MATCH_BLOCK);
+  after_copy = cached_copy (f);
+  g_assert_cmpstr (after_copy, ==, before_copy);
+}
+
+static void
+test_cache_survives_restart (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GnBlocklistSource *s;
+  gint64 attempt;
+  guint before;
+
+  good_download (f);
+  attempt = gn_blocklist_source_get_last_attempt (only_source (f));
+  finalize_and_wait (g_steal_pointer (&f->mgr));
+
+  /* no server any more: whatever the new instance knows comes from disk */
+  soup_server_disconnect (f->server);
+  g_assert_finalize_object (g_steal_pointer (&f->server));
+
+  f->mgr = new_manager (f);
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_load (f->mgr, &error));
+  g_assert_no_error (error);
+  wait_for_change (f, before);
+
+  s = only_source (f);
+  g_assert_cmpstr (gn_blocklist_source_get_name (s), ==, "Test list");
+  g_assert_cmpstr (gn_blocklist_source_get_url (s), ==, f->url);
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 1);
+  g_assert_cmpint (gn_blocklist_source_get_last_attempt (s), ==, attempt);
+  g_assert_cmpstr (gn_blocklist_source_get_etag (s), ==, "\"v1\"");
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "x.listed.example", NULL), ==, GN_MATCH_BLOCK);
+}
+
+static void
+test_user_rules (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GnMatch match;
+  guint before;
+
+  good_download (f);
+
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_ALLOW, "Listed.Example.", &error));
+  g_assert_no_error (error);
+  wait_for_change (f, before);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "www.listed.example", &match), ==, GN_MATCH_ALLOW);
+  g_assert_cmpstr (match.list_name, ==, "Your allowlist");
+
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_BLOCK, "bücher.test", &error));
+  wait_for_change (f, before);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "shop.xn--bcher-kva.test", &match), ==, GN_MATCH_BLOCK);
+  g_assert_cmpstr (match.list_name, ==, "Your blocklist");
+
+  g_assert_false (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_BLOCK, "not a domain", &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_false (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_BLOCK, "com", &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  /* saved: a new instance has both */
+  finalize_and_wait (g_steal_pointer (&f->mgr));
+  f->mgr = new_manager (f);
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_load (f->mgr, NULL));
+  wait_for_change (f, before);
+  g_assert_cmpstr (gn_blocklist_manager_get_user_rules (f->mgr, GN_MATCH_ALLOW)[0], ==, "listed.example");
+  g_assert_null (gn_blocklist_manager_get_user_rules (f->mgr, GN_MATCH_ALLOW)[1]);
+  g_assert_cmpstr (gn_blocklist_manager_get_user_rules (f->mgr, GN_MATCH_BLOCK)[0], ==, "xn--bcher-kva.test");
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "listed.example", NULL), ==, GN_MATCH_ALLOW);
+
+  /* removing the allow rule blocks again */
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_remove_user_rule (f->mgr, GN_MATCH_ALLOW, "listed.example"));
+  wait_for_change (f, before);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "listed.example", NULL), ==, GN_MATCH_BLOCK);
+}
+
+static void
+test_disable_source (Fixture       *f,
+                     gconstpointer  data)
+{
+  guint before;
+
+  good_download (f);
+  before = f->changes;
+  gn_blocklist_source_set_enabled (only_source (f), FALSE);
+  wait_for_change (f, before);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "listed.example", NULL), ==, GN_MATCH_NONE);
+  /* and a refresh of all lists leaves a disabled one alone */
+  g_autofree char *summary = refresh (f);
+  g_assert_cmpstr (summary, ==, "No lists to update");
+}
+
+static void
+test_defaults_and_bad_settings (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("gn-manager-XXXXXX", &error);
+  g_autofree char *config = g_build_filename (tmp, "blocklists.json", NULL);
+  g_autofree char *bad = g_build_filename (tmp, "blocklists.json.bad", NULL);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmp);
+  GnBlocklistManager *mgr;
+  GListModel *sources;
+
+  for (int round = 0; round < 2; round++)
+    {
+      if (round == 1)
+        g_assert_true (g_file_set_contents (config, "{ \"sources\": [ broken", -1, NULL));
+
+      mgr = gn_blocklist_manager_new (tmp, tmp);
+      if (round == 0)
+        g_assert_true (gn_blocklist_manager_load (mgr, &error));
+      else
+        {
+          g_assert_false (gn_blocklist_manager_load (mgr, &error));
+          g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+          g_clear_error (&error);
+          /* the broken file is kept for the user, not overwritten */
+          g_assert_true (g_file_test (bad, G_FILE_TEST_EXISTS));
+        }
+
+      sources = gn_blocklist_manager_get_sources (mgr);
+      g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 2);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, i);
+
+          g_assert_true (g_str_has_prefix (gn_blocklist_source_get_url (s), "https://"));
+          g_assert_true (gn_blocklist_source_get_enabled (s));
+          g_assert_cmpint (gn_blocklist_source_get_last_attempt (s), ==, 0);
+        }
+      g_assert_cmpuint (gn_blocklist_manager_get_refresh_interval (mgr), ==, 24);
+      g_assert_true (g_file_test (config, G_FILE_TEST_EXISTS));
+      g_object_unref (mgr);
+    }
+
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/blocklist-manager/good", Fixture, NULL, setup, test_good_and_progress, teardown);
+  g_test_add ("/blocklist-manager/not-modified", Fixture, NULL, setup, test_not_modified, teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (failures); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/blocklist-manager/keeps-previous/%s", failures[i].mode);
+
+      g_test_add (name, Fixture, &failures[i], setup, test_failure_keeps_previous, teardown);
+    }
+  g_test_add ("/blocklist-manager/cache-survives-restart", Fixture, NULL, setup,
+              test_cache_survives_restart, teardown);
+  g_test_add ("/blocklist-manager/user-rules", Fixture, NULL, setup, test_user_rules, teardown);
+  g_test_add ("/blocklist-manager/disable-source", Fixture, NULL, setup, test_disable_source, teardown);
+  g_test_add_func ("/blocklist-manager/defaults-and-bad-settings", test_defaults_and_bad_settings);
+
+  return g_test_run ();
+}
