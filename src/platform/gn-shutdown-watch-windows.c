@@ -2,103 +2,110 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GnShutdownWatch on Windows (the Linux one is gn-shutdown-watch.c): the
- * console control events — Ctrl+C, Ctrl+Break, closing the console window,
- * and for console-only processes log-off and shutdown — become the
- * "shutdown" signal, so `guardnest --headless --system-proxy` restores the
- * proxy when its console goes away. Windows ends the process soon after the
- * handler returns (about 5 s for a closed console), so the handler waits, at
- * most 4.5 s, until the owner calls gn_shutdown_watch_release_inhibitor()
- * (done automatically right after the "shutdown" handlers return).
+ * GnShutdownWatch on Windows (see gn-shutdown-watch.h): the console control
+ * events — Ctrl+C, Ctrl+Break, closing the console window, log-off and
+ * shutdown for console processes — through SetConsoleCtrlHandler. Log-off
+ * and shutdown for the GUI are handled by the Windows backend's hidden
+ * top-level window (gn-os-proxy-windows.c); this covers `guardnest.exe
+ * --headless` in a console.
  *
- * Log-off and shutdown of a process that has windows (GTK loads user32, and
- * Windows then stops sending those two console events) are handled by the
- * OS proxy backend's hidden top-level window (gn-os-proxy-windows.c), which
- * restores on WM_QUERYENDSESSION.
+ * Windows calls the handler on a thread of its own and ends the process as
+ * soon as it returns (for close, log-off and shutdown), so the handler hands
+ * the event to the owner's main context and then waits — up to 4.5 s, inside
+ * the 5 s Windows allows — until the owner has restored and called
+ * gn_shutdown_watch_release_inhibitor().
+ *
+ * The console API takes no user data, so the one active watch is kept in a
+ * file-static pointer under a mutex: the single exception to "no file-static
+ * mutable state", forced by the API.
  *
  * Threading: create on the main thread; "shutdown" is emitted on the
- * thread-default main context of the creating thread. The console handler
- * runs on a thread Windows creates; it cannot carry user data, so the one
- * watch that installed it is kept in a file-static pointer under a mutex —
- * the only file-static state, forced by SetConsoleCtrlHandler's signature.
+ * creating thread's thread-default main context.
  */
 
-#include <winsock2.h>
 #include <windows.h>
 
 #include "gn-shutdown-watch.h"
+
+#define WAIT_FOR_RESTORE_US (4500 * G_TIME_SPAN_MILLISECOND)
 
 struct _GnShutdownWatch
 {
   GObject       parent_instance;
   GMainContext *context;    /* (owned) */
-  HANDLE        released;   /* manual-reset event: the owner has restored */
+  GMutex        lock;
+  GCond         cond;
+  gboolean      installed;  /* handler registered */
+  gboolean      released;   /* owner finished restoring */
 };
 
 enum { SHUTDOWN, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static GMutex console_lock;
-static GnShutdownWatch *console_watch;  /* (unowned) (nullable) guarded by console_lock */
+static GMutex active_lock;
+static GnShutdownWatch *active;  /* (unowned) (nullable) guarded by active_lock */
 
 G_DEFINE_FINAL_TYPE (GnShutdownWatch, gn_shutdown_watch, G_TYPE_OBJECT)
 
 typedef struct
 {
   GnShutdownWatch *self;    /* (owned) */
-  const char      *reason;  /* static string */
-} Emission;
-
-static void
-emission_free (gpointer data)
-{
-  Emission *e = data;
-
-  g_object_unref (e->self);
-  g_free (e);
-}
+  const char      *reason;  /* static */
+} Event;
 
 static gboolean
 emit_shutdown (gpointer data)
 {
-  Emission *e = data;
+  Event *event = data;
 
-  g_signal_emit (e->self, signals[SHUTDOWN], 0, e->reason);
-  gn_shutdown_watch_release_inhibitor (e->self);
+  g_signal_emit (event->self, signals[SHUTDOWN], 0, event->reason);
   return G_SOURCE_REMOVE;
 }
 
+static void
+event_free (gpointer data)
+{
+  Event *event = data;
+
+  g_object_unref (event->self);
+  g_free (event);
+}
+
 static BOOL WINAPI
-on_console_event (DWORD type)
+on_console_ctrl (DWORD type)
 {
   GnShutdownWatch *self = NULL;
-  Emission *e;
-  const char *reason;
+  Event *event;
+  gint64 deadline;
 
-  switch (type)
-    {
-    case CTRL_C_EVENT: reason = "SIGINT"; break;
-    case CTRL_BREAK_EVENT: reason = "Ctrl+Break"; break;
-    case CTRL_CLOSE_EVENT: reason = "console closed"; break;
-    case CTRL_LOGOFF_EVENT: reason = "log-off"; break;
-    case CTRL_SHUTDOWN_EVENT: reason = "system shutdown"; break;
-    default: return FALSE;
-    }
-
-  g_mutex_lock (&console_lock);
-  if (console_watch != NULL)
-    self = g_object_ref (console_watch);
-  g_mutex_unlock (&console_lock);
+  g_mutex_lock (&active_lock);
+  if (active != NULL)
+    self = g_object_ref (active);
+  g_mutex_unlock (&active_lock);
   if (self == NULL)
     return FALSE;
 
-  ResetEvent (self->released);
-  e = g_new0 (Emission, 1);
-  e->self = g_object_ref (self);
-  e->reason = reason;
-  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, emit_shutdown, e, emission_free);
-  /* Returning lets Windows end the process: first let the owner restore. */
-  WaitForSingleObject (self->released, 4500);
+  event = g_new0 (Event, 1);
+  event->self = g_object_ref (self);
+  switch (type)
+    {
+    case CTRL_C_EVENT:        event->reason = "Ctrl+C"; break;
+    case CTRL_BREAK_EVENT:    event->reason = "Ctrl+Break"; break;
+    case CTRL_CLOSE_EVENT:    event->reason = "console closed"; break;
+    case CTRL_LOGOFF_EVENT:   event->reason = "log-off"; break;
+    case CTRL_SHUTDOWN_EVENT:
+    default:                  event->reason = "system shutdown"; break;
+    }
+  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, emit_shutdown, event, event_free);
+
+  /* Hold Windows off until the owner has restored (or the time is up). */
+  deadline = g_get_monotonic_time () + WAIT_FOR_RESTORE_US;
+  g_mutex_lock (&self->lock);
+  while (!self->released)
+    if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+      break;
+  g_mutex_unlock (&self->lock);
+
   g_object_unref (self);
   return TRUE;
 }
@@ -106,15 +113,23 @@ on_console_event (DWORD type)
 gboolean
 gn_shutdown_watch_has_inhibitor (GnShutdownWatch *self)
 {
+  gboolean held;
+
   g_return_val_if_fail (GN_IS_SHUTDOWN_WATCH (self), FALSE);
-  return FALSE;  /* Windows has no logind; see the file comment */
+  g_mutex_lock (&self->lock);
+  held = self->installed && !self->released;
+  g_mutex_unlock (&self->lock);
+  return held;
 }
 
 void
 gn_shutdown_watch_release_inhibitor (GnShutdownWatch *self)
 {
   g_return_if_fail (GN_IS_SHUTDOWN_WATCH (self));
-  SetEvent (self->released);
+  g_mutex_lock (&self->lock);
+  self->released = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -122,14 +137,16 @@ gn_shutdown_watch_dispose (GObject *object)
 {
   GnShutdownWatch *self = GN_SHUTDOWN_WATCH (object);
 
-  g_mutex_lock (&console_lock);
-  if (console_watch == self)
+  g_mutex_lock (&active_lock);
+  if (active == self)
+    active = NULL;
+  g_mutex_unlock (&active_lock);
+  if (self->installed)
     {
-      SetConsoleCtrlHandler (on_console_event, FALSE);
-      console_watch = NULL;
+      SetConsoleCtrlHandler (on_console_ctrl, FALSE);
+      self->installed = FALSE;
     }
-  g_mutex_unlock (&console_lock);
-  SetEvent (self->released);
+  gn_shutdown_watch_release_inhibitor (self);
   G_OBJECT_CLASS (gn_shutdown_watch_parent_class)->dispose (object);
 }
 
@@ -138,8 +155,9 @@ gn_shutdown_watch_finalize (GObject *object)
 {
   GnShutdownWatch *self = GN_SHUTDOWN_WATCH (object);
 
-  CloseHandle (self->released);
   g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   G_OBJECT_CLASS (gn_shutdown_watch_parent_class)->finalize (object);
 }
 
@@ -156,8 +174,9 @@ gn_shutdown_watch_class_init (GnShutdownWatchClass *klass)
 static void
 gn_shutdown_watch_init (GnShutdownWatch *self)
 {
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
   self->context = g_main_context_ref_thread_default ();
-  self->released = CreateEventW (NULL, TRUE, TRUE, NULL);
 }
 
 GnShutdownWatch *
@@ -165,15 +184,12 @@ gn_shutdown_watch_new (void)
 {
   GnShutdownWatch *self = g_object_new (GN_TYPE_SHUTDOWN_WATCH, NULL);
 
-  g_mutex_lock (&console_lock);
-  if (console_watch == NULL)
-    {
-      if (SetConsoleCtrlHandler (on_console_event, TRUE))
-        console_watch = self;
-      else
-        g_message ("Console close events will not restore the proxy (error %lu).",
-                   GetLastError ());
-    }
-  g_mutex_unlock (&console_lock);
+  g_mutex_lock (&active_lock);
+  active = self;
+  g_mutex_unlock (&active_lock);
+  self->installed = SetConsoleCtrlHandler (on_console_ctrl, TRUE) != 0;
+  if (!self->installed)
+    g_message ("Console events will not restore the proxy settings (error %lu).",
+               (unsigned long) GetLastError ());
   return self;
 }
