@@ -28,7 +28,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  f->fds_before = gn_test_count_fds ();
+  f->fds_before = gn_test_count_fds_settled ();
   f->origin = gn_test_origin_new (TRUE);
   f->engine = gn_test_engine_new (NULL, "# test list\nblocked.test\n");
   f->port = gn_engine_get_port (f->engine);
@@ -44,7 +44,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->engine);
   gn_test_origin_free (f->origin);
   g_free (f->proxy);
-  g_assert_cmpuint (gn_test_count_fds (), ==, f->fds_before);
+  g_assert_cmpuint (gn_test_wait_fds (f->fds_before), ==, f->fds_before);
 }
 
 static char *

@@ -599,3 +599,36 @@ gn_test_count_fds (void)
     }
   return n;
 }
+
+guint
+gn_test_count_fds_settled (void)
+{
+  guint last = gn_test_count_fds ();
+
+  for (guint i = 0; i < 50; i++)
+    {
+      guint now;
+
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (100 * 1000);
+      now = gn_test_count_fds ();
+      if (now == last)
+        return now;
+      last = now;
+    }
+  return last;
+}
+
+guint
+gn_test_wait_fds (guint expected)
+{
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  guint now;
+
+  while ((now = gn_test_count_fds ()) != expected && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  return now;
+}

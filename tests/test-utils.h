@@ -91,5 +91,11 @@ gboolean      gn_test_wait_until        (gboolean    (*func) (gpointer data),
 
 /* ---- resources ---- */
 guint         gn_test_count_fds         (void);
+/* The fd count once it has not changed for 100 ms (GLib's own threads may
+ * close descriptors a moment after the call that used them). */
+guint         gn_test_count_fds_settled (void);
+/* Waits up to 3 s for the fd count to be back at @expected; returns the
+ * last count seen. */
+guint         gn_test_wait_fds          (guint         expected);
 
 G_END_DECLS

@@ -480,7 +480,9 @@ pump_run (GnPump *self)
     }
 
   /* Budget spent: let other connections run, come back when ready. */
-  if (self->wlen > 0)
+  if (self->wlen == 0 && self->body_done)
+    finish (self, NULL);
+  else if (self->wlen > 0)
     wait_for (self, self->dst, G_IO_OUT);
   else
     wait_for (self, self->src, G_IO_IN);
