@@ -139,7 +139,11 @@ gn_connections_page_bind_settings (GnConnectionsPage *self,
                                    GSettings         *settings)
 {
   g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
-  gn_column_menu_bind (self->column_view, settings, "hidden-columns");
+  static const char * const ids[] = {
+    "host", "port", "kind", "state", "client", "started", "duration", "up", "down", "rate", NULL
+  };
+
+  gn_column_menu_bind (self->column_view, settings, "hidden-columns", ids);
 }
 
 GnConnectionRow *
