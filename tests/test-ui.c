@@ -163,6 +163,26 @@ origin_cb (SoupServer        *server,
     soup_server_message_set_status (msg, 404, NULL);
 }
 
+/* What GNOME's proxy settings say now: "none", or "manual host:port". */
+static char *
+gnome_proxy (void)
+{
+  g_autoptr(GSettings) proxy = g_settings_new ("org.gnome.system.proxy");
+  g_autoptr(GSettings) http = g_settings_new ("org.gnome.system.proxy.http");
+  g_autofree char *mode = g_settings_get_string (proxy, "mode");
+  g_autofree char *host = g_settings_get_string (http, "host");
+
+  if (!g_str_equal (mode, "manual"))
+    return g_steal_pointer (&mode);
+  return g_strdup_printf ("manual %s:%d", host, g_settings_get_int (http, "port"));
+}
+
+static char *
+gnome_proxy_expected (void)
+{
+  return g_strdup_printf ("manual 127.0.0.1:%u", proxy_port ());
+}
+
 static GListModel *
 connection_rows (void)
 {
@@ -286,6 +306,14 @@ test_enable (void)
   g_assert_cmpuint (proxy_port (), >, 0);
   expected = g_strdup_printf ("Protecting — 127.0.0.1:%u", proxy_port ());
   g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
+
+  /* The system proxy points at us, and protection is remembered. */
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_autofree char *want = gnome_proxy_expected ();
+    g_assert_cmpstr (now, ==, want);
+  }
+  g_assert_true (gn_settings_store_get_protection (gn_application_get_store (T.app)));
 }
 
 static void
@@ -534,6 +562,11 @@ test_port_in_use (void)
   expected = g_strdup_printf ("Error: port %u is used by another program", port);
   g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
   g_assert_nonnull (gn_protection_get_hint (protection ()));
+  /* Nothing listens: the system must not point at us meanwhile. */
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_assert_cmpstr (now, ==, "none");
+  }
   save_png ("screenshot-error.png");
 
   /* The user frees it and tries again. */
@@ -541,6 +574,11 @@ test_port_in_use (void)
   activate ("app.restart");
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
   g_assert_cmpuint (proxy_port (), ==, port);
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_autofree char *want = gnome_proxy_expected ();
+    g_assert_cmpstr (now, ==, want);
+  }
 }
 
 static void
@@ -557,6 +595,13 @@ test_disable (void)
   g_assert_false (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+
+  /* The user's settings from before ("none" in this fresh profile). */
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_assert_cmpstr (now, ==, "none");
+  }
+  g_assert_false (gn_settings_store_get_protection (gn_application_get_store (T.app)));
 }
 
 /* ---- harness ---- */
@@ -568,7 +613,8 @@ run_tests (gpointer user_data)
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   T.window = GN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (T.app)));
   T.result = g_test_run ();
-  g_application_quit (G_APPLICATION (T.app));
+  /* app.quit closes the window (saving its state) and ends the app. */
+  g_action_group_activate_action (G_ACTION_GROUP (T.app), "quit", NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -605,8 +651,11 @@ main (int   argc,
       g_mkdir_with_parents (dir, 0700);
       g_setenv (vars[i], dir, TRUE);
     }
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GN_OS_PROXY_BACKEND", "none", TRUE);
+  /* Real GSettings on a key file in the temporary XDG_CONFIG_HOME: the
+   * window's own settings and GNOME's proxy settings, which the real GNOME
+   * backend of the OS proxy module changes. */
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_setenv ("GN_OS_PROXY_BACKEND", "gnome", TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   g_setenv ("GTK_A11Y", "none", TRUE);  /* no accessibility bus on the test bus */
@@ -652,7 +701,7 @@ main (int   argc,
   if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)
     T.result = 1;
 
-  g_clear_object (&T.app);
+  g_assert_finalize_object (g_steal_pointer (&T.app));
   soup_server_disconnect (T.origin);
   g_clear_object (&T.origin);
   g_test_dbus_down (bus);

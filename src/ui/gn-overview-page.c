@@ -110,6 +110,13 @@ gn_overview_page_dispose (GObject *object)
   gn_overview_page_set_stats (self, NULL);
   gn_overview_page_set_blocked (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_OVERVIEW_PAGE);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level children. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->top);
   g_clear_object (&self->top_sorter);
 
