@@ -1,0 +1,421 @@
+/* gn-application.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GuardNest's GtkApplication (io.github.guardnest.GuardNest, single
+ * instance: launching it again presents the existing window). It owns what
+ * outlives a window: the engine, the Protection controller, the GSettings
+ * of the window, and the models the pages show (connections, blocked
+ * domains, traffic statistics), all fed from one subscription to the
+ * engine's connection registry, whose batches arrive on the main context a
+ * few times per second.
+ *
+ * The app.* actions live here (enable, restart, refresh-lists, preferences,
+ * about, quit), with their accelerators. The window follows the system's
+ * light/dark preference through GtkSettings (GNOME's color-scheme key, when
+ * that schema is installed), since GTK 4.8 alone does not.
+ *
+ * Threading: main thread only; the engine runs its own thread behind its
+ * thread-safe API.
+ */
+
+#include <glib/gi18n.h>
+
+#include "gn-application.h"
+#include "gn-preferences-dialog.h"
+#include "gn-window.h"
+
+#define BATCH_INTERVAL_MS 250
+
+struct _GnApplication
+{
+  GtkApplication     parent_instance;
+
+  GnEngineConfig    *config;        /* (owned) (nullable) given by the caller */
+  GSettings         *settings;      /* (owned) */
+  GSettings         *interface;     /* (owned) (nullable) org.gnome.desktop.interface */
+  GnEngine          *engine;        /* (owned) */
+  GnProtection      *protection;    /* (owned) */
+  GnConnectionModel *connections;   /* (owned) */
+  GnBlockedModel    *blocked;       /* (owned) */
+  GnTrafficStats    *stats;         /* (owned) */
+  guint              subscription;
+  gboolean           held;
+};
+
+G_DEFINE_FINAL_TYPE (GnApplication, gn_application, GTK_TYPE_APPLICATION)
+
+/* An uninstalled build (the README's run command, the tests) finds the
+ * schema compiled in the build directory. */
+static GSettings *
+new_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchemaSource) build_source = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, GN_APP_ID, TRUE);
+#ifdef GN_SCHEMA_BUILD_DIR
+  if (schema == NULL)
+    {
+      build_source = g_settings_schema_source_new_from_directory (GN_SCHEMA_BUILD_DIR, source,
+                                                                  FALSE, NULL);
+      if (build_source != NULL)
+        schema = g_settings_schema_source_lookup (build_source, GN_APP_ID, FALSE);
+    }
+#endif
+  if (schema == NULL)
+    g_error ("The settings schema %s is not installed; run “meson install” or start "
+             "GuardNest from its build directory.", GN_APP_ID);
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static GSettings *
+new_interface_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "color-scheme"))
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+color_scheme_changed (GnApplication *self)
+{
+  g_autofree char *scheme = g_settings_get_string (self->interface, "color-scheme");
+
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme",
+                g_strcmp0 (scheme, "prefer-dark") == 0, NULL);
+}
+
+static void
+batch_cb (const GnConnectionBatch *batch,
+          gpointer                 user_data)
+{
+  GnApplication *self = user_data;
+
+  gn_connection_model_apply_batch (self->connections, batch);
+  gn_blocked_model_apply_batch (self->blocked, batch);
+  gn_traffic_stats_apply_batch (self->stats, batch, g_get_real_time ());
+}
+
+/* ---- app.* actions ---- */
+
+static void
+enable_changed (GSimpleAction *action,
+                GVariant      *state,
+                gpointer       user_data)
+{
+  GnApplication *self = user_data;
+
+  gn_protection_set_enabled (self->protection, g_variant_get_boolean (state));
+}
+
+static void
+protection_enabled_cb (GnApplication *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "enable");
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (gn_protection_get_enabled (self->protection)));
+}
+
+static void
+restart_activated (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  GnApplication *self = user_data;
+
+  gn_protection_restart (self->protection);
+}
+
+static void
+refresh_lists_activated (GSimpleAction *action,
+                         GVariant      *param,
+                         gpointer       user_data)
+{
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog = gn_preferences_dialog_new (parent, self->settings);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  static const char *developers[] = { "The GuardNest developers", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                         "program-name", _("GuardNest"),
+                         "logo-icon-name", GN_APP_ID,
+                         "version", GN_VERSION,
+                         "comments", _("Protects every program on this computer from malicious domains."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", developers,
+                         "website", "https://github.com/guardnest/guardnest",
+                         NULL);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  /* Closing the windows saves their state; the last one ends the app. */
+  for (GList *l = windows; l != NULL;)
+    {
+      GList *next = l->next;
+      gtk_window_close (l->data);
+      l = next;
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_entries[] = {
+  { "enable", NULL, NULL, "false", enable_changed, { 0 } },
+  { "restart", restart_activated, NULL, NULL, NULL, { 0 } },
+  { "refresh-lists", refresh_lists_activated, NULL, NULL, NULL, { 0 } },
+  { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+};
+
+static const struct {
+  const char *action;
+  const char *accels[3];
+} accels[] = {
+  { "app.enable", { "<Control>e", NULL } },
+  { "app.restart", { "<Control>r", NULL } },
+  { "app.refresh-lists", { "<Control><Shift>r", NULL } },
+  { "app.preferences", { "<Control>comma", NULL } },
+  { "app.quit", { "<Control>q", NULL } },
+  { "win.show-help-overlay", { "<Control>question", NULL } },
+  { "win.find", { "<Control>f", NULL } },
+  { "win.close-connection", { "Delete", NULL } },
+  { "win.close-all", { "<Control><Shift>Delete", NULL } },
+  { "win.pause-updates", { "<Control>p", NULL } },
+  { "win.allow-domain", { "<Control><Shift>a", NULL } },
+  { "win.copy-domain", { "<Control><Shift>c", NULL } },
+  { "win.clear-blocked", { "<Control><Shift>k", NULL } },
+  { "win.show-page('overview')", { "<Alt>1", NULL } },
+  { "win.show-page('connections')", { "<Alt>2", NULL } },
+  { "win.show-page('blocked')", { "<Alt>3", NULL } },
+  { "win.show-page('blocklists')", { "<Alt>4", NULL } },
+};
+
+/* ---- GApplication ---- */
+
+static void
+gn_application_startup (GApplication *application)
+{
+  GnApplication *self = GN_APPLICATION (application);
+  g_autoptr(GtkCssProvider) css = NULL;
+  g_autoptr(GnEngineConfig) config = NULL;
+
+  G_APPLICATION_CLASS (gn_application_parent_class)->startup (application);
+
+  g_set_application_name (_("GuardNest"));
+  gtk_window_set_default_icon_name (GN_APP_ID);
+
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/io/github/guardnest/GuardNest/ui/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  self->settings = new_settings ();
+  self->interface = new_interface_settings ();
+  if (self->interface != NULL)
+    {
+      g_signal_connect_swapped (self->interface, "changed::color-scheme",
+                                G_CALLBACK (color_scheme_changed), self);
+      color_scheme_changed (self);
+    }
+
+  config = self->config ? gn_engine_config_ref (self->config) : gn_engine_config_new ();
+  self->engine = gn_engine_new (config);
+  self->protection = gn_protection_new (self->engine);
+  self->connections = gn_connection_model_new ();
+  self->blocked = gn_blocked_model_new ();
+  self->stats = gn_traffic_stats_new ();
+  self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
+                                                         NULL, BATCH_INTERVAL_MS,
+                                                         batch_cb, self, NULL);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
+                                   G_N_ELEMENTS (app_entries), self);
+  g_signal_connect_swapped (self->protection, "notify::enabled",
+                            G_CALLBACK (protection_enabled_cb), self);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
+                                           accels[i].accels);
+}
+
+static void
+gn_application_activate (GApplication *application)
+{
+  GnApplication *self = GN_APPLICATION (application);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (gn_window_new (self));
+      if (g_settings_get_boolean (self->settings, "start-minimised") && !self->held)
+        {
+          /* Keep running without showing anything; the next launch
+           * (activate) presents the window. */
+          self->held = TRUE;
+          g_application_hold (application);
+          return;
+        }
+    }
+
+  if (self->held)
+    {
+      self->held = FALSE;
+      g_application_release (application);
+    }
+  gtk_window_present (window);
+}
+
+static void
+gn_application_shutdown (GApplication *application)
+{
+  GnApplication *self = GN_APPLICATION (application);
+
+  if (self->protection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->protection, self);
+      gn_protection_set_enabled (self->protection, FALSE);
+    }
+  if (self->subscription != 0)
+    {
+      gn_connection_registry_unsubscribe (gn_engine_get_registry (self->engine), self->subscription);
+      self->subscription = 0;
+    }
+
+  G_APPLICATION_CLASS (gn_application_parent_class)->shutdown (application);
+}
+
+static void
+gn_application_finalize (GObject *object)
+{
+  GnApplication *self = (GnApplication *) object;
+
+  g_clear_object (&self->protection);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->connections);
+  g_clear_object (&self->blocked);
+  g_clear_object (&self->stats);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->interface);
+  g_clear_pointer (&self->config, gn_engine_config_unref);
+
+  G_OBJECT_CLASS (gn_application_parent_class)->finalize (object);
+}
+
+static void
+gn_application_class_init (GnApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = gn_application_finalize;
+  app_class->startup = gn_application_startup;
+  app_class->activate = gn_application_activate;
+  app_class->shutdown = gn_application_shutdown;
+}
+
+static void
+gn_application_init (GnApplication *self)
+{
+}
+
+/* @config: (nullable): the engine settings to use instead of the saved
+ * ones (the tests pass a free port). */
+GnApplication *
+gn_application_new (GnEngineConfig *config)
+{
+  GnApplication *self = g_object_new (GN_TYPE_APPLICATION,
+                                      "application-id", GN_APP_ID,
+                                      "resource-base-path", "/io/github/guardnest/GuardNest",
+                                      NULL);
+  if (config != NULL)
+    self->config = gn_engine_config_ref (config);
+  return self;
+}
+
+GSettings *
+gn_application_get_settings (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+GnEngine *
+gn_application_get_engine (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->engine;
+}
+
+GnProtection *
+gn_application_get_protection (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->protection;
+}
+
+GnConnectionModel *
+gn_application_get_connections (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->connections;
+}
+
+GnBlockedModel *
+gn_application_get_blocked (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->blocked;
+}
+
+GnTrafficStats *
+gn_application_get_stats (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->stats;
+}
+
+gboolean
+gn_application_allow_domain (GnApplication  *self,
+                             const char     *domain,
+                             GError        **error)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (domain != NULL, FALSE);
+
+  g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
+               _("The blocklist manager is not available"));
+  return FALSE;
+}

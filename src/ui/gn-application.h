@@ -1,0 +1,32 @@
+/* gn-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "gn-blocked-model.h"
+#include "gn-connection-model.h"
+#include "gn-engine.h"
+#include "gn-protection.h"
+#include "gn-traffic-stats.h"
+
+G_BEGIN_DECLS
+
+#define GN_TYPE_APPLICATION (gn_application_get_type ())
+G_DECLARE_FINAL_TYPE (GnApplication, gn_application, GN, APPLICATION, GtkApplication)
+
+GnApplication     *gn_application_new             (GnEngineConfig *config);
+GSettings         *gn_application_get_settings    (GnApplication  *self);
+GnEngine          *gn_application_get_engine      (GnApplication  *self);
+GnProtection      *gn_application_get_protection  (GnApplication  *self);
+GnConnectionModel *gn_application_get_connections (GnApplication  *self);
+GnBlockedModel    *gn_application_get_blocked     (GnApplication  *self);
+GnTrafficStats    *gn_application_get_stats       (GnApplication  *self);
+gboolean           gn_application_allow_domain    (GnApplication  *self,
+                                                   const char     *domain,
+                                                   GError        **error);
+
+G_END_DECLS

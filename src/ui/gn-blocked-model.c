@@ -1,0 +1,203 @@
+/* gn-blocked-model.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The history of blocked domains, one GnBlockedRow per domain, built from
+ * the connection registry's batches: every connection the engine answered
+ * with a blocklist 403 counts once for its domain, however many batches
+ * mention it (the connection may first appear as "reading" and turn
+ * "blocked" in a later batch). Rows are appended as new domains appear and
+ * update in place afterwards; clearing the history is the only removal.
+ *
+ * Threading: main thread only.
+ */
+
+#include "gn-blocked-model.h"
+
+struct _GnBlockedModel
+{
+  GObject     parent_instance;
+
+  GListStore *rows;      /* (owned) of GnBlockedRow */
+  GHashTable *by_domain; /* (owned) char* → GnBlockedRow (borrowed) */
+  GHashTable *counted;   /* (owned) set of guint64* connection ids already counted */
+  guint       n_hits;
+};
+
+G_DEFINE_FINAL_TYPE (GnBlockedModel, gn_blocked_model, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ROWS,
+  PROP_N_DOMAINS,
+  PROP_N_HITS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+gn_blocked_model_finalize (GObject *object)
+{
+  GnBlockedModel *self = (GnBlockedModel *) object;
+
+  g_clear_pointer (&self->by_domain, g_hash_table_unref);
+  g_clear_pointer (&self->counted, g_hash_table_unref);
+  g_clear_object (&self->rows);
+
+  G_OBJECT_CLASS (gn_blocked_model_parent_class)->finalize (object);
+}
+
+static void
+gn_blocked_model_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  GnBlockedModel *self = GN_BLOCKED_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROWS:
+      g_value_set_object (value, self->rows);
+      break;
+    case PROP_N_DOMAINS:
+      g_value_set_uint (value, g_list_model_get_n_items (G_LIST_MODEL (self->rows)));
+      break;
+    case PROP_N_HITS:
+      g_value_set_uint (value, self->n_hits);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gn_blocked_model_class_init (GnBlockedModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = gn_blocked_model_finalize;
+  object_class->get_property = gn_blocked_model_get_property;
+
+  properties[PROP_ROWS] =
+    g_param_spec_object ("rows", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_DOMAINS] =
+    g_param_spec_uint ("n-domains", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_N_HITS] =
+    g_param_spec_uint ("n-hits", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gn_blocked_model_init (GnBlockedModel *self)
+{
+  self->rows = g_list_store_new (GN_TYPE_BLOCKED_ROW);
+  self->by_domain = g_hash_table_new (g_str_hash, g_str_equal);
+  self->counted = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+GnBlockedModel *
+gn_blocked_model_new (void)
+{
+  return g_object_new (GN_TYPE_BLOCKED_MODEL, NULL);
+}
+
+GListModel *
+gn_blocked_model_get_rows (GnBlockedModel *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_MODEL (self), NULL);
+  return G_LIST_MODEL (self->rows);
+}
+
+GnBlockedRow *
+gn_blocked_model_lookup (GnBlockedModel *self,
+                         const char     *domain)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_MODEL (self), NULL);
+  g_return_val_if_fail (domain != NULL, NULL);
+  return g_hash_table_lookup (self->by_domain, domain);
+}
+
+guint
+gn_blocked_model_get_n_hits (GnBlockedModel *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_MODEL (self), 0);
+  return self->n_hits;
+}
+
+static void
+count_infos (GnBlockedModel *self,
+             GPtrArray      *infos,
+             GPtrArray      *new_rows)
+{
+  for (guint i = 0; infos != NULL && i < infos->len; i++)
+    {
+      const GnConnectionInfo *info = g_ptr_array_index (infos, i);
+      GnBlockedRow *row;
+
+      if (info->kind != GN_CONNECTION_KIND_BLOCKED || info->host == NULL)
+        continue;
+      if (g_hash_table_contains (self->counted, &info->id))
+        continue;
+      g_hash_table_add (self->counted, g_memdup2 (&info->id, sizeof info->id));
+
+      row = g_hash_table_lookup (self->by_domain, info->host);
+      if (row == NULL)
+        {
+          row = gn_blocked_row_new (info->host);
+          g_hash_table_insert (self->by_domain,
+                               (char *) gn_blocked_row_get_domain (row), row);
+          g_ptr_array_add (new_rows, row);
+        }
+      gn_blocked_row_add_hit (row, info);
+      self->n_hits++;
+    }
+}
+
+void
+gn_blocked_model_apply_batch (GnBlockedModel          *self,
+                              const GnConnectionBatch *batch)
+{
+  g_autoptr(GPtrArray) new_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  guint hits_before;
+
+  g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
+  g_return_if_fail (batch != NULL);
+
+  hits_before = self->n_hits;
+  count_infos (self, batch->added, new_rows);
+  count_infos (self, batch->changed, new_rows);
+
+  /* A removed connection will never be mentioned again. */
+  for (guint i = 0; batch->removed != NULL && i < batch->removed->len; i++)
+    g_hash_table_remove (self->counted, &g_array_index (batch->removed, guint64, i));
+
+  if (new_rows->len > 0)
+    {
+      g_list_store_splice (self->rows,
+                           g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
+                           0, new_rows->pdata, new_rows->len);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DOMAINS]);
+    }
+  if (hits_before != self->n_hits)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HITS]);
+}
+
+/* Forgets the history; connections already counted stay counted, so a
+ * later batch mentioning them does not bring their domain back. */
+void
+gn_blocked_model_clear (GnBlockedModel *self)
+{
+  g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
+
+  g_hash_table_remove_all (self->by_domain);
+  g_list_store_remove_all (self->rows);
+  self->n_hits = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DOMAINS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HITS]);
+}

@@ -1,0 +1,243 @@
+/* gn-blocked-row.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One row of the Blocked page: a domain that was refused, how often, when
+ * last, which list and rule decided, and the client that asked. Like the
+ * connection rows it changes in place and notifies only what changed.
+ *
+ * Threading: main thread only.
+ */
+
+#include <glib/gi18n.h>
+
+#include "gn-blocked-row.h"
+
+struct _GnBlockedRow
+{
+  GObject   parent_instance;
+
+  char     *domain;     /* (owned) */
+  char     *list;       /* (owned) (nullable) */
+  char     *rule;       /* (owned) (nullable) */
+  char     *client;     /* (owned) (nullable) */
+  guint     count;
+  gint64    last_seen;  /* g_get_real_time() of the last hit */
+  gboolean  allowed;
+};
+
+G_DEFINE_FINAL_TYPE (GnBlockedRow, gn_blocked_row, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_DOMAIN,
+  PROP_COUNT,
+  PROP_LAST_SEEN,
+  PROP_LAST_SEEN_TEXT,
+  PROP_LIST,
+  PROP_RULE,
+  PROP_CLIENT,
+  PROP_ALLOWED,
+  PROP_STATUS_TEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+gn_blocked_row_finalize (GObject *object)
+{
+  GnBlockedRow *self = (GnBlockedRow *) object;
+
+  g_clear_pointer (&self->domain, g_free);
+  g_clear_pointer (&self->list, g_free);
+  g_clear_pointer (&self->rule, g_free);
+  g_clear_pointer (&self->client, g_free);
+
+  G_OBJECT_CLASS (gn_blocked_row_parent_class)->finalize (object);
+}
+
+static void
+gn_blocked_row_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  GnBlockedRow *self = GN_BLOCKED_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOMAIN:
+      g_value_set_string (value, self->domain);
+      break;
+    case PROP_COUNT:
+      g_value_set_uint (value, self->count);
+      break;
+    case PROP_LAST_SEEN:
+      g_value_set_int64 (value, self->last_seen);
+      break;
+    case PROP_LAST_SEEN_TEXT:
+      {
+        g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (self->last_seen / G_USEC_PER_SEC);
+        g_value_take_string (value, dt ? g_date_time_format (dt, "%H:%M:%S") : NULL);
+      }
+      break;
+    case PROP_LIST:
+      g_value_set_string (value, self->list);
+      break;
+    case PROP_RULE:
+      g_value_set_string (value, self->rule);
+      break;
+    case PROP_CLIENT:
+      g_value_set_string (value, self->client);
+      break;
+    case PROP_ALLOWED:
+      g_value_set_boolean (value, self->allowed);
+      break;
+    case PROP_STATUS_TEXT:
+      g_value_set_string (value, self->allowed ? _("Allowed now") : _("Blocked"));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gn_blocked_row_class_init (GnBlockedRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = gn_blocked_row_finalize;
+  object_class->get_property = gn_blocked_row_get_property;
+
+  properties[PROP_DOMAIN] = g_param_spec_string ("domain", NULL, NULL, NULL, ro);
+  properties[PROP_COUNT] = g_param_spec_uint ("count", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_LAST_SEEN] = g_param_spec_int64 ("last-seen", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  properties[PROP_LAST_SEEN_TEXT] = g_param_spec_string ("last-seen-text", NULL, NULL, NULL, ro);
+  properties[PROP_LIST] = g_param_spec_string ("list", NULL, NULL, NULL, ro);
+  properties[PROP_RULE] = g_param_spec_string ("rule", NULL, NULL, NULL, ro);
+  properties[PROP_CLIENT] = g_param_spec_string ("client", NULL, NULL, NULL, ro);
+  properties[PROP_ALLOWED] = g_param_spec_boolean ("allowed", NULL, NULL, FALSE, ro);
+  properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gn_blocked_row_init (GnBlockedRow *self)
+{
+}
+
+GnBlockedRow *
+gn_blocked_row_new (const char *domain)
+{
+  GnBlockedRow *self;
+
+  g_return_val_if_fail (domain != NULL, NULL);
+
+  self = g_object_new (GN_TYPE_BLOCKED_ROW, NULL);
+  self->domain = g_strdup (domain);
+  return self;
+}
+
+static void
+set_string (GnBlockedRow  *self,
+            char         **field,
+            const char    *value,
+            guint          prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+/* Counts one blocked connection. */
+void
+gn_blocked_row_add_hit (GnBlockedRow           *self,
+                        const GnConnectionInfo *info)
+{
+  g_autofree char *client = NULL;
+  gint64 seen;
+
+  g_return_if_fail (GN_IS_BLOCKED_ROW (self));
+  g_return_if_fail (info != NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  self->count++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNT]);
+
+  seen = info->ended_at != 0 ? info->ended_at : info->started_at;
+  if (seen > self->last_seen)
+    {
+      self->last_seen = seen;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEEN]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEEN_TEXT]);
+    }
+
+  set_string (self, &self->list, info->list_name, PROP_LIST);
+  set_string (self, &self->rule, info->rule, PROP_RULE);
+  client = g_strdup (info->client_address);
+  set_string (self, &self->client, client, PROP_CLIENT);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+const char *
+gn_blocked_row_get_domain (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
+  return self->domain;
+}
+
+guint
+gn_blocked_row_get_count (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), 0);
+  return self->count;
+}
+
+const char *
+gn_blocked_row_get_list (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
+  return self->list;
+}
+
+const char *
+gn_blocked_row_get_rule (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
+  return self->rule;
+}
+
+const char *
+gn_blocked_row_get_client (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
+  return self->client;
+}
+
+gboolean
+gn_blocked_row_get_allowed (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), FALSE);
+  return self->allowed;
+}
+
+void
+gn_blocked_row_set_allowed (GnBlockedRow *self,
+                            gboolean      allowed)
+{
+  g_return_if_fail (GN_IS_BLOCKED_ROW (self));
+
+  allowed = !!allowed;
+  if (self->allowed == allowed)
+    return;
+  self->allowed = allowed;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOWED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
+}

@@ -1,0 +1,29 @@
+/* gn-blocked-row.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gn-connection-registry.h"
+
+G_BEGIN_DECLS
+
+#define GN_TYPE_BLOCKED_ROW (gn_blocked_row_get_type ())
+G_DECLARE_FINAL_TYPE (GnBlockedRow, gn_blocked_row, GN, BLOCKED_ROW, GObject)
+
+GnBlockedRow *gn_blocked_row_new         (const char             *domain);
+void          gn_blocked_row_add_hit     (GnBlockedRow           *self,
+                                          const GnConnectionInfo *info);
+const char   *gn_blocked_row_get_domain  (GnBlockedRow           *self);
+guint         gn_blocked_row_get_count   (GnBlockedRow           *self);
+const char   *gn_blocked_row_get_list    (GnBlockedRow           *self);
+const char   *gn_blocked_row_get_rule    (GnBlockedRow           *self);
+const char   *gn_blocked_row_get_client  (GnBlockedRow           *self);
+gboolean      gn_blocked_row_get_allowed (GnBlockedRow           *self);
+void          gn_blocked_row_set_allowed (GnBlockedRow           *self,
+                                          gboolean                allowed);
+
+G_END_DECLS

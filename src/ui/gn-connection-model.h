@@ -1,0 +1,31 @@
+/* gn-connection-model.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gn-connection-registry.h"
+#include "gn-connection-row.h"
+
+G_BEGIN_DECLS
+
+#define GN_TYPE_CONNECTION_MODEL (gn_connection_model_get_type ())
+G_DECLARE_FINAL_TYPE (GnConnectionModel, gn_connection_model, GN, CONNECTION_MODEL, GObject)
+
+GnConnectionModel *gn_connection_model_new         (void);
+GListModel        *gn_connection_model_get_rows    (GnConnectionModel       *self);
+void               gn_connection_model_apply_batch (GnConnectionModel       *self,
+                                                    const GnConnectionBatch *batch);
+GnConnectionRow   *gn_connection_model_lookup      (GnConnectionModel       *self,
+                                                    guint64                  id);
+void               gn_connection_model_set_paused  (GnConnectionModel       *self,
+                                                    gboolean                 paused);
+gboolean           gn_connection_model_get_paused  (GnConnectionModel       *self);
+guint              gn_connection_model_get_n_open  (GnConnectionModel       *self);
+void               gn_connection_model_tick        (GnConnectionModel       *self,
+                                                    gint64                   now_us);
+
+G_END_DECLS

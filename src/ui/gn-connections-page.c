@@ -1,0 +1,165 @@
+/* gn-connections-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Connections page: a GtkColumnView declared in the .ui over
+ * GtkSingleSelection → GtkSortListModel (the view's sorter) →
+ * GtkFilterListModel (a GtkStringFilter on the host, fed by the search
+ * entry) → the GnConnectionModel's GListStore of rows that the registry's
+ * batches update in place. The page only shows; the commands (close,
+ * close all, pause) are window actions that ask the page for its selection.
+ *
+ * Threading: main thread only.
+ */
+
+#include <glib/gi18n.h>
+
+#include "gn-column-menu.h"
+#include "gn-connections-page.h"
+
+struct _GnConnectionsPage
+{
+  GtkWidget           parent_instance;
+
+  GnConnectionModel  *model;          /* (owned) (nullable) */
+  gulong              rows_changed_id;
+
+  /* template */
+  GtkSearchEntry     *search_entry;
+  GtkLabel           *count_label;
+  GtkColumnView      *column_view;
+  GtkSingleSelection *selection;
+  GtkFilterListModel *filter_model;
+  GtkStringFilter    *filter;
+  GtkWidget          *placeholder;
+  GtkColumnViewColumn *col_started;
+};
+
+G_DEFINE_FINAL_TYPE (GnConnectionsPage, gn_connections_page, GTK_TYPE_WIDGET)
+
+static void
+update_count (GnConnectionsPage *self)
+{
+  guint total = 0, shown;
+  g_autofree char *text = NULL;
+
+  if (self->model != NULL)
+    total = g_list_model_get_n_items (gn_connection_model_get_rows (self->model));
+  shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+
+  /* Translators: "12 shown / 40 total" connections */
+  text = g_strdup_printf (_("%u shown / %u total"), shown, total);
+  gtk_label_set_text (self->count_label, text);
+  gtk_widget_set_visible (self->placeholder, total == 0);
+}
+
+static void
+stop_search_cb (GnConnectionsPage *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static void
+gn_connections_page_dispose (GObject *object)
+{
+  GnConnectionsPage *self = (GnConnectionsPage *) object;
+
+  if (self->model != NULL)
+    g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
+  gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_CONNECTIONS_PAGE);
+  g_clear_object (&self->model);
+
+  G_OBJECT_CLASS (gn_connections_page_parent_class)->dispose (object);
+}
+
+static void
+gn_connections_page_class_init (GnConnectionsPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = gn_connections_page_dispose;
+
+  g_type_ensure (GN_TYPE_CONNECTION_ROW);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/guardnest/GuardNest/ui/gn-connections-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, count_label);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, selection);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, filter);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, col_started);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "connectionspage");
+}
+
+static void
+gn_connections_page_init (GnConnectionsPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+
+  gn_column_menu_install (self->column_view, GTK_WIDGET (self), "conncolumns");
+  g_signal_connect_swapped (self->filter_model, "items-changed", G_CALLBACK (update_count), self);
+  g_signal_connect_swapped (self->search_entry, "stop-search", G_CALLBACK (stop_search_cb), self);
+  gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self->column_view));
+
+  /* Newest first until the user picks another order. */
+  gtk_column_view_sort_by_column (self->column_view, self->col_started, GTK_SORT_DESCENDING);
+  update_count (self);
+}
+
+void
+gn_connections_page_set_model (GnConnectionsPage *self,
+                               GnConnectionModel *model)
+{
+  g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
+  g_return_if_fail (model == NULL || GN_IS_CONNECTION_MODEL (model));
+
+  if (self->model != NULL)
+    g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
+  g_set_object (&self->model, model);
+
+  gtk_filter_list_model_set_model (self->filter_model,
+                                   model ? gn_connection_model_get_rows (model) : NULL);
+  if (model != NULL)
+    self->rows_changed_id = g_signal_connect_swapped (gn_connection_model_get_rows (model),
+                                                      "items-changed",
+                                                      G_CALLBACK (update_count), self);
+  update_count (self);
+}
+
+void
+gn_connections_page_bind_settings (GnConnectionsPage *self,
+                                   GSettings         *settings)
+{
+  g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
+  gn_column_menu_bind (self->column_view, settings, "hidden-columns");
+}
+
+GnConnectionRow *
+gn_connections_page_get_selected (GnConnectionsPage *self)
+{
+  g_return_val_if_fail (GN_IS_CONNECTIONS_PAGE (self), NULL);
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+/* What the view shows, filtered and sorted. */
+GListModel *
+gn_connections_page_get_shown (GnConnectionsPage *self)
+{
+  g_return_val_if_fail (GN_IS_CONNECTIONS_PAGE (self), NULL);
+  return G_LIST_MODEL (self->selection);
+}
+
+void
+gn_connections_page_focus_search (GnConnectionsPage *self)
+{
+  g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}

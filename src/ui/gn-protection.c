@@ -1,0 +1,452 @@
+/* gn-protection.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the Protection switch means, in one object: "on" is the engine
+ * running and the OS proxy pointed at it; "off" is the OS proxy restored and
+ * the engine stopped. It turns the engine's status and errors into the
+ * window's status line ("Protecting — 127.0.0.1:3000", "Off", "Starting…",
+ * "Error: port 3000 is used by another program") and a next step the user
+ * can take, so no error lives only in a log.
+ *
+ * Starting is deferred to an idle callback so that "Starting…" is painted
+ * before the (short, synchronous) start; restarting uses the engine's
+ * asynchronous restart and reports how long it took.
+ *
+ * Threading: main thread only (the engine's owner thread).
+ */
+
+#include <glib/gi18n.h>
+
+#include "gn-protection.h"
+
+struct _GnProtection
+{
+  GObject            parent_instance;
+
+  GnEngine          *engine;        /* (owned) */
+  GCancellable      *cancellable;   /* (owned) */
+  GnProtectionState  state;
+  gboolean           enabled;
+  char              *status_text;   /* (owned) */
+  char              *hint;          /* (owned) (nullable) */
+  char              *last_result;   /* (owned) (nullable) */
+  guint              start_id;
+  gulong             status_id;
+  gint64             restart_began;
+};
+
+G_DEFINE_FINAL_TYPE (GnProtection, gn_protection, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ENGINE,
+  PROP_ENABLED,
+  PROP_STATE,
+  PROP_STATUS_TEXT,
+  PROP_HINT,
+  PROP_LAST_RESULT,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_string (GnProtection  *self,
+            char         **field,
+            const char    *value,
+            guint          prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static guint16
+configured_port (GnProtection *self)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
+
+  return config != NULL ? config->port : 0;
+}
+
+static void
+describe_error (GnProtection *self,
+                const GError *error)
+{
+  g_autofree char *text = NULL;
+  const char *hint;
+
+  if (g_error_matches (error, GN_ERROR, GN_ERROR_ADDRESS_IN_USE))
+    {
+      text = g_strdup_printf (_("Error: port %u is used by another program"),
+                              configured_port (self));
+      hint = _("Close the other program, or choose another port in Preferences, then turn protection on again.");
+    }
+  else
+    {
+      text = g_strdup_printf (_("Error: %s"), error != NULL ? error->message : _("the proxy stopped"));
+      if (g_error_matches (error, GN_ERROR, GN_ERROR_INVALID_CONFIG) ||
+          g_error_matches (error, GN_ERROR, GN_ERROR_NOT_LOOPBACK))
+        hint = _("Check the port in Preferences, then turn protection on again.");
+      else
+        hint = _("Turn protection off and on again; if it keeps failing, restart the computer.");
+    }
+
+  set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+  set_string (self, &self->hint, hint, PROP_HINT);
+}
+
+static void
+set_state (GnProtection      *self,
+           GnProtectionState  state,
+           const GError      *error)
+{
+  gboolean was_busy = self->state == GN_PROTECTION_STARTING || self->state == GN_PROTECTION_RESTARTING;
+  gboolean busy = state == GN_PROTECTION_STARTING || state == GN_PROTECTION_RESTARTING;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  switch (state)
+    {
+    case GN_PROTECTION_OFF:
+      set_string (self, &self->status_text, _("Off"), PROP_STATUS_TEXT);
+      set_string (self, &self->hint, _("Turn on protection to filter this computer’s web traffic."), PROP_HINT);
+      break;
+    case GN_PROTECTION_STARTING:
+      set_string (self, &self->status_text, _("Starting…"), PROP_STATUS_TEXT);
+      set_string (self, &self->hint, NULL, PROP_HINT);
+      break;
+    case GN_PROTECTION_RESTARTING:
+      set_string (self, &self->status_text, _("Restarting…"), PROP_STATUS_TEXT);
+      set_string (self, &self->hint, _("Open connections get a few seconds to finish."), PROP_HINT);
+      break;
+    case GN_PROTECTION_ON:
+      {
+        g_autofree char *text = g_strdup_printf (_("Protecting — 127.0.0.1:%u"),
+                                                 gn_engine_get_port (self->engine));
+        set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+        set_string (self, &self->hint, NULL, PROP_HINT);
+      }
+      break;
+    case GN_PROTECTION_ERROR:
+      describe_error (self, error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (was_busy != busy)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+set_enabled_flag (GnProtection *self,
+                  gboolean      enabled)
+{
+  if (self->enabled == enabled)
+    return;
+  self->enabled = enabled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
+}
+
+static gboolean
+start_cb (gpointer user_data)
+{
+  GnProtection *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->start_id = 0;
+
+  if (!gn_engine_start (self->engine, &error))
+    {
+      set_state (self, GN_PROTECTION_ERROR, error);
+      return G_SOURCE_REMOVE;
+    }
+
+  set_state (self, GN_PROTECTION_ON, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The engine changed status on its own (it failed, or someone else
+ * restarted it): keep the status line true. */
+static void
+engine_status_cb (GnProtection *self)
+{
+  GnEngineStatus status = gn_engine_get_status (self->engine);
+
+  if (self->state == GN_PROTECTION_RESTARTING || self->state == GN_PROTECTION_STARTING)
+    return;
+
+  if (status == GN_ENGINE_STATUS_FAILED && self->enabled)
+    set_state (self, GN_PROTECTION_ERROR, gn_engine_get_error (self->engine));
+  else if (status == GN_ENGINE_STATUS_RUNNING && self->enabled)
+    set_state (self, GN_PROTECTION_ON, NULL);
+}
+
+static void
+gn_protection_dispose (GObject *object)
+{
+  GnProtection *self = (GnProtection *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->start_id, g_source_remove);
+  if (self->engine != NULL)
+    g_clear_signal_handler (&self->status_id, self->engine);
+
+  G_OBJECT_CLASS (gn_protection_parent_class)->dispose (object);
+}
+
+static void
+gn_protection_finalize (GObject *object)
+{
+  GnProtection *self = (GnProtection *) object;
+
+  g_clear_object (&self->engine);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->status_text, g_free);
+  g_clear_pointer (&self->hint, g_free);
+  g_clear_pointer (&self->last_result, g_free);
+
+  G_OBJECT_CLASS (gn_protection_parent_class)->finalize (object);
+}
+
+static void
+gn_protection_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  GnProtection *self = GN_PROTECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENGINE:
+      g_value_set_object (value, self->engine);
+      break;
+    case PROP_ENABLED:
+      g_value_set_boolean (value, self->enabled);
+      break;
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_STATUS_TEXT:
+      g_value_set_string (value, self->status_text);
+      break;
+    case PROP_HINT:
+      g_value_set_string (value, self->hint);
+      break;
+    case PROP_LAST_RESULT:
+      g_value_set_string (value, self->last_result);
+      break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->state == GN_PROTECTION_STARTING ||
+                                  self->state == GN_PROTECTION_RESTARTING);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gn_protection_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  GnProtection *self = GN_PROTECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENGINE:
+      self->engine = g_value_dup_object (value);
+      break;
+    case PROP_ENABLED:
+      gn_protection_set_enabled (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gn_protection_constructed (GObject *object)
+{
+  GnProtection *self = (GnProtection *) object;
+
+  G_OBJECT_CLASS (gn_protection_parent_class)->constructed (object);
+
+  g_assert (GN_IS_ENGINE (self->engine));
+  self->status_id = g_signal_connect_swapped (self->engine, "notify::status",
+                                              G_CALLBACK (engine_status_cb), self);
+  set_state (self, GN_PROTECTION_OFF, NULL);
+}
+
+static void
+gn_protection_class_init (GnProtectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->constructed = gn_protection_constructed;
+  object_class->dispose = gn_protection_dispose;
+  object_class->finalize = gn_protection_finalize;
+  object_class->get_property = gn_protection_get_property;
+  object_class->set_property = gn_protection_set_property;
+
+  properties[PROP_ENGINE] =
+    g_param_spec_object ("engine", NULL, NULL, GN_TYPE_ENGINE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ENABLED] =
+    g_param_spec_boolean ("enabled", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, G_MAXINT, 0, ro);
+  properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, ro);
+  properties[PROP_HINT] = g_param_spec_string ("hint", NULL, NULL, NULL, ro);
+  properties[PROP_LAST_RESULT] = g_param_spec_string ("last-result", NULL, NULL, NULL, ro);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gn_protection_init (GnProtection *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+GnProtection *
+gn_protection_new (GnEngine *engine)
+{
+  g_return_val_if_fail (GN_IS_ENGINE (engine), NULL);
+  return g_object_new (GN_TYPE_PROTECTION, "engine", engine, NULL);
+}
+
+GnEngine *
+gn_protection_get_engine (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return self->engine;
+}
+
+void
+gn_protection_set_enabled (GnProtection *self,
+                           gboolean      enabled)
+{
+  g_return_if_fail (GN_IS_PROTECTION (self));
+
+  enabled = !!enabled;
+  if (enabled == self->enabled &&
+      (self->state != GN_PROTECTION_ERROR || !enabled))
+    return;
+
+  set_enabled_flag (self, enabled);
+  set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
+
+  if (enabled)
+    {
+      if (self->start_id == 0)
+        self->start_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_cb, self, NULL);
+      set_state (self, GN_PROTECTION_STARTING, NULL);
+    }
+  else
+    {
+      g_clear_handle_id (&self->start_id, g_source_remove);
+      gn_engine_stop (self->engine);
+      set_state (self, GN_PROTECTION_OFF, NULL);
+    }
+}
+
+gboolean
+gn_protection_get_enabled (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), FALSE);
+  return self->enabled;
+}
+
+GnProtectionState
+gn_protection_get_state (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), GN_PROTECTION_OFF);
+  return self->state;
+}
+
+const char *
+gn_protection_get_status_text (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return self->status_text;
+}
+
+const char *
+gn_protection_get_hint (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return self->hint;
+}
+
+const char *
+gn_protection_get_last_result (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return self->last_result;
+}
+
+static void
+restart_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GnProtection) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!gn_engine_restart_finish (GN_ENGINE (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("Restart failed: %s"), error->message);
+      set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+      set_state (self, GN_PROTECTION_ERROR, error);
+      return;
+    }
+
+  text = g_strdup_printf (_("Restarted in %.1f s"),
+                          (g_get_monotonic_time () - self->restart_began) / (double) G_USEC_PER_SEC);
+  set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+  set_state (self, GN_PROTECTION_ON, NULL);
+}
+
+/* Restarts the engine (drains open connections, binds again) and reports
+ * the result in "last-result". Turns protection on if it was off. */
+void
+gn_protection_restart (GnProtection *self)
+{
+  g_return_if_fail (GN_IS_PROTECTION (self));
+
+  if (self->state == GN_PROTECTION_RESTARTING || self->state == GN_PROTECTION_STARTING)
+    return;
+
+  if (!self->enabled || gn_engine_get_status (self->engine) != GN_ENGINE_STATUS_RUNNING)
+    {
+      /* Nothing to drain: a restart is a start. */
+      set_enabled_flag (self, FALSE);
+      gn_protection_set_enabled (self, TRUE);
+      return;
+    }
+
+  set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
+  self->restart_began = g_get_monotonic_time ();
+  set_state (self, GN_PROTECTION_RESTARTING, NULL);
+  gn_engine_restart_async (self->engine, self->cancellable, restart_cb, g_object_ref (self));
+}

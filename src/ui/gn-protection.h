@@ -1,0 +1,37 @@
+/* gn-protection.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gn-engine.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  GN_PROTECTION_OFF,
+  GN_PROTECTION_STARTING,
+  GN_PROTECTION_ON,
+  GN_PROTECTION_RESTARTING,
+  GN_PROTECTION_ERROR,
+} GnProtectionState;
+
+#define GN_TYPE_PROTECTION (gn_protection_get_type ())
+G_DECLARE_FINAL_TYPE (GnProtection, gn_protection, GN, PROTECTION, GObject)
+
+GnProtection      *gn_protection_new             (GnEngine      *engine);
+GnEngine          *gn_protection_get_engine      (GnProtection  *self);
+void               gn_protection_set_enabled     (GnProtection  *self,
+                                                  gboolean       enabled);
+gboolean           gn_protection_get_enabled     (GnProtection  *self);
+GnProtectionState  gn_protection_get_state       (GnProtection  *self);
+const char        *gn_protection_get_status_text (GnProtection  *self);
+const char        *gn_protection_get_hint        (GnProtection  *self);
+const char        *gn_protection_get_last_result (GnProtection  *self);
+void               gn_protection_restart         (GnProtection  *self);
+
+G_END_DECLS
