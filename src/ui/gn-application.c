@@ -39,11 +39,20 @@ struct _GnApplication
   GnConnectionModel *connections;   /* (owned) */
   GnBlockedModel    *blocked;       /* (owned) */
   GnTrafficStats    *stats;         /* (owned) */
+  GnBlocklistManager *blocklists;   /* (owned) */
+  GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
 };
 
 G_DEFINE_FINAL_TYPE (GnApplication, gn_application, GTK_TYPE_APPLICATION)
+
+enum {
+  LISTS_REFRESHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* An uninstalled build (the README's run command, the tests) finds the
  * schema compiled in the build directory. */
@@ -137,10 +146,50 @@ restart_activated (GSimpleAction *action,
 }
 
 static void
+set_refresh_enabled (GnApplication *self,
+                     gboolean       enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "refresh-lists");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static void
+refresh_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GnApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = gn_blocklist_manager_refresh_finish (GN_BLOCKLIST_MANAGER (source),
+                                                                  result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_refresh_enabled (self, TRUE);
+  g_signal_emit (self, signals[LISTS_REFRESHED], 0,
+                 summary ? summary : error->message, summary == NULL);
+}
+
+static void
 refresh_lists_activated (GSimpleAction *action,
                          GVariant      *param,
                          gpointer       user_data)
 {
+  GnApplication *self = user_data;
+
+  set_refresh_enabled (self, FALSE);
+  g_signal_emit (self, signals[LISTS_REFRESHED], 0, _("Refreshing…"), FALSE);
+  gn_blocklist_manager_refresh_async (self->blocklists, NULL, self->cancellable,
+                                      refresh_cb, g_object_ref (self));
+}
+
+static void
+blocklist_changed_cb (GnBlocklistManager *manager,
+                      GnBlocklist        *blocklist,
+                      GnApplication      *self)
+{
+  gn_engine_set_blocklist (self->engine, blocklist);
 }
 
 static void
@@ -232,6 +281,7 @@ gn_application_startup (GApplication *application)
   GnApplication *self = GN_APPLICATION (application);
   g_autoptr(GtkCssProvider) css = NULL;
   g_autoptr(GnEngineConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
 
   G_APPLICATION_CLASS (gn_application_parent_class)->startup (application);
 
@@ -258,6 +308,14 @@ gn_application_startup (GApplication *application)
   self->connections = gn_connection_model_new ();
   self->blocked = gn_blocked_model_new ();
   self->stats = gn_traffic_stats_new ();
+
+  /* Lists from the cache first (no network), then the schedule. */
+  self->blocklists = gn_blocklist_manager_new (NULL, NULL);
+  g_signal_connect (self->blocklists, "blocklist-changed", G_CALLBACK (blocklist_changed_cb), self);
+  if (!gn_blocklist_manager_load (self->blocklists, &error))
+    g_warning ("%s", error->message);
+  gn_engine_set_blocklist (self->engine, gn_blocklist_manager_get_blocklist (self->blocklists));
+
   self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
                                                          NULL, BATCH_INTERVAL_MS,
                                                          batch_cb, self, NULL);
@@ -303,6 +361,9 @@ gn_application_shutdown (GApplication *application)
 {
   GnApplication *self = GN_APPLICATION (application);
 
+  g_cancellable_cancel (self->cancellable);
+  if (self->blocklists != NULL)
+    g_signal_handlers_disconnect_by_data (self->blocklists, self);
   if (self->protection != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->protection, self);
@@ -327,6 +388,8 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->connections);
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
+  g_clear_object (&self->blocklists);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->interface);
   g_clear_pointer (&self->config, gn_engine_config_unref);
@@ -344,11 +407,23 @@ gn_application_class_init (GnApplicationClass *klass)
   app_class->startup = gn_application_startup;
   app_class->activate = gn_application_activate;
   app_class->shutdown = gn_application_shutdown;
+
+  /**
+   * GnApplication::lists-refreshed:
+   * @summary: one line for people ("2 lists updated, …") or the error
+   * @failed: TRUE when the refresh as a whole failed
+   *
+   * Emitted when app.refresh-lists starts ("Refreshing…") and ends.
+   */
+  signals[LISTS_REFRESHED] =
+    g_signal_new ("lists-refreshed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void
 gn_application_init (GnApplication *self)
 {
+  self->cancellable = g_cancellable_new ();
 }
 
 /* @config: (nullable): the engine settings to use instead of the saved
@@ -407,6 +482,8 @@ gn_application_get_stats (GnApplication *self)
   return self->stats;
 }
 
+/* Adds @domain to the user's allowlist; the manager rebuilds the rule set
+ * and the engine swaps it in, so the next request passes. */
 gboolean
 gn_application_allow_domain (GnApplication  *self,
                              const char     *domain,
@@ -415,7 +492,12 @@ gn_application_allow_domain (GnApplication  *self,
   g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
   g_return_val_if_fail (domain != NULL, FALSE);
 
-  g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
-               _("The blocklist manager is not available"));
-  return FALSE;
+  return gn_blocklist_manager_add_user_rule (self->blocklists, GN_MATCH_ALLOW, domain, error);
+}
+
+GnBlocklistManager *
+gn_application_get_blocklists (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->blocklists;
 }

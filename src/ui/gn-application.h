@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "gn-blocked-model.h"
+#include "gn-blocklist-manager.h"
 #include "gn-connection-model.h"
 #include "gn-engine.h"
 #include "gn-protection.h"
@@ -25,6 +26,7 @@ GnProtection      *gn_application_get_protection  (GnApplication  *self);
 GnConnectionModel *gn_application_get_connections (GnApplication  *self);
 GnBlockedModel    *gn_application_get_blocked     (GnApplication  *self);
 GnTrafficStats    *gn_application_get_stats       (GnApplication  *self);
+GnBlocklistManager *gn_application_get_blocklists (GnApplication  *self);
 gboolean           gn_application_allow_domain    (GnApplication  *self,
                                                    const char     *domain,
                                                    GError        **error);

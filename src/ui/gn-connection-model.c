@@ -114,6 +114,16 @@ remove_ids (GnConnectionModel *self,
     }
 }
 
+static gint
+compare_row_id (gconstpointer a,
+                gconstpointer b)
+{
+  guint64 ia = gn_connection_row_get_id (*(GnConnectionRow * const *) a);
+  guint64 ib = gn_connection_row_get_id (*(GnConnectionRow * const *) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
 static void
 apply (GnConnectionModel *self,
        GPtrArray         *infos,
@@ -142,6 +152,8 @@ apply (GnConnectionModel *self,
         }
     }
 
+  /* Arrival order (ids grow with time), whatever order the batch used. */
+  g_ptr_array_sort (new_rows, compare_row_id);
   if (new_rows->len > 0)
     g_list_store_splice (self->rows, n_before, 0, new_rows->pdata, new_rows->len);
 

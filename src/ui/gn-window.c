@@ -19,6 +19,7 @@
 #include "gn-blocklists-page.h"
 #include "gn-connections-page.h"
 #include "gn-overview-page.h"
+#include "gn-source-row.h"
 #include "gn-window.h"
 
 #define RESULT_SECONDS 8
@@ -284,6 +285,22 @@ open_count_changed (GnWindow *self)
   connection_selection_changed (self);
 }
 
+static GtkWidget *
+create_glance_row (gpointer item,
+                   gpointer user_data)
+{
+  return gn_source_row_new (item, TRUE);
+}
+
+static void
+lists_refreshed_cb (GnApplication *app,
+                    const char    *summary,
+                    gboolean       failed,
+                    GnWindow      *self)
+{
+  gn_blocklists_page_set_result (self->blocklists_page, summary, failed);
+}
+
 /* ---- window state ---- */
 
 static gboolean
@@ -388,6 +405,11 @@ gn_window_new (GnApplication *app)
   gn_connections_page_set_model (self->connections_page, gn_application_get_connections (app));
   gn_connections_page_bind_settings (self->connections_page, self->settings);
   gn_blocked_page_set_model (self->blocked_page, gn_application_get_blocked (app));
+  gn_blocklists_page_set_manager (self->blocklists_page, gn_application_get_blocklists (app));
+  gn_overview_page_set_sources (self->overview_page,
+                                gn_blocklist_manager_get_sources (gn_application_get_blocklists (app)),
+                                create_glance_row, NULL);
+  g_signal_connect_object (app, "lists-refreshed", G_CALLBACK (lists_refreshed_cb), self, 0);
 
   g_signal_connect_swapped (self->protection, "notify::status-text", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::hint", G_CALLBACK (update_status), self);

@@ -1,0 +1,411 @@
+/* test-ui-models.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window's models against the real connection registry: a registry on
+ * its own "engine" thread and main context, written the way the proxy
+ * writes it, delivering its batches to this (main) thread. Checks that
+ * GnConnectionModel updates rows in place (property notifications, no
+ * items-changed for updates), appends and removes with the smallest ranges,
+ * honours Pause, and that GnBlockedModel counts each blocked connection
+ * once per domain. No display needed.
+ */
+
+#include "gn-blocked-model.h"
+#include "gn-connection-model.h"
+#include "gn-traffic-stats.h"
+
+typedef struct
+{
+  GThread              *thread;
+  GMainContext         *context;   /* the engine thread's */
+  GMainLoop            *loop;
+  GnConnectionRegistry *registry;
+  GPtrArray            *records;   /* GnConnectionRecord*, engine thread only */
+
+  GnConnectionModel    *model;
+  GnBlockedModel       *blocked;
+  GnTrafficStats       *stats;
+  guint                 subscription;
+  guint                 n_batches;
+  guint                 n_inserted;
+  guint                 n_removed;
+  guint                 n_items_changed;
+} Fixture;
+
+static gpointer
+engine_thread (gpointer data)
+{
+  Fixture *f = data;
+
+  g_main_context_push_thread_default (f->context);
+  g_main_loop_run (f->loop);
+  g_main_context_pop_thread_default (f->context);
+  return NULL;
+}
+
+typedef struct
+{
+  GMutex    mutex;
+  GCond     cond;
+  gboolean  done;
+  void    (*func) (Fixture *f, gpointer data);
+  Fixture  *f;
+  gpointer  data;
+} Call;
+
+static gboolean
+call_cb (gpointer user_data)
+{
+  Call *call = user_data;
+
+  call->func (call->f, call->data);
+  g_mutex_lock (&call->mutex);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->mutex);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs func on the engine thread and waits for it. */
+static void
+on_engine (Fixture  *f,
+           void    (*func) (Fixture *f, gpointer data),
+           gpointer  data)
+{
+  Call call = { .func = func, .f = f, .data = data };
+
+  g_mutex_init (&call.mutex);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (f->context, call_cb, &call);
+  g_mutex_lock (&call.mutex);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.mutex);
+  g_mutex_unlock (&call.mutex);
+  g_mutex_clear (&call.mutex);
+  g_cond_clear (&call.cond);
+}
+
+static void
+create_registry (Fixture  *f,
+                 gpointer  data)
+{
+  f->registry = gn_connection_registry_new (f->context);
+  gn_connection_registry_set_linger (f->registry, GPOINTER_TO_UINT (data));
+}
+
+static void
+batch_cb (const GnConnectionBatch *batch,
+          gpointer                 user_data)
+{
+  Fixture *f = user_data;
+
+  f->n_batches++;
+  gn_connection_model_apply_batch (f->model, batch);
+  gn_blocked_model_apply_batch (f->blocked, batch);
+  gn_traffic_stats_apply_batch (f->stats, batch, g_get_real_time ());
+}
+
+static void
+items_changed_cb (GListModel *list,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Fixture    *f)
+{
+  f->n_items_changed++;
+  f->n_inserted += added;
+  f->n_removed += removed;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->context = g_main_context_new ();
+  f->loop = g_main_loop_new (f->context, FALSE);
+  f->records = g_ptr_array_new ();
+  f->thread = g_thread_new ("engine", engine_thread, f);
+  on_engine (f, create_registry, GUINT_TO_POINTER (300));
+
+  f->model = gn_connection_model_new ();
+  f->blocked = gn_blocked_model_new ();
+  f->stats = gn_traffic_stats_new ();
+  g_signal_connect (gn_connection_model_get_rows (f->model), "items-changed",
+                    G_CALLBACK (items_changed_cb), f);
+  f->subscription = gn_connection_registry_subscribe (f->registry, NULL, 50, batch_cb, f, NULL);
+}
+
+static void
+drop_registry (Fixture  *f,
+               gpointer  data)
+{
+  g_clear_object (&f->registry);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  gn_connection_registry_unsubscribe (f->registry, f->subscription);
+  on_engine (f, drop_registry, NULL);
+  g_main_loop_quit (f->loop);
+  g_thread_join (f->thread);
+  g_main_loop_unref (f->loop);
+  g_main_context_unref (f->context);
+  g_ptr_array_unref (f->records);
+
+  g_assert_finalize_object (f->model);
+  g_assert_finalize_object (f->blocked);
+  g_assert_finalize_object (f->stats);
+  /* Drain sources the batches left on the main context. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Iterates the main context until cond or 5 s. */
+#define WAIT_FOR(cond) G_STMT_START {                                   \
+  gint64 _end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;           \
+  while (!(cond) && g_get_monotonic_time () < _end)                     \
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);            \
+  g_assert_true (cond);                                                 \
+} G_STMT_END
+
+/* ---- engine-thread writers ---- */
+
+typedef struct
+{
+  guint       n;
+  const char *host;
+  GnConnectionKind kind;
+} OpenArgs;
+
+static void
+open_records (Fixture  *f,
+              gpointer  data)
+{
+  OpenArgs *args = data;
+
+  for (guint i = 0; i < args->n; i++)
+    {
+      GnConnectionRecord *r = gn_connection_registry_open (f->registry, "127.0.0.1",
+                                                           40000 + f->records->len, NULL, NULL);
+      g_autofree char *host = g_strdup_printf ("%s%u.example", args->host, i % 7);
+
+      gn_connection_record_set_target (r, args->kind == GN_CONNECTION_KIND_BLOCKED ? host : host,
+                                       443, args->kind);
+      if (args->kind == GN_CONNECTION_KIND_BLOCKED)
+        {
+          gn_connection_record_set_verdict (r, "Malware", "example");
+          gn_connection_record_set_status (r, 403);
+        }
+      gn_connection_record_set_state (r, GN_CONNECTION_STATE_OPEN);
+      gn_connection_record_count_request (r);
+      g_ptr_array_add (f->records, r);
+    }
+}
+
+static void
+add_bytes_all (Fixture  *f,
+               gpointer  data)
+{
+  guint64 n = GPOINTER_TO_UINT (data);
+
+  for (guint i = 0; i < f->records->len; i++)
+    gn_connection_record_add_bytes (f->records->pdata[i], n, 2 * n);
+}
+
+static void
+close_first (Fixture  *f,
+             gpointer  data)
+{
+  guint n = GPOINTER_TO_UINT (data);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GnConnectionRecord *r = f->records->pdata[i];
+
+      gn_connection_registry_close (f->registry, r);
+    }
+  g_ptr_array_remove_range (f->records, 0, n);
+}
+
+static guint
+n_rows (Fixture *f)
+{
+  return g_list_model_get_n_items (gn_connection_model_get_rows (f->model));
+}
+
+static GnConnectionRow *
+row_at (Fixture *f,
+        guint    i)
+{
+  g_autoptr(GnConnectionRow) row = g_list_model_get_item (gn_connection_model_get_rows (f->model), i);
+  return row;  /* the store keeps it */
+}
+
+static guint n_notifies;
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec)
+{
+  n_notifies++;
+}
+
+static void
+test_in_place (Fixture       *f,
+               gconstpointer  data)
+{
+  OpenArgs args = { 3, "site", GN_CONNECTION_KIND_TUNNEL };
+  GnConnectionRow *row;
+  guint changed_before;
+
+  on_engine (f, open_records, &args);
+  WAIT_FOR (n_rows (f) == 3);
+  g_assert_cmpuint (f->n_inserted, ==, 3);
+  g_assert_cmpuint (gn_connection_model_get_n_open (f->model), ==, 3);
+
+  row = row_at (f, 0);
+  g_assert_cmpstr (gn_connection_row_get_host (row), ==, "site0.example");
+  g_assert_cmpuint (gn_connection_row_get_kind (row), ==, GN_CONNECTION_KIND_TUNNEL);
+  g_signal_connect (row, "notify::bytes-down", G_CALLBACK (count_notify), NULL);
+  n_notifies = 0;
+
+  /* Byte counts change: rows update in place, the list does not change. */
+  changed_before = f->n_items_changed;
+  on_engine (f, add_bytes_all, GUINT_TO_POINTER (1000));
+  WAIT_FOR (gn_connection_row_get_bytes_down (row_at (f, 2)) == 2000);
+  g_assert_cmpuint (gn_connection_row_get_bytes_up (row), ==, 1000);
+  g_assert_cmpuint (gn_connection_row_get_bytes_down (row), ==, 2000);
+  g_assert_cmpuint (f->n_items_changed, ==, changed_before);
+  g_assert_cmpuint (n_notifies, ==, 1);
+  g_assert_true (row == row_at (f, 0));
+
+  /* Closing: the row greys out (closed) and, after lingering, goes. */
+  on_engine (f, close_first, GUINT_TO_POINTER (2));
+  WAIT_FOR (gn_connection_row_get_closed (row));
+  g_assert_cmpuint (gn_connection_model_get_n_open (f->model), ==, 1);
+  g_assert_cmpuint (n_rows (f), ==, 3);
+  WAIT_FOR (n_rows (f) == 1);
+  g_assert_cmpuint (f->n_removed, ==, 2);
+  /* The two removed rows were adjacent: one items-changed for both. */
+  g_assert_cmpuint (f->n_items_changed, ==, changed_before + 1);
+  g_assert_cmpstr (gn_connection_row_get_host (row_at (f, 0)), ==, "site2.example");
+
+  /* Totals reach the statistics. */
+  g_assert_cmpuint (gn_traffic_stats_get_today (f->stats)->bytes_down, ==, 6000);
+  g_assert_cmpuint (gn_traffic_stats_get_today (f->stats)->requests, ==, 3);
+}
+
+static void
+test_pause (Fixture       *f,
+            gconstpointer  data)
+{
+  OpenArgs args = { 4, "p", GN_CONNECTION_KIND_HTTP };
+  guint batches;
+
+  on_engine (f, open_records, &args);
+  WAIT_FOR (n_rows (f) == 4);
+
+  gn_connection_model_set_paused (f->model, TRUE);
+  batches = f->n_batches;
+  on_engine (f, add_bytes_all, GUINT_TO_POINTER (10));
+  on_engine (f, open_records, &args);
+  on_engine (f, close_first, GUINT_TO_POINTER (1));
+  WAIT_FOR (f->n_batches > batches);
+  /* Long enough for the closed one's linger (300 ms) to end too. */
+  {
+    gint64 end = g_get_monotonic_time () + 700 * 1000;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  }
+  /* Nothing moved while paused. */
+  g_assert_cmpuint (n_rows (f), ==, 4);
+  g_assert_cmpuint (gn_connection_row_get_bytes_up (row_at (f, 1)), ==, 0);
+
+  /* Resume: all of it at once; the closed one lingers then goes. */
+  gn_connection_model_set_paused (f->model, FALSE);
+  g_assert_cmpuint (gn_connection_row_get_bytes_up (row_at (f, 1)), ==, 10);
+  g_assert_cmpuint (n_rows (f), ==, 7);
+  for (guint i = 0; i < 7; i++)
+    g_assert_false (gn_connection_row_get_closed (row_at (f, i)));
+}
+
+static void
+test_blocked (Fixture       *f,
+              gconstpointer  data)
+{
+  OpenArgs blocked = { 10, "bad", GN_CONNECTION_KIND_BLOCKED };
+  OpenArgs fine = { 5, "good", GN_CONNECTION_KIND_HTTP };
+  GnBlockedRow *row;
+  guint total = 0;
+  GListModel *rows = gn_blocked_model_get_rows (f->blocked);
+
+  on_engine (f, open_records, &blocked);
+  on_engine (f, open_records, &fine);
+  WAIT_FOR (n_rows (f) == 15);
+  /* More batches mention the same connections: still counted once. */
+  on_engine (f, add_bytes_all, GUINT_TO_POINTER (5));
+  WAIT_FOR (gn_connection_row_get_bytes_up (row_at (f, 14)) == 5);
+
+  /* 10 connections over bad0..bad6: 7 domains, bad0..bad2 twice. */
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 7);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autoptr(GnBlockedRow) r = g_list_model_get_item (rows, i);
+      total += gn_blocked_row_get_count (r);
+    }
+  g_assert_cmpuint (total, ==, 10);
+  row = gn_blocked_model_lookup (f->blocked, "bad1.example");
+  g_assert_nonnull (row);
+  g_assert_cmpuint (gn_blocked_row_get_count (row), ==, 2);
+  g_assert_cmpstr (gn_blocked_row_get_list (row), ==, "Malware");
+  g_assert_cmpstr (gn_blocked_row_get_rule (row), ==, "example");
+  g_assert_cmpstr (gn_blocked_row_get_client (row), ==, "127.0.0.1");
+  g_assert_null (gn_blocked_model_lookup (f->blocked, "good1.example"));
+
+  gn_blocked_model_clear (f->blocked);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 0);
+}
+
+/* 5,000 rows, then every one of them changes in a batch: no list change. */
+static void
+test_many (Fixture       *f,
+           gconstpointer  data)
+{
+  OpenArgs args = { 5000, "many", GN_CONNECTION_KIND_TUNNEL };
+  guint changed_before;
+  gint64 start;
+
+  on_engine (f, open_records, &args);
+  WAIT_FOR (n_rows (f) == 5000);
+  g_assert_cmpuint (f->n_items_changed, <=, 5);
+
+  changed_before = f->n_items_changed;
+  start = g_get_monotonic_time ();
+  on_engine (f, add_bytes_all, GUINT_TO_POINTER (7));
+  WAIT_FOR (gn_connection_row_get_bytes_up (row_at (f, 4999)) == 7);
+  g_test_message ("5000 in-place updates applied within %.1f ms of the write",
+                  (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpuint (f->n_items_changed, ==, changed_before);
+
+  on_engine (f, close_first, GUINT_TO_POINTER (2500));
+  WAIT_FOR (n_rows (f) == 2500);
+  /* The oldest 2,500 went in one contiguous removal. */
+  g_assert_cmpuint (f->n_items_changed, ==, changed_before + 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/ui/models/in-place", Fixture, NULL, fixture_setup, test_in_place, fixture_teardown);
+  g_test_add ("/ui/models/pause", Fixture, NULL, fixture_setup, test_pause, fixture_teardown);
+  g_test_add ("/ui/models/blocked", Fixture, NULL, fixture_setup, test_blocked, fixture_teardown);
+  g_test_add ("/ui/models/many", Fixture, NULL, fixture_setup, test_many, fixture_teardown);
+
+  return g_test_run ();
+}
