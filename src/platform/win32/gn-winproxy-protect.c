@@ -1,0 +1,221 @@
+/* gn-winproxy-protect.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The three transactions the rest of GuardNest uses, in the order that keeps
+ * the user online whatever happens:
+ *
+ *  - enable:  repair a journal left by a crash; snapshot; write the journal;
+ *             only then apply ours; then add the RunOnce repair entry.
+ *  - disable: compare-and-clear: restore from the journal only if the settings
+ *             still point at us (the dead-loopback rule may restore "no proxy"),
+ *             then delete the journal and the RunOnce entry.
+ *  - repair:  what guardnest-repair.exe and --repair-proxy do at logon or
+ *             uninstall: like disable, but never while a running GuardNest owns
+ *             the settings (it holds the GN_WP_OWNER_MUTEX named mutex, which
+ *             Windows releases when that process dies, however it dies).
+ *
+ * Threading: stateless; callers serialise transactions (the GLib adapter holds
+ * a mutex, the repair tool is single-threaded).
+ */
+#include "gn-winproxy.h"
+
+#include <stdlib.h>
+#include <wininet.h>
+
+#define RUNONCE_KEY L"Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
+
+BOOL
+gn_wp_runonce_set (const wchar_t *command, GnWpError *error)
+{
+  HKEY key;
+  LONG rc = RegCreateKeyExW (HKEY_CURRENT_USER, RUNONCE_KEY, 0, NULL, 0, KEY_SET_VALUE,
+                             NULL, &key, NULL);
+
+  if (rc == ERROR_SUCCESS)
+    {
+      rc = RegSetValueExW (key, GN_WP_RUNONCE_VALUE, 0, REG_SZ, (const BYTE *) command,
+                           (DWORD) ((wcslen (command) + 1) * sizeof (wchar_t)));
+      RegCloseKey (key);
+    }
+  if (rc != ERROR_SUCCESS)
+    {
+      gn_wp_set_error (error, (DWORD) rc, L"Could not register the repair step that runs at "
+                       L"the next logon (error %ld).", rc);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+BOOL
+gn_wp_runonce_remove (GnWpError *error)
+{
+  HKEY key;
+  LONG rc = RegOpenKeyExW (HKEY_CURRENT_USER, RUNONCE_KEY, 0, KEY_SET_VALUE, &key);
+
+  if (rc == ERROR_FILE_NOT_FOUND)
+    return TRUE;
+  if (rc == ERROR_SUCCESS)
+    {
+      rc = RegDeleteValueW (key, GN_WP_RUNONCE_VALUE);
+      RegCloseKey (key);
+    }
+  if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
+    {
+      gn_wp_set_error (error, (DWORD) rc, L"Could not remove the logon repair step "
+                       L"(error %ld).", rc);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+BOOL
+gn_wp_runonce_get (wchar_t *command, DWORD command_len)
+{
+  DWORD size = command_len * sizeof (wchar_t), type;
+  LONG rc = RegGetValueW (HKEY_CURRENT_USER, RUNONCE_KEY, GN_WP_RUNONCE_VALUE,
+                          RRF_RT_REG_SZ, &type, command, &size);
+  return rc == ERROR_SUCCESS;
+}
+
+HANDLE
+gn_wp_owner_claim (void)
+{
+  return CreateMutexW (NULL, FALSE, GN_WP_OWNER_MUTEX);
+}
+
+BOOL
+gn_wp_owner_running (void)
+{
+  HANDLE mutex = OpenMutexW (SYNCHRONIZE, FALSE, GN_WP_OWNER_MUTEX);
+
+  if (mutex == NULL)
+    return FALSE;
+  CloseHandle (mutex);
+  return TRUE;
+}
+
+const wchar_t *
+gn_wp_restore_result_describe (GnWpRestoreResult result)
+{
+  switch (result)
+    {
+    case GN_WP_RESTORED:
+      return L"Your previous proxy settings were restored.";
+    case GN_WP_RESTORED_NO_PROXY:
+      return L"Your previous proxy pointed at a program on this computer that no longer "
+             L"answers, so \"no proxy\" was restored instead.";
+    case GN_WP_LEFT_ALONE:
+      return L"Another program or you changed the proxy settings while GuardNest was on; "
+             L"they were left as they are.";
+    case GN_WP_NOTHING_TO_DO:
+      return L"There were no saved proxy settings to restore.";
+    case GN_WP_OWNER_RUNNING:
+      return L"GuardNest is running and protecting this computer; nothing was changed.";
+    case GN_WP_FAILED:
+    default:
+      return L"Your previous proxy settings could not be restored.";
+    }
+}
+
+/* Compare-and-clear from the journal at @journal. */
+static GnWpRestoreResult
+restore_from_journal (const wchar_t *journal, GnWpLogFunc log, void *log_data,
+                      GnWpError *error)
+{
+  GnWpSnapshot snap;
+  GnWpConfig config = { 0 };
+  wchar_t *pac_url = NULL, *bypass = NULL;
+  unsigned port = 0;
+  GnWpRestoreResult result;
+
+  if (!gn_wp_journal_exists (journal))
+    return GN_WP_NOTHING_TO_DO;
+  if (!gn_wp_journal_read (journal, &port, &pac_url, &bypass, &snap, error))
+    return GN_WP_FAILED;
+  config.port = port;
+  config.pac_url = pac_url;
+  config.bypass = bypass;
+
+  if (!gn_wp_points_at_us (&config))
+    result = GN_WP_LEFT_ALONE;
+  else
+    {
+      BOOL dead = gn_wp_snapshot_loopback_dead (&snap, port);
+
+      if (gn_wp_restore (&snap, dead, log, log_data, error))
+        result = dead ? GN_WP_RESTORED_NO_PROXY : GN_WP_RESTORED;
+      else
+        result = GN_WP_FAILED;
+    }
+  /* Failed restores keep the journal so the next attempt can retry. */
+  if (result != GN_WP_FAILED && !gn_wp_journal_remove (journal, error))
+    result = GN_WP_FAILED;
+  gn_wp_snapshot_clear (&snap);
+  free (pac_url);
+  free (bypass);
+  return result;
+}
+
+BOOL
+gn_wp_enable (const GnWpConfig *config, const wchar_t *journal,
+              const wchar_t *repair_command, GnWpLogFunc log, void *log_data,
+              GnWpError *error)
+{
+  GnWpSnapshot snap;
+  GnWpError ignored;
+
+  if (config->port == 0 || config->port > 65535)
+    {
+      gn_wp_set_error (error, ERROR_INVALID_PARAMETER, L"%u is not a valid port.", config->port);
+      return FALSE;
+    }
+  if (!gn_wp_validate_bypass (config->bypass, error))
+    return FALSE;
+
+  /* A journal here means a previous session did not finish: put the user's
+   * settings back first so the snapshot below is theirs, not ours. */
+  if (gn_wp_journal_exists (journal)
+      && restore_from_journal (journal, log, log_data, error) == GN_WP_FAILED)
+    return FALSE;
+
+  if (!gn_wp_snapshot (&snap, error))
+    return FALSE;
+  if (!gn_wp_journal_write (journal, config, &snap, error))
+    {
+      gn_wp_snapshot_clear (&snap);
+      return FALSE;
+    }
+  if (!gn_wp_apply (config, &snap, log, log_data, error))
+    {
+      /* Leave the user exactly as they were; the first error is the one to show. */
+      if (gn_wp_restore (&snap, FALSE, log, log_data, NULL))
+        gn_wp_journal_remove (journal, &ignored);
+      gn_wp_snapshot_clear (&snap);
+      return FALSE;
+    }
+  gn_wp_snapshot_clear (&snap);
+
+  if (repair_command != NULL && !gn_wp_runonce_set (repair_command, &ignored) && log)
+    log (ignored.message, log_data);
+  return TRUE;
+}
+
+GnWpRestoreResult
+gn_wp_disable (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpError *error)
+{
+  GnWpRestoreResult result = restore_from_journal (journal, log, log_data, error);
+  GnWpError ignored;
+
+  if (result != GN_WP_FAILED && !gn_wp_runonce_remove (&ignored) && log)
+    log (ignored.message, log_data);
+  return result;
+}
+
+GnWpRestoreResult
+gn_wp_repair (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpError *error)
+{
+  if (gn_wp_owner_running ())
+    return GN_WP_OWNER_RUNNING;
+  return gn_wp_disable (journal, log, log_data, error);
+}

@@ -1,0 +1,174 @@
+/* gn-winproxy.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Windows proxy core: plain Win32 C, no GLib, so that it can be
+ * cross-compiled with mingw-w64 on Debian (which ships no mingw GLib) and
+ * tested under Wine, and so that the small guardnest-repair.exe needs nothing
+ * but system DLLs. The GLib adapter (gn-os-proxy-windows.c) and the repair tool
+ * are both thin layers over this API.
+ *
+ * What it manages: the WinINet per-connection proxy options of the LAN
+ * settings and of every RAS/dial-up entry, the "Internet Settings" registry
+ * values that mirror them, a journal of the user's settings written before
+ * anything is changed, the RunOnce repair entry, an optional firewall rule, a
+ * change watch and a hidden top-level window that restores at log-off.
+ *
+ * Threading: no function keeps global state; every call works on the structs
+ * passed in. Functions may be called from any thread. The watch and the session
+ * window each run their own worker thread and call back on it.
+ */
+#pragma once
+
+#include <winsock2.h>   /* must precede windows.h */
+#include <windows.h>
+
+#define GN_WP_MAX_CONNECTIONS 64          /* LAN + at most 63 RAS entries */
+#define GN_WP_BYPASS_MAX      2000        /* ProxyOverride's practical limit */
+#define GN_WP_MESSAGE_MAX     512
+#define GN_WP_RUNONCE_VALUE   L"GuardNestRepair"
+#define GN_WP_FIREWALL_RULE   L"GuardNest local proxy"
+#define GN_WP_OWNER_MUTEX     L"Local\\GuardNest.ProxyOwner"
+#define GN_WP_DEFAULT_BYPASS                                                  \
+  L"localhost;127.*;10.*;172.16.*;172.17.*;172.18.*;172.19.*;172.20.*;"      \
+  L"172.21.*;172.22.*;172.23.*;172.24.*;172.25.*;172.26.*;172.27.*;"         \
+  L"172.28.*;172.29.*;172.30.*;172.31.*;192.168.*;<local>"
+
+/* A user-readable error: code is a Win32 error (or HRESULT for COM). */
+typedef struct {
+  DWORD   code;
+  wchar_t message[GN_WP_MESSAGE_MAX];
+} GnWpError;
+
+/* Optional logger for things worth telling but not failing on. */
+typedef void (*GnWpLogFunc) (const wchar_t *message, void *user_data);
+
+/* One connection's WinINet options plus its raw registry blob. */
+typedef struct {
+  wchar_t *name;        /* (owned) (nullable): NULL is the LAN settings */
+  DWORD    flags;       /* PROXY_TYPE_* */
+  wchar_t *server;      /* (owned) (nullable) */
+  wchar_t *bypass;      /* (owned) (nullable) */
+  wchar_t *pac_url;     /* (owned) (nullable) */
+  BYTE    *blob;        /* (owned) (nullable): Connections\<name> value */
+  DWORD    blob_len;
+} GnWpConnection;
+
+/* The "Internet Settings" values of the LAN connection, exactly as stored;
+ * NULL / has_enable == FALSE mean "value absent". */
+typedef struct {
+  BOOL     has_enable;
+  DWORD    enable;
+  wchar_t *server;      /* ProxyServer (owned) (nullable) */
+  wchar_t *override;    /* ProxyOverride (owned) (nullable) */
+  wchar_t *autoconfig;  /* AutoConfigURL (owned) (nullable) */
+} GnWpRegistryValues;
+
+/* Everything restore needs: connections[0] is always the LAN. */
+typedef struct {
+  GnWpConnection     connections[GN_WP_MAX_CONNECTIONS];
+  unsigned           n_connections;
+  GnWpRegistryValues values;
+} GnWpSnapshot;
+
+/* What we apply. */
+typedef struct {
+  unsigned       port;      /* our proxy on 127.0.0.1 */
+  const wchar_t *bypass;    /* NULL = GN_WP_DEFAULT_BYPASS */
+  const wchar_t *pac_url;   /* non-NULL = PAC mode instead of a manual proxy */
+} GnWpConfig;
+
+/* A parsed DefaultConnectionSettings-style blob; strings point into it. */
+typedef struct {
+  DWORD       version;
+  DWORD       counter;
+  DWORD       flags;
+  const char *server;   DWORD server_len;
+  const char *bypass;   DWORD bypass_len;
+  const char *pac_url;  DWORD pac_url_len;
+  const BYTE *tail;     DWORD tail_len;
+} GnWpBlob;
+
+typedef enum {
+  GN_WP_RESTORED,             /* the snapshot is back */
+  GN_WP_RESTORED_NO_PROXY,    /* snapshot's loopback proxy was dead: "no proxy" */
+  GN_WP_LEFT_ALONE,           /* settings no longer ours: not touched */
+  GN_WP_NOTHING_TO_DO,        /* no journal */
+  GN_WP_OWNER_RUNNING,        /* a running GuardNest owns the settings */
+  GN_WP_FAILED,
+} GnWpRestoreResult;
+
+typedef enum {
+  GN_WP_FIREWALL_DONE,
+  GN_WP_FIREWALL_SKIPPED,     /* not implemented / not allowed: not an error */
+  GN_WP_FIREWALL_FAILED,
+} GnWpFirewallResult;
+
+/* --- gn-winproxy.c: WinINet options ------------------------------------ */
+BOOL  gn_wp_snapshot            (GnWpSnapshot *snap, GnWpError *error);
+void  gn_wp_snapshot_clear      (GnWpSnapshot *snap);
+BOOL  gn_wp_apply               (const GnWpConfig *config, const GnWpSnapshot *before,
+                                 GnWpLogFunc log, void *log_data, GnWpError *error);
+BOOL  gn_wp_restore             (const GnWpSnapshot *snap, BOOL no_proxy_instead,
+                                 GnWpLogFunc log, void *log_data, GnWpError *error);
+BOOL  gn_wp_points_at_us        (const GnWpConfig *config);
+BOOL  gn_wp_validate_bypass     (const wchar_t *bypass, GnWpError *error);
+BOOL  gn_wp_snapshot_loopback_dead (const GnWpSnapshot *snap, unsigned our_port);
+void  gn_wp_notify_wininet      (GnWpLogFunc log, void *log_data);
+
+/* --- gn-winproxy-registry.c: the registry mirror ------------------------- */
+BOOL  gn_wp_blob_parse          (const BYTE *data, DWORD len, GnWpBlob *out);
+BYTE *gn_wp_blob_build          (const GnWpBlob *fields, DWORD *out_len);
+BOOL  gn_wp_registry_read       (GnWpRegistryValues *values);
+void  gn_wp_registry_values_clear (GnWpRegistryValues *values);
+BOOL  gn_wp_registry_write      (const GnWpRegistryValues *values, GnWpError *error);
+BOOL  gn_wp_blob_read           (const wchar_t *connection, BYTE **data, DWORD *len);
+BOOL  gn_wp_blob_write_fields   (const wchar_t *connection, DWORD flags,
+                                 const wchar_t *server, const wchar_t *bypass,
+                                 const wchar_t *pac_url, const BYTE *template_blob,
+                                 DWORD template_len, GnWpError *error);
+
+/* --- gn-winproxy-journal.c ---------------------------------------------- */
+BOOL  gn_wp_journal_default_path (wchar_t *path, DWORD path_len);
+BOOL  gn_wp_journal_write       (const wchar_t *path, const GnWpConfig *config,
+                                 const GnWpSnapshot *snap, GnWpError *error);
+BOOL  gn_wp_journal_read        (const wchar_t *path, unsigned *port, wchar_t **pac_url,
+                                 wchar_t **bypass, GnWpSnapshot *snap, GnWpError *error);
+BOOL  gn_wp_journal_exists      (const wchar_t *path);
+BOOL  gn_wp_journal_remove      (const wchar_t *path, GnWpError *error);
+
+/* --- gn-winproxy-protect.c: the enable / disable / repair transactions --- */
+BOOL  gn_wp_runonce_set         (const wchar_t *command, GnWpError *error);
+BOOL  gn_wp_runonce_remove      (GnWpError *error);
+BOOL  gn_wp_runonce_get         (wchar_t *command, DWORD command_len);
+HANDLE gn_wp_owner_claim        (void);
+BOOL  gn_wp_owner_running       (void);
+BOOL  gn_wp_enable              (const GnWpConfig *config, const wchar_t *journal,
+                                 const wchar_t *repair_command, GnWpLogFunc log,
+                                 void *log_data, GnWpError *error);
+GnWpRestoreResult gn_wp_disable (const wchar_t *journal, GnWpLogFunc log, void *log_data,
+                                 GnWpError *error);
+GnWpRestoreResult gn_wp_repair  (const wchar_t *journal, GnWpLogFunc log, void *log_data,
+                                 GnWpError *error);
+const wchar_t *gn_wp_restore_result_describe (GnWpRestoreResult result);
+
+/* --- gn-winproxy-watch.c: change watch and the session window ----------- */
+typedef struct _GnWpWatch GnWpWatch;
+typedef void (*GnWpWatchFunc) (void *user_data);
+GnWpWatch *gn_wp_watch_start    (GnWpWatchFunc func, void *user_data, GnWpError *error);
+void       gn_wp_watch_stop     (GnWpWatch *watch);
+
+typedef struct _GnWpSessionWindow GnWpSessionWindow;
+typedef void (*GnWpEndSessionFunc) (void *user_data);
+GnWpSessionWindow *gn_wp_session_window_start (GnWpEndSessionFunc func, void *user_data,
+                                               GnWpError *error);
+HWND               gn_wp_session_window_hwnd  (GnWpSessionWindow *window);
+void               gn_wp_session_window_stop  (GnWpSessionWindow *window);
+
+/* --- gn-winproxy-firewall.c --------------------------------------------- */
+GnWpFirewallResult gn_wp_firewall_add    (const wchar_t *program, unsigned port, GnWpError *error);
+GnWpFirewallResult gn_wp_firewall_remove (GnWpError *error);
+
+/* --- small helpers shared by the core files ------------------------------ */
+wchar_t *gn_wp_wcsdup           (const wchar_t *s);
+void     gn_wp_set_error        (GnWpError *error, DWORD code, const wchar_t *format, ...);

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The check helpers below are called through ok(), not unreachable:
+# shellcheck disable=SC2317
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The Windows checks that run on Linux, as TAP for meson (suite 'windows'):
+#   winproxy    cross-build the pure Win32 proxy core with mingw-w64
+#               (build-aux/mingw64-cross.ini, --werror) and run
+#               test-winproxy.exe under Wine in a fresh 64-bit prefix
+#   installer   makensis the NSIS script against the cross-built staging
+#               folder, install silently under Wine, check files and registry,
+#               crash-then-uninstall, check that everything is gone and that
+#               the user's proxy is back
+#   msys2-lint  bash -n and shellcheck on build-aux/msys2/*.sh
+# Wine's exit codes are not trusted: every check looks at real effects (TAP
+# plan and results, files in the prefix, registry values).
+set -uo pipefail
+
+src=${GN_SOURCE_ROOT:?set by meson}
+out=${GN_WINDOWS_BUILD:?set by meson}
+what=${1:?usage: run-wine-checks.sh winproxy|installer|msys2-lint}
+n=0
+failed=0
+
+ok () {  # ok DESCRIPTION COMMAND...
+  local desc=$1; shift
+  n=$((n + 1))
+  if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
+}
+
+need () {
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null ||
+      { echo "Bail out! $tool not found: run 'bash build-aux/install-deps.sh --tests'"; exit 1; }
+  done
+}
+
+cross_build () {
+  need x86_64-w64-mingw32-gcc meson ninja
+  local build=$out/win32-build
+  mkdir -p "$out"
+  (
+    flock 9
+    if [ ! -f "$build/build.ninja" ]; then
+      meson setup "$build" "$src" --cross-file "$src/build-aux/mingw64-cross.ini" \
+        -Dwin32_core_only=true --werror --buildtype=release --prefix=/ \
+        --bindir=bin >"$out/win32-setup.log" 2>&1 ||
+        { sed 's/^/# /' "$out/win32-setup.log"; exit 1; }
+    fi
+    meson compile -C "$build" >"$out/win32-compile.log" 2>&1 ||
+      { sed 's/^/# /' "$out/win32-compile.log"; exit 1; }
+    rm -rf "$out/staging"
+    meson install -C "$build" --no-rebuild --destdir "$out/staging" >/dev/null 2>&1
+  ) 9>"$out/win32.lock"
+}
+
+new_prefix () {
+  need wine wineserver
+  WINEPREFIX=$(mktemp -d /tmp/gn-wine.XXXXXX)
+  export WINEPREFIX WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  wine wineboot --init >/dev/null 2>&1
+  # Headless: Wine's null display driver lets top-level windows exist
+  # without X; it takes effect once the server restarts.
+  wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1
+  wineserver -w
+  trap 'wineserver -k 2>/dev/null; rm -rf "$WINEPREFIX"' EXIT
+}
+
+regval () {  # regval KEY VALUE -> data on stdout, status 1 if absent
+  wine reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' |
+    awk -v v="$2" '$1 == v { sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+/, ""); print; found = 1 }
+                   END { exit !found }'
+}
+
+case $what in
+winproxy)
+  cross_build || { echo "Bail out! the mingw-w64 cross build failed"; exit 1; }
+  new_prefix
+  bin=$out/win32-build
+  tap=$out/test-winproxy.tap
+  repair=$(winepath -w "$bin/src/platform/win32/guardnest-repair.exe" 2>/dev/null)
+  (cd "$bin" && timeout 300 wine tests/windows/test-winproxy.exe --repair-tool "$repair") \
+     >"$tap.raw" 2>&1
+  status=$?
+  # CRLF from the Windows C runtime; the repair tool's own lines become comments.
+  tr -d '\r' <"$tap.raw" | sed -e '/^\(ok \|not ok \|1\.\.\|# \|Bail out!\)/!s/^/# /' >"$tap"
+  cat "$tap"
+  plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap")
+  passed=$(grep -c '^ok ' "$tap")
+  # A program that never started prints no plan; one that died early prints
+  # fewer results than planned.
+  if [ -z "$plan" ] || [ "$passed" != "$plan" ] || [ "$status" != 0 ]; then
+    echo "# wine exit status $status, plan '${plan:-none}', passed $passed" >&2
+    exit 1
+  fi
+  ;;
+
+installer)
+  need makensis
+  cross_build || { echo "Bail out! the mingw-w64 cross build failed"; exit 1; }
+  version=$(meson introspect --projectinfo "$out/win32-build" |
+            sed -n 's/.*"version": *"\([^"]*\)".*/\1/p')
+  setup=$out/guardnest-$version-setup.exe
+  rm -f "$setup"
+  makensis -V2 -DVERSION="$version" -DSTAGING="$out/staging" -DOUTFILE="$setup" \
+    "$src/build-aux/msys2/guardnest.nsi" >"$out/makensis.log" 2>&1
+  ok "makensis compiles the installer (version $version)" test -s "$setup"
+  [ -s "$setup" ] || { sed 's/^/# /' "$out/makensis.log"; echo "1..$n"; exit 1; }
+  new_prefix
+
+  ie='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
+  runonce='HKCU\Software\Microsoft\Windows\CurrentVersion\RunOnce'
+  run='HKLM\Software\Microsoft\Windows\CurrentVersion\Run'
+  uninst='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\GuardNest'
+  c=$WINEPREFIX/drive_c
+  inst="$c/Program Files/GuardNest"
+  menu="$c/ProgramData/Microsoft/Windows/Start Menu/Programs/GuardNest"
+  userdata=$(find "$c/users" -maxdepth 3 -path '*/AppData/Local' | grep -v /Public/ | head -1)/GuardNest
+
+  corp_proxy () {
+    wine reg add "$ie" /v ProxyEnable /t REG_DWORD /d 1 /f >/dev/null 2>&1 &&
+    wine reg add "$ie" /v ProxyServer /d corp-proxy.example:8080 /f >/dev/null 2>&1 &&
+    wine reg add "$ie" /v ProxyOverride /d '*.corp.example;<local>' /f >/dev/null 2>&1
+  }
+  proxy_is () { [ "$(regval "$ie" ProxyServer)" = "$1" ] && [ "$(regval "$ie" ProxyEnable)" = "$2" ]; }
+  crash () {  # a GuardNest that left protection on and died
+    (cd "$1" && wine test-winproxy.exe --simulate-crash >/dev/null 2>&1)
+    proxy_is 127.0.0.1:3000 0x1 && [ -f "$userdata/proxy-journal.txt" ]
+  }
+  installed () {
+    [ -f "$inst/bin/guardnest-repair.exe" ] && [ -f "$inst/uninstall.exe" ] &&
+    [ -f "$inst/share/doc/guardnest/COPYING" ] &&
+    [ -f "$menu/Restore proxy settings.lnk" ] && [ -f "$menu/Uninstall GuardNest.lnk" ] &&
+    [ "$(regval "$uninst" DisplayVersion)" = "$version" ]
+  }
+  removed () {
+    [ ! -e "$inst" ] && [ ! -e "$menu" ] && ! regval "$uninst" DisplayVersion >/dev/null &&
+    ! regval "$run" GuardNest >/dev/null && ! regval "$runonce" GuardNestRepair >/dev/null
+  }
+  uninstall () {
+    wine "C:\\Program Files\\GuardNest\\uninstall.exe" /S "$@" >/dev/null 2>&1
+    wineserver -w   # the uninstaller re-runs itself from %TEMP%
+  }
+
+  ok "the user's corporate proxy is set" corp_proxy
+  ok "a crashed GuardNest left the proxy pointing at 127.0.0.1:3000" crash "$out/staging/bin"
+  mkdir -p "$userdata" && echo keep >"$userdata/settings.ini"
+  wine "$setup" /S /AUTOSTART >/dev/null 2>&1
+  wineserver -w
+  ok "silent install put files, shortcuts and the uninstall entry in place" installed
+  has_value () { regval "$@" >/dev/null; }
+  ok "'start with Windows' was registered (/AUTOSTART)" has_value "$run" GuardNest
+  ok "the installer's repair step restored the corporate proxy" proxy_is corp-proxy.example:8080 0x1
+  ok "the repair step removed the journal" test ! -e "$userdata/proxy-journal.txt"
+  ok "the installed test program leaves protection on (crash)" crash "$inst/bin"
+  ok "protection on: RunOnce repair entry exists" has_value "$runonce" GuardNestRepair
+  uninstall
+  ok "silent uninstall removed program, shortcuts, Run, RunOnce and uninstall entries" removed
+  ok "the uninstaller restored the corporate proxy first" proxy_is corp-proxy.example:8080 0x1
+  ok "ProxyOverride restored too" test "$(regval "$ie" ProxyOverride)" = '*.corp.example;<local>'
+  ok "silent uninstall keeps user data without /PURGE" test -f "$userdata/settings.ini"
+  wine "$setup" /S >/dev/null 2>&1
+  wineserver -w
+  ok "reinstall works" installed
+  no_autostart () { ! regval "$run" GuardNest >/dev/null; }
+  ok "no autostart without /AUTOSTART" no_autostart
+  uninstall /PURGE
+  ok "uninstall /PURGE removes the user data too" test ! -e "$userdata"
+  ok "and removes everything else" removed
+  echo "1..$n"
+  exit $failed
+  ;;
+
+msys2-lint)
+  need shellcheck
+  for script in "$src"/build-aux/msys2/*.sh; do
+    ok "bash -n ${script#"$src"/}" bash -n "$script"
+    ok "shellcheck ${script#"$src"/}" shellcheck -s bash "$script"
+  done
+  echo "1..$n"
+  [ "$n" -gt 0 ] || exit 1
+  exit $failed
+  ;;
+*)
+  echo "Bail out! unknown check $what"; exit 1 ;;
+esac
