@@ -26,6 +26,7 @@ gn_engine_config_new (void)
   self->max_connections = 4096;
   self->max_head_bytes = 32 * 1024;
   self->max_headers = 100;
+  self->linger_ms = 60 * 1000;
 
   return self;
 }

@@ -37,6 +37,10 @@ typedef struct _GnEngineConfig
    * engine's own outgoing connections go through it instead of direct. */
   char     *upstream_host;         /* (owned) (nullable) */
   guint16   upstream_port;
+
+  /* Closed connections stay visible in the registry this long, default 60 s
+   * (gn_connection_registry_set_linger()). */
+  guint     linger_ms;
 } GnEngineConfig;
 
 #define GN_TYPE_ENGINE_CONFIG (gn_engine_config_get_type ())

@@ -273,6 +273,8 @@ gn_os_proxy_gnome_class_init (GnOsProxyGnomeClass *klass)
   G_OBJECT_CLASS (klass)->dispose = gn_os_proxy_gnome_dispose;
   proxy_class->get_name = gn_os_proxy_gnome_get_name;
   proxy_class->read = gn_os_proxy_gnome_read;
+  proxy_class->install_repair_entry = _gn_os_proxy_xdg_install_repair;
+  proxy_class->remove_repair_entry = _gn_os_proxy_xdg_remove_repair;
   proxy_class->write = gn_os_proxy_gnome_write;
 }
 

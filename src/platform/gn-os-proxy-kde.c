@@ -335,6 +335,8 @@ gn_os_proxy_kde_class_init (GnOsProxyKdeClass *klass)
   object_class->finalize = gn_os_proxy_kde_finalize;
   proxy_class->get_name = gn_os_proxy_kde_get_name;
   proxy_class->read = gn_os_proxy_kde_read;
+  proxy_class->install_repair_entry = _gn_os_proxy_xdg_install_repair;
+  proxy_class->remove_repair_entry = _gn_os_proxy_xdg_remove_repair;
   proxy_class->write = gn_os_proxy_kde_write;
 }
 

@@ -36,3 +36,15 @@ gboolean        _gn_os_proxy_gnome_write_entry (GnOsProxy            *gnome,
                                                 GError              **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* The XDG autostart repair entry (gn-os-proxy-autostart-xdg.c), shared by
+ * the Linux backends: $XDG_CONFIG_HOME/autostart/<app id>-repair.desktop. */
+char     *_gn_os_proxy_xdg_repair_entry_path (void);
+gboolean  _gn_os_proxy_xdg_install_repair    (GnOsProxy  *self,
+                                              GError    **error);
+gboolean  _gn_os_proxy_xdg_remove_repair     (GnOsProxy  *self,
+                                              GError    **error);
+
+G_END_DECLS

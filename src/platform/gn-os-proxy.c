@@ -190,3 +190,25 @@ gn_os_proxy_emit_changed (GnOsProxy *self)
   g_return_if_fail (GN_IS_OS_PROXY (self));
   g_signal_emit (self, signals[CHANGED], 0);
 }
+
+gboolean
+gn_os_proxy_install_repair_entry (GnOsProxy  *self,
+                                  GError    **error)
+{
+  GnOsProxyClass *klass;
+
+  g_return_val_if_fail (GN_IS_OS_PROXY (self), FALSE);
+  klass = GN_OS_PROXY_GET_CLASS (self);
+  return klass->install_repair_entry ? klass->install_repair_entry (self, error) : TRUE;
+}
+
+gboolean
+gn_os_proxy_remove_repair_entry (GnOsProxy  *self,
+                                 GError    **error)
+{
+  GnOsProxyClass *klass;
+
+  g_return_val_if_fail (GN_IS_OS_PROXY (self), FALSE);
+  klass = GN_OS_PROXY_GET_CLASS (self);
+  return klass->remove_repair_entry ? klass->remove_repair_entry (self, error) : TRUE;
+}

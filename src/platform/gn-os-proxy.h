@@ -171,8 +171,16 @@ struct _GnOsProxyClass
                                              guint16                  port,
                                              const char * const      *bypass);
 
+  /* Optional (default: nothing to do): the logon repair entry that runs
+   * `guardnest --repair-proxy` at the next logon while protection is on
+   * (Linux: an XDG autostart file; Windows: a RunOnce value). */
+  gboolean            (*install_repair_entry) (GnOsProxy             *self,
+                                               GError               **error);
+  gboolean            (*remove_repair_entry)  (GnOsProxy             *self,
+                                               GError               **error);
+
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[6];
 };
 
 /* Signals: "changed" (no arguments) — the OS settings changed (by anyone,
@@ -213,5 +221,9 @@ gboolean            gn_os_proxy_points_at            (GnOsProxy          *self,
                                                       guint16             port,
                                                       GError            **error);
 void                gn_os_proxy_emit_changed         (GnOsProxy          *self);
+gboolean            gn_os_proxy_install_repair_entry (GnOsProxy          *self,
+                                                      GError            **error);
+gboolean            gn_os_proxy_remove_repair_entry  (GnOsProxy          *self,
+                                                      GError            **error);
 
 G_END_DECLS

@@ -1,0 +1,794 @@
+/* test-platform.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The OS proxy module against a real GSettings backend (keyfile, in a temp
+ * XDG_CONFIG_HOME, with Debian's org.gnome.system.proxy schema) and a real
+ * kioslaverc: exact round trips for manual / PAC / auto / none, the journal,
+ * compare-and-clear against a third party (the `gsettings` command, another
+ * process), the dead-loopback rule on real sockets, a SIGKILL between
+ * journal and apply, repair after a simulated crash, and the upstream
+ * (company proxy) detection.
+ */
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "gn-os-proxy-guard-private.h"
+#include "gn-os-proxy-journal.h"
+#include "gn-os-proxy-private.h"
+#include "gn-os-proxy-repair.h"
+
+static char *tmp_root;
+
+typedef struct
+{
+  GnOsProxy      *backend;
+  GnOsProxyGuard *guard;
+  char           *journal;
+  GSettings      *root, *http, *https, *ftp, *socks;
+} Fixture;
+
+static const char * const schemas[] = {
+  "org.gnome.system.proxy", "org.gnome.system.proxy.http", "org.gnome.system.proxy.https",
+  "org.gnome.system.proxy.ftp", "org.gnome.system.proxy.socks", NULL
+};
+
+static void
+reset_all (void)
+{
+  for (guint i = 0; schemas[i]; i++)
+    {
+      g_autoptr(GSettings) s = g_settings_new (schemas[i]);
+      g_autoptr(GSettingsSchema) schema = NULL;
+      g_auto(GStrv) keys = NULL;
+
+      g_object_get (s, "settings-schema", &schema, NULL);
+      keys = g_settings_schema_list_keys (schema);
+      for (guint k = 0; keys[k]; k++)
+        g_settings_reset (s, keys[k]);
+    }
+  g_settings_sync ();
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *autostart = _gn_os_proxy_xdg_repair_entry_path ();
+
+  reset_all ();
+  g_unlink (autostart);
+  f->journal = g_build_filename (tmp_root, "state", "proxy-journal.json", NULL);
+  g_unlink (f->journal);
+  f->backend = _gn_os_proxy_gnome_new (&error);
+  g_assert_no_error (error);
+  f->guard = gn_os_proxy_guard_new (f->backend, f->journal);
+  f->root = g_settings_new (schemas[0]);
+  f->http = g_settings_new (schemas[1]);
+  f->https = g_settings_new (schemas[2]);
+  f->ftp = g_settings_new (schemas[3]);
+  f->socks = g_settings_new (schemas[4]);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->guard);
+  g_assert_finalize_object (f->backend);
+  g_clear_object (&f->root);
+  g_clear_object (&f->http);
+  g_clear_object (&f->https);
+  g_clear_object (&f->ftp);
+  g_clear_object (&f->socks);
+  g_unlink (f->journal);
+  g_free (f->journal);
+  /* Let pending GSettings/monitor events drain before the next test. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+set_manual (Fixture *f, const char *host, int port)
+{
+  g_settings_set_string (f->http, "host", host);
+  g_settings_set_int (f->http, "port", port);
+  g_settings_set_boolean (f->http, "enabled", TRUE);
+  g_settings_set_string (f->https, "host", host);
+  g_settings_set_int (f->https, "port", port);
+  g_settings_set_string (f->root, "mode", "manual");
+}
+
+static GnOsProxySettings *
+read_settings (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  GnOsProxySettings *s = gn_os_proxy_read (f->backend, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (s);
+  return s;
+}
+
+/* A loopback listener standing in for "something runs there". */
+static GSocketListener *
+listen_loopback (guint16 *port)
+{
+  g_autoptr(GError) error = NULL;
+  GSocketListener *listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return listener;
+}
+
+/* A port nothing listens on (bound, then closed). */
+static guint16
+dead_port (void)
+{
+  guint16 port;
+  g_autoptr(GSocketListener) l = listen_loopback (&port);
+
+  g_socket_listener_close (l);
+  return port;
+}
+
+static void
+assert_json_round_trip (const GnOsProxySettings *s)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = gn_os_proxy_settings_to_json (s);
+  g_autoptr(GnOsProxySettings) back = gn_os_proxy_settings_new_from_json (node, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (gn_os_proxy_settings_equal (s, back));
+}
+
+/* Enable then disable must give back exactly `before`. */
+static void
+enable_disable_exact (Fixture *f, GnOsProxyMode expected_mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) before = read_settings (f);
+  g_autoptr(GnOsProxySettings) during = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autoptr(GSocketListener) us = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *mode = NULL;
+  GnOsProxyRestoreFlags flags;
+  guint16 port;
+
+  g_assert_cmpint (gn_os_proxy_entry_get_mode (gn_os_proxy_settings_get_entry (before, 0)), ==,
+                   expected_mode);
+  assert_json_round_trip (before);
+
+  us = listen_loopback (&port);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  g_assert_true (gn_os_proxy_guard_get_active (f->guard));
+  g_assert_true (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+
+  mode = g_settings_get_string (f->root, "mode");
+  g_assert_cmpstr (mode, ==, "manual");
+  during = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_points_at (during, "127.0.0.1", port));
+  g_assert_cmpstrv (gn_os_proxy_settings_get_entry (during, 0)->bypass,
+                    gn_os_proxy_default_bypass ());
+
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED);
+  g_assert_nonnull (strstr (message, "put back"));
+  g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+
+  after = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+}
+
+static void
+test_round_trip_manual (Fixture *f, gconstpointer data)
+{
+  set_manual (f, "proxy.corp.example", 8080);
+  g_settings_set_string (f->https, "host", "secure.corp.example");
+  g_settings_set_int (f->https, "port", 8443);
+  g_settings_set_string (f->ftp, "host", "ftp.corp.example");
+  g_settings_set_int (f->ftp, "port", 2121);
+  g_settings_set_string (f->socks, "host", "socks.corp.example");
+  g_settings_set_int (f->socks, "port", 1080);
+  g_settings_set_boolean (f->http, "use-authentication", TRUE);
+  g_settings_set_string (f->http, "authentication-user", "alice");
+  g_settings_set_string (f->http, "authentication-password", "s3cret");
+  g_settings_set_boolean (f->root, "use-same-proxy", FALSE);
+  g_settings_set_strv (f->root, "ignore-hosts",
+                       (const char * const[]) { "*.corp.example", "10.0.0.0/8", NULL });
+  enable_disable_exact (f, GN_OS_PROXY_MODE_MANUAL);
+
+  /* Keys the user never set stay unset (not written with default values). */
+  {
+    g_autoptr(GVariant) v = g_settings_get_user_value (f->root, "autoconfig-url");
+    g_assert_null (v);
+  }
+}
+
+static void
+test_round_trip_pac (Fixture *f, gconstpointer data)
+{
+  g_settings_set_string (f->root, "mode", "auto");
+  g_settings_set_string (f->root, "autoconfig-url", "http://wpad.corp.example/proxy.pac");
+  enable_disable_exact (f, GN_OS_PROXY_MODE_PAC);
+}
+
+static void
+test_round_trip_auto (Fixture *f, gconstpointer data)
+{
+  g_settings_set_string (f->root, "mode", "auto");
+  enable_disable_exact (f, GN_OS_PROXY_MODE_AUTO_DETECT);
+}
+
+static void
+test_round_trip_none (Fixture *f, gconstpointer data)
+{
+  /* Nothing set at all, then an explicit none with leftovers. */
+  enable_disable_exact (f, GN_OS_PROXY_MODE_NONE);
+  g_settings_set_string (f->root, "mode", "none");
+  g_settings_set_string (f->http, "host", "old.example");
+  enable_disable_exact (f, GN_OS_PROXY_MODE_NONE);
+}
+
+static void
+on_changed_by_other (GnOsProxyGuard *guard, const char *description, char **out)
+{
+  g_free (*out);
+  *out = g_strdup (description);
+}
+
+static void
+run_gsettings (const char *schema, const char *key, const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "gsettings", "set", schema, key, value, NULL };
+  int status = -1;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* `gsettings get` in a fresh process: what is really on disk. Owned by a
+ * small ring so tests can compare several in one expression. */
+static const char *
+gsettings_get (const char *schema, const char *key)
+{
+  static char *ring[8];
+  static guint next;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "gsettings", "get", schema, key, NULL };
+  char *out = NULL;
+  int status = -1;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_free (ring[next % 8]);
+  ring[next++ % 8] = g_strstrip (out);
+  return out;
+}
+
+static void
+test_compare_and_clear (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *message = NULL;
+  const GnOsProxyEntry *e;
+  GnOsProxyRestoreFlags flags;
+  gint64 deadline;
+
+  set_manual (f, "before.example", 3128);
+  g_signal_connect (f->guard, "changed-by-other", G_CALLBACK (on_changed_by_other), &seen);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), &error));
+  g_assert_no_error (error);
+
+  /* Our own change is not "another program". */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (seen);
+
+  /* Another process (the gsettings tool) points the OS elsewhere. */
+  run_gsettings ("org.gnome.system.proxy.http", "host", "third.party.example");
+  run_gsettings ("org.gnome.system.proxy.http", "port", "9999");
+  run_gsettings ("org.gnome.system.proxy.https", "host", "third.party.example");
+  run_gsettings ("org.gnome.system.proxy.https", "port", "9999");
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (seen == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (seen);
+  g_assert_nonnull (strstr (seen, "third.party.example:9999"));
+
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_KEPT_OTHERS);
+  g_assert_nonnull (strstr (message, "another program"));
+  g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+
+  after = read_settings (f);
+  e = gn_os_proxy_settings_get_entry (after, 0);
+  g_assert_cmpstr (e->http.host, ==, "third.party.example");
+  g_assert_cmpuint (e->http.port, ==, 9999);
+}
+
+static void
+check_dead_loopback (Fixture *f, gboolean keep_alive)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) tool = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *mode = NULL;
+  g_autofree char *host = NULL;
+  GnOsProxyRestoreFlags flags;
+  guint16 tool_port;
+
+  tool = listen_loopback (&tool_port);
+  set_manual (f, "127.0.0.1", tool_port);
+  before = read_settings (f);
+
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), &error));
+  g_assert_no_error (error);
+  if (!keep_alive)
+    g_socket_listener_close (tool);
+
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  after = read_settings (f);
+  mode = g_settings_get_string (f->root, "mode");
+  if (keep_alive)
+    {
+      g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED);
+      g_assert_true (gn_os_proxy_settings_equal (before, after));
+    }
+  else
+    {
+      g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED | GN_OS_PROXY_RESTORE_NO_PROXY);
+      g_assert_cmpstr (mode, ==, "none");
+      g_assert_nonnull (strstr (message, "not running any more"));
+      host = g_settings_get_string (f->http, "host");
+      g_assert_cmpstr (host, ==, "127.0.0.1");
+    }
+}
+
+static void
+test_dead_loopback (Fixture *f, gconstpointer data)
+{
+  check_dead_loopback (f, FALSE);
+}
+
+static void
+test_live_loopback (Fixture *f, gconstpointer data)
+{
+  check_dead_loopback (f, TRUE);
+}
+
+static void
+kill_self (gpointer data)
+{
+  raise (SIGKILL);
+}
+
+static void
+test_kill_between_journal_and_apply (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autoptr(GnOsProxyJournal) j = NULL;
+  g_autofree char *message = NULL;
+  GnOsProxyRestoreFlags flags;
+  gint64 deadline;
+
+  if (g_test_subprocess ())
+    {
+      set_manual (f, "user.example", 8080);
+      _gn_os_proxy_guard_set_after_journal_hook (f->guard, kill_self, NULL);
+      gn_os_proxy_guard_enable (f->guard, "127.0.0.1", 4242, NULL);
+      g_assert_not_reached ();
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+
+  /* What the killed process left on disk, read by a fresh process. */
+  g_assert_cmpstr (gsettings_get ("org.gnome.system.proxy", "mode"), ==, "'manual'");
+  g_assert_cmpstr (gsettings_get ("org.gnome.system.proxy.http", "host"), ==, "'user.example'");
+  g_assert_cmpstr (gsettings_get ("org.gnome.system.proxy.https", "port"), ==, "8080");
+
+  /* Our own GSettings picks the child's writes up through its file monitor. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *host = g_settings_get_string (f->http, "host");
+
+      if (g_str_equal (host, "user.example"))
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  before = read_settings (f);
+  g_assert_true (gn_os_proxy_entry_points_at (gn_os_proxy_settings_get_entry (before, 0),
+                                              "user.example", 8080));
+  j = gn_os_proxy_journal_load (f->journal, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (j);
+  g_assert_cmpuint (j->port, ==, 4242);
+  g_assert_true (gn_os_proxy_settings_equal (j->snapshot, before));
+
+  /* Repair: nothing points at us, the journal goes, nothing changes. */
+  g_assert_true (gn_os_proxy_guard_repair (f->guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_NOTHING);
+  g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+  after = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+}
+
+static void
+test_repair_after_crash (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autoptr(GSocketListener) us = NULL;
+  g_autofree char *autostart = _gn_os_proxy_xdg_repair_entry_path ();
+  g_autofree char *entry = NULL;
+  g_autofree char *message = NULL;
+  GnOsProxyRestoreFlags flags;
+  guint16 port;
+
+  g_settings_set_string (f->root, "mode", "auto");
+  g_settings_set_string (f->root, "autoconfig-url", "http://wpad.example/wpad.dat");
+  before = read_settings (f);
+
+  us = listen_loopback (&port);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (autostart, &entry, NULL, NULL));
+  g_assert_nonnull (strstr (entry, "--repair-proxy"));
+
+  /* "Crash": the guard goes away without disabling. */
+  g_clear_object (&f->guard);
+  f->guard = gn_os_proxy_guard_new (f->backend, f->journal);
+
+  /* While something still listens on our address, repair leaves it. */
+  g_assert_true (gn_os_proxy_guard_repair (f->guard, &flags, &message, &error));
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_STILL_RUNNING);
+  g_clear_pointer (&message, g_free);
+  g_assert_true (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+
+  g_socket_listener_close (us);
+  g_assert_cmpint (gn_os_proxy_repair_run (f->guard, &message), ==, 0);
+  g_assert_true (g_str_has_prefix (message, "Repaired. Your previous proxy settings were put back"));
+  g_clear_pointer (&message, g_free);
+  g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
+  after = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+
+  /* Second run: nothing to do, still exit 0. */
+  g_assert_true (gn_os_proxy_guard_repair (f->guard, &flags, &message, &error));
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_NOTHING);
+  g_assert_nonnull (strstr (message, "Nothing to repair"));
+}
+
+static void
+test_enable_repairs_stale_journal (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autoptr(GnOsProxyJournal) j = NULL;
+  guint16 port = dead_port ();
+
+  set_manual (f, "company.example", 3128);
+  before = read_settings (f);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", port, &error));
+  g_clear_object (&f->guard);  /* crash */
+
+  /* Next start: the new snapshot must be the user's, not ours. */
+  f->guard = gn_os_proxy_guard_new (f->backend, f->journal);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  j = gn_os_proxy_journal_load (f->journal, &error);
+  g_assert_no_error (error);
+  g_assert_true (gn_os_proxy_settings_equal (j->snapshot, before));
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, NULL, NULL, &error));
+  after = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+}
+
+static void
+test_damaged_journal (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *aside = g_strconcat (f->journal, ".damaged", NULL);
+  g_autofree char *dir = g_path_get_dirname (f->journal);
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (f->journal, "{\"version\": 1, \"host\": 7", -1, NULL));
+  g_assert_false (gn_os_proxy_guard_repair (f->guard, NULL, NULL, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (aside, G_FILE_TEST_EXISTS));
+  g_unlink (aside);
+}
+
+static void
+test_upstream (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocketListener) cntlm = NULL;
+  g_autofree char *host = NULL;
+  guint16 port, local_port;
+
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+
+  set_manual (f, "10.20.30.40", 8080);
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_cmpstr (host, ==, "10.20.30.40");
+  g_assert_cmpuint (port, ==, 8080);
+  g_clear_pointer (&host, g_free);
+
+  /* Ourselves, or a dead local tool: no upstream. */
+  set_manual (f, "127.0.0.1", 3000);
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  set_manual (f, "127.0.0.1", dead_port ());
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+
+  /* A live local authenticating proxy (cntlm-style) is an upstream. */
+  cntlm = listen_loopback (&local_port);
+  set_manual (f, "127.0.0.1", local_port);
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_cmpuint (port, ==, local_port);
+}
+
+static void
+test_bypass_validation (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) s = NULL;
+  const char * const good[] = { "*.intranet.example", "192.168.0.0/16", "[::1]", NULL };
+  const char * const bad[] = { "ok.example", "bad host;rm", NULL };
+
+  g_assert_false (gn_os_proxy_guard_set_bypass (f->guard, bad, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+  g_assert_cmpstrv (gn_os_proxy_guard_get_bypass (f->guard), gn_os_proxy_default_bypass ());
+  g_clear_error (&error);
+
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), &error));
+  g_assert_true (gn_os_proxy_guard_set_bypass (f->guard, good, &error));
+  g_assert_no_error (error);
+  s = read_settings (f);
+  g_assert_cmpstrv (gn_os_proxy_settings_get_entry (s, 0)->bypass, good);
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, NULL, NULL, &error));
+}
+
+/* ------------------------------------------------------------------ KDE */
+
+static const char kioslaverc[] =
+  "[Cache]\n"
+  "# a comment the user wrote\n"
+  "MaxCacheSize=5120\n"
+  "\n"
+  "[Proxy Settings]\n"
+  "NoProxyFor=.corp.example,localhost\n"
+  "Proxy Config Script=\n"
+  "ProxyType=1\n"
+  "ReversedException=false\n"
+  "httpProxy=http://proxy.corp.example 8080\n"
+  "httpsProxy=http://proxy.corp.example 8443\n"
+  "socksProxy=\n"
+  "X-Unknown-Future-Key=kept\n";
+
+static void
+test_kde_round_trip (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tmp_root, "kde", NULL);
+  g_autofree char *path = g_build_filename (dir, "kioslaverc", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GnOsProxy) kde = NULL;
+  g_autoptr(GnOsProxyGuard) guard = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  const GnOsProxyEntry *e;
+  GnOsProxyRestoreFlags flags;
+  guint16 port = dead_port ();
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (path, kioslaverc, -1, NULL));
+  set_manual (f, "gnome.corp.example", 3128);
+
+  kde = _gn_os_proxy_kde_new (dir, &error);
+  g_assert_no_error (error);
+  before = gn_os_proxy_read (kde, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gn_os_proxy_settings_get_n_entries (before), ==, 2);
+  e = gn_os_proxy_settings_lookup (before, NULL);
+  g_assert_cmpint (gn_os_proxy_entry_get_mode (e), ==, GN_OS_PROXY_MODE_MANUAL);
+  g_assert_cmpstr (e->http.host, ==, "proxy.corp.example");
+  g_assert_cmpuint (e->https.port, ==, 8443);
+  g_assert_cmpstrv (e->bypass, ((const char * const[]) { ".corp.example", "localhost", NULL }));
+  assert_json_round_trip (before);
+
+  guard = gn_os_proxy_guard_new (kde, f->journal);
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+  expected = g_strdup_printf ("http://127.0.0.1 %u", port);
+  text = g_key_file_get_string (kf, "Proxy Settings", "httpProxy", NULL);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (g_key_file_get_integer (kf, "Proxy Settings", "ProxyType", NULL), ==, 1);
+  g_assert_true (gn_os_proxy_points_at (f->backend, "127.0.0.1", port, NULL));
+
+  g_assert_true (gn_os_proxy_guard_disable (guard, &flags, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED);
+  after = gn_os_proxy_read (kde, &error);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+
+  /* Other groups and the user's comment survive. */
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "# a comment the user wrote"));
+  g_assert_nonnull (strstr (text, "MaxCacheSize=5120"));
+  g_assert_nonnull (strstr (text, "X-Unknown-Future-Key=kept"));
+}
+
+static void
+test_kde_no_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tmp_root, "kde-empty", NULL);
+  g_autofree char *path = g_build_filename (dir, "kioslaverc", NULL);
+  g_autoptr(GnOsProxy) kde = _gn_os_proxy_kde_new (dir, &error);
+  g_autoptr(GnOsProxyGuard) guard = gn_os_proxy_guard_new (kde, f->journal);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", dead_port (), &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (gn_os_proxy_guard_disable (guard, NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* No [Proxy Settings] before: none after. */
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+  g_assert_false (g_key_file_has_group (kf, "Proxy Settings"));
+}
+
+/* --------------------------------------------------------------- other */
+
+static void
+test_none_backend (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxy) none = gn_os_proxy_new_none ("No desktop session was found.");
+  g_autoptr(GnOsProxyGuard) guard = gn_os_proxy_guard_new (none, "/nonexistent/journal.json");
+
+  g_assert_false (gn_os_proxy_is_managed (none));
+  g_assert_cmpstr (gn_os_proxy_get_name (none), ==, "none");
+  g_assert_false (gn_os_proxy_guard_enable (guard, "127.0.0.1", 3000, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "No desktop session"));
+}
+
+static void
+test_desktop_detection (void)
+{
+  static const struct { const char *desktop; const char *backend; } cases[] = {
+    { "GNOME", "gnome" }, { "ubuntu:GNOME", "gnome" }, { "KDE", "kde" },
+    { "X-Cinnamon", "gnome" }, { "", "none" }, { "sway", "none" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GnOsProxy) p = NULL;
+
+      g_setenv ("XDG_CURRENT_DESKTOP", cases[i].desktop, TRUE);
+      p = gn_os_proxy_new_for_desktop ();
+      g_assert_cmpstr (gn_os_proxy_get_name (p), ==, cases[i].backend);
+      if (g_str_equal (cases[i].backend, "none"))
+        g_assert_nonnull (gn_os_proxy_get_unmanaged_reason (p));
+    }
+  g_unsetenv ("XDG_CURRENT_DESKTOP");
+}
+
+static void
+test_json_rejects_bad (void)
+{
+  static const char * const bad[] = {
+    "[]", "{\"version\": 2, \"backend\": \"gnome\", \"entries\": []}",
+    "{\"version\": 1, \"backend\": \"gnome\", \"entries\": [{\"flags\": 99}]}",
+    "{\"version\": 1, \"backend\": \"gnome\", \"entries\": [{\"connection\": null, \"flags\": 1,"
+    " \"http\": {\"host\": \"a\", \"port\": 70000}}]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = json_from_string (bad[i], NULL);
+      g_autoptr(GnOsProxySettings) s = gn_os_proxy_settings_new_from_json (node, &error);
+
+      g_assert_null (s);
+      g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *state = NULL;
+  int ret;
+
+  /* Must happen before GLib caches the user directories. Subprocesses
+   * (g_test_trap_subprocess) share the parent's directories. */
+  tmp_root = g_strdup (g_getenv ("GN_TEST_PLATFORM_ROOT"));
+  if (tmp_root == NULL)
+    {
+      tmp_root = g_dir_make_tmp ("gn-platform-XXXXXX", NULL);
+      g_assert_nonnull (tmp_root);
+      g_setenv ("GN_TEST_PLATFORM_ROOT", tmp_root, TRUE);
+    }
+  config = g_build_filename (tmp_root, "config", NULL);
+  state = g_build_filename (tmp_root, "state", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_unsetenv ("GN_OS_PROXY_BACKEND");
+  g_unsetenv ("GN_PROXY_JOURNAL");
+
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/platform/gnome/round-trip/manual", test_round_trip_manual);
+  ADD ("/platform/gnome/round-trip/pac", test_round_trip_pac);
+  ADD ("/platform/gnome/round-trip/auto", test_round_trip_auto);
+  ADD ("/platform/gnome/round-trip/none", test_round_trip_none);
+  ADD ("/platform/guard/compare-and-clear", test_compare_and_clear);
+  ADD ("/platform/guard/dead-loopback", test_dead_loopback);
+  ADD ("/platform/guard/live-loopback", test_live_loopback);
+  ADD ("/platform/guard/kill-between-journal-and-apply", test_kill_between_journal_and_apply);
+  ADD ("/platform/guard/repair-after-crash", test_repair_after_crash);
+  ADD ("/platform/guard/enable-repairs-stale-journal", test_enable_repairs_stale_journal);
+  ADD ("/platform/guard/damaged-journal", test_damaged_journal);
+  ADD ("/platform/guard/upstream", test_upstream);
+  ADD ("/platform/guard/bypass", test_bypass_validation);
+  ADD ("/platform/kde/round-trip", test_kde_round_trip);
+  ADD ("/platform/kde/no-file", test_kde_no_file);
+#undef ADD
+  g_test_add_func ("/platform/none", test_none_backend);
+  g_test_add_func ("/platform/desktop-detection", test_desktop_detection);
+  g_test_add_func ("/platform/json/rejects-bad", test_json_rejects_bad);
+
+  ret = g_test_run ();
+  if (!g_test_subprocess ())
+    {
+      const char *rm[] = { "rm", "-rf", tmp_root, NULL };
+      g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                    NULL, NULL);
+    }
+  g_free (tmp_root);
+  return ret;
+}
