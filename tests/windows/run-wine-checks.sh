@@ -11,6 +11,7 @@
 #               folder, install silently under Wine, check files and registry,
 #               crash-then-uninstall, check that everything is gone and that
 #               the user's proxy is back
+#   adapter-syntax  type-check the GLib adapter (no mingw GLib to build it)
 #   msys2-lint  bash -n and shellcheck on build-aux/msys2/*.sh
 # Wine's exit codes are not trusted: every check looks at real effects (TAP
 # plan and results, files in the prefix, registry values).
@@ -167,6 +168,40 @@ installer)
   uninstall /PURGE
   ok "uninstall /PURGE removes the user data too" test ! -e "$userdata"
   ok "and removes everything else" removed
+  echo "1..$n"
+  exit $failed
+  ;;
+
+adapter-syntax)
+  # Debian has no mingw GLib, so gn-os-proxy-windows.c cannot be built here.
+  # This type-checks it with mingw-w64 against Debian's GLib headers and a
+  # glibconfig.h adjusted to Win64 (LLP64 sizes, G_OS_WIN32): it catches
+  # drift from gn-os-proxy.h and wrong core calls; it is not a build.
+  need x86_64-w64-mingw32-gcc pkg-config
+  cfg=$out/win64-glibconfig
+  mkdir -p "$cfg"
+  sed -e 's/typedef signed long \(gint64\|gssize\|gintptr\);/typedef signed long long \1;/' \
+      -e 's/typedef unsigned long \(guint64\|gsize\|guintptr\);/typedef unsigned long long \1;/' \
+      -e 's/GLIB_SIZEOF_LONG   8/GLIB_SIZEOF_LONG   4/' \
+      -e 's/(glong) (\([pi]\))/(gintptr) (\1)/; s/(gulong) (\([pu]\))/(guintptr) (\1)/' \
+      -e 's/(val##L)/(val##LL)/; s/(val##UL)/(val##ULL)/' \
+      -e 's/\(G_GINT64_MODIFIER\|G_GSIZE_MODIFIER\|G_GINTPTR_MODIFIER\) *"l"/\1 "ll"/' \
+      -e 's/G_GSIZE_FORMAT "lu"/G_GSIZE_FORMAT "llu"/; s/G_GSSIZE_FORMAT "li"/G_GSSIZE_FORMAT "lli"/' \
+      -e 's/^#define G_OS_UNIX$/#define G_OS_WIN32\n#define G_PLATFORM_WIN32/' \
+      "$(pkg-config --variable=libdir glib-2.0)/glib-2.0/include/glibconfig.h" >"$cfg/glibconfig.h"
+  glib_inc=$(pkg-config --variable=includedir glib-2.0)
+  check_adapter () {
+    x86_64-w64-mingw32-gcc -fsyntax-only -std=gnu17 -Werror -Wall -Wextra \
+      -Wno-unused-parameter -Wno-missing-field-initializers -Wmissing-prototypes \
+      -Wstrict-prototypes -Wshadow=local -Wformat=2 \
+      -DUNICODE -D_UNICODE -D_WIN32_WINNT=0x0601 -DG_LOG_USE_STRUCTURED=1 \
+      -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
+      -I"$src/src/platform" -I"$src/src/platform/win32" -I"$src/src/engine" -I"$cfg" \
+      -idirafter "$glib_inc/glib-2.0" -idirafter "$glib_inc/json-glib-1.0" \
+      "$src/src/platform/gn-os-proxy-windows.c" 2>&1 | sed 's/^/# /'
+    return "${PIPESTATUS[0]}"
+  }
+  ok "gn-os-proxy-windows.c type-checks against gn-os-proxy.h (mingw-w64, -Werror)" check_adapter
   echo "1..$n"
   exit $failed
   ;;

@@ -779,7 +779,36 @@ simulate_crash (void)
   return 0;
 }
 
+/* What the GLib adapter uses for settings without a raw snapshot. */
+static void
+test_set_connection (void)
+{
+  GnWpError error = { 0 };
+  State s;
+
+  set_start (START_PAC, NULL);
+  CHECK (gn_wp_set_connection (NULL, PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY,
+                               L"http=10.1.1.1:80;https=10.1.1.2:443", L"a;b", NULL,
+                               NULL, NULL, &error));
+  state_read (&s);
+  CHECK (s.values.enable == 1 && str_eq (s.values.server, L"http=10.1.1.1:80;https=10.1.1.2:443"));
+  CHECK (str_eq (s.values.override, L"a;b") && s.values.autoconfig == NULL);
+  CHECK (s.have_blob && s.blob.flags == 3 && blob_str_eq (s.blob.bypass, s.blob.bypass_len, "a;b"));
+  CHECK (blob_str_eq (s.blob.pac_url, s.blob.pac_url_len, ""));
+  CHECK (s.blob.version == 0x46 && s.blob.tail_len == 32 && s.blob.tail[4] == 0xde);
+  state_clear (&s);
+  /* "No proxy": the address stays for the user to see, switched off. */
+  CHECK (gn_wp_set_connection (NULL, PROXY_TYPE_DIRECT, L"10.1.1.1:80", NULL, NULL, NULL,
+                               NULL, &error));
+  state_read (&s);
+  CHECK (s.values.enable == 0 && str_eq (s.values.server, L"10.1.1.1:80"));
+  CHECK (s.values.override == NULL && s.blob.flags == 1);
+  CHECK (!(s.wininet_flags & PROXY_TYPE_PROXY));
+  state_clear (&s);
+}
+
 static const struct { const char *name; void (*func) (void); } tests[] = {
+  { "set-connection", test_set_connection },
   { "blob-parse", test_blob_parse },
   { "journal-roundtrip", test_journal_roundtrip },
   { "connections-enumerated", test_connections_enumerated },

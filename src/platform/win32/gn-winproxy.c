@@ -511,6 +511,66 @@ gn_wp_apply (const GnWpConfig *config, const GnWpSnapshot *before,
   return verify_applied (config, server, bypass, error);
 }
 
+/* Sets one connection to exactly these values (NULL strings = empty), with
+ * its registry mirror, and reads the LAN back to verify. Used by the GLib
+ * adapter for settings that carry no raw snapshot (ours, or "no proxy"). */
+BOOL
+gn_wp_set_connection (const wchar_t *name, DWORD flags, const wchar_t *server,
+                      const wchar_t *bypass, const wchar_t *pac_url,
+                      GnWpLogFunc log, void *log_data, GnWpError *error)
+{
+  GnWpRegistryValues want = { 0 }, got = { 0 };
+  BOOL ok;
+
+  if (!gn_wp_validate_bypass (bypass, error))
+    return FALSE;
+  if (!set_connection (name, flags, server, bypass, pac_url, TRUE, TRUE))
+    {
+      DWORD code = GetLastError ();
+      gn_wp_set_error (error, code, L"Windows refused the new proxy settings for \"%ls\" "
+                       L"(error %lu).", name ? name : L"LAN", code);
+      return FALSE;
+    }
+  if (!gn_wp_blob_write_fields (name, flags, server ? server : L"", bypass ? bypass : L"",
+                                pac_url ? pac_url : L"", NULL, 0, error))
+    return FALSE;
+  if (name == NULL)
+    {
+      gn_wp_registry_read (&want);
+      want.has_enable = TRUE;
+      want.enable = (flags & PROXY_TYPE_PROXY) ? 1 : 0;
+      if (server != NULL)
+        {
+          free (want.server);
+          want.server = gn_wp_wcsdup (server);
+        }
+      free (want.override);
+      want.override = bypass && *bypass ? gn_wp_wcsdup (bypass) : NULL;
+      free (want.autoconfig);
+      want.autoconfig = (flags & PROXY_TYPE_AUTO_PROXY_URL) && pac_url
+                        ? gn_wp_wcsdup (pac_url) : NULL;
+      ok = gn_wp_registry_write (&want, error);
+      if (ok)
+        {
+          gn_wp_registry_read (&got);
+          ok = got.has_enable && got.enable == want.enable
+               && wcs_equal0 (got.server, want.server)
+               && wcs_equal0 (got.override, want.override)
+               && wcs_equal0 (got.autoconfig, want.autoconfig);
+          if (!ok)
+            gn_wp_set_error (error, ERROR_INVALID_DATA, L"Windows did not keep the proxy "
+                             L"settings GuardNest set. A policy set by your administrator "
+                             L"may control the proxy.");
+        }
+      gn_wp_registry_values_clear (&want);
+      gn_wp_registry_values_clear (&got);
+      if (!ok)
+        return FALSE;
+    }
+  gn_wp_notify_wininet (log, log_data);
+  return TRUE;
+}
+
 BOOL
 gn_wp_restore (const GnWpSnapshot *snap, BOOL no_proxy_instead,
                GnWpLogFunc log, void *log_data, GnWpError *error)

@@ -111,6 +111,9 @@ BOOL  gn_wp_apply               (const GnWpConfig *config, const GnWpSnapshot *b
                                  GnWpLogFunc log, void *log_data, GnWpError *error);
 BOOL  gn_wp_restore             (const GnWpSnapshot *snap, BOOL no_proxy_instead,
                                  GnWpLogFunc log, void *log_data, GnWpError *error);
+BOOL  gn_wp_set_connection      (const wchar_t *name, DWORD flags, const wchar_t *server,
+                                 const wchar_t *bypass, const wchar_t *pac_url,
+                                 GnWpLogFunc log, void *log_data, GnWpError *error);
 BOOL  gn_wp_points_at_us        (const GnWpConfig *config);
 BOOL  gn_wp_validate_bypass     (const wchar_t *bypass, GnWpError *error);
 BOOL  gn_wp_snapshot_loopback_dead (const GnWpSnapshot *snap, unsigned our_port);
