@@ -676,6 +676,67 @@ test_kde_no_file (Fixture *f, gconstpointer data)
   g_assert_false (g_key_file_has_group (kf, "Proxy Settings"));
 }
 
+static void
+on_kio_signal (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+               const char *name, GVariant *params, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* KIO is told to reread its configuration over a real session bus. */
+static void
+test_kde_notifies_kio (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *dir = g_build_filename (tmp_root, "kde-bus", NULL);
+  g_autoptr(GnOsProxy) kde = NULL;
+  g_autoptr(GnOsProxyGuard) guard = NULL;
+  guint received = 0, sub;
+  gint64 deadline;
+
+  daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             "dbus-daemon", "--session", "--nofork", "--print-address", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
+  address = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (address);
+
+  /* The backend connects through the environment, as in a real session. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  sub = g_dbus_connection_signal_subscribe (bus, NULL, "org.kde.KIO.Scheduler",
+                                            "reparseSlaveConfiguration", "/KIO/Scheduler", NULL,
+                                            G_DBUS_SIGNAL_FLAGS_NONE, on_kio_signal, &received,
+                                            NULL);
+
+  kde = _gn_os_proxy_kde_new (dir, &error);
+  guard = gn_os_proxy_guard_new (kde, f->journal);
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", dead_port (), &error));
+  g_assert_no_error (error);
+  g_assert_true (gn_os_proxy_guard_disable (guard, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (received < 2 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (received, ==, 2);  /* apply and restore */
+
+  g_dbus_connection_signal_unsubscribe (bus, sub);
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_subprocess_force_exit (daemon);
+  g_subprocess_wait (daemon, NULL, NULL);
+}
+
 /* --------------------------------------------------------------- other */
 
 static void
@@ -777,6 +838,7 @@ main (int argc, char **argv)
   ADD ("/platform/guard/bypass", test_bypass_validation);
   ADD ("/platform/kde/round-trip", test_kde_round_trip);
   ADD ("/platform/kde/no-file", test_kde_no_file);
+  ADD ("/platform/kde/notifies-kio", test_kde_notifies_kio);
 #undef ADD
   g_test_add_func ("/platform/none", test_none_backend);
   g_test_add_func ("/platform/desktop-detection", test_desktop_detection);

@@ -9,7 +9,7 @@
  * it with what the engine thread really did.
  */
 
-#include "gn-connection-registry.h"
+#include "gn-connection-registry-private.h"
 
 /* ------------------------------------------------------------------------ */
 /* An engine-like thread                                                    */
@@ -165,6 +165,7 @@ table_batch_cb (const GnConnectionBatch *batch,
   g_assert_true (batch->added->len + batch->changed->len + batch->removed->len > 0 ||
                  table->last == NULL ||
                  memcmp (&batch->total, &table->last->total, sizeof batch->total) != 0 ||
+                 memcmp (&batch->today, &table->last->today, sizeof batch->today) != 0 ||
                  batch->open_now != table->last->open_now);
 
   table->deliveries++;
@@ -721,6 +722,77 @@ test_unsubscribe_and_counters (void)
   table_clear (&slow);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Daily counters                                                           */
+
+static gboolean
+midnight_soon_cb (gpointer data)
+{
+  OneData *od = data;
+
+  od->record = gn_connection_registry_open (od->engine->registry, "127.0.0.1", 2, NULL, NULL);
+  gn_connection_record_add_bytes (od->record, 100, 1000);
+  gn_connection_registry_count_rejected (od->engine->registry);
+  _gn_connection_registry_set_next_midnight (od->engine->registry,
+                                             g_get_real_time () + 300 * 1000);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+after_midnight_cb (gpointer data)
+{
+  OneData *od = data;
+
+  gn_connection_record_add_bytes (od->record, 1, 10);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_midnight (void)
+{
+  Engine *engine = engine_new ();
+  OneData od = { engine };
+  Table table = { 0 };
+  GnCounters total, today;
+  guint sub, deliveries;
+  g_autoptr(GPtrArray) infos = NULL;
+
+  table_init (&table);
+  table.thread = g_thread_self ();
+  sub = gn_connection_registry_subscribe (engine->registry, NULL, 50,
+                                          table_batch_cb, &table, table_destroy_cb);
+  engine_run (engine, midnight_soon_cb, &od);
+  iterate_for (200);
+  g_assert_cmpuint (table.last->today.bytes_down, ==, 1000);
+  g_assert_cmpuint (table.last->today.connections, ==, 1);
+  g_assert_cmpuint (table.last->today.rejected, ==, 1);
+
+  /* Midnight passes with no traffic: a batch still brings the reset. */
+  deliveries = table.deliveries;
+  iterate_for (1800);
+  g_assert_cmpuint (table.deliveries, ==, deliveries + 1);
+  g_assert_cmpuint (table.last->today.connections, ==, 0);
+  g_assert_cmpuint (table.last->today.bytes_down, ==, 0);
+  g_assert_cmpuint (table.last->today.rejected, ==, 0);
+  g_assert_cmpuint (table.last->total.connections, ==, 1);
+  g_assert_cmpuint (table.last->total.bytes_down, ==, 1000);
+  g_assert_cmpuint (table.last->total.rejected, ==, 1);
+  g_assert_cmpuint (table.last->open_now, ==, 1);
+
+  /* Traffic after midnight counts towards the new day only. */
+  engine_run (engine, after_midnight_cb, &od);
+  infos = gn_connection_registry_snapshot (engine->registry, &total, &today);
+  g_assert_cmpuint (today.bytes_up, ==, 1);
+  g_assert_cmpuint (today.bytes_down, ==, 10);
+  g_assert_cmpuint (total.bytes_up, ==, 101);
+  g_assert_cmpuint (total.bytes_down, ==, 1010);
+  g_assert_cmpuint (((GnConnectionInfo *) infos->pdata[0])->bytes_down, ==, 1010);
+
+  gn_connection_registry_unsubscribe (engine->registry, sub);
+  engine_free (engine);
+  table_clear (&table);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -730,5 +802,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/linger", test_linger);
   g_test_add_func ("/registry/close-by-id", test_close_by_id);
   g_test_add_func ("/registry/unsubscribe-and-counters", test_unsubscribe_and_counters);
+  g_test_add_func ("/registry/midnight", test_midnight);
   return g_test_run ();
 }

@@ -29,7 +29,7 @@
  * subscriber gets at most one batch per interval.
  */
 
-#include "gn-connection-registry.h"
+#include "gn-connection-registry-private.h"
 
 #define GN_DEFAULT_LINGER_MS (60 * 1000)
 #define GN_MIN_INTERVAL_MS   50
@@ -295,10 +295,23 @@ midnight_arm (GnConnectionRegistry *self)
   /* Wake a second late rather than early; re-check at most hourly so that
    * a suspended laptop or a clock change is noticed. */
   wait_s = (guint) CLAMP (wait_us / G_USEC_PER_SEC + 1, 1, 3600);
-  self->midnight_source = g_timeout_source_new_seconds (wait_s);
+  self->midnight_source = g_timeout_source_new (wait_s * 1000);
   g_source_set_static_name (self->midnight_source, "[guardnest] registry midnight");
   g_source_set_callback (self->midnight_source, midnight_cb, self, NULL);
   g_source_attach (self->midnight_source, self->context);
+}
+
+void
+_gn_connection_registry_set_next_midnight (GnConnectionRegistry *self,
+                                           gint64                real_time)
+{
+  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
+
+  self->next_midnight = real_time;
+  if (self->midnight_source != NULL)
+    g_source_destroy (self->midnight_source);
+  g_clear_pointer (&self->midnight_source, g_source_unref);
+  midnight_arm (self);
 }
 
 /* ------------------------------------------------------------------------ */

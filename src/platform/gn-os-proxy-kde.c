@@ -168,6 +168,7 @@ notify_kio (void)
 {
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
 
   /* Never autolaunch a bus just for this. */
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
@@ -177,13 +178,22 @@ notify_kio (void)
       if (!g_file_test (socket, G_FILE_TEST_EXISTS))
         return;
     }
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  /* A private connection, not the shared singleton: it exits the process
+   * when the bus goes away, which a settings write must never do. */
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (address != NULL)
+    bus = g_dbus_connection_new_for_address_sync (address,
+                                                  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                  NULL, NULL, &error);
   if (bus == NULL ||
       !g_dbus_connection_emit_signal (bus, NULL, "/KIO/Scheduler", "org.kde.KIO.Scheduler",
                                       "reparseSlaveConfiguration", g_variant_new ("(s)", ""),
                                       &error) ||
       !g_dbus_connection_flush_sync (bus, NULL, &error))
     g_debug ("Could not tell KIO to reload its proxy settings: %s", error->message);
+  if (bus != NULL)
+    g_dbus_connection_close_sync (bus, NULL, NULL);
 }
 
 static gboolean
