@@ -44,9 +44,9 @@ struct _GnConnectionRecord
   gint64                 closed_mono;       /* g_get_monotonic_time() when closed */
 
   guint64                id;
-  char                  *client_address;    /* (owned) */
+  char                  *client_address;    /* (owned) GRefString */
   guint16                client_port;
-  char                  *host;              /* (owned) (nullable) */
+  char                  *host;              /* (owned) GRefString (nullable) */
   guint16                port;
   GnConnectionKind       kind;
   GnConnectionState      state;
@@ -55,9 +55,9 @@ struct _GnConnectionRecord
   guint64                bytes_up;
   guint64                bytes_down;
   guint                  status;
-  char                  *list_name;         /* (owned) (nullable) */
-  char                  *rule;              /* (owned) (nullable) */
-  char                  *reason;            /* (owned) (nullable) */
+  char                  *list_name;         /* (owned) GRefString (nullable) */
+  char                  *rule;              /* (owned) GRefString (nullable) */
+  char                  *reason;            /* (owned) GRefString (nullable) */
 
   GnConnectionCloseFunc  close_func;        /* (nullable) cleared once closed */
   gpointer               close_data;
@@ -139,11 +139,11 @@ gn_connection_info_unref (GnConnectionInfo *info)
   g_return_if_fail (info != NULL);
   if (!g_atomic_ref_count_dec (&info->ref_count))
     return;
-  g_free (info->client_address);
-  g_free (info->host);
-  g_free (info->list_name);
-  g_free (info->rule);
-  g_free (info->reason);
+  g_clear_pointer (&info->client_address, g_ref_string_release);
+  g_clear_pointer (&info->host, g_ref_string_release);
+  g_clear_pointer (&info->list_name, g_ref_string_release);
+  g_clear_pointer (&info->rule, g_ref_string_release);
+  g_clear_pointer (&info->reason, g_ref_string_release);
   g_free (info);
 }
 
@@ -167,6 +167,14 @@ gn_connection_batch_unref (GnConnectionBatch *batch)
   g_free (batch);
 }
 
+/* Record and info strings are GRefStrings, so a batch of thousands of
+ * records copies pointers, not text. */
+static inline char *
+acquire (char *ref_string)
+{
+  return ref_string != NULL ? g_ref_string_acquire (ref_string) : NULL;
+}
+
 static GnConnectionInfo *
 info_new_from_record (const GnConnectionRecord *record)
 {
@@ -174,9 +182,9 @@ info_new_from_record (const GnConnectionRecord *record)
 
   g_atomic_ref_count_init (&info->ref_count);
   info->id = record->id;
-  info->client_address = g_strdup (record->client_address);
+  info->client_address = acquire (record->client_address);
   info->client_port = record->client_port;
-  info->host = g_strdup (record->host);
+  info->host = acquire (record->host);
   info->port = record->port;
   info->kind = record->kind;
   info->state = record->state;
@@ -185,9 +193,9 @@ info_new_from_record (const GnConnectionRecord *record)
   info->bytes_up = record->bytes_up;
   info->bytes_down = record->bytes_down;
   info->status = record->status;
-  info->list_name = g_strdup (record->list_name);
-  info->rule = g_strdup (record->rule);
-  info->reason = g_strdup (record->reason);
+  info->list_name = acquire (record->list_name);
+  info->rule = acquire (record->rule);
+  info->reason = acquire (record->reason);
 
   return info;
 }
@@ -487,11 +495,11 @@ flush_cb (gpointer data)
 static void
 record_free (GnConnectionRecord *record)
 {
-  g_free (record->client_address);
-  g_free (record->host);
-  g_free (record->list_name);
-  g_free (record->rule);
-  g_free (record->reason);
+  g_clear_pointer (&record->client_address, g_ref_string_release);
+  g_clear_pointer (&record->host, g_ref_string_release);
+  g_clear_pointer (&record->list_name, g_ref_string_release);
+  g_clear_pointer (&record->rule, g_ref_string_release);
+  g_clear_pointer (&record->reason, g_ref_string_release);
   g_free (record);
 }
 
@@ -858,7 +866,7 @@ gn_connection_registry_open (GnConnectionRegistry  *self,
   record->id = self->next_id++;
   record->created_gen = self->gen;
   record->serial = self->gen;
-  record->client_address = g_strdup (client_address != NULL ? client_address : "");
+  record->client_address = g_ref_string_new (client_address != NULL ? client_address : "");
   record->client_port = client_port;
   record->state = GN_CONNECTION_STATE_READING;
   record->started_at = g_get_real_time ();
@@ -900,8 +908,8 @@ replace_string (char       **field,
 {
   if (g_strcmp0 (*field, value) == 0)
     return;
-  g_free (*field);
-  *field = g_strdup (value);
+  g_clear_pointer (field, g_ref_string_release);
+  *field = value != NULL ? g_ref_string_new (value) : NULL;
 }
 
 void

@@ -41,7 +41,9 @@ typedef enum
   GN_CONNECTION_STATE_CLOSED,      /* done; kept for the linger time */
 } GnConnectionState;
 
-/* An owned, immutable copy of one record, as handed to consumers. */
+/* An owned, immutable copy of one record, as handed to consumers. Its
+ * strings belong to it (they are shared GRefStrings): read or copy them,
+ * never free or modify them. */
 typedef struct
 {
   /*< private >*/

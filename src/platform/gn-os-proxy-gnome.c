@@ -34,8 +34,9 @@ G_DECLARE_FINAL_TYPE (GnOsProxyGnome, gn_os_proxy_gnome, GN, OS_PROXY_GNOME, GnO
 struct _GnOsProxyGnome
 {
   GnOsProxy  parent_instance;
-  GSettings *settings[N_SCHEMAS];  /* (owned) http, https, ftp, socks, root */
-  guint      changed_idle;
+  GSettings    *settings[N_SCHEMAS];  /* (owned) http, https, ftp, socks, root */
+  GMainContext *context;             /* (owned) the creating thread's */
+  guint         changed_idle;
 };
 
 G_DEFINE_FINAL_TYPE (GnOsProxyGnome, gn_os_proxy_gnome, GN_TYPE_OS_PROXY)
@@ -247,7 +248,14 @@ static void
 on_settings_changed (GSettings *settings, const char *key, GnOsProxyGnome *self)
 {
   if (self->changed_idle == 0)
-    self->changed_idle = g_idle_add_full (G_PRIORITY_DEFAULT, emit_changed_idle, self, NULL);
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, emit_changed_idle, self, NULL);
+      g_source_set_name (source, "[guardnest] proxy settings changed");
+      self->changed_idle = g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
 }
 
 static void
@@ -255,7 +263,14 @@ gn_os_proxy_gnome_dispose (GObject *object)
 {
   GnOsProxyGnome *self = GN_OS_PROXY_GNOME (object);
 
-  g_clear_handle_id (&self->changed_idle, g_source_remove);
+  if (self->changed_idle != 0)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, self->changed_idle);
+
+      if (source != NULL)
+        g_source_destroy (source);
+      self->changed_idle = 0;
+    }
   for (guint i = 0; i < N_SCHEMAS; i++)
     {
       if (self->settings[i])
@@ -266,11 +281,19 @@ gn_os_proxy_gnome_dispose (GObject *object)
 }
 
 static void
+gn_os_proxy_gnome_finalize (GObject *object)
+{
+  g_main_context_unref (GN_OS_PROXY_GNOME (object)->context);
+  G_OBJECT_CLASS (gn_os_proxy_gnome_parent_class)->finalize (object);
+}
+
+static void
 gn_os_proxy_gnome_class_init (GnOsProxyGnomeClass *klass)
 {
   GnOsProxyClass *proxy_class = GN_OS_PROXY_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = gn_os_proxy_gnome_dispose;
+  G_OBJECT_CLASS (klass)->finalize = gn_os_proxy_gnome_finalize;
   proxy_class->get_name = gn_os_proxy_gnome_get_name;
   proxy_class->read = gn_os_proxy_gnome_read;
   proxy_class->install_repair_entry = _gn_os_proxy_xdg_install_repair;
@@ -281,6 +304,7 @@ gn_os_proxy_gnome_class_init (GnOsProxyGnomeClass *klass)
 static void
 gn_os_proxy_gnome_init (GnOsProxyGnome *self)
 {
+  self->context = g_main_context_ref_thread_default ();
 }
 
 GnOsProxy *

@@ -37,6 +37,8 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (GnShutdownWatch, gn_shutdown_watch, G_TYPE_OBJECT)
 
+static void take_inhibitor (GnShutdownWatch *self);
+
 static gboolean
 on_unix_signal (gpointer data)
 {
@@ -59,7 +61,11 @@ on_prepare_for_shutdown (GDBusConnection *bus, const char *sender, const char *p
     return;
   g_variant_get (params, "(b)", &start);
   if (!start)
-    return;
+    {
+      /* The shutdown was cancelled: be ready for the next one. */
+      take_inhibitor (self);
+      return;
+    }
   g_object_ref (self);
   g_signal_emit (self, signals[SHUTDOWN], 0, "system shutdown");
   gn_shutdown_watch_release_inhibitor (self);
@@ -86,15 +92,29 @@ on_inhibit (GObject *source, GAsyncResult *result, gpointer data)
     }
   self = data;
   g_variant_get (reply, "(h)", &index);
-  if (fds != NULL)
+  if (fds != NULL && self->inhibitor_fd < 0)
     self->inhibitor_fd = g_unix_fd_list_get (fds, index, NULL);
+}
+
+static void
+take_inhibitor (GnShutdownWatch *self)
+{
+  if (self->system_bus == NULL || self->inhibitor_fd >= 0)
+    return;
+  g_dbus_connection_call_with_unix_fd_list (self->system_bus, LOGIN1, LOGIN1_PATH,
+                                            LOGIN1_MANAGER, "Inhibit",
+                                            g_variant_new ("(ssss)", "shutdown", "GuardNest",
+                                                           "Restoring your proxy settings",
+                                                           "delay"),
+                                            G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
+                                            5000, NULL, self->cancellable, on_inhibit, self);
 }
 
 static void
 on_system_bus (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  GDBusConnection *bus = g_bus_get_finish (result, &error);
+  GDBusConnection *bus = g_dbus_connection_new_for_address_finish (result, &error);
   GnShutdownWatch *self;
 
   if (bus == NULL)
@@ -110,12 +130,7 @@ on_system_bus (GObject *source, GAsyncResult *result, gpointer data)
                                                           "PrepareForShutdown", LOGIN1_PATH,
                                                           NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                           on_prepare_for_shutdown, self, NULL);
-  g_dbus_connection_call_with_unix_fd_list (bus, LOGIN1, LOGIN1_PATH, LOGIN1_MANAGER, "Inhibit",
-                                            g_variant_new ("(ssss)", "shutdown", "GuardNest",
-                                                           "Restoring your proxy settings",
-                                                           "delay"),
-                                            G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
-                                            5000, NULL, self->cancellable, on_inhibit, self);
+  take_inhibitor (self);
 }
 
 gboolean
@@ -147,6 +162,8 @@ gn_shutdown_watch_dispose (GObject *object)
   if (self->system_bus && self->prepare_sub)
     g_dbus_connection_signal_unsubscribe (self->system_bus, self->prepare_sub);
   self->prepare_sub = 0;
+  if (self->system_bus)
+    g_dbus_connection_close (self->system_bus, NULL, NULL, NULL);
   g_clear_object (&self->system_bus);
   g_clear_object (&self->cancellable);
   gn_shutdown_watch_release_inhibitor (self);
@@ -187,10 +204,24 @@ gn_shutdown_watch_new (void)
       g_source_unref (source);
     }
 
-  /* Only when a system bus is advertised; never wait for one to appear. */
+  /* Only when a system bus is advertised; never wait for one to appear. A
+   * private connection, not g_bus_get()'s singleton, which would end the
+   * process if the bus went away. */
   if (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS") != NULL ||
       g_file_test ("/run/dbus/system_bus_socket", G_FILE_TEST_EXISTS))
-    g_bus_get (G_BUS_TYPE_SYSTEM, self->cancellable, on_system_bus, self);
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+
+      if (address != NULL)
+        g_dbus_connection_new_for_address (address,
+                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                           G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                           NULL, self->cancellable, on_system_bus, self);
+      else
+        g_message ("No system bus, so shutdown is watched through signals only: %s",
+                   error->message);
+    }
   else
     g_message ("No system bus, so shutdown is watched through signals only.");
   return self;
