@@ -747,12 +747,17 @@ hold (const wchar_t *journal, const wchar_t *event_name)
   HANDLE owner = gn_wp_owner_claim ();
   HANDLE ready = OpenEventW (EVENT_MODIFY_STATE, FALSE, event_name);
 
+  EndData end = { GN_WP_FAILED, 0 };
+
   wcscpy (journal_path, journal);
   repair_command (command, 1024);
-  if (owner == NULL || ready == NULL
-      || !gn_wp_enable (&config, journal_path, command, NULL, NULL, &error))
+  if (owner == NULL || !gn_wp_enable (&config, journal_path, command, NULL, NULL, &error))
     return 1;
-  SetEvent (ready);
+  /* For the shell check: a real end of session (wineboot --end-session). */
+  if (gn_wp_session_window_start (on_end_session, &end, &error) == NULL)
+    return 1;
+  if (ready != NULL)    /* NULL when started from the shell */
+    SetEvent (ready);
   Sleep (INFINITE);
   return 0;
 }
