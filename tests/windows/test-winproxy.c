@@ -847,8 +847,6 @@ wmain (int argc, wchar_t **argv)
   unsigned n = sizeof tests / sizeof tests[0];
 
   setvbuf (stdout, NULL, _IONBF, 0);
-  if (argc == 4 && wcscmp (argv[1], L"--hold") == 0)
-    return hold (argv[2], argv[3]);
   if (argc == 3 && wcscmp (argv[1], L"--repair-tool") == 0)
     wcsncpy (repair_tool, argv[2], MAX_PATH - 1);
   else
@@ -861,6 +859,8 @@ wmain (int argc, wchar_t **argv)
     }
   if (argc == 2 && wcscmp (argv[1], L"--simulate-crash") == 0)
     return simulate_crash ();
+  if (argc == 4 && wcscmp (argv[1], L"--hold") == 0)
+    return hold (argv[2], argv[3]);
   GetTempPathW (MAX_PATH, dir);
   _snwprintf (journal_path, MAX_PATH, L"%lsgn-test-journal-%lu.txt", dir,
               GetCurrentProcessId ());
