@@ -513,7 +513,7 @@ entry_from_json (JsonNode *node, GError **error)
                                 NULL, NULL, NULL);
       if (e->raw == NULL)
         return invalid (error, "raw"), NULL;
-      g_variant_ref_sink (e->raw);
+      /* g_variant_parse() already returns a non-floating reference. */
     }
 
   return g_steal_pointer (&e);

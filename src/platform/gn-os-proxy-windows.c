@@ -531,6 +531,38 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
   return ok;
 }
 
+/* RunOnce "GuardNestRepair": written by write() with ours already; these
+ * make the guard's explicit calls idempotent and independent of it. */
+static gboolean
+gn_os_proxy_windows_install_repair_entry (GnOsProxy *proxy, GError **error)
+{
+  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
+  GnWpError werr = { 0 };
+  BOOL ok;
+
+  g_mutex_lock (&self->lock);
+  ok = gn_wp_runonce_set (self->repair_command, &werr);
+  g_mutex_unlock (&self->lock);
+  if (!ok)
+    set_error_from_core (error, &werr);
+  return ok;
+}
+
+static gboolean
+gn_os_proxy_windows_remove_repair_entry (GnOsProxy *proxy, GError **error)
+{
+  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
+  GnWpError werr = { 0 };
+  BOOL ok;
+
+  g_mutex_lock (&self->lock);
+  ok = gn_wp_runonce_remove (&werr);
+  g_mutex_unlock (&self->lock);
+  if (!ok)
+    set_error_from_core (error, &werr);
+  return ok;
+}
+
 /* ---------------------------------------------------------- change watch */
 
 static gboolean
@@ -588,6 +620,8 @@ gn_os_proxy_windows_class_init (GnOsProxyWindowsClass *klass)
   proxy_class->get_default_bypass = gn_os_proxy_windows_get_default_bypass;
   proxy_class->read = gn_os_proxy_windows_read;
   proxy_class->write = gn_os_proxy_windows_write;
+  proxy_class->install_repair_entry = gn_os_proxy_windows_install_repair_entry;
+  proxy_class->remove_repair_entry = gn_os_proxy_windows_remove_repair_entry;
 }
 
 static void

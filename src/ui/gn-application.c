@@ -10,6 +10,10 @@
  * engine's connection registry, whose batches arrive on the main context a
  * few times per second.
  *
+ * The engine's settings and whether protection was on persist in the
+ * GnSettingsStore, so a restarted app comes back as it was left; every start
+ * first repairs OS proxy settings a crash may have left pointing at us.
+ *
  * The app.* actions live here (enable, restart, refresh-lists, preferences,
  * about, quit), with their accelerators. The window follows the system's
  * light/dark preference through GtkSettings (GNOME's color-scheme key, when
@@ -40,6 +44,8 @@ struct _GnApplication
   GnBlockedModel    *blocked;       /* (owned) */
   GnTrafficStats    *stats;         /* (owned) */
   GnBlocklistManager *blocklists;   /* (owned) */
+  GnSettingsStore   *store;         /* (owned) engine settings + protection state */
+  GnOsProxyGuard    *guard;         /* (owned) */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -130,9 +136,33 @@ static void
 protection_enabled_cb (GnApplication *self)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "enable");
+  gboolean enabled = gn_protection_get_enabled (self->protection);
+  g_autoptr(GError) error = NULL;
 
-  g_simple_action_set_state (G_SIMPLE_ACTION (action),
-                             g_variant_new_boolean (gn_protection_get_enabled (self->protection)));
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (enabled));
+
+  gn_settings_store_set_protection (self->store, enabled);
+  if (!gn_settings_store_save (self->store, &error))
+    gn_protection_report (self->protection, error->message);
+}
+
+static void
+restore_behaviour_cb (GnApplication *self)
+{
+  g_autofree char *behaviour = g_settings_get_string (self->settings, "restore-behaviour");
+
+  gn_protection_set_restore_no_proxy (self->protection, g_str_equal (behaviour, "no-proxy"));
+}
+
+static void
+bypass_changed_cb (GnApplication *self)
+{
+  g_auto(GStrv) bypass = g_settings_get_strv (self->settings, "proxy-bypass");
+  g_autoptr(GError) error = NULL;
+
+  if (!gn_os_proxy_guard_set_bypass (self->guard, bypass[0] ? (const char * const *) bypass : NULL,
+                                     &error))
+    gn_protection_report (self->protection, error->message);
 }
 
 static void
@@ -199,7 +229,7 @@ preferences_activated (GSimpleAction *action,
 {
   GnApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  GtkWidget *dialog = gn_preferences_dialog_new (parent, self->settings);
+  GtkWidget *dialog = gn_preferences_dialog_new (parent, self);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -302,9 +332,19 @@ gn_application_startup (GApplication *application)
       color_scheme_changed (self);
     }
 
-  config = self->config ? gn_engine_config_ref (self->config) : gn_engine_config_new ();
+  self->store = gn_settings_store_new (NULL);
+  if (!gn_settings_store_load (self->store, &error))
+    {
+      g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
+  config = self->config ? gn_engine_config_ref (self->config) : gn_settings_store_dup_config (self->store);
   self->engine = gn_engine_new (config);
-  self->protection = gn_protection_new (self->engine);
+  {
+    g_autoptr(GnOsProxy) backend = gn_os_proxy_new_for_desktop ();
+    self->guard = gn_os_proxy_guard_new (backend, NULL);
+  }
+  self->protection = gn_protection_new (self->engine, self->guard);
   self->connections = gn_connection_model_new ();
   self->blocked = gn_blocked_model_new ();
   self->stats = gn_traffic_stats_new ();
@@ -327,6 +367,30 @@ gn_application_startup (GApplication *application)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
+
+  /* A crash may have left the system pointed at a proxy that is gone. */
+  {
+    g_autofree char *message = NULL;
+    GnOsProxyRestoreFlags flags = 0;
+
+    if (!gn_os_proxy_guard_repair (self->guard, &flags, &message, &error))
+      {
+        gn_protection_report (self->protection, error->message);
+        g_clear_error (&error);
+      }
+    else if (flags != GN_OS_PROXY_RESTORE_NOTHING && message != NULL)
+      gn_protection_report (self->protection, message);
+  }
+  g_signal_connect_swapped (self->settings, "changed::proxy-bypass",
+                            G_CALLBACK (bypass_changed_cb), self);
+  bypass_changed_cb (self);
+  g_signal_connect_swapped (self->settings, "changed::restore-behaviour",
+                            G_CALLBACK (restore_behaviour_cb), self);
+  restore_behaviour_cb (self);
+
+  /* Come back in the state the user left. */
+  if (gn_settings_store_get_protection (self->store))
+    gn_protection_set_enabled (self->protection, TRUE);
 }
 
 static void
@@ -389,6 +453,8 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
   g_clear_object (&self->blocklists);
+  g_clear_object (&self->store);
+  g_clear_object (&self->guard);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->interface);
@@ -493,6 +559,36 @@ gn_application_allow_domain (GnApplication  *self,
   g_return_val_if_fail (domain != NULL, FALSE);
 
   return gn_blocklist_manager_add_user_rule (self->blocklists, GN_MATCH_ALLOW, domain, error);
+}
+
+GnSettingsStore *
+gn_application_get_store (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->store;
+}
+
+/* Saves the port; it takes effect on the next start or restart. */
+gboolean
+gn_application_set_port (GnApplication  *self,
+                         guint16         port,
+                         GError        **error)
+{
+  g_autoptr(GnEngineConfig) current = NULL;
+  g_autoptr(GnEngineConfig) config = NULL;
+
+  g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
+
+  current = gn_engine_dup_config (self->engine);
+  if (current->port == port)
+    return TRUE;
+  config = gn_engine_config_copy (current);
+  config->port = port;
+  if (!gn_engine_config_validate (config, error))
+    return FALSE;
+  gn_engine_set_config (self->engine, config);
+  gn_settings_store_set_config (self->store, config);
+  return gn_settings_store_save (self->store, error);
 }
 
 GnBlocklistManager *

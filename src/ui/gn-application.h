@@ -12,6 +12,7 @@
 #include "gn-connection-model.h"
 #include "gn-engine.h"
 #include "gn-protection.h"
+#include "gn-settings-store.h"
 #include "gn-traffic-stats.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,10 @@ GnConnectionModel *gn_application_get_connections (GnApplication  *self);
 GnBlockedModel    *gn_application_get_blocked     (GnApplication  *self);
 GnTrafficStats    *gn_application_get_stats       (GnApplication  *self);
 GnBlocklistManager *gn_application_get_blocklists (GnApplication  *self);
+GnSettingsStore   *gn_application_get_store       (GnApplication  *self);
+gboolean           gn_application_set_port        (GnApplication  *self,
+                                                   guint16         port,
+                                                   GError        **error);
 gboolean           gn_application_allow_domain    (GnApplication  *self,
                                                    const char     *domain,
                                                    GError        **error);

@@ -66,6 +66,13 @@ gn_blocked_page_dispose (GObject *object)
   if (self->model != NULL)
     g_clear_signal_handler (&self->rows_changed_id, gn_blocked_model_get_rows (self->model));
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_BLOCKED_PAGE);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level children. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (gn_blocked_page_parent_class)->dispose (object);

@@ -241,6 +241,13 @@ gn_blocklists_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), GN_TYPE_BLOCKLISTS_PAGE);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level children. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->manager);
   g_clear_object (&self->cancellable);
 

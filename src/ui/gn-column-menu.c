@@ -89,11 +89,13 @@ visible_changed_cb (GtkColumnViewColumn *column,
   g_settings_set_strv (bind->settings, bind->key, (const char * const *) hidden);
 }
 
-/* Column ids come from gtk_buildable_get_buildable_id() of the .ui. */
+/* @ids names the columns in their .ui order (GTK 4.8 columns have no id of
+ * their own); they are attached before the user can reorder them. */
 void
-gn_column_menu_bind (GtkColumnView *view,
-                     GSettings     *settings,
-                     const char    *key)
+gn_column_menu_bind (GtkColumnView      *view,
+                     GSettings          *settings,
+                     const char         *key,
+                     const char * const *ids)
 {
   g_auto(GStrv) hidden = NULL;
   GListModel *columns;
@@ -113,10 +115,10 @@ gn_column_menu_bind (GtkColumnView *view,
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-      const char *id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (column));
+      const char *id = ids[i];
 
       if (id == NULL)
-        continue;
+        break;
       g_object_set_data_full (G_OBJECT (column), "gn-column-id", g_strdup (id), g_free);
       gtk_column_view_column_set_visible (column, !g_strv_contains ((const char * const *) hidden, id));
       g_signal_connect (column, "notify::visible", G_CALLBACK (visible_changed_cb), bind);

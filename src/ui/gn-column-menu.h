@@ -12,8 +12,9 @@ G_BEGIN_DECLS
 void gn_column_menu_install (GtkColumnView *view,
                              GtkWidget     *owner,
                              const char    *prefix);
-void gn_column_menu_bind    (GtkColumnView *view,
-                             GSettings     *settings,
-                             const char    *key);
+void gn_column_menu_bind    (GtkColumnView      *view,
+                             GSettings          *settings,
+                             const char         *key,
+                             const char * const *ids);
 
 G_END_DECLS

@@ -68,6 +68,13 @@ gn_connections_page_dispose (GObject *object)
   if (self->model != NULL)
     g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_CONNECTIONS_PAGE);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level children. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (gn_connections_page_parent_class)->dispose (object);
@@ -139,7 +146,11 @@ gn_connections_page_bind_settings (GnConnectionsPage *self,
                                    GSettings         *settings)
 {
   g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
-  gn_column_menu_bind (self->column_view, settings, "hidden-columns");
+  static const char * const ids[] = {
+    "host", "port", "kind", "state", "client", "started", "duration", "up", "down", "rate", NULL
+  };
+
+  gn_column_menu_bind (self->column_view, settings, "hidden-columns", ids);
 }
 
 GnConnectionRow *

@@ -34,7 +34,8 @@ struct _GnOverviewPage
   GtkLabel         *open_value;
   GtkLabel         *requests_value;
   GtkLabel         *blocked_value;
-  GtkLabel         *data_value;
+  GtkLabel         *sent_value;
+  GtkLabel         *received_value;
   GnChart          *chart;
   GtkListBox       *top_list;
   GtkListBox       *lists_list;
@@ -56,7 +57,7 @@ static void
 update_figures (GnOverviewPage *self)
 {
   const GnCounters *today;
-  g_autofree char *up = NULL, *down = NULL, *data = NULL;
+  g_autofree char *up = NULL, *down = NULL;
 
   if (self->stats == NULL)
     return;
@@ -67,8 +68,8 @@ update_figures (GnOverviewPage *self)
   set_number (self->blocked_value, today->blocked);
   up = g_format_size (today->bytes_up);
   down = g_format_size (today->bytes_down);
-  data = g_strdup_printf ("%s / %s", up, down);
-  gtk_label_set_text (self->data_value, data);
+  gtk_label_set_text (self->sent_value, up);
+  gtk_label_set_text (self->received_value, down);
 }
 
 static GtkWidget *
@@ -109,6 +110,13 @@ gn_overview_page_dispose (GObject *object)
   gn_overview_page_set_stats (self, NULL);
   gn_overview_page_set_blocked (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_OVERVIEW_PAGE);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level children. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->top);
   g_clear_object (&self->top_sorter);
 
@@ -129,7 +137,8 @@ gn_overview_page_class_init (GnOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, open_value);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, requests_value);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, blocked_value);
-  gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, data_value);
+  gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, sent_value);
+  gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, received_value);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, chart);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, top_list);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, lists_list);

@@ -2,10 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Preferences window. The window's own settings (update interval, start
- * minimised) are GSettings keys bound directly to their widgets; the
- * engine's port and the OS-proxy options are written through their owners
- * when they change, and take effect as each row's subtitle says.
+ * The Preferences window. Each value is written through its owner the
+ * moment it changes: the port to the engine settings store (it takes effect
+ * on the next restart, as the row says), the update interval to the
+ * blocklist manager, the bypass list to GSettings (the app validates it and
+ * hands it to the OS proxy guard), start minimised to GSettings. A bad
+ * value shows its error under the rows and is not saved.
  *
  * Threading: main thread only.
  */
@@ -18,6 +20,7 @@ struct _GnPreferencesDialog
 {
   GtkWindow      parent_instance;
 
+  GnApplication *app;            /* (owned) */
   GSettings     *settings;       /* (owned) */
 
   /* template */
@@ -33,33 +36,95 @@ G_DEFINE_FINAL_TYPE (GnPreferencesDialog, gn_preferences_dialog, GTK_TYPE_WINDOW
 
 static const guint interval_hours[] = { 0, 1, 6, 12, 24 };
 
-static gboolean
-interval_get_mapping (GValue   *value,
-                      GVariant *variant,
-                      gpointer  user_data)
+static void
+show_error (GnPreferencesDialog *self,
+            const char          *text)
 {
-  guint hours = g_variant_get_uint32 (variant);
+  gtk_label_set_text (self->error_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), text != NULL);
+}
+
+/* The manager's hours ↔ the drop-down's rows. */
+static gboolean
+interval_to_index (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  guint hours = g_value_get_uint (from);
 
   for (guint i = 0; i < G_N_ELEMENTS (interval_hours); i++)
     if (interval_hours[i] == hours)
       {
-        g_value_set_uint (value, i);
+        g_value_set_uint (to, i);
         return TRUE;
       }
-  g_value_set_uint (value, G_N_ELEMENTS (interval_hours) - 1);
+  g_value_set_uint (to, G_N_ELEMENTS (interval_hours) - 1);
+  return TRUE;
+}
+
+static gboolean
+index_to_interval (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  guint i = g_value_get_uint (from);
+
+  if (i >= G_N_ELEMENTS (interval_hours))
+    return FALSE;
+  g_value_set_uint (to, interval_hours[i]);
+  return TRUE;
+}
+
+static gboolean
+restore_get_mapping (GValue   *value,
+                     GVariant *variant,
+                     gpointer  user_data)
+{
+  g_value_set_uint (value, g_str_equal (g_variant_get_string (variant, NULL), "no-proxy") ? 1 : 0);
   return TRUE;
 }
 
 static GVariant *
-interval_set_mapping (const GValue       *value,
-                      const GVariantType *expected_type,
-                      gpointer            user_data)
+restore_set_mapping (const GValue       *value,
+                     const GVariantType *expected_type,
+                     gpointer            user_data)
 {
-  guint i = g_value_get_uint (value);
+  return g_variant_new_string (g_value_get_uint (value) == 1 ? "no-proxy" : "previous");
+}
 
-  if (i >= G_N_ELEMENTS (interval_hours))
-    return NULL;
-  return g_variant_new_uint32 (interval_hours[i]);
+static void
+port_changed_cb (GnPreferencesDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
+
+  if (!gn_application_set_port (self->app, port, &error))
+    show_error (self, error->message);
+  else
+    show_error (self, NULL);
+}
+
+static void
+bypass_changed_cb (GnPreferencesDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) parts = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (self->bypass_entry)), ",; ", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] != '\0')
+      g_ptr_array_add (items, g_strdup (parts[i]));
+  g_ptr_array_add (items, NULL);
+
+  if (!gn_os_proxy_validate_bypass ((const char * const *) items->pdata, &error))
+    {
+      show_error (self, error->message);
+      return;
+    }
+  show_error (self, NULL);
+  g_settings_set_strv (self->settings, "proxy-bypass", (const char * const *) items->pdata);
 }
 
 static void
@@ -78,6 +143,7 @@ gn_preferences_dialog_finalize (GObject *object)
   GnPreferencesDialog *self = (GnPreferencesDialog *) object;
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->app);
 
   G_OBJECT_CLASS (gn_preferences_dialog_parent_class)->finalize (object);
 }
@@ -110,24 +176,48 @@ gn_preferences_dialog_init (GnPreferencesDialog *self)
 }
 
 GtkWidget *
-gn_preferences_dialog_new (GtkWindow *parent,
-                           GSettings *settings)
+gn_preferences_dialog_new (GtkWindow     *parent,
+                           GnApplication *app)
 {
   GnPreferencesDialog *self;
+  g_autoptr(GnEngineConfig) config = NULL;
+  g_auto(GStrv) bypass = NULL;
+  g_autofree char *bypass_text = NULL;
+  GnOsProxyGuard *guard;
 
-  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (GN_IS_APPLICATION (app), NULL);
 
   self = g_object_new (GN_TYPE_PREFERENCES_DIALOG,
                        "transient-for", parent,
-                       "application", parent ? gtk_window_get_application (parent) : NULL,
+                       "application", app,
                        NULL);
-  self->settings = g_object_ref (settings);
+  self->app = g_object_ref (app);
+  self->settings = g_object_ref (gn_application_get_settings (app));
 
-  g_settings_bind (settings, "start-minimised", self->minimised_switch, "active",
+  config = gn_engine_dup_config (gn_application_get_engine (app));
+  gtk_spin_button_set_value (self->port_spin, config->port);
+  g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (port_changed_cb), self);
+
+  g_object_bind_property_full (gn_application_get_blocklists (app), "refresh-interval",
+                               self->interval_dropdown, "selected",
+                               G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL,
+                               interval_to_index, index_to_interval, NULL, NULL);
+
+  bypass = g_settings_get_strv (self->settings, "proxy-bypass");
+  guard = gn_protection_get_guard (gn_application_get_protection (app));
+  if (bypass[0] == NULL && guard != NULL)
+    bypass_text = g_strjoinv (", ", (char **) gn_os_proxy_guard_get_bypass (guard));
+  else
+    bypass_text = g_strjoinv (", ", bypass);
+  gtk_editable_set_text (GTK_EDITABLE (self->bypass_entry), bypass_text);
+  g_signal_connect_swapped (self->bypass_entry, "activate", G_CALLBACK (bypass_changed_cb), self);
+  g_signal_connect_swapped (self, "close-request", G_CALLBACK (bypass_changed_cb), self);
+
+  g_settings_bind (self->settings, "start-minimised", self->minimised_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind_with_mapping (settings, "update-interval", self->interval_dropdown, "selected",
-                                G_SETTINGS_BIND_DEFAULT,
-                                interval_get_mapping, interval_set_mapping, NULL, NULL);
+  g_settings_bind_with_mapping (self->settings, "restore-behaviour", self->restore_dropdown, "selected",
+                                G_SETTINGS_BIND_DEFAULT, restore_get_mapping, restore_set_mapping,
+                                NULL, NULL);
 
   return GTK_WIDGET (self);
 }

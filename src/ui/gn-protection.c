@@ -9,6 +9,12 @@
  * "Error: port 3000 is used by another program") and a next step the user
  * can take, so no error lives only in a log.
  *
+ * The OS proxy goes through GnOsProxyGuard (snapshot → journal → apply, and
+ * compare-and-clear on the way back), always after the engine is listening
+ * and before it stops, so the system never points at a closed port. When
+ * this desktop's proxy settings cannot be managed, or applying fails, the
+ * proxy still runs and the hint says what to do by hand.
+ *
  * Starting is deferred to an idle callback so that "Starting…" is painted
  * before the (short, synchronous) start; restarting uses the engine's
  * asynchronous restart and reports how long it took.
@@ -25,6 +31,9 @@ struct _GnProtection
   GObject            parent_instance;
 
   GnEngine          *engine;        /* (owned) */
+  GnOsProxyGuard    *guard;         /* (owned) (nullable) */
+  char              *os_hint;       /* (owned) (nullable) why the OS proxy is not ours */
+  gboolean           restore_no_proxy;
   GCancellable      *cancellable;   /* (owned) */
   GnProtectionState  state;
   gboolean           enabled;
@@ -41,6 +50,7 @@ G_DEFINE_FINAL_TYPE (GnProtection, gn_protection, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_ENGINE,
+  PROP_GUARD,
   PROP_ENABLED,
   PROP_STATE,
   PROP_STATUS_TEXT,
@@ -129,7 +139,7 @@ set_state (GnProtection      *self,
         g_autofree char *text = g_strdup_printf (_("Protecting — 127.0.0.1:%u"),
                                                  gn_engine_get_port (self->engine));
         set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
-        set_string (self, &self->hint, NULL, PROP_HINT);
+        set_string (self, &self->hint, self->os_hint, PROP_HINT);
       }
       break;
     case GN_PROTECTION_ERROR:
@@ -160,6 +170,103 @@ set_enabled_flag (GnProtection *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
 }
 
+/* Points the OS proxy at the engine's port; on failure the proxy keeps
+ * running and os_hint says what to do by hand. */
+static void
+apply_os_proxy (GnProtection *self)
+{
+  guint16 port = gn_engine_get_port (self->engine);
+  g_autoptr(GError) error = NULL;
+  GnOsProxy *backend;
+
+  g_clear_pointer (&self->os_hint, g_free);
+  if (self->guard == NULL)
+    return;
+
+  backend = gn_os_proxy_guard_get_backend (self->guard);
+  if (!gn_os_proxy_is_managed (backend))
+    {
+      self->os_hint = g_strdup_printf (_("The system proxy is not managed here: %s. "
+                                         "Set your programs to use the proxy 127.0.0.1:%u."),
+                                       gn_os_proxy_get_unmanaged_reason (backend), port);
+      return;
+    }
+  if (!gn_os_proxy_guard_enable (self->guard, "127.0.0.1", port, &error))
+    self->os_hint = g_strdup_printf (_("The system proxy could not be changed: %s. "
+                                       "Set your programs to use the proxy 127.0.0.1:%u."),
+                                     error->message, port);
+}
+
+/* The user chose "no proxy" over their previous settings: every place the
+ * guard just restored becomes direct. */
+static void
+turn_os_proxy_off (GnProtection *self)
+{
+  GnOsProxy *backend = gn_os_proxy_guard_get_backend (self->guard);
+  g_autoptr(GnOsProxySettings) current = NULL;
+  g_autoptr(GnOsProxySettings) direct = NULL;
+  g_autoptr(GError) error = NULL;
+
+  current = gn_os_proxy_read (backend, &error);
+  if (current != NULL)
+    {
+      direct = gn_os_proxy_settings_new (gn_os_proxy_get_name (backend));
+      for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (current); i++)
+        {
+          GnOsProxyEntry *entry = gn_os_proxy_entry_copy (gn_os_proxy_settings_get_entry (current, i));
+
+          entry->flags = GN_OS_PROXY_DIRECT;
+          g_clear_pointer (&entry->pac_url, g_free);
+          g_clear_pointer (&entry->raw, g_variant_unref);
+          gn_os_proxy_settings_take_entry (direct, entry);
+        }
+    }
+  if (direct == NULL || !gn_os_proxy_write (backend, direct, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The system proxy could not be turned off: %s"),
+                                               error->message);
+      set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+      return;
+    }
+  set_string (self, &self->last_result, _("The system proxy is off."), PROP_LAST_RESULT);
+}
+
+void
+gn_protection_set_restore_no_proxy (GnProtection *self,
+                                    gboolean      no_proxy)
+{
+  g_return_if_fail (GN_IS_PROTECTION (self));
+  self->restore_no_proxy = !!no_proxy;
+}
+
+/* Puts the user's proxy settings back; says what happened. */
+static void
+restore_os_proxy (GnProtection *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  GnOsProxyRestoreFlags flags = 0;
+
+  g_clear_pointer (&self->os_hint, g_free);
+  if (self->guard == NULL || !gn_os_proxy_guard_get_active (self->guard))
+    return;
+
+  if (!gn_os_proxy_guard_disable (self->guard, &flags, &message, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Your previous proxy settings could not be put back: %s"),
+                                               error->message);
+      set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+      return;
+    }
+  if ((flags & GN_OS_PROXY_RESTORE_RESTORED) && self->restore_no_proxy)
+    {
+      turn_os_proxy_off (self);
+      return;
+    }
+  if (message != NULL)
+    set_string (self, &self->last_result, message, PROP_LAST_RESULT);
+}
+
 static gboolean
 start_cb (gpointer user_data)
 {
@@ -174,8 +281,22 @@ start_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
+  apply_os_proxy (self);
   set_state (self, GN_PROTECTION_ON, NULL);
   return G_SOURCE_REMOVE;
+}
+
+static void
+changed_by_other_cb (GnOsProxyGuard *guard,
+                     const char     *description,
+                     GnProtection   *self)
+{
+  g_free (self->os_hint);
+  self->os_hint = g_strdup_printf (_("Another program changed the system proxy (%s); "
+                                     "turn protection off and on to point it here again."),
+                                   description);
+  if (self->state == GN_PROTECTION_ON)
+    set_string (self, &self->hint, self->os_hint, PROP_HINT);
 }
 
 /* The engine changed status on its own (it failed, or someone else
@@ -189,7 +310,10 @@ engine_status_cb (GnProtection *self)
     return;
 
   if (status == GN_ENGINE_STATUS_FAILED && self->enabled)
-    set_state (self, GN_PROTECTION_ERROR, gn_engine_get_error (self->engine));
+    {
+      restore_os_proxy (self);
+      set_state (self, GN_PROTECTION_ERROR, gn_engine_get_error (self->engine));
+    }
   else if (status == GN_ENGINE_STATUS_RUNNING && self->enabled)
     set_state (self, GN_PROTECTION_ON, NULL);
 }
@@ -203,6 +327,8 @@ gn_protection_dispose (GObject *object)
   g_clear_handle_id (&self->start_id, g_source_remove);
   if (self->engine != NULL)
     g_clear_signal_handler (&self->status_id, self->engine);
+  if (self->guard != NULL)
+    g_signal_handlers_disconnect_by_data (self->guard, self);
 
   G_OBJECT_CLASS (gn_protection_parent_class)->dispose (object);
 }
@@ -213,6 +339,8 @@ gn_protection_finalize (GObject *object)
   GnProtection *self = (GnProtection *) object;
 
   g_clear_object (&self->engine);
+  g_clear_object (&self->guard);
+  g_clear_pointer (&self->os_hint, g_free);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->status_text, g_free);
   g_clear_pointer (&self->hint, g_free);
@@ -233,6 +361,9 @@ gn_protection_get_property (GObject    *object,
     {
     case PROP_ENGINE:
       g_value_set_object (value, self->engine);
+      break;
+    case PROP_GUARD:
+      g_value_set_object (value, self->guard);
       break;
     case PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
@@ -271,6 +402,9 @@ gn_protection_set_property (GObject      *object,
     case PROP_ENGINE:
       self->engine = g_value_dup_object (value);
       break;
+    case PROP_GUARD:
+      self->guard = g_value_dup_object (value);
+      break;
     case PROP_ENABLED:
       gn_protection_set_enabled (self, g_value_get_boolean (value));
       break;
@@ -289,6 +423,8 @@ gn_protection_constructed (GObject *object)
   g_assert (GN_IS_ENGINE (self->engine));
   self->status_id = g_signal_connect_swapped (self->engine, "notify::status",
                                               G_CALLBACK (engine_status_cb), self);
+  if (self->guard != NULL)
+    g_signal_connect (self->guard, "changed-by-other", G_CALLBACK (changed_by_other_cb), self);
   set_state (self, GN_PROTECTION_OFF, NULL);
 }
 
@@ -306,6 +442,9 @@ gn_protection_class_init (GnProtectionClass *klass)
 
   properties[PROP_ENGINE] =
     g_param_spec_object ("engine", NULL, NULL, GN_TYPE_ENGINE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GUARD] =
+    g_param_spec_object ("guard", NULL, NULL, GN_TYPE_OS_PROXY_GUARD,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ENABLED] =
     g_param_spec_boolean ("enabled", NULL, NULL, FALSE,
@@ -325,11 +464,21 @@ gn_protection_init (GnProtection *self)
   self->cancellable = g_cancellable_new ();
 }
 
+/* @guard: (nullable): the OS proxy guard, NULL to leave the OS alone. */
 GnProtection *
-gn_protection_new (GnEngine *engine)
+gn_protection_new (GnEngine       *engine,
+                   GnOsProxyGuard *guard)
 {
   g_return_val_if_fail (GN_IS_ENGINE (engine), NULL);
-  return g_object_new (GN_TYPE_PROTECTION, "engine", engine, NULL);
+  g_return_val_if_fail (guard == NULL || GN_IS_OS_PROXY_GUARD (guard), NULL);
+  return g_object_new (GN_TYPE_PROTECTION, "engine", engine, "guard", guard, NULL);
+}
+
+GnOsProxyGuard *
+gn_protection_get_guard (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return self->guard;
 }
 
 GnEngine *
@@ -362,6 +511,8 @@ gn_protection_set_enabled (GnProtection *self,
   else
     {
       g_clear_handle_id (&self->start_id, g_source_remove);
+      /* The OS first, so nothing is pointed at a closed port. */
+      restore_os_proxy (self);
       gn_engine_stop (self->engine);
       set_state (self, GN_PROTECTION_OFF, NULL);
     }
@@ -415,6 +566,8 @@ restart_cb (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      /* Nothing listens now: never leave the system pointed at us. */
+      restore_os_proxy (self);
       text = g_strdup_printf (_("Restart failed: %s"), error->message);
       set_string (self, &self->last_result, text, PROP_LAST_RESULT);
       set_state (self, GN_PROTECTION_ERROR, error);
@@ -424,7 +577,18 @@ restart_cb (GObject      *source,
   text = g_strdup_printf (_("Restarted in %.1f s"),
                           (g_get_monotonic_time () - self->restart_began) / (double) G_USEC_PER_SEC);
   set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+  /* The port may have changed (Preferences); the guard keeps its snapshot. */
+  apply_os_proxy (self);
   set_state (self, GN_PROTECTION_ON, NULL);
+}
+
+/* Shows a one-line message in the status line's result area. */
+void
+gn_protection_report (GnProtection *self,
+                      const char   *message)
+{
+  g_return_if_fail (GN_IS_PROTECTION (self));
+  set_string (self, &self->last_result, message, PROP_LAST_RESULT);
 }
 
 /* Restarts the engine (drains open connections, binds again) and reports

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "gn-engine.h"
+#include "gn-os-proxy-guard.h"
 
 G_BEGIN_DECLS
 
@@ -23,7 +24,9 @@ typedef enum
 #define GN_TYPE_PROTECTION (gn_protection_get_type ())
 G_DECLARE_FINAL_TYPE (GnProtection, gn_protection, GN, PROTECTION, GObject)
 
-GnProtection      *gn_protection_new             (GnEngine      *engine);
+GnProtection      *gn_protection_new             (GnEngine       *engine,
+                                                  GnOsProxyGuard *guard);
+GnOsProxyGuard    *gn_protection_get_guard       (GnProtection  *self);
 GnEngine          *gn_protection_get_engine      (GnProtection  *self);
 void               gn_protection_set_enabled     (GnProtection  *self,
                                                   gboolean       enabled);
@@ -33,5 +36,10 @@ const char        *gn_protection_get_status_text (GnProtection  *self);
 const char        *gn_protection_get_hint        (GnProtection  *self);
 const char        *gn_protection_get_last_result (GnProtection  *self);
 void               gn_protection_restart         (GnProtection  *self);
+/* When protection turns off: no proxy instead of the previous settings. */
+void               gn_protection_set_restore_no_proxy (GnProtection *self,
+                                                       gboolean      no_proxy);
+void               gn_protection_report          (GnProtection  *self,
+                                                  const char    *message);
 
 G_END_DECLS

@@ -35,6 +35,7 @@ struct _GnWindow
 
   /* template */
   GtkWidget            *protection_switch;
+  GtkWidget            *restart_button;
   GtkStack             *restart_stack;
   GtkSpinner           *restart_spinner;
   GtkWidget            *status_bar;
@@ -101,7 +102,10 @@ update_status (GnWindow *self)
                                 : state == GN_PROTECTION_OFF ? "action-unavailable-symbolic"
                                 : "io.github.guardnest.GuardNest-symbolic");
 
+  /* In an error the status line already says what the result would. */
+  gtk_widget_set_visible (GTK_WIDGET (self->result_label), state != GN_PROTECTION_ERROR);
   gtk_widget_set_visible (self->retry_button, state == GN_PROTECTION_ERROR);
+  gtk_widget_set_visible (self->restart_button, state != GN_PROTECTION_ERROR);
   gtk_widget_set_visible (self->prefs_button, state == GN_PROTECTION_ERROR);
 
   gtk_stack_set_visible_child_name (self->restart_stack, busy ? "busy" : "icon");
@@ -357,6 +361,7 @@ gn_window_class_init (GnWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GnWindow, protection_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_stack);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_spinner);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, status_bar);

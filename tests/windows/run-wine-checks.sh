@@ -11,7 +11,8 @@
 #               folder, install silently under Wine, check files and registry,
 #               crash-then-uninstall, check that everything is gone and that
 #               the user's proxy is back
-#   adapter-syntax  type-check the GLib adapter (no mingw GLib to build it)
+#   end-session a process with protection on, then wineboot --end-session
+#   adapter-syntax  type-check the GLib-using Windows files (no mingw GLib here)
 #   msys2-lint  bash -n and shellcheck on build-aux/msys2/*.sh
 # Wine's exit codes are not trusted: every check looks at real effects (TAP
 # plan and results, files in the prefix, registry values).
@@ -107,6 +108,19 @@ installer)
     "$src/build-aux/msys2/guardnest.nsi" >"$out/makensis.log" 2>&1
   ok "makensis compiles the installer (version $version)" test -s "$setup"
   [ -s "$setup" ] || { sed 's/^/# /' "$out/makensis.log"; echo "1..$n"; exit 1; }
+  # The script's branches for the full GTK app (shortcut, autostart, the
+  # app's own --repair-proxy) only compile when bin/guardnest.exe exists.
+  # Compile them against a copy of the staging folder with the repair tool
+  # standing in for guardnest.exe; that installer is discarded, never run.
+  full_app_branch () {
+    rm -rf "$out/staging-app" && cp -r "$out/staging" "$out/staging-app" &&
+    cp "$out/staging/bin/guardnest-repair.exe" "$out/staging-app/bin/guardnest.exe" &&
+    makensis -V2 -DVERSION="$version" -DSTAGING="$out/staging-app" \
+      -DOUTFILE="$out/discard-setup.exe" "$src/build-aux/msys2/guardnest.nsi" \
+      >"$out/makensis-app.log" 2>&1 &&
+    rm -rf "$out/staging-app" "$out/discard-setup.exe"
+  }
+  ok "makensis also compiles the full-app branches (compile only)" full_app_branch
   new_prefix
 
   ie='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
@@ -172,6 +186,41 @@ installer)
   exit $failed
   ;;
 
+end-session)
+  # A real end of session: wineboot --end-session sends WM_QUERYENDSESSION /
+  # WM_ENDSESSION to every top-level window, as Windows does at log-off.
+  cross_build || { echo "Bail out! the mingw-w64 cross build failed"; exit 1; }
+  new_prefix
+  ie='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
+  journal=$WINEPREFIX/drive_c/gn-journal.txt
+  wine reg add "$ie" /v ProxyEnable /t REG_DWORD /d 1 /f >/dev/null 2>&1
+  wine reg add "$ie" /v ProxyServer /d corp-proxy.example:8080 /f >/dev/null 2>&1
+  (cd "$out/win32-build" &&
+   exec wine tests/windows/test-winproxy.exe --hold 'C:\gn-journal.txt' none >/dev/null 2>&1) &
+  holder=$!
+  protected () {
+    for _ in $(seq 40); do
+      [ "$(regval "$ie" ProxyServer)" = 127.0.0.1:3000 ] && [ -f "$journal" ] && return 0
+      sleep 0.5
+    done
+    return 1
+  }
+  ok "protection on: proxy points at 127.0.0.1:3000, journal written" protected
+  ok "protection on: RunOnce repair entry exists" \
+    regval 'HKCU\Software\Microsoft\Windows\CurrentVersion\RunOnce' GuardNestRepair
+  wine wineboot --end-session >/dev/null 2>&1
+  ended () { for _ in $(seq 20); do kill -0 "$holder" 2>/dev/null || return 0; sleep 0.5; done; return 1; }
+  ok "the session ended and took the process with it" ended
+  ok "the hidden top-level window restored the user's proxy" \
+    test "$(regval "$ie" ProxyServer)" = corp-proxy.example:8080
+  no_runonce () { ! regval 'HKCU\Software\Microsoft\Windows\CurrentVersion\RunOnce' GuardNestRepair >/dev/null; }
+  ok "the RunOnce repair entry is gone" no_runonce
+  ok "the journal is gone" test ! -e "$journal"
+  kill "$holder" 2>/dev/null
+  echo "1..$n"
+  exit $failed
+  ;;
+
 adapter-syntax)
   # Debian has no mingw GLib, so gn-os-proxy-windows.c cannot be built here.
   # This type-checks it with mingw-w64 against Debian's GLib headers and a
@@ -190,7 +239,7 @@ adapter-syntax)
       -e 's/^#define G_OS_UNIX$/#define G_OS_WIN32\n#define G_PLATFORM_WIN32/' \
       "$(pkg-config --variable=libdir glib-2.0)/glib-2.0/include/glibconfig.h" >"$cfg/glibconfig.h"
   glib_inc=$(pkg-config --variable=includedir glib-2.0)
-  check_adapter () {
+  check_glib_file () {
     x86_64-w64-mingw32-gcc -fsyntax-only -std=gnu17 -Werror -Wall -Wextra \
       -Wno-unused-parameter -Wno-missing-field-initializers -Wmissing-prototypes \
       -Wstrict-prototypes -Wshadow=local -Wformat=2 \
@@ -198,10 +247,12 @@ adapter-syntax)
       -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
       -I"$src/src/platform" -I"$src/src/platform/win32" -I"$src/src/engine" -I"$cfg" \
       -idirafter "$glib_inc/glib-2.0" -idirafter "$glib_inc/json-glib-1.0" \
-      "$src/src/platform/gn-os-proxy-windows.c" 2>&1 | sed 's/^/# /'
+      "$src/src/platform/$1" 2>&1 | sed 's/^/# /'
     return "${PIPESTATUS[0]}"
   }
-  ok "gn-os-proxy-windows.c type-checks against gn-os-proxy.h (mingw-w64, -Werror)" check_adapter
+  for f in gn-os-proxy-windows.c gn-shutdown-watch-windows.c; do
+    ok "$f type-checks against its header (mingw-w64, -Werror)" check_glib_file "$f"
+  done
   echo "1..$n"
   exit $failed
   ;;

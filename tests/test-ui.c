@@ -1,0 +1,715 @@
+/* test-ui.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The whole window with the real engine, run under Xvfb (xvfb-run, see
+ * tests/meson.build): the GtkApplication is started in-process on a private
+ * D-Bus session bus (GTestDBus), with a memory GSettings backend, temporary
+ * XDG directories and a free port. The tests activate the app's actions
+ * (app.enable, app.refresh-lists, app.restart, win.allow-domain, …), make
+ * real requests through the proxy with curl to a SoupServer origin on
+ * loopback, and check what the window's models and widgets show. Each panel
+ * is rendered to a PNG in the build directory for people to look at.
+ *
+ * The tests run in order inside the application's main loop (started from
+ * an idle after the first activation) and share the one application, as a
+ * user's session would.
+ */
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "gn-application.h"
+#include "gn-blocked-page.h"
+#include "gn-blocklists-page.h"
+#include "gn-connections-page.h"
+#include "gn-window.h"
+
+#define FILE_SIZE 10000
+#define BLOCKED_HOST "ads.blocked.localhost"
+
+static struct
+{
+  GnApplication *app;
+  GnWindow      *window;
+  SoupServer    *origin;
+  guint16        origin_port;
+  char          *tmpdir;
+  char          *refresh_summary;
+  gboolean       refresh_failed;
+  guint          n_refreshed;
+  int            result;
+} T;
+
+/* ---- helpers ---- */
+
+#define WAIT_FOR(cond) G_STMT_START {                                   \
+  gint64 _end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;          \
+  while (!(cond) && g_get_monotonic_time () < _end)                     \
+    g_main_context_iteration (NULL, TRUE);                              \
+  if (!(cond))                                                          \
+    g_error ("timed out waiting for %s", #cond);                        \
+} G_STMT_END
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static GnProtection *
+protection (void)
+{
+  return gn_application_get_protection (T.app);
+}
+
+static guint16
+proxy_port (void)
+{
+  return gn_engine_get_port (gn_application_get_engine (T.app));
+}
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  int       status;
+} CurlResult;
+
+static void
+curl_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CurlResult *r = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &r->out, NULL, &error);
+  g_assert_no_error (error);
+  r->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
+  r->done = TRUE;
+}
+
+/* Runs curl through the proxy and returns "<http code> <up> <down>" where up
+ * is what curl sent and down what it received, headers included. Iterates
+ * the main loop meanwhile (the origin and the batches live there). */
+static char *
+curl (gboolean    tunnel,
+      const char *url)
+{
+  g_autofree char *proxy = g_strdup_printf ("http://127.0.0.1:%u", proxy_port ());
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  CurlResult r = { 0 };
+  const char *argv[] = {
+    "curl", "-s", "-o", "/dev/null", "--max-time", "10", "--noproxy", "",
+    "-x", proxy, tunnel ? "-p" : "-0",
+    "-w", "%{http_code} %{size_request} %{size_header} %{size_download}",
+    url, NULL
+  };
+
+  p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (p, NULL, NULL, curl_done, &r);
+  WAIT_FOR (r.done);
+  return r.out;
+}
+
+static void
+lists_refreshed_cb (GnApplication *app,
+                    const char    *summary,
+                    gboolean       failed)
+{
+  g_free (T.refresh_summary);
+  T.refresh_summary = g_strdup (summary);
+  T.refresh_failed = failed;
+  T.n_refreshed++;
+}
+
+static void
+origin_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  if (g_str_equal (path, "/file"))
+    {
+      char *body = g_malloc (FILE_SIZE);
+
+      memset (body, 'x', FILE_SIZE);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_TAKE,
+                                        body, FILE_SIZE);
+      soup_server_message_set_status (msg, 200, NULL);
+    }
+  else if (g_str_equal (path, "/list.txt"))
+    {
+      static const char list[] = "# test list\nblocked.localhost\nmalware.invalid\n";
+
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+                                        list, strlen (list));
+      soup_server_message_set_status (msg, 200, NULL);
+    }
+  else
+    soup_server_message_set_status (msg, 404, NULL);
+}
+
+/* What GNOME's proxy settings say now: "none", or "manual host:port". */
+static char *
+gnome_proxy (void)
+{
+  g_autoptr(GSettings) proxy = g_settings_new ("org.gnome.system.proxy");
+  g_autoptr(GSettings) http = g_settings_new ("org.gnome.system.proxy.http");
+  g_autofree char *mode = g_settings_get_string (proxy, "mode");
+  g_autofree char *host = g_settings_get_string (http, "host");
+
+  if (!g_str_equal (mode, "manual"))
+    return g_steal_pointer (&mode);
+  return g_strdup_printf ("manual %s:%d", host, g_settings_get_int (http, "port"));
+}
+
+static char *
+gnome_proxy_expected (void)
+{
+  return g_strdup_printf ("manual 127.0.0.1:%u", proxy_port ());
+}
+
+static GListModel *
+connection_rows (void)
+{
+  return gn_connection_model_get_rows (gn_application_get_connections (T.app));
+}
+
+static GnConnectionRow *
+find_row (const char       *host,
+          GnConnectionKind  kind)
+{
+  GListModel *rows = connection_rows ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GnConnectionRow) row = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (gn_connection_row_get_host (row), host) == 0 &&
+          gn_connection_row_get_kind (row) == kind)
+        return row;  /* the store keeps it */
+    }
+  return NULL;
+}
+
+static void
+activate (const char *name)
+{
+  if (g_str_has_prefix (name, "win."))
+    g_action_group_activate_action (G_ACTION_GROUP (T.window), name + 4, NULL);
+  else
+    g_action_group_activate_action (G_ACTION_GROUP (T.app), name + 4, NULL);
+}
+
+static gboolean
+action_enabled (const char *name)
+{
+  if (g_str_has_prefix (name, "win."))
+    return g_action_group_get_action_enabled (G_ACTION_GROUP (T.window), name + 4);
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), name + 4);
+}
+
+/* ---- screenshots ---- */
+
+static guint n_frames;
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       data)
+{
+  n_frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_frames (guint n)
+{
+  guint id = gtk_widget_add_tick_callback (GTK_WIDGET (T.window), tick_cb, NULL, NULL);
+  guint target = n_frames + n;
+
+  gtk_widget_queue_draw (GTK_WIDGET (T.window));
+  WAIT_FOR (n_frames >= target);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (T.window), id);
+}
+
+static void
+save_png (const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (T.window);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  wait_frames (3);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s (%dx%d)", path, width, height);
+}
+
+/* ---- tests, in order ---- */
+
+static void
+test_start (void)
+{
+  g_assert_nonnull (T.window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_OFF);
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, "Off");
+  g_assert_false (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *pages[] = { "overview", "connections", "blocked", "blocklists" };
+      g_assert_nonnull (gn_window_get_page (T.window, pages[i]));
+    }
+  /* Nothing to act on yet. */
+  g_assert_false (action_enabled ("win.close-connection"));
+  g_assert_false (action_enabled ("win.allow-domain"));
+}
+
+static void
+test_enable (void)
+{
+  g_autofree char *expected = NULL;
+
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+  g_assert_true (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
+  g_assert_cmpuint (proxy_port (), >, 0);
+  expected = g_strdup_printf ("Protecting — 127.0.0.1:%u", proxy_port ());
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
+
+  /* The system proxy points at us, and protection is remembered. */
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_autofree char *want = gnome_proxy_expected ();
+    g_assert_cmpstr (now, ==, want);
+  }
+  g_assert_true (gn_settings_store_get_protection (gn_application_get_store (T.app)));
+}
+
+static void
+test_refresh_lists (void)
+{
+  GnBlocklistManager *manager = gn_application_get_blocklists (T.app);
+  GListModel *sources = gn_blocklist_manager_get_sources (manager);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/list.txt", T.origin_port);
+  g_autoptr(GnBlocklistSource) source = NULL;
+  guint before;
+
+  /* Our own list on the local origin instead of the defaults. */
+  while (g_list_model_get_n_items (sources) > 0)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, 0);
+      gn_blocklist_manager_remove_source (manager, s);
+    }
+  source = g_object_ref (gn_blocklist_manager_add_source (manager, "Test list", url,
+                                                          GN_BLOCKLIST_FORMAT_DOMAINS));
+
+  before = T.n_refreshed;
+  activate ("app.refresh-lists");
+  g_assert_false (action_enabled ("app.refresh-lists"));
+  WAIT_FOR (T.n_refreshed >= before + 2);
+  g_assert_false (T.refresh_failed);
+  g_test_message ("refresh: %s", T.refresh_summary);
+  g_assert_nonnull (strstr (T.refresh_summary, "1 list"));
+  g_assert_true (action_enabled ("app.refresh-lists"));
+  g_assert_cmpuint (gn_blocklist_source_get_entries (source), ==, 2);
+  g_assert_null (gn_blocklist_source_get_last_error (source));
+
+  /* The engine got the new rule set. */
+  WAIT_FOR (({
+    g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (gn_application_get_engine (T.app));
+    list != NULL && gn_blocklist_lookup (list, BLOCKED_HOST, NULL) == GN_MATCH_BLOCK;
+  }));
+}
+
+static void
+parse_curl (const char *out,
+            guint      *code,
+            guint64    *up,
+            guint64    *down)
+{
+  guint64 request, header, body;
+
+  g_assert_cmpint (sscanf (out, "%u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                           code, &request, &header, &body), ==, 4);
+  *up = request;
+  *down = header + body;
+}
+
+static void
+test_requests (void)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/file", T.origin_port);
+  g_autofree char *out_http = NULL, *out_tunnel = NULL, *out_blocked = NULL, *out_blocked_tunnel = NULL;
+  guint code;
+  guint64 up, down;
+  GnConnectionRow *row;
+  GnBlockedModel *blocked = gn_application_get_blocked (T.app);
+  GnBlockedRow *brow;
+  g_autofree char *blocked_url = g_strdup_printf ("http://%s:%u/file", BLOCKED_HOST, T.origin_port);
+
+  g_assert_cmpuint (g_list_model_get_n_items (connection_rows ()), ==, 0);
+
+  out_tunnel = curl (TRUE, url);
+  parse_curl (out_tunnel, &code, &up, &down);
+  g_assert_cmpuint (code, ==, 200);
+  WAIT_FOR ((row = find_row ("127.0.0.1", GN_CONNECTION_KIND_TUNNEL)) != NULL &&
+            gn_connection_row_get_closed (row));
+  g_test_message ("tunnel: curl %s, row up %" G_GUINT64_FORMAT " down %" G_GUINT64_FORMAT,
+                  out_tunnel, gn_connection_row_get_bytes_up (row), gn_connection_row_get_bytes_down (row));
+  /* Inside the tunnel the proxy carries exactly what curl sent and got
+   * after the CONNECT exchange. */
+  g_assert_cmpuint (gn_connection_row_get_bytes_up (row), ==, up);
+  g_assert_cmpuint (gn_connection_row_get_bytes_down (row), >=, FILE_SIZE);
+  g_assert_cmpuint (gn_connection_row_get_port (row), ==, T.origin_port);
+
+  out_http = curl (FALSE, url);
+  parse_curl (out_http, &code, &up, &down);
+  g_assert_cmpuint (code, ==, 200);
+  WAIT_FOR ((row = find_row ("127.0.0.1", GN_CONNECTION_KIND_HTTP)) != NULL &&
+            gn_connection_row_get_closed (row));
+  g_test_message ("http: curl %s, row up %" G_GUINT64_FORMAT " down %" G_GUINT64_FORMAT,
+                  out_http, gn_connection_row_get_bytes_up (row), gn_connection_row_get_bytes_down (row));
+  g_assert_cmpuint (gn_connection_row_get_bytes_down (row), >=, FILE_SIZE);
+
+  out_blocked = curl (FALSE, blocked_url);
+  parse_curl (out_blocked, &code, &up, &down);
+  g_assert_cmpuint (code, ==, 403);
+  out_blocked_tunnel = curl (TRUE, blocked_url);
+  g_assert_true (g_str_has_prefix (out_blocked_tunnel, "403"));
+
+  /* Exactly those four connections; the blocked domain once, twice hit. */
+  WAIT_FOR (gn_blocked_model_get_n_hits (blocked) == 2);
+  WAIT_FOR (g_list_model_get_n_items (connection_rows ()) == 4);
+  g_assert_nonnull (find_row (BLOCKED_HOST, GN_CONNECTION_KIND_BLOCKED));
+  g_assert_cmpuint (g_list_model_get_n_items (gn_blocked_model_get_rows (blocked)), ==, 1);
+  brow = gn_blocked_model_lookup (blocked, BLOCKED_HOST);
+  g_assert_nonnull (brow);
+  g_assert_cmpuint (gn_blocked_row_get_count (brow), ==, 2);
+  g_assert_cmpstr (gn_blocked_row_get_rule (brow), ==, "blocked.localhost");
+  g_assert_cmpstr (gn_blocked_row_get_list (brow), ==, "Test list");
+  g_assert_cmpstr (gn_blocked_row_get_client (brow), ==, "127.0.0.1");
+
+  /* The Overview's figures follow. */
+  WAIT_FOR (gn_traffic_stats_get_today (gn_application_get_stats (T.app))->blocked == 2);
+  g_assert_cmpuint (gn_traffic_stats_get_today (gn_application_get_stats (T.app))->requests, >=, 4);
+}
+
+static void
+test_allow (void)
+{
+  GnBlockedPage *page = GN_BLOCKED_PAGE (gn_window_get_page (T.window, "blocked"));
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gn_blocked_page_get_shown (page));
+  GnBlockedRow *brow;
+  g_autofree char *url = g_strdup_printf ("http://%s:%u/file", BLOCKED_HOST, T.origin_port);
+  g_autofree char *out = NULL;
+  const char * const *allowed;
+
+  gn_window_show_page (T.window, "blocked");
+  gtk_single_selection_set_selected (selection, 0);
+  brow = gn_blocked_page_get_selected (page);
+  g_assert_nonnull (brow);
+  g_assert_cmpstr (gn_blocked_row_get_domain (brow), ==, BLOCKED_HOST);
+  g_assert_true (action_enabled ("win.allow-domain"));
+  g_assert_true (action_enabled ("win.copy-domain"));
+
+  activate ("win.allow-domain");
+  g_assert_true (gn_blocked_row_get_allowed (brow));
+  g_assert_false (action_enabled ("win.allow-domain"));
+  allowed = gn_blocklist_manager_get_user_rules (gn_application_get_blocklists (T.app), GN_MATCH_ALLOW);
+  g_assert_true (g_strv_contains (allowed, BLOCKED_HOST));
+
+  /* Takes effect at once: the engine gets the rebuilt set. */
+  WAIT_FOR (({
+    g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (gn_application_get_engine (T.app));
+    gn_blocklist_lookup (list, BLOCKED_HOST, NULL) != GN_MATCH_BLOCK;
+  }));
+  out = curl (FALSE, url);
+  g_assert_true (g_str_has_prefix (out, "200 "));
+  WAIT_FOR (find_row (BLOCKED_HOST, GN_CONNECTION_KIND_HTTP) != NULL);
+  g_assert_cmpuint (gn_blocked_row_get_count (brow), ==, 2);
+}
+
+static void
+test_screenshots (void)
+{
+  gtk_window_set_default_size (GTK_WINDOW (T.window), 1000, 700);
+  gn_window_show_page (T.window, "overview");
+  save_png ("screenshot-overview.png");
+  gn_window_show_page (T.window, "connections");
+  save_png ("screenshot-connections.png");
+  gn_window_show_page (T.window, "blocked");
+  save_png ("screenshot-blocked.png");
+  gn_window_show_page (T.window, "blocklists");
+  save_png ("screenshot-blocklists.png");
+
+  if (g_getenv ("GN_DEV_MEASURE"))
+    {
+      const char *names[] = { "overview", "connections", "blocked", "blocklists" };
+      GtkWidget *w = GTK_WIDGET (T.window);
+      int min, nat;
+      for (guint i = 0; i < 4; i++)
+        {
+          gtk_widget_measure (gn_window_get_page (T.window, names[i]), GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+          g_printerr ("%s: min %d nat %d\n", names[i], min, nat);
+        }
+      gtk_widget_measure (gtk_window_get_titlebar (GTK_WINDOW (w)), GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+      g_printerr ("titlebar: min %d nat %d\n", min, nat);
+    }
+  /* The smallest size we promise. */
+  gtk_window_set_default_size (GTK_WINDOW (T.window), 800, 600);
+  gn_window_show_page (T.window, "connections");
+  save_png ("screenshot-connections-800x600.png");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (T.window)), <=, 800);
+
+  {
+    GtkWidget *dialog = NULL;
+    GList *before = gtk_window_list_toplevels ();
+
+    activate ("app.preferences");
+    spin (100);
+    for (GList *l = gtk_window_list_toplevels (); l != NULL; l = l->next)
+      if (g_list_find (before, l->data) == NULL && GTK_IS_WINDOW (l->data) &&
+          gtk_widget_get_visible (l->data))
+        dialog = l->data;
+    g_list_free (before);
+    g_assert_nonnull (dialog);
+    {
+      GnWindow *saved = T.window;
+      T.window = (GnWindow *) dialog;  /* save_png renders T.window */
+      save_png ("screenshot-preferences.png");
+      T.window = saved;
+    }
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  gtk_window_set_default_size (GTK_WINDOW (T.window), 1000, 700);
+}
+
+static void
+test_restart (void)
+{
+  GListModel *rows = connection_rows ();
+  guint n_before = g_list_model_get_n_items (rows);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/file", T.origin_port);
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+
+  activate ("app.restart");
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_RESTARTING);
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, "Restarting…");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+  g_assert_true (g_str_has_prefix (gn_protection_get_last_result (protection ()), "Restarted in "));
+  expected = g_strdup_printf ("Protecting — 127.0.0.1:%u", proxy_port ());
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
+  g_assert_true (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
+
+  /* The window kept its rows and keeps counting. */
+  g_assert_cmpuint (g_list_model_get_n_items (rows), >=, MIN (n_before, 1));
+  out = curl (FALSE, url);
+  g_assert_true (g_str_has_prefix (out, "200 "));
+  WAIT_FOR (g_list_model_get_n_items (rows) > 0);
+}
+
+static void
+test_port_in_use (void)
+{
+  g_autoptr(GSocketListener) squatter = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnEngineConfig) config = NULL;
+  g_autofree char *expected = NULL;
+  GnEngine *engine = gn_application_get_engine (T.app);
+  guint16 port;
+
+  /* Another program holds a port; the user picks it. */
+  port = g_socket_listener_add_any_inet_port (squatter, NULL, &error);
+  g_assert_no_error (error);
+  config = gn_engine_config_copy (gn_engine_dup_config (engine));
+  config->port = port;
+  gn_engine_set_config (engine, config);
+
+  activate ("app.restart");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ERROR);
+  expected = g_strdup_printf ("Error: port %u is used by another program", port);
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
+  g_assert_nonnull (gn_protection_get_hint (protection ()));
+  /* Nothing listens: the system must not point at us meanwhile. */
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_assert_cmpstr (now, ==, "none");
+  }
+  save_png ("screenshot-error.png");
+
+  /* The user frees it and tries again. */
+  g_socket_listener_close (squatter);
+  activate ("app.restart");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+  g_assert_cmpuint (proxy_port (), ==, port);
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_autofree char *want = gnome_proxy_expected ();
+    g_assert_cmpstr (now, ==, want);
+  }
+}
+
+static void
+test_disable (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = proxy_port ();
+
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, "Off");
+  g_assert_false (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+
+  /* The user's settings from before ("none" in this fresh profile). */
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_assert_cmpstr (now, ==, "none");
+  }
+  g_assert_false (gn_settings_store_get_protection (gn_application_get_store (T.app)));
+}
+
+/* ---- harness ---- */
+
+static gboolean
+run_tests (gpointer user_data)
+{
+  /* No crossfades in the screenshots. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  T.window = GN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (T.app)));
+  T.result = g_test_run ();
+  /* app.quit closes the window (saving its state) and ends the app. */
+  g_action_group_activate_action (G_ACTION_GROUP (T.app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+activate_cb (GApplication *app)
+{
+  static gboolean started;
+
+  if (!started)
+    {
+      started = TRUE;
+      g_idle_add (run_tests, NULL);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GTestDBus) bus = NULL;
+  g_autoptr(GnEngineConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  char *app_argv[] = { argv[0], NULL };
+  const char *subdirs[] = { "config", "cache", "data", "state", "runtime" };
+  const char *vars[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR" };
+
+  /* Nothing of the real user's is touched. */
+  T.tmpdir = g_dir_make_tmp ("guardnest-test-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (T.tmpdir, subdirs[i], NULL);
+      g_mkdir_with_parents (dir, 0700);
+      g_setenv (vars[i], dir, TRUE);
+    }
+  /* Real GSettings on a key file in the temporary XDG_CONFIG_HOME: the
+   * window's own settings and GNOME's proxy settings, which the real GNOME
+   * backend of the OS proxy module changes. */
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_setenv ("GN_OS_PROXY_BACKEND", "gnome", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);  /* no accessibility bus on the test bus */
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* A private session bus; GTestDBus unsets DISPLAY, so keep Xvfb's. */
+  {
+    g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+
+    bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+    g_test_dbus_up (bus);
+    if (display != NULL)
+      g_setenv ("DISPLAY", display, TRUE);
+  }
+
+  T.origin = soup_server_new (NULL, NULL);
+  soup_server_add_handler (T.origin, NULL, origin_cb, NULL, NULL);
+  soup_server_listen_local (T.origin, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (T.origin);
+  T.origin_port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  config = gn_engine_config_new ();
+  config->port = 0;
+  config->drain_timeout_ms = 1000;
+  T.app = gn_application_new (config);
+  g_signal_connect_after (T.app, "activate", G_CALLBACK (activate_cb), NULL);
+  g_signal_connect (T.app, "lists-refreshed", G_CALLBACK (lists_refreshed_cb), NULL);
+
+  g_test_add_func ("/ui/window/start", test_start);
+  g_test_add_func ("/ui/window/enable", test_enable);
+  g_test_add_func ("/ui/window/refresh-lists", test_refresh_lists);
+  g_test_add_func ("/ui/window/requests", test_requests);
+  g_test_add_func ("/ui/window/allow", test_allow);
+  g_test_add_func ("/ui/window/screenshots", test_screenshots);
+  g_test_add_func ("/ui/window/restart", test_restart);
+  g_test_add_func ("/ui/window/port-in-use", test_port_in_use);
+  g_test_add_func ("/ui/window/disable", test_disable);
+
+  g_timeout_add (100, wake_cb, NULL);
+  if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)
+    T.result = 1;
+
+  g_assert_finalize_object (g_steal_pointer (&T.app));
+  soup_server_disconnect (T.origin);
+  g_clear_object (&T.origin);
+  g_test_dbus_down (bus);
+  g_free (T.refresh_summary);
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", T.tmpdir);
+    (void) !system (cmd);
+  }
+  g_free (T.tmpdir);
+  return T.result;
+}
