@@ -6,7 +6,8 @@
  *
  *   guardnest --headless [--port N] [--listen ADDRESS] [--blocklist FILE]…
  *
- * Loads the blocklists, starts the engine, logs one line per finished
+ * Reads the saved engine settings (GnSettingsStore, the options given here
+ * win for this run), loads the blocklists, starts the engine, logs one line per finished
  * connection from the registry's batched deliveries (never from the hot
  * path), and stops gracefully on Ctrl+C or SIGTERM: the engine drains open
  * connections up to its drain timeout before the process exits. A start
@@ -26,6 +27,7 @@
 
 #include "gn-engine.h"
 #include "gn-headless.h"
+#include "gn-settings-store.h"
 
 typedef struct
 {
@@ -109,12 +111,12 @@ gn_headless_run (int    argc,
 {
   gboolean headless = FALSE;
   gboolean allow_remote = FALSE;
-  int port = 3000;
+  int port = -1;   /* -1: from the settings file */
   g_autofree char *listen = NULL;
   g_auto(GStrv) blocklists = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window", NULL },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default 3000, 0 picks one)", "N" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default: the saved setting, 3000; 0 picks one)", "N" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1)", "ADDRESS" },
     { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, "Allow a non-loopback --listen address", NULL },
     { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, "A domains file to block (repeatable)", "FILE" },
@@ -122,7 +124,8 @@ gn_headless_run (int    argc,
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the GuardNest filtering proxy without a window");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnSettingsStore) settings = gn_settings_store_new (NULL);
+  g_autoptr(GnEngineConfig) config = NULL;
   g_autoptr(GnBlocklist) blocklist = NULL;
   g_autoptr(GnEngine) engine = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -135,14 +138,28 @@ gn_headless_run (int    argc,
       g_printerr ("guardnest: %s\n", error->message);
       return 2;
     }
-  if (port < 0 || port > 65535)
+  if (port < -1 || port > 65535)
     {
       g_printerr ("guardnest: --port must be between 0 and 65535\n");
       return 2;
     }
 
-  config->port = port;
-  config->allow_non_loopback = allow_remote;
+  /* The saved settings (what the window set, or defaults), then the
+   * options given on this command line on top, for this run only. A bad
+   * settings file is reported and kept as .bad; we run on defaults. */
+  if (!gn_settings_store_load (settings, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      g_clear_error (&error);
+    }
+  {
+    g_autoptr(GnEngineConfig) saved = gn_settings_store_dup_config (settings);
+    config = gn_engine_config_copy (saved);
+  }
+  if (port >= 0)
+    config->port = (guint16) port;
+  if (allow_remote)
+    config->allow_non_loopback = TRUE;
   if (listen != NULL)
     {
       g_free (config->bind_address);
