@@ -239,6 +239,33 @@ test_block_page_escapes (void)
   g_assert_null (strstr (page, "<script>"));
 }
 
+/* Found by fuzz/fuzz-request-head.c: the header documents setting the limit
+ * fields directly ("0 → defaults"), but the parser only applied defaults and
+ * the GN_HTTP_MAX_HEADERS cap in gn_http_parser_init(). A zeroed parser
+ * answered 431 to everything, and max_headers above the cap wrote past
+ * head->headers[]. */
+static void
+test_direct_limits (void)
+{
+  g_autofree GnHttpHead *head = g_new0 (GnHttpHead, 1);
+  g_autoptr(GString) many = g_string_new ("GET http://a.test/ HTTP/1.1\r\n");
+  const char *simple = "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n";
+  GnHttpParser zeroed = { 0 };
+  GnHttpParser too_many = { .max_headers = 1000 };
+
+  g_assert_cmpint (gn_http_parse_request (&zeroed, simple, strlen (simple), head), ==,
+                   GN_HTTP_PARSE_COMPLETE);
+  g_assert_cmpuint (head->n_headers, ==, 1);
+
+  for (guint i = 0; i < GN_HTTP_MAX_HEADERS + 40; i++)
+    g_string_append_printf (many, "X-H%u: v\r\n", i);
+  g_string_append (many, "\r\n");
+  g_assert_cmpint (gn_http_parse_request (&too_many, many->str, many->len, head), ==,
+                   GN_HTTP_PARSE_ERROR);
+  g_assert_cmpuint (head->error_status, ==, 431);
+  g_assert_cmpuint (head->n_headers, <=, GN_HTTP_MAX_HEADERS);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -251,5 +278,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/http-parser/authority", test_authority);
   g_test_add_func ("/http-parser/chunk-size", test_chunk_size);
   g_test_add_func ("/http-parser/block-page-escapes", test_block_page_escapes);
+  g_test_add_func ("/http-parser/direct-limits", test_direct_limits);
   return g_test_run ();
 }

@@ -204,6 +204,7 @@ engine_start (GnEngine *self,
   g_mutex_unlock (&self->lock);
 
   set_status (self, GN_ENGINE_STATUS_STARTING, NULL);
+  gn_connection_registry_set_linger (self->registry, config->linger_ms);
   self->server = gn_proxy_server_new (config, blocklist, self->registry, self->pool);
   if (!gn_proxy_server_start (self->server, &error))
     {

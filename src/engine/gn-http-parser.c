@@ -335,6 +335,14 @@ locate_head (GnHttpParser *parser,
 
   reset_head (head);
 
+  /* The limits may also be set directly (see the header): "0 → defaults",
+   * and never more headers than head->headers[] holds. */
+  if (parser->max_head_bytes == 0)
+    parser->max_head_bytes = DEFAULT_MAX_HEAD_BYTES;
+  if (parser->max_headers == 0)
+    parser->max_headers = DEFAULT_MAX_HEADERS;
+  parser->max_headers = MIN (parser->max_headers, GN_HTTP_MAX_HEADERS);
+
   end = find_head_end (parser, buf, len, start);
   if (end == 0)
     {
