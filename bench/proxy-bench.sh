@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Proxy benchmark (never a test): the figures of ../shared/TARGETS.md for
+# GuardNest, tinyproxy (if installed) and no proxy, on loopback with nginx
+# as the origin. Every figure is the median of 3 runs; compare ratios, not
+# absolute numbers (they move ±30 % between runs on a shared machine).
+#
+#   bash bench/proxy-bench.sh [BUILD_DIR]      (default: _build)
+#
+# Needs: nginx-light, curl, wrk, python3; optional tinyproxy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-_build}
+guardnest=$build/src/guardnest
+[ -x "$guardnest" ] || { echo "build first: $guardnest not found" >&2; exit 1; }
+for tool in nginx curl wrk python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light curl wrk python3)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/gn-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# ---- the origin: nginx with a 1 GiB file and a small page
+origin_port=$(free_port)
+mkdir -p "$work/www" "$work/nginx"
+truncate -s 1G "$work/www/1g.bin"
+head -c 1024 /dev/urandom > "$work/www/small.bin"
+chmod -R a+rX "$work"   # nginx workers run as www-data
+cat > "$work/nginx/nginx.conf" <<CONF
+daemon off; worker_processes 2; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http { access_log off; sendfile on; keepalive_requests 1000000;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$origin_port; root $work/www; } }
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
+
+# ---- the proxies
+gn_port=$(free_port)
+"$guardnest" --headless --port "$gn_port" > "$work/guardnest.log" 2>&1 & gn_pid=$!; pids+=($gn_pid)
+proxies=("guardnest:$gn_port")
+if command -v tinyproxy >/dev/null; then
+  tp_port=$(free_port)
+  cat > "$work/tinyproxy.conf" <<CONF
+Port $tp_port
+Listen 127.0.0.1
+Timeout 600
+MaxClients 1000
+LogLevel Critical
+LogFile "$work/tinyproxy.log"
+PidFile "$work/tinyproxy.pid"
+Allow 127.0.0.1
+CONF
+  tinyproxy -d -c "$work/tinyproxy.conf" > /dev/null 2>&1 & pids+=($!)
+  proxies+=("tinyproxy:$tp_port")
+fi
+sleep 1
+curl -sf -o /dev/null "http://127.0.0.1:$origin_port/small.bin" || { echo "nginx is not serving" >&2; exit 1; }
+
+big="http://127.0.0.1:$origin_port/1g.bin"
+small="http://127.0.0.1:$origin_port/small.bin"
+cat > "$work/proxy.lua" <<LUA
+request = function() return wrk.format("GET", "$small") end
+LUA
+
+bulk() {  # MB/s of a 1 GiB download, median of 3
+  for _ in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "$@" "$big"; done \
+    | median | awk '{printf "%.0f", $1/1e6}'
+}
+wrk_run() {  # prints "req/s p99ms", median of 3 by req/s
+  for _ in 1 2 3; do
+    wrk -t2 -c64 -d5s --latency "$@" 2>/dev/null | awk '
+      /Requests\/sec/ {rps=$2}
+      /Non-2xx/ {print "wrk: non-2xx answers" > "/dev/stderr"}
+      /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p99=v}
+      END {printf "%d %.2f\n", rps, p99}'
+  done | sort -n | sed -n 2p
+}
+
+echo "== CONNECT bulk, 1 GiB via curl -p (MB/s)"
+printf "%-10s %s\n" direct "$(bulk)"
+for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(bulk -p -x "http://127.0.0.1:${p##*:}")"; done
+
+echo "== plain-HTTP forwarding, wrk 64 connections, 1 KiB page (req/s, p99 ms)"
+printf "%-10s %s\n" direct "$(wrk_run "$small")"
+for p in "${proxies[@]}"; do
+  printf "%-10s %s\n" "${p%%:*}" "$(wrk_run -s "$work/proxy.lua" "http://127.0.0.1:${p##*:}/")"
+done
+
+echo "== memory per idle tunnel and open fds (2000 idle CONNECT tunnels)"
+for p in "${proxies[@]}"; do
+  name=${p%%:*}; port=${p##*:}
+  pid=$([ "$name" = guardnest ] && echo "$gn_pid" || cat "$work/tinyproxy.pid")
+  python3 - "$pid" "$port" "$origin_port" "$name" <<'PY'
+import os, socket, sys, time
+pid, port, origin, name = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def rss_kb():
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
+def fds():
+    return len(os.listdir(f"/proc/{pid}/fd"))
+def tunnel():
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"CONNECT 127.0.0.1:{origin} HTTP/1.1\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(4096)
+    assert head.startswith(b"HTTP/1.") and b" 200" in head.split(b"\r\n")[0], head
+    return s
+# warm up: one busy tunnel, then measure
+t = tunnel(); t.close(); time.sleep(0.5)
+fd0, rss0 = fds(), rss_kb()
+socks = [tunnel() for _ in range(2000)]
+time.sleep(1)
+rss1 = rss_kb()
+for s in socks: s.close()
+time.sleep(2)
+print(f"{name:10s} {(rss1 - rss0) / 2000:.1f} KB/tunnel; fds before {fd0}, after all closed {fds()}")
+PY
+done
