@@ -4,8 +4,9 @@
 ;
 ; The GuardNest installer for 64-bit Windows. Installs a staging folder (the
 ; meson install plus the GTK runtime gathered by build-installer.sh) into
-; Program Files. The uninstaller FIRST runs guardnest-repair.exe --uninstall,
-; which puts the user's proxy settings back if GuardNest still owns them and
+; Program Files. The uninstaller FIRST runs guardnest.exe --repair-proxy (when
+; the app is in the package) and guardnest-repair.exe --uninstall, which put
+; the user's proxy settings back if GuardNest still owns them and
 ; removes the firewall rule and the autostart / RunOnce entries, so removing
 ; the app can never leave Windows pointing at a proxy that is gone.
 ;
@@ -139,8 +140,15 @@ Function un.onInit
 FunctionEnd
 
 Section "Uninstall"
-  ; 1. Put the proxy back before anything is removed; also removes the
-  ;    firewall rule and the per-user autostart and RunOnce entries.
+  ; 1. Put the proxy back before anything is removed: the app's own
+  ;    --repair-proxy (its JSON journal), then the GTK-free repair tool (its
+  ;    journal; also removes the firewall rule and the per-user autostart
+  ;    and RunOnce entries). Whichever finds GuardNest's settings restores
+  ;    them; the other then finds nothing to do.
+!if /FileExists "${STAGING}\bin\guardnest.exe"
+  ExecWait '"$INSTDIR\bin\guardnest.exe" --repair-proxy' $0
+  DetailPrint "guardnest --repair-proxy finished (exit code $0)."
+!endif
   ${If} ${FileExists} "$INSTDIR\bin\guardnest-repair.exe"
     ExecWait '"$INSTDIR\bin\guardnest-repair.exe" --uninstall' $0
     DetailPrint "Proxy repair step finished (exit code $0)."

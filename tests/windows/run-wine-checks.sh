@@ -108,6 +108,19 @@ installer)
     "$src/build-aux/msys2/guardnest.nsi" >"$out/makensis.log" 2>&1
   ok "makensis compiles the installer (version $version)" test -s "$setup"
   [ -s "$setup" ] || { sed 's/^/# /' "$out/makensis.log"; echo "1..$n"; exit 1; }
+  # The script's branches for the full GTK app (shortcut, autostart, the
+  # app's own --repair-proxy) only compile when bin/guardnest.exe exists.
+  # Compile them against a copy of the staging folder with the repair tool
+  # standing in for guardnest.exe; that installer is discarded, never run.
+  full_app_branch () {
+    rm -rf "$out/staging-app" && cp -r "$out/staging" "$out/staging-app" &&
+    cp "$out/staging/bin/guardnest-repair.exe" "$out/staging-app/bin/guardnest.exe" &&
+    makensis -V2 -DVERSION="$version" -DSTAGING="$out/staging-app" \
+      -DOUTFILE="$out/discard-setup.exe" "$src/build-aux/msys2/guardnest.nsi" \
+      >"$out/makensis-app.log" 2>&1 &&
+    rm -rf "$out/staging-app" "$out/discard-setup.exe"
+  }
+  ok "makensis also compiles the full-app branches (compile only)" full_app_branch
   new_prefix
 
   ie='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
