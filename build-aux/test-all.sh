@@ -18,7 +18,7 @@ jobs=$(nproc)
 # runs its test program and guardnest-repair.exe under Wine, compiles the NSIS
 # installer and installs/uninstalls it under Wine, and lints the MSYS2 script.
 echo "== Windows toolchain for suite 'windows'"
-x86_64-w64-mingw32-gcc --version | head -n 1
+echo "x86_64-w64-mingw32-gcc $(x86_64-w64-mingw32-gcc -dumpversion)"
 wine --version
 echo "makensis $(makensis -VERSION)"
 shellcheck --version | sed -n 2p

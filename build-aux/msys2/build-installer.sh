@@ -51,7 +51,10 @@ fi
 
 echo "== meson release build"
 rm -rf "$build" "$stage"
-meson setup "$build" --buildtype=release --prefix=/ --bindir=bin -Db_ndebug=true
+# The staging folder is the prefix (a Windows path: meson on Windows wants a
+# drive letter); the app finds its files relative to its .exe at run time.
+meson setup "$build" --buildtype=release --prefix="$(cygpath -m "$stage")" --bindir=bin \
+  -Db_ndebug=true
 meson compile -C "$build"
 
 if [ "$tests" = 1 ]; then
@@ -63,7 +66,7 @@ if [ "$tests" = 1 ]; then
 fi
 
 echo "== install into $stage"
-meson install -C "$build" --no-rebuild --destdir "$stage"
+meson install -C "$build" --no-rebuild
 version=$(meson introspect "$build" --projectinfo |
           python -c 'import json, sys; print(json.load(sys.stdin)["version"])')
 
@@ -79,6 +82,7 @@ cp "$prefix/$loaders_rel"/loaders/*.dll "$stage/$loaders_rel/loaders/"
 # The cache must name the loaders relative to the install, not this machine.
 GDK_PIXBUF_MODULEDIR="$stage/$loaders_rel/loaders" gdk-pixbuf-query-loaders |
   sed -e "s|$(cygpath -m "$stage")/||g" -e "s|$stage/||g" \
+      -e "s|$(cygpath -w "$stage" | sed 's/\\/\\\\\\\\/g')\\\\\\\\||g" \
   >"$stage/$loaders_rel/loaders.cache"
 
 echo "== GSettings schemas (GTK's and ours), compiled"
@@ -134,7 +138,7 @@ echo "   $(find "$stage/bin" -iname '*.dll' | wc -l) DLLs gathered"
 # Cross-check with ntldd: nothing may resolve outside the staging folder or
 # Windows itself.
 if command -v ntldd >/dev/null; then
-  missing=$(ntldd -R "$stage"/bin/*.exe | grep -i "$(cygpath -m "$prefix")" || true)
+  missing=$(ntldd -R "$stage"/bin/*.exe | grep -F -i "$(cygpath -w "$prefix")\\" || true)
   [ -z "$missing" ] || die "still resolved from $prefix: $missing"
 fi
 
