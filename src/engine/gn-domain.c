@@ -112,21 +112,39 @@ normalize_ip (const char *in,
   return GN_NAME_IP;
 }
 
-static gboolean
-looks_like_ipv4 (const char *s,
-                 gsize       len)
+/* 0: not allowed, '.': separator, else the lower-case character */
+static const char name_chars[256] = {
+  ['-'] = '-', ['_'] = '_', ['.'] = '.',
+  ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+  ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+  ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+  ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+  ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+  ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+  ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+  ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+  ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+  ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+};
+
+static GnNameKind
+normalize_idn (const char *in,
+               gsize       len,
+               char       *out,
+               gsize      *out_len)
 {
-  guint dots = 0;
+  g_autofree char *copy = g_strndup (in, len);
+  g_autofree char *ascii = NULL;
 
-  for (gsize i = 0; i < len; i++)
-    {
-      if (s[i] == '.')
-        dots++;
-      else if (!g_ascii_isdigit (s[i]))
-        return FALSE;
-    }
-
-  return dots == 3;
+  if (!g_utf8_validate (copy, -1, NULL))
+    return GN_NAME_INVALID;
+  ascii = g_hostname_to_ascii (copy);
+  if (ascii == NULL || *ascii == '\0')
+    return GN_NAME_INVALID;
+  for (const char *p = ascii; *p; p++)
+    if ((guchar) *p >= 0x80)
+      return GN_NAME_INVALID;
+  return gn_domain_normalize (ascii, strlen (ascii), out, out_len);
 }
 
 GnNameKind
@@ -137,6 +155,7 @@ gn_domain_normalize (const char *in,
 {
   gsize label_len = 0;
   guint n_labels = 1;
+  gboolean all_digits = TRUE;
 
   g_return_val_if_fail (in != NULL, GN_NAME_INVALID);
   g_return_val_if_fail (out != NULL, GN_NAME_INVALID);
@@ -154,53 +173,39 @@ gn_domain_normalize (const char *in,
   if (len == 0 || len > GN_DOMAIN_MAX * 4)
     return GN_NAME_INVALID;
 
-  if (memchr (in, ':', len) != NULL)
-    return normalize_ip (in, len, out, out_len);
-
+  /* one pass: lower-case, validate, count labels; anything unusual (IPv6,
+   * IDN) leaves for the slow paths */
   for (gsize i = 0; i < len; i++)
     {
-      if ((guchar) in[i] >= 0x80)
+      guchar c = in[i];
+      char m = name_chars[c];
+
+      if (G_UNLIKELY (m == 0))
         {
-          g_autofree char *copy = g_strndup (in, len);
-          g_autofree char *ascii = NULL;
-
-          if (!g_utf8_validate (copy, -1, NULL))
-            return GN_NAME_INVALID;
-          ascii = g_hostname_to_ascii (copy);
-          if (ascii == NULL || strlen (ascii) == 0)
-            return GN_NAME_INVALID;
-          for (const char *p = ascii; *p; p++)
-            if ((guchar) *p >= 0x80)
-              return GN_NAME_INVALID;
-          return gn_domain_normalize (ascii, strlen (ascii), out, out_len);
+          if (c == ':')
+            return normalize_ip (in, len, out, out_len);
+          if (c >= 0x80)
+            return normalize_idn (in, len, out, out_len);
+          return GN_NAME_INVALID;
         }
-    }
 
-  if (len > GN_DOMAIN_MAX)
-    return GN_NAME_INVALID;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = in[i];
-
-      if (c == '.')
+      if (m == '.')
         {
           if (label_len == 0)
             return GN_NAME_INVALID;
           label_len = 0;
           n_labels++;
-          out[i] = c;
-          continue;
+        }
+      else
+        {
+          all_digits &= (m >= '0' && m <= '9');
+          if (++label_len > 63)
+            return GN_NAME_INVALID;
         }
 
-      if (c >= 'A' && c <= 'Z')
-        c = c - 'A' + 'a';
-      else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      if (G_UNLIKELY (i >= GN_DOMAIN_MAX))
         return GN_NAME_INVALID;
-
-      if (++label_len > 63)
-        return GN_NAME_INVALID;
-      out[i] = c;
+      out[i] = m;
     }
 
   if (label_len == 0)
@@ -209,7 +214,7 @@ gn_domain_normalize (const char *in,
   out[len] = '\0';
   *out_len = len;
 
-  if (looks_like_ipv4 (out, len))
+  if (all_digits && n_labels == 4)
     return g_hostname_is_ip_address (out) ? GN_NAME_IP : GN_NAME_INVALID;
 
   return n_labels >= 2 ? GN_NAME_DOMAIN : GN_NAME_SINGLE_LABEL;
