@@ -39,5 +39,21 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C _build/asan --print-errorlogs --num-processes "$jobs" --no-suite slow \
     --no-suite windows  # cross-compiled Win32 code: nothing to sanitize
 
+echo "== fuzzers (clang + libFuzzer + ASan/UBSan), 60 s each"
+# fuzz/meson.build; a crash, a sanitizer report or a failed check in a
+# harness stops the run and leaves the input in _build/fuzz/crash-*.
+rm -rf _build/fuzz
+CC=clang meson setup _build/fuzz -Dfuzzing=true -Dgui=false -Dbuildtype=debugoptimized
+meson compile -C _build/fuzz -j "$jobs" fuzz-request-head fuzz-authority
+for target in request-head authority; do
+  mkdir -p "_build/fuzz/corpus-$target"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "./_build/fuzz/fuzz/fuzz-$target" -max_total_time=60 -max_len=8192 -timeout=10 \
+      -rss_limit_mb=2048 -error_exitcode=1 -print_final_stats=1 \
+      -artifact_prefix="_build/fuzz/crash-$target-" \
+      "_build/fuzz/corpus-$target" "fuzz/corpus/$target"
+done
+
 echo "== summary (meson test programs in both builds)"
 python3 build-aux/test-summary.py _build/ci _build/asan

@@ -491,6 +491,28 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
       if (!ok)
         set_error_from_core (error, &werr);
     }
+  else if (ours != NULL)
+    {
+      /* Re-pointed at another port: the journal must name the new one, or
+       * guardnest-repair.exe would not recognise our settings after a crash. */
+      GnWpSnapshot saved;
+      unsigned port = 0;
+      wchar_t *pac = NULL, *bypass = NULL;
+
+      if (gn_wp_journal_read (self->journal, &port, &pac, &bypass, &saved, &werr))
+        {
+          if (port != ours->http.port)
+            {
+              GnWpConfig config = { ours->http.port, bypass, NULL };
+              ok = gn_wp_journal_write (self->journal, &config, &saved, &werr);
+              if (!ok)
+                set_error_from_core (error, &werr);
+            }
+          gn_wp_snapshot_clear (&saved);
+          free (pac);
+          free (bypass);
+        }
+    }
   if (ok)
     ok = write_exact (self, settings, error) && write_portable (settings, error);
 

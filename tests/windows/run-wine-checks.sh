@@ -24,10 +24,14 @@ what=${1:?usage: run-wine-checks.sh winproxy|installer|msys2-lint}
 n=0
 failed=0
 
-ok () {  # ok DESCRIPTION COMMAND...
-  local desc=$1; shift
+ok () {  # ok DESCRIPTION COMMAND...  (the command's output becomes TAP comments)
+  local desc=$1 output status
+  shift
   n=$((n + 1))
-  if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
+  output=$("$@" 2>&1)
+  status=$?
+  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# /'
+  if [ "$status" = 0 ]; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
 }
 
 need () {

@@ -1,0 +1,26 @@
+/* gn-block-page.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The small HTML pages the proxy answers with itself: the "blocked" page
+ * (naming the domain, the list and the rule, all HTML-escaped), the status
+ * page for requests aimed at the proxy, and plain error pages.
+ *
+ * Threading: pure functions, any thread.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+char *gn_block_page_blocked (const char *domain,
+                             const char *list_name,
+                             const char *rule);
+char *gn_block_page_status  (guint16     port,
+                             guint       n_connections);
+char *gn_block_page_error   (guint       status,
+                             const char *message);
+
+G_END_DECLS

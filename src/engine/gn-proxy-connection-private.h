@@ -1,0 +1,132 @@
+/* gn-proxy-connection-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The connection's state, shared between gn-proxy-connection.c (head
+ * reading, answers, CONNECT) and gn-forward.c (plain-HTTP forwarding).
+ *
+ * Threading: engine thread only.
+ */
+
+#pragma once
+
+#include "gn-http-parser.h"
+#include "gn-proxy-connection.h"
+#include "gn-pump.h"
+#include "gn-tunnel.h"
+
+G_BEGIN_DECLS
+
+typedef void (*GnHeadReadFunc) (GnProxyConnection *self,
+                                GnHttpParseResult  result);
+typedef void (*GnWriteDoneFunc) (GnProxyConnection *self,
+                                 const GError      *error);
+typedef void (*GnConnectDoneFunc) (GnProxyConnection *self,
+                                   GSocketConnection *origin,
+                                   guint              status,
+                                   const char        *reason);
+
+struct _GnProxyConnection
+{
+  guint               ref_count;     /* the server's ref plus one per async call */
+  GnProxyServer      *server;        /* (unowned) outlives its connections */
+  GnEngineConfig     *config;        /* (owned) the config it started with */
+  GnBlocklist        *blocklist;     /* (owned) the rules it started with */
+  GnConnectionRecord *record;        /* (unowned) (nullable) registry entry */
+  GList               link;          /* in the server's list */
+
+  GSocketConnection  *client;        /* (owned) */
+  GSocket            *client_socket; /* (unowned) */
+  GCancellable       *cancellable;   /* (owned) cancels everything in flight */
+
+  /* Reading a head (from the client or from the origin) */
+  GnHttpParser        parser;
+  GnHttpHead         *head;          /* (owned) (nullable) only while needed */
+  char               *head_buf;      /* (owned) (nullable) */
+  gsize               head_len;
+  gsize               head_cap;
+  gsize               head_limit;
+  GSocket            *head_socket;   /* (unowned) the socket being read */
+  gboolean            head_is_request;
+  GSource            *read_source;   /* (owned) (nullable) */
+  GSource            *timer;         /* (owned) (nullable) header/connect timer */
+  GnHeadReadFunc      head_func;
+  GBytes             *pending;       /* (owned) (nullable) client bytes past the last message */
+
+  /* The target */
+  char                host[GN_HTTP_HOST_MAX];
+  guint16             port;
+  GnConnectionKind    kind;
+  guint               n_requests;
+  gboolean            idle;          /* waiting for another request, nothing read */
+  gboolean            closing;
+  gboolean            rejected;      /* answering 503 past max_connections */
+  gboolean            timed_out;
+
+  /* CONNECT and WebSocket */
+  GnTunnel           *tunnel;        /* (owned) (nullable) */
+  GCancellable       *connect_cancellable; /* (owned) (nullable) */
+
+  /* Plain-HTTP forwarding (gn-forward.c) */
+  GSocketConnection  *origin;        /* (owned) (nullable) kept alive between requests */
+  GSocket            *origin_socket; /* (unowned) */
+  char                origin_host[GN_HTTP_HOST_MAX];
+  guint16             origin_port;
+  gboolean            origin_reused;
+  gboolean            retried;
+  GBytes             *origin_pending; /* (owned) (nullable) origin bytes past a 1xx head */
+  guint               req_version_minor;
+  gboolean            client_keep_alive;
+  gboolean            origin_keep_alive;
+  GnPump             *pump;          /* (owned) (nullable) body in flight */
+  GString            *out;           /* (owned) (nullable) data being written */
+  GString            *request_head;  /* (owned) (nullable) rewritten head, kept for a retry */
+  GnWriteDoneFunc     write_func;
+  GnConnectDoneFunc   connect_func;
+  gboolean            req_is_head;
+  gboolean            req_keep_alive;
+  gboolean            req_upgrade;
+  GnHttpBodyKind      req_body_kind;
+  guint64             req_content_length;
+  GnHttpBodyKind      resp_body_kind;
+  gboolean            resp_keep_alive;
+  guint               resp_status;
+};
+
+/* gn-proxy-connection.c */
+void     _gn_proxy_connection_read_head   (GnProxyConnection *self,
+                                           GSocket           *socket,
+                                           gboolean           is_request,
+                                           guint              timeout_ms,
+                                           GnHeadReadFunc     func);
+/* Bytes of head_buf after the parsed head (the start of a body). */
+GBytes  *_gn_proxy_connection_take_rest   (GnProxyConnection *self);
+void     _gn_proxy_connection_drop_head   (GnProxyConnection *self);
+/* Writes a complete response of ours and closes the connection. */
+void     _gn_proxy_connection_respond     (GnProxyConnection *self,
+                                           guint              status,
+                                           const char        *content_type,
+                                           const char        *body,
+                                           const char        *reason_for_log);
+/* Writes @data to @stream, then calls @func with the outcome. */
+void     _gn_proxy_connection_write       (GnProxyConnection *self,
+                                           GIOStream         *stream,
+                                           GString           *data,
+                                           GnWriteDoneFunc    func);
+void     _gn_proxy_connection_finish      (GnProxyConnection *self,
+                                           const char        *error_reason);
+void     _gn_proxy_connection_next_request (GnProxyConnection *self);
+void     _gn_proxy_connection_connect     (GnProxyConnection *self,
+                                           GnConnectDoneFunc  func);
+void     _gn_proxy_connection_start_tunnel (GnProxyConnection *self,
+                                           GSocket           *origin,
+                                           GBytes            *to_origin,
+                                           GBytes            *to_client);
+gboolean _gn_proxy_connection_check_blocked (GnProxyConnection *self,
+                                           gboolean           html);
+
+/* gn-forward.c */
+void     _gn_forward_request              (GnProxyConnection *self);
+void     _gn_forward_clear                (GnProxyConnection *self);
+
+G_END_DECLS

@@ -1,0 +1,787 @@
+/* gn-proxy-connection.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A client connection (see gn-proxy-connection.h): reading heads, our own
+ * answers, connecting to origins, CONNECT tunnels. Plain-HTTP forwarding is
+ * in gn-forward.c on the same state.
+ *
+ * Heads are read with non-blocking receives into a buffer that grows up to
+ * the configured limit, and parsed incrementally. The header timeout runs
+ * from the first byte we wait for to the end of the head, not per read, so a
+ * client dribbling one byte a second (slowloris) still gets its 408.
+ *
+ * Our own answers end with a "lingering close": shut down our write side,
+ * discard what the client still sends for a moment, then close. Closing with
+ * unread data would make the kernel send a reset that can destroy the answer
+ * before the client reads it.
+ *
+ * Lifetime: the server holds one reference; each pending asynchronous call
+ * holds another and returns early when the connection was closed meanwhile.
+ *
+ * Threading: engine thread only.
+ */
+
+#include <string.h>
+
+#include <gio/gnetworking.h>
+
+#include "gn-block-page.h"
+#include "gn-proxy-connection-private.h"
+
+#define INITIAL_HEAD_BUFFER 4096
+#define LINGER_MS 1000
+#define RESPONSE_HEAD_LIMIT (64 * 1024)
+
+static void on_request_head (GnProxyConnection *self, GnHttpParseResult result);
+
+static void
+record_close_cb (gpointer data)
+{
+  gn_proxy_connection_close (data);
+}
+
+GnProxyConnection *
+gn_proxy_connection_new (GnProxyServer     *server,
+                         GSocketConnection *client,
+                         gboolean           rejected)
+{
+  GnProxyConnection *self = g_new0 (GnProxyConnection, 1);
+  GnConnectionRegistry *registry = gn_proxy_server_get_registry (server);
+
+  self->ref_count = 1;
+  self->server = server;
+  self->config = gn_engine_config_ref (gn_proxy_server_get_config (server));
+  self->blocklist = gn_blocklist_ref (gn_proxy_server_get_blocklist (server));
+  self->client = g_object_ref (client);
+  self->client_socket = g_socket_connection_get_socket (client);
+  self->cancellable = g_cancellable_new ();
+  self->link.data = self;
+  self->kind = GN_CONNECTION_KIND_UNKNOWN;
+  self->rejected = rejected;
+
+  if (registry != NULL && !rejected)
+    {
+      g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (client, NULL);
+      g_autofree char *address = NULL;
+      guint16 port = 0;
+
+      if (G_IS_INET_SOCKET_ADDRESS (remote))
+        {
+          address = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+          port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
+        }
+      self->record = gn_connection_registry_open (registry, address ? address : "", port,
+                                                  record_close_cb, self);
+    }
+
+  return self;
+}
+
+GnProxyConnection *
+gn_proxy_connection_ref (GnProxyConnection *self)
+{
+  g_assert (self->ref_count > 0);
+  self->ref_count++;
+  return self;
+}
+
+static void
+clear_sources (GnProxyConnection *self)
+{
+  if (self->read_source != NULL)
+    {
+      g_source_destroy (self->read_source);
+      g_clear_pointer (&self->read_source, g_source_unref);
+    }
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+}
+
+void
+gn_proxy_connection_unref (GnProxyConnection *self)
+{
+  g_assert (self->ref_count > 0);
+  if (--self->ref_count > 0)
+    return;
+
+  g_assert (self->closing);
+  clear_sources (self);
+  _gn_forward_clear (self);
+  g_clear_pointer (&self->tunnel, gn_tunnel_free);
+  g_clear_pointer (&self->head, g_free);
+  g_clear_pointer (&self->head_buf, g_free);
+  g_clear_pointer (&self->pending, g_bytes_unref);
+  g_clear_object (&self->connect_cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->blocklist, gn_blocklist_unref);
+  g_clear_pointer (&self->config, gn_engine_config_unref);
+  g_free (self);
+}
+
+gboolean
+gn_proxy_connection_is_idle (GnProxyConnection *self)
+{
+  return self->idle && !self->closing;
+}
+
+/* Ends everything now; safe to call more than once. */
+void
+_gn_proxy_connection_finish (GnProxyConnection *self,
+                             const char        *error_reason)
+{
+  if (self->closing)
+    return;
+  self->closing = TRUE;
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->connect_cancellable != NULL)
+    g_cancellable_cancel (self->connect_cancellable);
+  clear_sources (self);
+  g_clear_pointer (&self->tunnel, gn_tunnel_free);
+  _gn_forward_clear (self);
+
+  g_io_stream_close (G_IO_STREAM (self->client), NULL, NULL);
+
+  if (self->record != NULL)
+    {
+      GnConnectionRegistry *registry = gn_proxy_server_get_registry (self->server);
+
+      if (error_reason != NULL)
+        gn_connection_record_set_error (self->record, 0, error_reason);
+      gn_connection_registry_close (registry, self->record);
+      self->record = NULL;
+    }
+
+  /* Drops the server's reference: may free self. */
+  _gn_proxy_server_connection_done (self->server, self);
+}
+
+void
+gn_proxy_connection_close (GnProxyConnection *self)
+{
+  _gn_proxy_connection_finish (self, NULL);
+}
+
+/* ---- reading a head ---------------------------------------------------- */
+
+static void head_read_more (GnProxyConnection *self);
+
+static void
+head_done (GnProxyConnection *self,
+           GnHttpParseResult  result)
+{
+  clear_sources (self);
+  self->head_func (self, result);
+}
+
+static gboolean
+on_head_readable (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  GnProxyConnection *self = user_data;
+
+  g_clear_pointer (&self->read_source, g_source_unref);
+  head_read_more (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_head_timeout (gpointer user_data)
+{
+  GnProxyConnection *self = user_data;
+
+  g_clear_pointer (&self->timer, g_source_unref);
+  self->timed_out = TRUE;
+  self->head->error_status = self->head_is_request ? 408 : 504;
+  self->head->error_reason = self->head_is_request ? "Timed out reading the request head"
+                                                   : "The server did not answer in time";
+  head_done (self, GN_HTTP_PARSE_ERROR);
+  return G_SOURCE_REMOVE;
+}
+
+static GnHttpParseResult
+head_parse (GnProxyConnection *self)
+{
+  if (self->head_is_request)
+    return gn_http_parse_request (&self->parser, self->head_buf, self->head_len, self->head);
+  return gn_http_parse_response (&self->parser, self->head_buf, self->head_len, self->head);
+}
+
+static void
+head_read_more (GnProxyConnection *self)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      GnHttpParseResult result;
+      gssize n;
+
+      if (self->head_len == self->head_cap)
+        {
+          /* Grow up to one byte past the limit: enough to tell "too large". */
+          self->head_cap = MIN (self->head_cap * 2, self->head_limit + 1);
+          self->head_buf = g_realloc (self->head_buf, self->head_cap);
+        }
+
+      n = g_socket_receive_with_blocking (self->head_socket, self->head_buf + self->head_len,
+                                          self->head_cap - self->head_len, FALSE,
+                                          self->cancellable, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          self->read_source = g_socket_create_source (self->head_socket, G_IO_IN, self->cancellable);
+          g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_head_readable), self, NULL);
+          g_source_attach (self->read_source, g_main_context_get_thread_default ());
+          return;
+        }
+      if (n <= 0)
+        {
+          /* Closed or reset: status 0 means "just close". */
+          self->head->error_status = self->head_is_request ? 0 : 502;
+          self->head->error_reason = self->head_is_request
+            ? (self->head_len > 0 ? "The client closed the connection mid-request" : NULL)
+            : "The server closed the connection without answering";
+          head_done (self, GN_HTTP_PARSE_ERROR);
+          return;
+        }
+
+      self->idle = FALSE;
+      self->head_len += n;
+      result = head_parse (self);
+      if (result != GN_HTTP_PARSE_NEED_MORE)
+        {
+          head_done (self, result);
+          return;
+        }
+    }
+}
+
+void
+_gn_proxy_connection_read_head (GnProxyConnection *self,
+                                GSocket           *socket,
+                                gboolean           is_request,
+                                guint              timeout_ms,
+                                GnHeadReadFunc     func)
+{
+  GnHttpParseResult result = GN_HTTP_PARSE_NEED_MORE;
+
+  g_assert (self->read_source == NULL && self->timer == NULL);
+
+  self->head_socket = socket;
+  self->head_is_request = is_request;
+  self->head_func = func;
+  self->head_limit = is_request ? self->config->max_head_bytes
+                                : MAX (self->config->max_head_bytes, RESPONSE_HEAD_LIMIT);
+  gn_http_parser_init (&self->parser, self->head_limit,
+                       is_request ? self->config->max_headers : GN_HTTP_MAX_HEADERS);
+  if (self->head == NULL)
+    self->head = g_new0 (GnHttpHead, 1);
+
+  g_clear_pointer (&self->head_buf, g_free);
+  self->head_len = 0;
+  self->head_cap = MIN (INITIAL_HEAD_BUFFER, self->head_limit + 1);
+
+  /* Bytes already read past the previous message come first. */
+  if ((is_request ? self->pending : self->origin_pending) != NULL)
+    {
+      GBytes **prefix = is_request ? &self->pending : &self->origin_pending;
+      gsize len;
+      const char *data = g_bytes_get_data (*prefix, &len);
+
+      self->head_cap = MAX (self->head_cap, len);
+      self->head_buf = g_malloc (self->head_cap);
+      memcpy (self->head_buf, data, len);
+      self->head_len = len;
+      g_clear_pointer (prefix, g_bytes_unref);
+      result = head_parse (self);
+    }
+  else
+    self->head_buf = g_malloc (self->head_cap);
+
+  if (result != GN_HTTP_PARSE_NEED_MORE)
+    {
+      self->head_func (self, result);
+      return;
+    }
+
+  if (timeout_ms > 0)
+    {
+      self->timer = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (self->timer, on_head_timeout, self, NULL);
+      g_source_attach (self->timer, g_main_context_get_thread_default ());
+    }
+  head_read_more (self);
+}
+
+GBytes *
+_gn_proxy_connection_take_rest (GnProxyConnection *self)
+{
+  if (self->head_buf == NULL || self->head->head_len >= self->head_len)
+    return NULL;
+  return g_bytes_new (self->head_buf + self->head->head_len, self->head_len - self->head->head_len);
+}
+
+void
+_gn_proxy_connection_drop_head (GnProxyConnection *self)
+{
+  g_clear_pointer (&self->head, g_free);
+  g_clear_pointer (&self->head_buf, g_free);
+  self->head_len = self->head_cap = 0;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void
+on_write_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GnProxyConnection *self = user_data;
+  g_autoptr(GError) error = NULL;
+  GnWriteDoneFunc func = self->write_func;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  g_string_free (g_steal_pointer (&self->out), TRUE);
+  self->write_func = NULL;
+  if (!self->closing)
+    func (self, error);
+  gn_proxy_connection_unref (self);
+}
+
+void
+_gn_proxy_connection_write (GnProxyConnection *self,
+                            GIOStream         *stream,
+                            GString           *data,
+                            GnWriteDoneFunc    func)
+{
+  g_assert (self->out == NULL);
+
+  self->out = data;
+  self->write_func = func;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   data->str, data->len, G_PRIORITY_DEFAULT,
+                                   self->cancellable, on_write_done,
+                                   gn_proxy_connection_ref (self));
+}
+
+/* ---- our own answers ------------------------------------------------------- */
+
+static gboolean
+on_linger_readable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  GnProxyConnection *self = user_data;
+  char scratch[4096];
+  gssize n;
+
+  do
+    n = g_socket_receive_with_blocking (socket, scratch, sizeof scratch, FALSE, NULL, NULL);
+  while (n > 0);
+
+  if (n == 0 || (condition & (G_IO_HUP | G_IO_ERR)) != 0)
+    {
+      _gn_proxy_connection_finish (self, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  /* Would block (n < 0 with EAGAIN) keeps waiting; other errors end it. */
+  if (g_socket_condition_check (socket, G_IO_ERR | G_IO_HUP) != 0)
+    {
+      _gn_proxy_connection_finish (self, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_linger_timeout (gpointer user_data)
+{
+  GnProxyConnection *self = user_data;
+
+  _gn_proxy_connection_finish (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_response_written (GnProxyConnection *self,
+                     const GError      *error)
+{
+  if (error != NULL)
+    {
+      _gn_proxy_connection_finish (self, NULL);
+      return;
+    }
+
+  g_socket_shutdown (self->client_socket, FALSE, TRUE, NULL);
+  clear_sources (self);
+  self->read_source = g_socket_create_source (self->client_socket, G_IO_IN, self->cancellable);
+  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_linger_readable), self, NULL);
+  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+  self->timer = g_timeout_source_new (LINGER_MS);
+  g_source_set_callback (self->timer, on_linger_timeout, self, NULL);
+  g_source_attach (self->timer, g_main_context_get_thread_default ());
+}
+
+void
+_gn_proxy_connection_respond (GnProxyConnection *self,
+                              guint              status,
+                              const char        *content_type,
+                              const char        *body,
+                              const char        *reason_for_log)
+{
+  GString *out = g_string_sized_new (256 + (body ? strlen (body) : 0));
+  gsize body_len = body ? strlen (body) : 0;
+
+  _gn_forward_clear (self);
+  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, gn_http_status_phrase (status));
+  if (status == 503)
+    g_string_append (out, "Retry-After: 1\r\n");
+  g_string_append_printf (out,
+                          "Content-Type: %s\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Cache-Control: no-store\r\n"
+                          "Connection: close\r\n\r\n",
+                          content_type ? content_type : "text/plain; charset=utf-8",
+                          body_len);
+  if (body_len > 0 && !(self->head != NULL && gn_http_method_is (self->head, "HEAD")))
+    g_string_append_len (out, body, body_len);
+
+  if (self->record != NULL)
+    {
+      if (status >= 400 && self->kind != GN_CONNECTION_KIND_BLOCKED)
+        gn_connection_record_set_error (self->record, status, reason_for_log);
+      else
+        gn_connection_record_set_status (self->record, status);
+    }
+
+  _gn_proxy_connection_write (self, G_IO_STREAM (self->client), out, on_response_written);
+}
+
+static void
+respond_text (GnProxyConnection *self,
+              guint              status,
+              const char        *text)
+{
+  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status, gn_http_status_phrase (status), text);
+
+  if (status >= 400 && self->kind != GN_CONNECTION_KIND_BLOCKED)
+    self->kind = GN_CONNECTION_KIND_ERROR;
+  _gn_proxy_connection_respond (self, status, NULL, body, text);
+}
+
+/* Records the verdict and answers 403 if the host is blocked. */
+gboolean
+_gn_proxy_connection_check_blocked (GnProxyConnection *self,
+                                    gboolean           html)
+{
+  GnMatch match;
+  g_autofree char *body = NULL;
+  g_autofree char *reason = NULL;
+
+  if (gn_blocklist_lookup (self->blocklist, self->host, &match) != GN_MATCH_BLOCK)
+    return FALSE;
+
+  self->kind = GN_CONNECTION_KIND_BLOCKED;
+  if (self->record != NULL)
+    {
+      gn_connection_record_set_target (self->record, self->host, self->port, GN_CONNECTION_KIND_BLOCKED);
+      gn_connection_record_set_verdict (self->record, match.list_name, match.rule);
+    }
+
+  reason = g_strdup_printf ("%s is blocked by the list “%s” (rule %s)",
+                            self->host, match.list_name ? match.list_name : "",
+                            match.rule ? match.rule : "");
+  if (html)
+    {
+      body = gn_block_page_blocked (self->host, match.list_name, match.rule);
+      _gn_proxy_connection_respond (self, 403, "text/html; charset=utf-8", body, reason);
+    }
+  else
+    {
+      body = g_strdup_printf ("403 Forbidden: %s\n", reason);
+      _gn_proxy_connection_respond (self, 403, NULL, body, reason);
+    }
+  return TRUE;
+}
+
+/* ---- connecting to an origin --------------------------------------------- */
+
+static gboolean
+on_connect_timeout (gpointer user_data)
+{
+  GnProxyConnection *self = user_data;
+
+  g_clear_pointer (&self->timer, g_source_unref);
+  self->timed_out = TRUE;
+  g_cancellable_cancel (self->connect_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GnProxyConnection *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) origin = NULL;
+  g_autofree char *reason = NULL;
+  GnConnectDoneFunc func = self->connect_func;
+  guint status = 0;
+
+  origin = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (self->closing)
+    goto out;
+
+  clear_sources (self);
+  g_clear_object (&self->connect_cancellable);
+
+  if (origin != NULL)
+    {
+      g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (origin, NULL);
+
+      if (remote != NULL && gn_proxy_server_is_self_address (self->server, remote))
+        {
+          g_io_stream_close (G_IO_STREAM (origin), NULL, NULL);
+          g_clear_object (&origin);
+          status = 508;
+          reason = g_strdup ("The target is this proxy itself");
+        }
+    }
+  else if (self->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      status = 504;
+      reason = g_strdup_printf ("Connecting to %s port %u timed out", self->host, self->port);
+    }
+  else if (error->domain == G_RESOLVER_ERROR)
+    {
+      status = 502;
+      reason = g_strdup_printf ("Could not find the server %s", self->host);
+    }
+  else
+    {
+      status = 502;
+      reason = g_strdup_printf ("Could not connect to %s port %u: %s", self->host, self->port, error->message);
+    }
+
+  self->connect_func = NULL;
+  func (self, origin, status, reason);
+
+out:
+  gn_proxy_connection_unref (self);
+}
+
+void
+_gn_proxy_connection_connect (GnProxyConnection *self,
+                              GnConnectDoneFunc  func)
+{
+  g_autoptr(GSocketConnectable) address = g_network_address_new (self->host, self->port);
+
+  g_assert (self->connect_func == NULL);
+
+  self->connect_func = func;
+  self->timed_out = FALSE;
+  g_clear_object (&self->connect_cancellable);
+  self->connect_cancellable = g_cancellable_new ();
+  if (self->record != NULL)
+    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
+
+  self->timer = g_timeout_source_new (self->config->connect_timeout_ms);
+  g_source_set_callback (self->timer, on_connect_timeout, self, NULL);
+  g_source_attach (self->timer, g_main_context_get_thread_default ());
+
+  g_socket_client_connect_async (gn_proxy_server_get_client (self->server), address,
+                                 self->connect_cancellable, on_connected,
+                                 gn_proxy_connection_ref (self));
+}
+
+/* ---- tunnels --------------------------------------------------------------- */
+
+static void
+on_tunnel_bytes (guint64  up,
+                 guint64  down,
+                 gpointer user_data)
+{
+  GnProxyConnection *self = user_data;
+
+  if (self->record != NULL)
+    gn_connection_record_add_bytes (self->record, up, down);
+}
+
+static void
+on_tunnel_done (GnTunnel     *tunnel,
+                const GError *error,
+                gpointer      user_data)
+{
+  GnProxyConnection *self = user_data;
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    _gn_proxy_connection_finish (self, "Closed after the idle timeout");
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+           !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) &&
+           !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    _gn_proxy_connection_finish (self, error->message);
+  else
+    _gn_proxy_connection_finish (self, NULL);
+}
+
+void
+_gn_proxy_connection_start_tunnel (GnProxyConnection *self,
+                                   GSocket           *origin,
+                                   GBytes            *to_origin,
+                                   GBytes            *to_client)
+{
+  self->tunnel = gn_tunnel_new (gn_proxy_server_get_pool (self->server), self->client_socket,
+                                origin, self->cancellable, self->config->idle_timeout_s);
+  gn_tunnel_set_prefixes (self->tunnel, to_origin, to_client);
+  if (self->record != NULL)
+    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_OPEN);
+  gn_tunnel_start (self->tunnel, on_tunnel_bytes, on_tunnel_done, self);
+}
+
+static void
+on_established_written (GnProxyConnection *self,
+                        const GError      *error)
+{
+  g_autoptr(GBytes) rest = NULL;
+
+  if (error != NULL)
+    {
+      _gn_proxy_connection_finish (self, NULL);
+      return;
+    }
+
+  rest = _gn_proxy_connection_take_rest (self);
+  _gn_proxy_connection_drop_head (self);
+  _gn_proxy_connection_start_tunnel (self, self->origin_socket, rest, NULL);
+}
+
+static void
+on_connect_origin (GnProxyConnection *self,
+                   GSocketConnection *origin,
+                   guint              status,
+                   const char        *reason)
+{
+  if (origin == NULL)
+    {
+      respond_text (self, status, reason);
+      return;
+    }
+
+  /* The tunnel keeps the origin in the forwarding slot; closing clears it. */
+  self->origin = g_object_ref (origin);
+  self->origin_socket = g_socket_connection_get_socket (origin);
+  g_socket_set_option (self->origin_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  _gn_proxy_connection_write (self, G_IO_STREAM (self->client),
+                              g_string_new ("HTTP/1.1 200 Connection established\r\n\r\n"),
+                              on_established_written);
+}
+
+static void
+handle_connect (GnProxyConnection *self)
+{
+  GnHttpHead *head = self->head;
+
+  self->kind = GN_CONNECTION_KIND_TUNNEL;
+  if (!gn_http_parse_authority (head->target, head->target_len, 0, self->host, &self->port))
+    {
+      respond_text (self, 400, "The CONNECT target is not a valid host:port");
+      return;
+    }
+  if (self->record != NULL)
+    gn_connection_record_set_target (self->record, self->host, self->port, GN_CONNECTION_KIND_TUNNEL);
+
+  if (_gn_proxy_connection_check_blocked (self, FALSE))
+    return;
+
+  if (gn_proxy_server_is_self (self->server, self->host, self->port))
+    {
+      respond_text (self, 508, "The target is this proxy itself");
+      return;
+    }
+
+  _gn_proxy_connection_connect (self, on_connect_origin);
+}
+
+static void
+handle_origin_form (GnProxyConnection *self)
+{
+  GnHttpHead *head = self->head;
+
+  if ((gn_http_method_is (head, "GET") || gn_http_method_is (head, "HEAD")) &&
+      head->target_len == 1 && head->target[0] == '/')
+    {
+      g_autofree char *body = gn_block_page_status (gn_proxy_server_get_port (self->server),
+                                                    gn_proxy_server_get_n_connections (self->server));
+
+      _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
+      return;
+    }
+
+  respond_text (self, 400, "This is a proxy: send absolute URLs (http://host/path) or CONNECT");
+}
+
+static void
+on_request_head (GnProxyConnection *self,
+                 GnHttpParseResult  result)
+{
+  GnHttpHead *head = self->head;
+
+  if (result == GN_HTTP_PARSE_ERROR)
+    {
+      if (head->error_status == 0)
+        _gn_proxy_connection_finish (self, head->error_reason);
+      else if (head->error_status == 408 && self->n_requests > 0 && self->head_len == 0)
+        _gn_proxy_connection_finish (self, NULL);  /* an idle keep-alive connection */
+      else
+        respond_text (self, head->error_status, head->error_reason);
+      return;
+    }
+
+  self->n_requests++;
+  if (self->record != NULL)
+    gn_connection_record_count_request (self->record);
+
+  if (gn_http_method_is (head, "CONNECT"))
+    {
+      if (self->n_requests > 1)
+        {
+          respond_text (self, 400, "CONNECT must be the first request on a connection");
+          return;
+        }
+      handle_connect (self);
+    }
+  else if (head->target_len >= 7 && g_ascii_strncasecmp (head->target, "http://", 7) == 0)
+    _gn_forward_request (self);
+  else if (head->target_len > 0 && head->target[0] == '/')
+    handle_origin_form (self);
+  else
+    respond_text (self, 400, "Unsupported request target");
+}
+
+void
+_gn_proxy_connection_next_request (GnProxyConnection *self)
+{
+  if (gn_proxy_server_is_draining (self->server) && self->pending == NULL)
+    {
+      _gn_proxy_connection_finish (self, NULL);
+      return;
+    }
+  self->idle = self->pending == NULL;
+  if (self->record != NULL)
+    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_READING);
+  _gn_proxy_connection_read_head (self, self->client_socket, TRUE,
+                                  self->config->header_timeout_ms, on_request_head);
+}
+
+void
+gn_proxy_connection_start (GnProxyConnection *self)
+{
+  g_socket_set_option (self->client_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  _gn_proxy_connection_next_request (self);
+}

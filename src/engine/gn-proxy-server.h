@@ -1,0 +1,70 @@
+/* gn-proxy-server.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GnProxyServer is one bound listener and the client connections it
+ * accepted: the part of GnEngine that lives entirely on the engine thread.
+ * It binds (refusing non-loopback addresses unless allowed), accepts,
+ * enforces max_connections (503 + Retry-After past it, the listener keeps
+ * running), and stops in the order a restart needs: stop accepting and
+ * release the port, let open connections drain up to drain_timeout_ms,
+ * close the rest, then report.
+ *
+ * Threading: engine thread only, with the engine's context pushed as
+ * thread-default when created.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gn-blocklist.h"
+#include "gn-buffer-pool.h"
+#include "gn-connection-registry.h"
+#include "gn-engine-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GnProxyServer GnProxyServer;
+typedef struct _GnProxyConnection GnProxyConnection;
+
+typedef void (*GnProxyServerStoppedFunc) (GnProxyServer *server,
+                                          gpointer       user_data);
+
+GnProxyServer        *gn_proxy_server_new            (GnEngineConfig       *config,
+                                                      GnBlocklist          *blocklist,
+                                                      GnConnectionRegistry *registry,
+                                                      GnBufferPool         *pool);
+void                  gn_proxy_server_free           (GnProxyServer        *self);
+gboolean              gn_proxy_server_start          (GnProxyServer        *self,
+                                                      GError              **error);
+/* Stops accepting (the port is free when this returns), drains, closes
+ * what is left, then calls @func (possibly at once). */
+void                  gn_proxy_server_stop           (GnProxyServer        *self,
+                                                      GnProxyServerStoppedFunc func,
+                                                      gpointer              user_data);
+guint16               gn_proxy_server_get_port       (GnProxyServer        *self);
+guint                 gn_proxy_server_get_n_connections (GnProxyServer     *self);
+void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
+                                                      GnBlocklist          *blocklist);
+
+/* For connections. */
+GnEngineConfig       *gn_proxy_server_get_config     (GnProxyServer        *self);
+GnBlocklist          *gn_proxy_server_get_blocklist  (GnProxyServer        *self);
+GnConnectionRegistry *gn_proxy_server_get_registry   (GnProxyServer        *self);
+GnBufferPool         *gn_proxy_server_get_pool       (GnProxyServer        *self);
+GSocketClient        *gn_proxy_server_get_client     (GnProxyServer        *self);
+gboolean              gn_proxy_server_is_draining    (GnProxyServer        *self);
+/* Whether host:port (before connecting) names this proxy itself. */
+gboolean              gn_proxy_server_is_self        (GnProxyServer        *self,
+                                                      const char           *host,
+                                                      guint16               port);
+/* Whether a connected origin socket address is this proxy itself. */
+gboolean              gn_proxy_server_is_self_address (GnProxyServer       *self,
+                                                      GSocketAddress       *address);
+/* The token we add to Via headers; seeing it again means a loop. */
+const char           *gn_proxy_server_get_via        (GnProxyServer        *self);
+void                  _gn_proxy_server_connection_done (GnProxyServer     *self,
+                                                      GnProxyConnection    *connection);
+
+G_END_DECLS

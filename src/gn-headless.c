@@ -1,0 +1,200 @@
+/* gn-headless.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Headless mode (see gn-headless.h):
+ *
+ *   guardnest --headless [--port N] [--listen ADDRESS] [--blocklist FILE]…
+ *
+ * Loads the blocklists, starts the engine, logs one line per finished
+ * connection from the registry's batched deliveries (never from the hot
+ * path), and stops gracefully on Ctrl+C or SIGTERM: the engine drains open
+ * connections up to its drain timeout before the process exits. A start
+ * failure prints the engine's message ("Port 3000 is already used by
+ * another program") and exits with status 1.
+ *
+ * Threading: main thread; the engine runs its own thread.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <gio/gio.h>
+#ifdef G_OS_UNIX
+#include <glib-unix.h>
+#endif
+
+#include "gn-engine.h"
+#include "gn-headless.h"
+
+typedef struct
+{
+  GMainLoop  *loop;
+  GHashTable *logged;   /* (owned) ids of closed connections already logged */
+} Headless;
+
+static const char *
+kind_name (GnConnectionKind kind)
+{
+  switch (kind)
+    {
+    case GN_CONNECTION_KIND_TUNNEL:  return "tunnel";
+    case GN_CONNECTION_KIND_HTTP:    return "http";
+    case GN_CONNECTION_KIND_BLOCKED: return "blocked";
+    case GN_CONNECTION_KIND_ERROR:   return "error";
+    case GN_CONNECTION_KIND_UNKNOWN:
+    default:                         return "none";
+    }
+}
+
+static void
+log_closed (Headless         *h,
+            GnConnectionInfo *info)
+{
+  g_autoptr(GString) line = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *stamp = NULL;
+
+  if (info->state != GN_CONNECTION_STATE_CLOSED ||
+      !g_hash_table_add (h->logged, g_memdup2 (&info->id, sizeof info->id)))
+    return;
+
+  when = g_date_time_new_from_unix_local ((info->ended_at ? info->ended_at : info->started_at) / G_USEC_PER_SEC);
+  stamp = g_date_time_format (when, "%F %T");
+  line = g_string_new (NULL);
+  g_string_append_printf (line, "%s %s:%u %s %s:%u", stamp,
+                          info->client_address ? info->client_address : "?", info->client_port,
+                          kind_name (info->kind), info->host ? info->host : "-", info->port);
+  if (info->status != 0)
+    g_string_append_printf (line, " %u", info->status);
+  g_string_append_printf (line, " up=%" G_GUINT64_FORMAT " down=%" G_GUINT64_FORMAT,
+                          info->bytes_up, info->bytes_down);
+  if (info->list_name != NULL)
+    g_string_append_printf (line, " list=\"%s\" rule=\"%s\"", info->list_name,
+                            info->rule ? info->rule : "");
+  if (info->reason != NULL)
+    g_string_append_printf (line, " reason=\"%s\"", info->reason);
+  g_print ("%s\n", line->str);
+}
+
+static void
+on_batch (const GnConnectionBatch *batch,
+          gpointer                 user_data)
+{
+  Headless *h = user_data;
+
+  for (guint i = 0; i < batch->added->len; i++)
+    log_closed (h, g_ptr_array_index (batch->added, i));
+  for (guint i = 0; i < batch->changed->len; i++)
+    log_closed (h, g_ptr_array_index (batch->changed, i));
+  for (guint i = 0; i < batch->removed->len; i++)
+    g_hash_table_remove (h->logged, &g_array_index (batch->removed, guint64, i));
+}
+
+#ifdef G_OS_UNIX
+static gboolean
+on_signal (gpointer user_data)
+{
+  Headless *h = user_data;
+
+  g_printerr ("guardnest: stopping\n");
+  g_main_loop_quit (h->loop);
+  return G_SOURCE_CONTINUE;
+}
+#endif
+
+int
+gn_headless_run (int    argc,
+                 char **argv)
+{
+  gboolean headless = FALSE;
+  gboolean allow_remote = FALSE;
+  int port = 3000;
+  g_autofree char *listen = NULL;
+  g_auto(GStrv) blocklists = NULL;
+  const GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window", NULL },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default 3000, 0 picks one)", "N" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1)", "ADDRESS" },
+    { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, "Allow a non-loopback --listen address", NULL },
+    { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, "A domains file to block (repeatable)", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- the GuardNest filtering proxy without a window");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnBlocklist) blocklist = NULL;
+  g_autoptr(GnEngine) engine = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  Headless h = { 0 };
+  guint subscription;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      return 2;
+    }
+  if (port < 0 || port > 65535)
+    {
+      g_printerr ("guardnest: --port must be between 0 and 65535\n");
+      return 2;
+    }
+
+  config->port = port;
+  config->allow_non_loopback = allow_remote;
+  if (listen != NULL)
+    {
+      g_free (config->bind_address);
+      config->bind_address = g_strdup (listen);
+    }
+
+  if (blocklists != NULL)
+    {
+      blocklist = gn_blocklist_new_from_files ((const char * const *) blocklists, &error);
+      if (blocklist == NULL)
+        {
+          g_printerr ("guardnest: %s\n", error->message);
+          return 1;
+        }
+    }
+  else
+    blocklist = gn_blocklist_new_empty ();
+
+  engine = gn_engine_new (config);
+  gn_engine_set_blocklist (engine, blocklist);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  h.loop = loop;
+  h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  subscription = gn_connection_registry_subscribe (gn_engine_get_registry (engine),
+                                                   g_main_context_default (), 250,
+                                                   on_batch, &h, NULL);
+
+  if (!gn_engine_start (engine, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
+      g_hash_table_unref (h.logged);
+      return 1;
+    }
+
+  g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
+           config->bind_address, gn_engine_get_port (engine), gn_blocklist_get_n_rules (blocklist));
+
+#ifdef G_OS_UNIX
+  g_unix_signal_add (SIGINT, on_signal, &h);
+  g_unix_signal_add (SIGTERM, on_signal, &h);
+#endif
+  g_main_loop_run (loop);
+
+  gn_engine_stop (engine);
+  /* The last batches (the drained connections) before leaving. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
+  g_clear_object (&engine);
+  g_hash_table_unref (h.logged);
+  g_print ("GuardNest proxy stopped\n");
+  return 0;
+}

@@ -1,0 +1,174 @@
+/* test-blocklist-e2e.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The blocklist path end to end: a GnBlocklistManager downloads a hosts list
+ * from a local SoupServer, its "blocklist-changed" hands the new set to a
+ * running GnEngine (gn_engine_set_blocklist()), and real curl through the
+ * proxy (curl -p -x for a CONNECT tunnel, curl -x for plain HTTP) gets 403
+ * for a listed domain's subdomain, with the list and the rule on the block
+ * page. Then a user allowlist entry is swapped in while the engine runs, and
+ * the same request is no longer refused by us.
+ */
+
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "gn-blocklist-manager.h"
+#include "test-utils.h"
+
+static void
+serve_list (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  const char *list = "# e2e list\n0.0.0.0 listed.example\n0.0.0.0 other.example\n";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, list, strlen (list));
+}
+
+static void
+on_changed (GnBlocklistManager *mgr,
+            GnBlocklist        *list,
+            gpointer            user_data)
+{
+  GnEngine *engine = user_data;
+
+  gn_engine_set_blocklist (engine, list);
+}
+
+static void
+on_refreshed (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **summary = user_data;
+
+  *summary = gn_blocklist_manager_refresh_finish (GN_BLOCKLIST_MANAGER (object), result, NULL);
+}
+
+static gboolean
+engine_has_rule (gpointer data)
+{
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (data);
+
+  return gn_blocklist_lookup (list, "listed.example", NULL) == GN_MATCH_BLOCK;
+}
+
+static gboolean
+engine_allows (gpointer data)
+{
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (data);
+
+  return gn_blocklist_lookup (list, "listed.example", NULL) == GN_MATCH_ALLOW;
+}
+
+static char *
+curl_connect_code (const char *proxy,
+                   const char *url)
+{
+  g_autoptr(GBytes) out = NULL;
+
+  /* a refused CONNECT makes curl fail (exit 56); %{http_connect} is the
+   * proxy's answer to the CONNECT */
+  gn_test_curl (&out, "-p", "-x", proxy, "-o", "/dev/null", "-w", "%{http_connect}",
+                "--max-time", "10", url, NULL);
+  return g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+}
+
+static void
+test_manager_to_proxy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("gn-e2e-XXXXXX", &error);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmp);
+  g_autofree char *list_url = NULL;
+  g_autofree char *proxy = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) engine = NULL;
+  g_autoptr(GnBlocklistManager) mgr = NULL;
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autofree char *page = NULL;
+  GListModel *sources;
+
+  g_assert_no_error (error);
+
+  soup_server_add_handler (server, "/list", serve_list, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  list_url = g_strdup_printf ("http://127.0.0.1:%d/list", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  config->port = 0;
+  engine = gn_engine_new (config);
+  g_assert_true (gn_engine_start (engine, &error));
+  g_assert_no_error (error);
+  proxy = gn_test_proxy_url (gn_engine_get_port (engine));
+
+  /* before any list: not refused by us */
+  code = curl_connect_code (proxy, "https://www.listed.example/");
+  g_assert_cmpstr (code, !=, "403");
+  g_clear_pointer (&code, g_free);
+
+  mgr = gn_blocklist_manager_new (tmp, tmp);
+  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed), engine);
+  g_assert_true (gn_blocklist_manager_load (mgr, &error));
+  sources = gn_blocklist_manager_get_sources (mgr);
+  while (g_list_model_get_n_items (sources) > 0)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, 0);
+
+      gn_blocklist_manager_remove_source (mgr, s);
+    }
+  gn_blocklist_manager_add_source (mgr, "E2E threats", list_url, GN_BLOCKLIST_FORMAT_AUTO);
+  gn_blocklist_manager_refresh_async (mgr, NULL, NULL, on_refreshed, &summary);
+  g_assert_true (gn_test_wait_until (engine_has_rule, engine, 10000));
+  while (summary == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (summary, ==, "1 list updated");
+
+  /* CONNECT to a subdomain of a listed name: 403 */
+  code = curl_connect_code (proxy, "https://www.listed.example/");
+  g_assert_cmpstr (code, ==, "403");
+  g_clear_pointer (&code, g_free);
+
+  /* plain HTTP: the block page names the list and the rule */
+  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, "-w", "\n%{http_code}",
+                                 "http://cdn.www.listed.example/x", NULL), ==, 0);
+  page = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  g_assert_true (g_str_has_suffix (page, "\n403"));
+  g_assert_nonnull (strstr (page, "E2E threats"));
+  g_assert_nonnull (strstr (page, "listed.example"));
+
+  /* the user allows it: a new set is swapped into the running engine */
+  g_assert_true (gn_blocklist_manager_add_user_rule (mgr, GN_MATCH_ALLOW, "listed.example", &error));
+  g_assert_true (gn_test_wait_until (engine_allows, engine, 10000));
+  code = curl_connect_code (proxy, "https://www.listed.example/");
+  g_assert_cmpstr (code, !=, "403");
+  g_clear_pointer (&code, g_free);
+  /* the other listed name is still refused */
+  code = curl_connect_code (proxy, "https://other.example/");
+  g_assert_cmpstr (code, ==, "403");
+
+  gn_engine_stop (engine);
+  g_signal_handlers_disconnect_by_data (mgr, engine);
+  soup_server_disconnect (server);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/blocklist-e2e/manager-to-proxy", test_manager_to_proxy);
+  return g_test_run ();
+}

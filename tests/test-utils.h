@@ -1,0 +1,101 @@
+/* test-utils.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shared helpers for the engine tests: a real origin (libsoup SoupServer on
+ * 127.0.0.1:0, and [::1]:0 if asked, running on its own thread), a raw TCP
+ * origin for half-close checks, a real curl runner that never sees the
+ * caller's proxy variables, blocking GIO clients with timeouts, an engine
+ * started on port 0 with a blocklist, and an open-fd counter.
+ *
+ * Threading: call from the test's main thread. The origins run on their own
+ * threads, the engine on its own, so blocking client calls here are fine.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gn-engine.h"
+
+G_BEGIN_DECLS
+
+/* ---- the SoupServer origin ----
+ * /hello      200 "hello world" (Content-Length)
+ * /echo       the request body back, same Content-Type
+ * /chunked    "chunk-one,chunk-two,chunk-three" with chunked encoding
+ * /port       the client port the origin saw (the proxy's outgoing socket)
+ * /big?size=N N bytes of gn_test_pattern() (Content-Length)
+ * /count      how many requests the origin served before this one
+ */
+typedef struct _GnTestOrigin GnTestOrigin;
+
+GnTestOrigin *gn_test_origin_new        (gboolean      ipv6);
+void          gn_test_origin_free       (GnTestOrigin *origin);
+guint16       gn_test_origin_get_port   (GnTestOrigin *origin);
+guint16       gn_test_origin_get_port6  (GnTestOrigin *origin);
+guint         gn_test_origin_get_n_requests (GnTestOrigin *origin);
+/* The byte at @offset of the /big pattern. */
+guint8        gn_test_pattern           (guint64       offset);
+
+/* ---- a raw TCP origin: reads until EOF, answers "got N\n", closes ---- */
+typedef struct _GnTestSink GnTestSink;
+
+GnTestSink   *gn_test_sink_new          (void);
+guint16       gn_test_sink_get_port     (GnTestSink   *sink);
+/* Waits for the served connection to end; returns the bytes received. */
+guint64       gn_test_sink_free         (GnTestSink   *sink);
+
+/* ---- curl ---- */
+/* Runs curl -sS --noproxy '' ARGS… with every *_proxy variable removed.
+ * Returns curl's exit status; stdout in @out (nullable). */
+int           gn_test_curl              (GBytes      **out,
+                                         const char   *first_arg,
+                                         ...) G_GNUC_NULL_TERMINATED;
+char         *gn_test_proxy_url         (guint16       port);
+
+/* ---- blocking raw clients (10 s timeouts) ---- */
+GSocketConnection *gn_test_connect      (const char   *host,
+                                         guint16       port);
+void          gn_test_send              (GSocketConnection *conn,
+                                         const char   *data,
+                                         gssize        len);
+/* Reads up to and including the blank line; NULL on EOF before it. */
+char         *gn_test_read_head         (GSocketConnection *conn);
+/* Reads exactly @len bytes. */
+GBytes       *gn_test_read_exact        (GSocketConnection *conn,
+                                         gsize         len);
+/* Reads until EOF (at most @max bytes). */
+GBytes       *gn_test_read_all          (GSocketConnection *conn,
+                                         gsize         max);
+/* Sends @request on a new connection and returns everything until EOF. */
+char         *gn_test_exchange          (guint16       port,
+                                         const char   *request);
+/* The status code of a response head, or 0. */
+guint         gn_test_status            (const char   *head);
+/* A port nobody listens on (bound, then released). */
+guint16       gn_test_free_port         (void);
+
+/* ---- the engine ---- */
+/* A blocklist file "malware.txt" with @contents in a temporary directory;
+ * free with gn_test_remove_file(). */
+char         *gn_test_write_list        (const char   *contents);
+void          gn_test_remove_file       (const char   *path);
+/* Started on 127.0.0.1 port 0 (unless @config says otherwise). */
+GnEngine     *gn_test_engine_new        (GnEngineConfig *config,
+                                         const char   *blocklist_contents);
+/* Iterates the default context until @func returns TRUE or @timeout_ms. */
+gboolean      gn_test_wait_until        (gboolean    (*func) (gpointer data),
+                                         gpointer      data,
+                                         guint         timeout_ms);
+
+/* ---- resources ---- */
+guint         gn_test_count_fds         (void);
+/* The fd count once it has not changed for 100 ms (GLib's own threads may
+ * close descriptors a moment after the call that used them). */
+guint         gn_test_count_fds_settled (void);
+/* Waits up to 3 s for the fd count to be back at @expected; returns the
+ * last count seen. */
+guint         gn_test_wait_fds          (guint         expected);
+
+G_END_DECLS
