@@ -6,7 +6,8 @@
  *
  *   guardnest --headless [--port N] [--listen ADDRESS] [--blocklist FILE]…
  *
- * Loads the blocklists, starts the engine, logs one line per finished
+ * Reads the saved engine settings (GnSettingsStore, the options given here
+ * win for this run), loads the blocklists, starts the engine, logs one line per finished
  * connection from the registry's batched deliveries (never from the hot
  * path), and stops gracefully on Ctrl+C or SIGTERM: the engine drains open
  * connections up to its drain timeout before the process exits. A start
@@ -26,6 +27,8 @@
 
 #include "gn-engine.h"
 #include "gn-headless.h"
+#include "gn-os-proxy-headless.h"
+#include "gn-settings-store.h"
 
 typedef struct
 {
@@ -109,25 +112,30 @@ gn_headless_run (int    argc,
 {
   gboolean headless = FALSE;
   gboolean allow_remote = FALSE;
-  int port = 3000;
+  gboolean system_proxy = FALSE;
+  int port = -1;   /* -1: from the settings file */
   g_autofree char *listen = NULL;
   g_auto(GStrv) blocklists = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window", NULL },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default 3000, 0 picks one)", "N" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default: the saved setting, 3000; 0 picks one)", "N" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1)", "ADDRESS" },
     { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, "Allow a non-loopback --listen address", NULL },
     { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, "A domains file to block (repeatable)", "FILE" },
+    { "system-proxy", 0, 0, G_OPTION_ARG_NONE, &system_proxy, "Point the system proxy settings at GuardNest while running (restored on exit)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the GuardNest filtering proxy without a window");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnSettingsStore) settings = gn_settings_store_new (NULL);
+  g_autoptr(GnEngineConfig) config = NULL;
   g_autoptr(GnBlocklist) blocklist = NULL;
   g_autoptr(GnEngine) engine = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Headless h = { 0 };
   guint subscription;
+  GnOsProxyHeadless *os_proxy = NULL;  /* (owned) (nullable) with --system-proxy */
+  int status = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -135,14 +143,28 @@ gn_headless_run (int    argc,
       g_printerr ("guardnest: %s\n", error->message);
       return 2;
     }
-  if (port < 0 || port > 65535)
+  if (port < -1 || port > 65535)
     {
       g_printerr ("guardnest: --port must be between 0 and 65535\n");
       return 2;
     }
 
-  config->port = port;
-  config->allow_non_loopback = allow_remote;
+  /* The saved settings (what the window set, or defaults), then the
+   * options given on this command line on top, for this run only. A bad
+   * settings file is reported and kept as .bad; we run on defaults. */
+  if (!gn_settings_store_load (settings, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      g_clear_error (&error);
+    }
+  {
+    g_autoptr(GnEngineConfig) saved = gn_settings_store_dup_config (settings);
+    config = gn_engine_config_copy (saved);
+  }
+  if (port >= 0)
+    config->port = (guint16) port;
+  if (allow_remote)
+    config->allow_non_loopback = TRUE;
   if (listen != NULL)
     {
       g_free (config->bind_address);
@@ -161,6 +183,11 @@ gn_headless_run (int    argc,
   else
     blocklist = gn_blocklist_new_empty ();
 
+  /* --system-proxy: repair a crash's leftovers first, and take the user's
+   * own (company) proxy as upstream, before the engine is created. */
+  if (system_proxy)
+    os_proxy = gn_os_proxy_headless_prepare (config);
+
   engine = gn_engine_new (config);
   gn_engine_set_blocklist (engine, blocklist);
 
@@ -176,6 +203,7 @@ gn_headless_run (int    argc,
       g_printerr ("guardnest: %s\n", error->message);
       gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
       g_hash_table_unref (h.logged);
+      gn_os_proxy_headless_finish (os_proxy);
       return 1;
     }
 
@@ -186,8 +214,24 @@ gn_headless_run (int    argc,
   g_unix_signal_add (SIGINT, on_signal, &h);
   g_unix_signal_add (SIGTERM, on_signal, &h);
 #endif
+  if (os_proxy != NULL)
+    {
+      const char *bind = config->bind_address;
+      const char *host = g_str_equal (bind, "0.0.0.0") || g_str_equal (bind, "::") ? "127.0.0.1" : bind;
+
+      /* On failure the proxy keeps running; the message says why. */
+      if (!gn_os_proxy_headless_enable (os_proxy, host, gn_engine_get_port (engine), loop, &error))
+        {
+          g_printerr ("guardnest: %s\n", error->message);
+          g_clear_error (&error);
+        }
+    }
+
   g_main_loop_run (loop);
 
+  /* Restore the system proxy while the engine still answers. */
+  if (!gn_os_proxy_headless_finish (g_steal_pointer (&os_proxy)))
+    status = 1;
   gn_engine_stop (engine);
   /* The last batches (the drained connections) before leaving. */
   while (g_main_context_iteration (NULL, FALSE))
@@ -196,5 +240,5 @@ gn_headless_run (int    argc,
   g_clear_object (&engine);
   g_hash_table_unref (h.logged);
   g_print ("GuardNest proxy stopped\n");
-  return 0;
+  return status;
 }

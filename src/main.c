@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "gn-headless.h"
+#include "gn-os-proxy-repair.h"
 
 static gboolean
 has_arg (int         argc,
@@ -27,6 +28,10 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* Only the repair, nothing else (run at logon by the repair entry). */
+  if (has_arg (argc, argv, "--repair-proxy"))
+    return gn_os_proxy_repair_main ();
+
   if (has_arg (argc, argv, "--headless"))
     return gn_headless_run (argc, argv);
 

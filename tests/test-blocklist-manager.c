@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "gn-blocklist-manager.h"
+#include "gn-blocklist-manager-private.h"
 #include "gn-error.h"
 
 #define GOOD_ENTRIES 200
@@ -29,6 +30,8 @@ typedef struct
   char               *url;
   const char         *mode;
   char               *last_if_none_match;
+  char               *last_if_modified_since;
+  guint               requests;
   GPtrArray          *paused;         /* SoupServerMessage held open */
   GnBlocklistManager *mgr;
   guint               changes;
@@ -70,10 +73,28 @@ serve (SoupServer        *server,
   SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
   const char *mode = f->mode;
 
+  f->requests++;
   g_free (f->last_if_none_match);
   f->last_if_none_match = g_strdup (soup_message_headers_get_one (req, "If-None-Match"));
+  g_free (f->last_if_modified_since);
+  f->last_if_modified_since = g_strdup (soup_message_headers_get_one (req, "If-Modified-Since"));
 
-  if (g_str_equal (mode, "good") || g_str_equal (mode, "good2"))
+  if (g_str_equal (mode, "lastmod"))
+    {
+      const char *date = "Sun, 22 Nov 2026 06:00:00 GMT";
+      g_autoptr(GString) body = NULL;
+
+      if (g_strcmp0 (f->last_if_modified_since, date) == 0)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+          return;
+        }
+      body = make_list (GOOD_ENTRIES, "0.0.0.0 listed.example\n");
+      soup_message_headers_replace (resp, "Last-Modified", date);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, body->str, body->len);
+    }
+  else if (g_str_equal (mode, "good") || g_str_equal (mode, "good2"))
     {
       gboolean v2 = g_str_equal (mode, "good2");
       const char *etag = v2 ? "\"v2\"" : "\"v1\"";
@@ -299,6 +320,7 @@ teardown (Fixture       *f,
   g_free (f->cache_dir);
   g_free (f->url);
   g_free (f->last_if_none_match);
+  g_free (f->last_if_modified_since);
 }
 
 static char *
@@ -535,6 +557,68 @@ test_disable_source (Fixture       *f,
 }
 
 static void
+test_if_modified_since (Fixture       *f,
+                        gconstpointer  data)
+{
+  GnBlocklistSource *s = only_source (f);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  f->mode = "lastmod";
+  first = refresh (f);
+  g_assert_cmpstr (first, ==, "1 list updated");
+  g_assert_null (f->last_if_modified_since);
+  g_assert_cmpstr (gn_blocklist_source_get_last_modified (s), ==, "Sun, 22 Nov 2026 06:00:00 GMT");
+  second = refresh (f);
+  g_assert_cmpstr (f->last_if_modified_since, ==, "Sun, 22 Nov 2026 06:00:00 GMT");
+  g_assert_cmpstr (second, ==, "1 list already up to date");
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 1);
+}
+
+static gboolean
+still_updating (GnBlocklistSource *s)
+{
+  return gn_blocklist_source_get_updating (s);
+}
+
+static void
+test_schedule (Fixture       *f,
+               gconstpointer  data)
+{
+  GnBlocklistSource *s = only_source (f);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint requests;
+
+  good_download (f);
+  requests = f->requests;
+
+  /* attempted 2 h ago, interval 1 h: due */
+  gn_blocklist_manager_set_refresh_interval (f->mgr, 1);
+  gn_blocklist_source_set_last_attempt (s, now - 2 * 3600);
+  _gn_blocklist_manager_check_schedule (f->mgr);
+  g_assert_true (still_updating (s));
+  while (still_updating (s))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (f->requests, ==, requests + 1);
+  g_assert_cmpint (gn_blocklist_source_get_last_attempt (s), >=, now);
+  g_assert_null (gn_blocklist_source_get_last_error (s));
+
+  /* just attempted: not due */
+  _gn_blocklist_manager_check_schedule (f->mgr);
+  g_assert_false (still_updating (s));
+
+  /* 30 min ago with a 1 h interval: not due; with "off": never */
+  gn_blocklist_source_set_last_attempt (s, now - 1800);
+  _gn_blocklist_manager_check_schedule (f->mgr);
+  g_assert_false (still_updating (s));
+  gn_blocklist_manager_set_refresh_interval (f->mgr, 0);
+  gn_blocklist_source_set_last_attempt (s, now - 48 * 3600);
+  _gn_blocklist_manager_check_schedule (f->mgr);
+  g_assert_false (still_updating (s));
+  g_assert_cmpuint (f->requests, ==, requests + 1);
+}
+
+static void
 test_defaults_and_bad_settings (void)
 {
   g_autoptr(GError) error = NULL;
@@ -597,6 +681,8 @@ main (int argc, char *argv[])
               test_cache_survives_restart, teardown);
   g_test_add ("/blocklist-manager/user-rules", Fixture, NULL, setup, test_user_rules, teardown);
   g_test_add ("/blocklist-manager/disable-source", Fixture, NULL, setup, test_disable_source, teardown);
+  g_test_add ("/blocklist-manager/if-modified-since", Fixture, NULL, setup, test_if_modified_since, teardown);
+  g_test_add ("/blocklist-manager/schedule", Fixture, NULL, setup, test_schedule, teardown);
   g_test_add_func ("/blocklist-manager/defaults-and-bad-settings", test_defaults_and_bad_settings);
 
   return g_test_run ();

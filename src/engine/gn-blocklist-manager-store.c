@@ -123,7 +123,7 @@ member_string (JsonObject *o,
 
 gboolean
 _gn_blocklist_manager_read_config (GnBlocklistManager  *self,
-             GError             **error)
+                                   GError             **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;

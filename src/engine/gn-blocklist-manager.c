@@ -63,7 +63,7 @@ rules_for (GnBlocklistManager *self,
 
 char *
 _gn_blocklist_manager_cache_path (GnBlocklistManager *self,
-                GnBlocklistSource  *source)
+                                  GnBlocklistSource  *source)
 {
   g_autofree char *file = g_strdup_printf ("%s.txt", gn_blocklist_source_get_id (source));
 
@@ -279,7 +279,7 @@ start_rebuild (GnBlocklistManager *self)
 
 void
 _gn_blocklist_manager_request_rebuild (GnBlocklistManager *self,
-                 GTask              *waiter)
+                                       GTask              *waiter)
 {
   if (waiter != NULL)
     g_ptr_array_add (self->pending_waiters, g_object_ref (waiter));
@@ -306,7 +306,7 @@ on_source_notify (GnBlocklistSource *source,
 
 void
 _gn_blocklist_manager_append_source (GnBlocklistManager *self,
-               GnBlocklistSource  *source)
+                                     GnBlocklistSource  *source)
 {
   g_signal_connect_object (source, "notify", G_CALLBACK (on_source_notify), self, 0);
   g_list_store_append (self->sources, source);

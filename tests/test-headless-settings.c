@@ -1,0 +1,203 @@
+/* test-headless-settings.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A restarted app comes back with its saved settings: the real `guardnest
+ * --headless` binary, run with XDG_CONFIG_HOME in a temporary directory,
+ * listens on the port saved in guardnest/settings.ini; a --port option wins
+ * for that run only; a bad value is reported on stderr, the file is kept as
+ * settings.ini.bad and the rest of the settings still apply.
+ *
+ * Threading: main thread; the binary is a child process (GSubprocess).
+ */
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "gn-settings-store.h"
+#include "test-utils.h"
+
+typedef struct
+{
+  char *config_home;   /* (owned) */
+  char *settings;      /* (owned) config_home/guardnest/settings.ini */
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->config_home = g_dir_make_tmp ("gn-headless-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->settings = g_build_filename (f->config_home, "guardnest", "settings.ini", NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (f->settings);
+  g_autofree char *bad = g_strconcat (f->settings, ".bad", NULL);
+
+  g_unlink (f->settings);
+  g_unlink (bad);
+  g_rmdir (dir);
+  g_rmdir (f->config_home);
+  g_free (f->settings);
+  g_free (f->config_home);
+}
+
+static void
+save_settings (Fixture    *f,
+               guint16     port,
+               const char *extra)
+{
+  g_autoptr(GnSettingsStore) store = gn_settings_store_new (f->settings);
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GError) error = NULL;
+
+  config->port = port;
+  config->max_connections = 77;
+  gn_settings_store_set_config (store, config);
+  gn_settings_store_set_protection (store, TRUE);
+  g_assert_true (gn_settings_store_save (store, &error));
+  g_assert_no_error (error);
+
+  if (extra != NULL)
+    {
+      g_autofree char *contents = NULL;
+      g_autofree char *patched = NULL;
+
+      g_assert_true (g_file_get_contents (f->settings, &contents, NULL, NULL));
+      patched = g_strconcat (contents, extra, NULL);
+      g_assert_true (g_file_set_contents (f->settings, patched, -1, NULL));
+    }
+}
+
+/* Runs guardnest --headless ARGS… until it prints the port it listens on;
+ * returns that port, stops it with SIGTERM and checks it exits cleanly. */
+static guint16
+run_headless (Fixture     *f,
+              char       **stderr_out,
+              const char  *first_arg,
+              ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *err_text = NULL;
+  const char *marker = " port ";
+  guint16 port = 0;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("GN_GUARDNEST"));
+  g_ptr_array_add (argv, "--headless");
+  va_start (ap, first_arg);
+  for (const char *a = first_arg; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", f->config_home, TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_test_message ("guardnest: %s", line);
+  g_assert_true (g_str_has_prefix (line, "GuardNest proxy listening on"));
+  port = (guint16) atoi (strstr (line, marker) + strlen (marker));
+
+  /* It really listens there. */
+  {
+    g_autoptr(GSocketConnection) conn = gn_test_connect ("127.0.0.1", port);
+    g_autofree char *head = NULL;
+
+    gn_test_send (conn, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", -1);
+    head = gn_test_read_head (conn);
+    g_assert_nonnull (head);
+  }
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+
+  {
+    g_autoptr(GDataInputStream) err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc));
+    gsize len;
+
+    err_text = g_data_input_stream_read_upto (err, "", 0, &len, NULL, NULL);
+  }
+  if (stderr_out != NULL)
+    *stderr_out = g_steal_pointer (&err_text);
+  return port;
+}
+
+static void
+test_saved_port (Fixture       *f,
+                 gconstpointer  data)
+{
+  guint16 saved = gn_test_free_port ();
+  g_autofree char *errors = NULL;
+
+  save_settings (f, saved, NULL);
+  g_assert_cmpuint (run_headless (f, &errors, NULL), ==, saved);
+  g_assert_null (strstr (errors ? errors : "", "could not be used"));
+
+  /* A command-line port wins for that run, and is not saved. */
+  {
+    guint16 other = gn_test_free_port ();
+    g_autofree char *arg = g_strdup_printf ("--port=%u", other);
+    g_autoptr(GnSettingsStore) store = gn_settings_store_new (f->settings);
+    g_autoptr(GnEngineConfig) config = NULL;
+
+    g_assert_cmpuint (run_headless (f, NULL, arg, NULL), ==, other);
+    g_assert_true (gn_settings_store_load (store, NULL));
+    config = gn_settings_store_dup_config (store);
+    g_assert_cmpuint (config->port, ==, saved);
+    g_assert_cmpuint (config->max_connections, ==, 77);
+    g_assert_true (gn_settings_store_get_protection (store));
+  }
+}
+
+static void
+test_bad_value_reported (Fixture       *f,
+                         gconstpointer  data)
+{
+  guint16 saved = gn_test_free_port ();
+  g_autofree char *errors = NULL;
+  g_autofree char *bad = g_strconcat (f->settings, ".bad", NULL);
+
+  /* A second [engine] group with a bad value: merged by GKeyFile, the
+   * value is rejected, the port still applies. */
+  save_settings (f, saved, "\n[engine]\nheader-timeout-ms=soon\n");
+  g_assert_cmpuint (run_headless (f, &errors, NULL), ==, saved);
+  g_test_message ("stderr: %s", errors);
+  g_assert_nonnull (strstr (errors, "header-timeout-ms"));
+  g_assert_nonnull (strstr (errors, bad));
+  g_assert_true (g_file_test (bad, G_FILE_TEST_IS_REGULAR));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_nonnull (g_getenv ("GN_GUARDNEST"));
+  g_test_add ("/headless-settings/saved-port", Fixture, NULL,
+              fixture_setup, test_saved_port, fixture_teardown);
+  g_test_add ("/headless-settings/bad-value-reported", Fixture, NULL,
+              fixture_setup, test_bad_value_reported, fixture_teardown);
+  return g_test_run ();
+}
