@@ -207,13 +207,14 @@ gn_headless_run (int    argc,
       return 1;
     }
 
-  g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
-           config->bind_address, gn_engine_get_port (engine), gn_blocklist_get_n_rules (blocklist));
-
+  /* Before announcing the port: a SIGTERM sent as soon as we are up (a
+   * service manager, a script) must stop us gracefully, not kill us. */
 #ifdef G_OS_UNIX
   g_unix_signal_add (SIGINT, on_signal, &h);
   g_unix_signal_add (SIGTERM, on_signal, &h);
 #endif
+  g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
+           config->bind_address, gn_engine_get_port (engine), gn_blocklist_get_n_rules (blocklist));
   if (os_proxy != NULL)
     {
       const char *bind = config->bind_address;

@@ -8,13 +8,15 @@
  * proxy (curl -p -x for a CONNECT tunnel, curl -x for plain HTTP) gets 403
  * for a listed domain's subdomain, with the list and the rule on the block
  * page. Then a user allowlist entry is swapped in while the engine runs, and
- * the same request is no longer refused by us.
+ * the same request is no longer refused by us. Last, readers on several
+ * threads look names up while new sets are swapped in.
  */
 
 #include <string.h>
 
 #include <libsoup/soup.h>
 
+#include "gn-blocklist-builder.h"
 #include "gn-blocklist-manager.h"
 #include "test-utils.h"
 
@@ -165,10 +167,89 @@ test_manager_to_proxy (void)
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
 }
 
+/* Readers on several threads take the engine's current set and look names
+ * up while the main thread builds and swaps in new sets: every reader must
+ * see a whole list (both names of one generation, never one without the
+ * other), and under AddressSanitizer no set may be used after it is freed. */
+typedef struct
+{
+  GnEngine      *engine;
+  gint           stop;     /* atomic */
+  gint           torn;     /* atomic */
+} Readers;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Readers *r = data;
+  gsize n = 0;
+
+  while (!g_atomic_int_get (&r->stop))
+    {
+      g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (r->engine);
+      GnMatch a, b;
+      GnMatchKind ka = gn_blocklist_lookup (list, "www.first.example", &a);
+      GnMatchKind kb = gn_blocklist_lookup (list, "www.second.example", &b);
+
+      /* an empty start list has neither; any built list has both, from the
+       * same generation */
+      if (ka != kb || (ka == GN_MATCH_BLOCK && g_strcmp0 (a.list_name, b.list_name) != 0))
+        g_atomic_int_inc (&r->torn);
+      n += 2;
+    }
+
+  return GSIZE_TO_POINTER (n);
+}
+
+static void
+test_swap_under_load (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) engine = NULL;
+  Readers r = { 0 };
+  GThread *threads[3];
+  gsize lookups = 0;
+
+  config->port = 0;
+  engine = gn_engine_new (config);
+  g_assert_true (gn_engine_start (engine, &error));
+  r.engine = engine;
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("reader", reader_thread, &r);
+
+  for (guint gen = 0; gen < 100; gen++)
+    {
+      g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+      g_autoptr(GnBlocklist) list = NULL;
+      g_autofree char *name = g_strdup_printf ("generation %u", gen);
+      g_autoptr(GString) text = g_string_new ("0.0.0.0 first.example\n");
+
+      for (guint i = 0; i < 2000; i++)
+        g_string_append_printf (text, "0.0.0.0 filler%u.gen%u.example\n", i, gen);
+      g_string_append (text, "0.0.0.0 second.example\n");
+      g_assert_true (gn_blocklist_builder_add_data (builder, name, text->str, text->len,
+                                                    GN_BLOCKLIST_FORMAT_AUTO, NULL, &error));
+      list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+      gn_engine_set_blocklist (engine, list);
+    }
+
+  g_atomic_int_set (&r.stop, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    lookups += GPOINTER_TO_SIZE (g_thread_join (threads[i]));
+
+  g_test_message ("%" G_GSIZE_FORMAT " lookups during 100 swaps", lookups);
+  g_assert_cmpuint (lookups, >, 0);
+  g_assert_cmpint (g_atomic_int_get (&r.torn), ==, 0);
+  gn_engine_stop (engine);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/blocklist-e2e/manager-to-proxy", test_manager_to_proxy);
+  g_test_add_func ("/blocklist-e2e/swap-under-load", test_swap_under_load);
   return g_test_run ();
 }
