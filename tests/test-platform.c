@@ -465,6 +465,16 @@ test_repair_after_crash (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (autostart, &entry, NULL, NULL));
   g_assert_nonnull (strstr (entry, "--repair-proxy"));
+  {
+    const char *argv[] = { "desktop-file-validate", autostart, NULL };
+    g_autofree char *out = NULL;
+    int status = -1;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 &out, NULL, &status, NULL));
+    if (!g_spawn_check_wait_status (status, NULL))
+      g_error ("desktop-file-validate: %s", out);
+  }
 
   /* "Crash": the guard goes away without disabling. */
   g_clear_object (&f->guard);

@@ -2,9 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Internals of the connection registry that tests need: moving "local
- * midnight" so that the daily counters' reset can be tested without
- * waiting for the clock. Engine thread only.
+ * Internals of the connection registry, shared by its two files
+ * (gn-connection-registry.c: subscribers, batches, linger, cross-thread
+ * calls; gn-connection-record.c: the engine-thread record API and the boxed
+ * types) and by the tests (moving "local midnight"). Everything here is
+ * engine-thread only unless the field comment says otherwise.
  */
 
 #pragma once
@@ -12,6 +14,96 @@
 #include "gn-connection-registry.h"
 
 G_BEGIN_DECLS
+
+struct _GnConnectionRecord
+{
+  GnConnectionRegistry  *registry;          /* (unowned) */
+  GList                  link;              /* in registry->changed */
+  GList                  closed_link;       /* in registry->closed */
+  guint64                serial;            /* generation of the last change */
+  guint64                created_gen;
+  gint64                 closed_mono;       /* g_get_monotonic_time() when closed */
+
+  guint64                id;
+  char                  *client_address;    /* (owned) GRefString */
+  guint16                client_port;
+  char                  *host;              /* (owned) GRefString (nullable) */
+  guint16                port;
+  GnConnectionKind       kind;
+  GnConnectionState      state;
+  gint64                 started_at;
+  gint64                 ended_at;
+  guint64                bytes_up;
+  guint64                bytes_down;
+  guint                  status;
+  char                  *list_name;         /* (owned) GRefString (nullable) */
+  char                  *rule;              /* (owned) GRefString (nullable) */
+  char                  *reason;            /* (owned) GRefString (nullable) */
+
+  GnConnectionCloseFunc  close_func;        /* (nullable) cleared once closed */
+  gpointer               close_data;
+};
+
+struct _GnConnectionRegistry
+{
+  GObject        parent_instance;
+
+  GMainContext  *context;      /* (owned) the engine context */
+
+  /* Engine thread only. */
+  GHashTable    *records;      /* id → GnConnectionRecord (owned) */
+  GQueue         changed;      /* every record, ordered by serial */
+  GQueue         closed;       /* closed records, ordered by close time */
+  GArray        *removals;     /* (element-type Removal) */
+  guint64        next_id;
+  guint64        gen;
+  gboolean       gen_dirty;    /* something changed during `gen` */
+  guint64        counters_serial;
+  GnCounters     total;
+  GnCounters     today;
+  gint64         next_midnight; /* real time of the next local midnight */
+  GSource       *linger_source; /* (owned) (nullable) */
+  GSource       *midnight_source; /* (owned) (nullable) */
+
+  /* Any thread. */
+  guint          linger_ms;    /* atomic */
+  gint           n_open;       /* atomic */
+
+  GMutex         lock;         /* guards the fields below */
+  GPtrArray     *subscribers;  /* (element-type Subscriber) */
+  guint          next_sub_id;
+};
+
+void               _gn_connection_registry_mark_dirty     (GnConnectionRegistry     *self);
+void               _gn_connection_registry_check_midnight (GnConnectionRegistry     *self);
+void               _gn_connection_registry_linger_arm     (GnConnectionRegistry     *self);
+GnConnectionInfo  *_gn_connection_info_new_from_record    (const GnConnectionRecord *record);
+GnConnectionBatch *_gn_connection_batch_new               (void);
+void               _gn_connection_record_free             (GnConnectionRecord       *record);
+
+/* A record changed: move it to the tail of `changed` once per generation. */
+static inline void
+_gn_connection_record_touch (GnConnectionRecord *record)
+{
+  GnConnectionRegistry *self = record->registry;
+
+  if (record->serial == self->gen)
+    return;
+  record->serial = self->gen;
+  g_queue_unlink (&self->changed, &record->link);
+  g_queue_push_tail_link (&self->changed, &record->link);
+  _gn_connection_registry_mark_dirty (self);
+}
+
+static inline void
+_gn_connection_registry_counters_touch (GnConnectionRegistry *self)
+{
+  if (self->counters_serial == self->gen)
+    return;
+  self->counters_serial = self->gen;
+  _gn_connection_registry_mark_dirty (self);
+}
+
 
 /* The next reset of the "today" counters, in g_get_real_time() units; after
  * it the registry goes back to the real local midnight. */

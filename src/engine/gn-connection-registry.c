@@ -34,35 +34,6 @@
 #define GN_DEFAULT_LINGER_MS (60 * 1000)
 #define GN_MIN_INTERVAL_MS   50
 
-struct _GnConnectionRecord
-{
-  GnConnectionRegistry  *registry;          /* (unowned) */
-  GList                  link;              /* in registry->changed */
-  GList                  closed_link;       /* in registry->closed */
-  guint64                serial;            /* generation of the last change */
-  guint64                created_gen;
-  gint64                 closed_mono;       /* g_get_monotonic_time() when closed */
-
-  guint64                id;
-  char                  *client_address;    /* (owned) GRefString */
-  guint16                client_port;
-  char                  *host;              /* (owned) GRefString (nullable) */
-  guint16                port;
-  GnConnectionKind       kind;
-  GnConnectionState      state;
-  gint64                 started_at;
-  gint64                 ended_at;
-  guint64                bytes_up;
-  guint64                bytes_down;
-  guint                  status;
-  char                  *list_name;         /* (owned) GRefString (nullable) */
-  char                  *rule;              /* (owned) GRefString (nullable) */
-  char                  *reason;            /* (owned) GRefString (nullable) */
-
-  GnConnectionCloseFunc  close_func;        /* (nullable) cleared once closed */
-  gpointer               close_data;
-};
-
 typedef struct
 {
   guint64 id;
@@ -85,132 +56,7 @@ typedef struct
   guint64                last_gen;   /* engine thread only */
 } Subscriber;
 
-struct _GnConnectionRegistry
-{
-  GObject        parent_instance;
-
-  GMainContext  *context;      /* (owned) the engine context */
-
-  /* Engine thread only. */
-  GHashTable    *records;      /* id → GnConnectionRecord (owned) */
-  GQueue         changed;      /* every record, ordered by serial */
-  GQueue         closed;       /* closed records, ordered by close time */
-  GArray        *removals;     /* (element-type Removal) */
-  guint64        next_id;
-  guint64        gen;
-  gboolean       gen_dirty;    /* something changed during `gen` */
-  guint64        counters_serial;
-  GnCounters     total;
-  GnCounters     today;
-  gint64         next_midnight; /* real time of the next local midnight */
-  GSource       *linger_source; /* (owned) (nullable) */
-  GSource       *midnight_source; /* (owned) (nullable) */
-
-  /* Any thread. */
-  guint          linger_ms;    /* atomic */
-  gint           n_open;       /* atomic */
-
-  GMutex         lock;         /* guards the fields below */
-  GPtrArray     *subscribers;  /* (element-type Subscriber) */
-  guint          next_sub_id;
-};
-
 G_DEFINE_FINAL_TYPE (GnConnectionRegistry, gn_connection_registry, G_TYPE_OBJECT)
-
-/* ------------------------------------------------------------------------ */
-/* Boxed types                                                              */
-
-G_DEFINE_BOXED_TYPE (GnConnectionInfo, gn_connection_info,
-                     gn_connection_info_ref, gn_connection_info_unref)
-G_DEFINE_BOXED_TYPE (GnConnectionBatch, gn_connection_batch,
-                     gn_connection_batch_ref, gn_connection_batch_unref)
-
-GnConnectionInfo *
-gn_connection_info_ref (GnConnectionInfo *info)
-{
-  g_return_val_if_fail (info != NULL, NULL);
-  g_atomic_ref_count_inc (&info->ref_count);
-  return info;
-}
-
-void
-gn_connection_info_unref (GnConnectionInfo *info)
-{
-  g_return_if_fail (info != NULL);
-  if (!g_atomic_ref_count_dec (&info->ref_count))
-    return;
-  g_clear_pointer (&info->client_address, g_ref_string_release);
-  g_clear_pointer (&info->host, g_ref_string_release);
-  g_clear_pointer (&info->list_name, g_ref_string_release);
-  g_clear_pointer (&info->rule, g_ref_string_release);
-  g_clear_pointer (&info->reason, g_ref_string_release);
-  g_free (info);
-}
-
-GnConnectionBatch *
-gn_connection_batch_ref (GnConnectionBatch *batch)
-{
-  g_return_val_if_fail (batch != NULL, NULL);
-  g_atomic_ref_count_inc (&batch->ref_count);
-  return batch;
-}
-
-void
-gn_connection_batch_unref (GnConnectionBatch *batch)
-{
-  g_return_if_fail (batch != NULL);
-  if (!g_atomic_ref_count_dec (&batch->ref_count))
-    return;
-  g_ptr_array_unref (batch->added);
-  g_ptr_array_unref (batch->changed);
-  g_array_unref (batch->removed);
-  g_free (batch);
-}
-
-/* Record and info strings are GRefStrings, so a batch of thousands of
- * records copies pointers, not text. */
-static inline char *
-acquire (char *ref_string)
-{
-  return ref_string != NULL ? g_ref_string_acquire (ref_string) : NULL;
-}
-
-static GnConnectionInfo *
-info_new_from_record (const GnConnectionRecord *record)
-{
-  GnConnectionInfo *info = g_new0 (GnConnectionInfo, 1);
-
-  g_atomic_ref_count_init (&info->ref_count);
-  info->id = record->id;
-  info->client_address = acquire (record->client_address);
-  info->client_port = record->client_port;
-  info->host = acquire (record->host);
-  info->port = record->port;
-  info->kind = record->kind;
-  info->state = record->state;
-  info->started_at = record->started_at;
-  info->ended_at = record->ended_at;
-  info->bytes_up = record->bytes_up;
-  info->bytes_down = record->bytes_down;
-  info->status = record->status;
-  info->list_name = acquire (record->list_name);
-  info->rule = acquire (record->rule);
-  info->reason = acquire (record->reason);
-
-  return info;
-}
-
-static GnConnectionBatch *
-batch_new (void)
-{
-  GnConnectionBatch *batch = g_new0 (GnConnectionBatch, 1);
-
-  g_atomic_ref_count_init (&batch->ref_count);
-  batch->added = g_ptr_array_new_with_free_func ((GDestroyNotify) gn_connection_info_unref);
-  batch->changed = g_ptr_array_new_with_free_func ((GDestroyNotify) gn_connection_info_unref);
-  batch->removed = g_array_new (FALSE, FALSE, sizeof (guint64));
-  return batch;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Subscribers                                                              */
@@ -264,12 +110,11 @@ next_local_midnight (gint64 now_real)
   return g_date_time_to_unix (tomorrow) * G_USEC_PER_SEC;
 }
 
-static void registry_mark_dirty (GnConnectionRegistry *self);
 static void midnight_arm (GnConnectionRegistry *self);
 
 /* Resets the "today" counters when the local date changed. Engine thread. */
-static void
-check_midnight (GnConnectionRegistry *self)
+void
+_gn_connection_registry_check_midnight (GnConnectionRegistry *self)
 {
   gint64 now = g_get_real_time ();
 
@@ -278,7 +123,7 @@ check_midnight (GnConnectionRegistry *self)
   self->today = (GnCounters) { 0 };
   self->next_midnight = next_local_midnight (now);
   self->counters_serial = self->gen;
-  registry_mark_dirty (self);
+  _gn_connection_registry_mark_dirty (self);
 }
 
 static gboolean
@@ -286,7 +131,7 @@ midnight_cb (gpointer data)
 {
   GnConnectionRegistry *self = data;
 
-  check_midnight (self);
+  _gn_connection_registry_check_midnight (self);
   g_clear_pointer (&self->midnight_source, g_source_unref);
   midnight_arm (self);
   return G_SOURCE_REMOVE;
@@ -329,8 +174,8 @@ static gboolean flush_cb (gpointer data);
 
 /* Arms the batch timer of every subscriber that has none pending. Runs once
  * per generation at most. */
-static void
-registry_mark_dirty (GnConnectionRegistry *self)
+void
+_gn_connection_registry_mark_dirty (GnConnectionRegistry *self)
 {
   if (self->gen_dirty)
     return;
@@ -352,27 +197,6 @@ registry_mark_dirty (GnConnectionRegistry *self)
   g_mutex_unlock (&self->lock);
 }
 
-static inline void
-record_touch (GnConnectionRecord *record)
-{
-  GnConnectionRegistry *self = record->registry;
-
-  if (record->serial == self->gen)
-    return;
-  record->serial = self->gen;
-  g_queue_unlink (&self->changed, &record->link);
-  g_queue_push_tail_link (&self->changed, &record->link);
-  registry_mark_dirty (self);
-}
-
-static inline void
-counters_touch (GnConnectionRegistry *self)
-{
-  if (self->counters_serial == self->gen)
-    return;
-  self->counters_serial = self->gen;
-  registry_mark_dirty (self);
-}
 
 /* The smallest generation some subscriber has not seen yet is
  * min(last_gen) + 1; removals at or below min(last_gen) are not needed. */
@@ -440,8 +264,8 @@ flush_cb (gpointer data)
   g_clear_pointer (&sub->source, g_source_unref);
   g_mutex_unlock (&self->lock);
 
-  check_midnight (self);
-  batch = batch_new ();
+  _gn_connection_registry_check_midnight (self);
+  batch = _gn_connection_batch_new ();
   for (GList *l = self->changed.tail; l != NULL; l = l->prev)
     {
       GnConnectionRecord *record = l->data;
@@ -449,9 +273,9 @@ flush_cb (gpointer data)
       if (record->serial <= sub->last_gen)
         break;
       if (record->created_gen > sub->last_gen)
-        g_ptr_array_add (batch->added, info_new_from_record (record));
+        g_ptr_array_add (batch->added, _gn_connection_info_new_from_record (record));
       else
-        g_ptr_array_add (batch->changed, info_new_from_record (record));
+        g_ptr_array_add (batch->changed, _gn_connection_info_new_from_record (record));
     }
   for (guint i = self->removals->len; i > 0; i--)
     {
@@ -492,21 +316,10 @@ flush_cb (gpointer data)
 /* ------------------------------------------------------------------------ */
 /* Lingering closed records                                                 */
 
-static void
-record_free (GnConnectionRecord *record)
-{
-  g_clear_pointer (&record->client_address, g_ref_string_release);
-  g_clear_pointer (&record->host, g_ref_string_release);
-  g_clear_pointer (&record->list_name, g_ref_string_release);
-  g_clear_pointer (&record->rule, g_ref_string_release);
-  g_clear_pointer (&record->reason, g_ref_string_release);
-  g_free (record);
-}
-
 static gboolean linger_cb (gpointer data);
 
-static void
-linger_arm (GnConnectionRegistry *self)
+void
+_gn_connection_registry_linger_arm (GnConnectionRegistry *self)
 {
   GnConnectionRecord *head;
   gint64 due, now;
@@ -546,13 +359,13 @@ linger_cb (gpointer data)
         {
           Removal removal = { record->id, record->created_gen, self->gen };
           g_array_append_val (self->removals, removal);
-          registry_mark_dirty (self);
+          _gn_connection_registry_mark_dirty (self);
         }
       g_hash_table_remove (self->records, &record->id);
     }
 
   g_clear_pointer (&self->linger_source, g_source_unref);
-  linger_arm (self);
+  _gn_connection_registry_linger_arm (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -599,7 +412,7 @@ static void
 gn_connection_registry_init (GnConnectionRegistry *self)
 {
   self->records = g_hash_table_new_full (g_int64_hash, g_int64_equal,
-                                         NULL, (GDestroyNotify) record_free);
+                                         NULL, (GDestroyNotify) _gn_connection_record_free);
   self->removals = g_array_new (FALSE, FALSE, sizeof (Removal));
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_unref);
   self->next_id = 1;
@@ -737,10 +550,10 @@ snapshot_cb (gpointer data)
   GnConnectionRegistry *self = snap->self;
   GPtrArray *infos;
 
-  check_midnight (self);
+  _gn_connection_registry_check_midnight (self);
   infos = g_ptr_array_new_full (self->changed.length, (GDestroyNotify) gn_connection_info_unref);
   for (GList *l = self->changed.head; l != NULL; l = l->next)
-    g_ptr_array_add (infos, info_new_from_record (l->data));
+    g_ptr_array_add (infos, _gn_connection_info_new_from_record (l->data));
   g_ptr_array_sort (infos, compare_info_id);
 
   g_mutex_lock (&snap->mutex);
@@ -842,208 +655,4 @@ gn_connection_registry_get_n_open (GnConnectionRegistry *self)
 {
   g_return_val_if_fail (GN_IS_CONNECTION_REGISTRY (self), 0);
   return (guint) g_atomic_int_get (&self->n_open);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Engine thread                                                            */
-
-GnConnectionRecord *
-gn_connection_registry_open (GnConnectionRegistry  *self,
-                             const char            *client_address,
-                             guint16                client_port,
-                             GnConnectionCloseFunc  close_func,
-                             gpointer               close_data)
-{
-  GnConnectionRecord *record;
-
-  g_return_val_if_fail (GN_IS_CONNECTION_REGISTRY (self), NULL);
-
-  check_midnight (self);
-  record = g_new0 (GnConnectionRecord, 1);
-  record->registry = self;
-  record->link.data = record;
-  record->closed_link.data = record;
-  record->id = self->next_id++;
-  record->created_gen = self->gen;
-  record->serial = self->gen;
-  record->client_address = g_ref_string_new (client_address != NULL ? client_address : "");
-  record->client_port = client_port;
-  record->state = GN_CONNECTION_STATE_READING;
-  record->started_at = g_get_real_time ();
-  record->close_func = close_func;
-  record->close_data = close_data;
-
-  g_hash_table_insert (self->records, &record->id, record);
-  g_queue_push_tail_link (&self->changed, &record->link);
-  g_atomic_int_inc (&self->n_open);
-  self->total.connections++;
-  self->today.connections++;
-  self->counters_serial = self->gen;
-  registry_mark_dirty (self);
-
-  return record;
-}
-
-void
-gn_connection_registry_count_rejected (GnConnectionRegistry *self)
-{
-  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
-
-  check_midnight (self);
-  self->total.rejected++;
-  self->today.rejected++;
-  counters_touch (self);
-}
-
-guint64
-gn_connection_record_get_id (GnConnectionRecord *record)
-{
-  g_return_val_if_fail (record != NULL, 0);
-  return record->id;
-}
-
-static void
-replace_string (char       **field,
-                const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_clear_pointer (field, g_ref_string_release);
-  *field = value != NULL ? g_ref_string_new (value) : NULL;
-}
-
-void
-gn_connection_record_set_target (GnConnectionRecord *record,
-                                 const char         *host,
-                                 guint16             port,
-                                 GnConnectionKind    kind)
-{
-  g_return_if_fail (record != NULL);
-
-  replace_string (&record->host, host);
-  record->port = port;
-  record->kind = kind;
-  record_touch (record);
-}
-
-void
-gn_connection_record_set_state (GnConnectionRecord *record,
-                                GnConnectionState   state)
-{
-  g_return_if_fail (record != NULL);
-  /* CLOSED only through gn_connection_registry_close(). */
-  g_return_if_fail (state != GN_CONNECTION_STATE_CLOSED);
-
-  if (record->state == state || record->state == GN_CONNECTION_STATE_CLOSED)
-    return;
-  record->state = state;
-  record_touch (record);
-}
-
-/* Counts one blocked request when @rule is set. */
-void
-gn_connection_record_set_verdict (GnConnectionRecord *record,
-                                  const char         *list_name,
-                                  const char         *rule)
-{
-  GnConnectionRegistry *self;
-
-  g_return_if_fail (record != NULL);
-
-  self = record->registry;
-  replace_string (&record->list_name, list_name);
-  replace_string (&record->rule, rule);
-  if (rule != NULL)
-    {
-      self->total.blocked++;
-      self->today.blocked++;
-      self->counters_serial = self->gen;
-    }
-  record_touch (record);
-}
-
-/* Counts one error. */
-void
-gn_connection_record_set_error (GnConnectionRecord *record,
-                                guint               status,
-                                const char         *reason)
-{
-  GnConnectionRegistry *self;
-
-  g_return_if_fail (record != NULL);
-
-  self = record->registry;
-  record->status = status;
-  replace_string (&record->reason, reason);
-  self->total.errors++;
-  self->today.errors++;
-  self->counters_serial = self->gen;
-  record_touch (record);
-}
-
-void
-gn_connection_record_set_status (GnConnectionRecord *record,
-                                 guint               status)
-{
-  g_return_if_fail (record != NULL);
-
-  if (record->status == status)
-    return;
-  record->status = status;
-  record_touch (record);
-}
-
-void
-gn_connection_record_count_request (GnConnectionRecord *record)
-{
-  GnConnectionRegistry *self;
-
-  g_return_if_fail (record != NULL);
-
-  self = record->registry;
-  self->total.requests++;
-  self->today.requests++;
-  counters_touch (self);
-}
-
-/* The hot path: called for every chunk copied. */
-void
-gn_connection_record_add_bytes (GnConnectionRecord *record,
-                                guint64             up,
-                                guint64             down)
-{
-  GnConnectionRegistry *self;
-
-  g_return_if_fail (record != NULL);
-
-  self = record->registry;
-  record->bytes_up += up;
-  record->bytes_down += down;
-  self->total.bytes_up += up;
-  self->total.bytes_down += down;
-  self->today.bytes_up += up;
-  self->today.bytes_down += down;
-  self->counters_serial = self->gen;
-  record_touch (record);
-}
-
-void
-gn_connection_registry_close (GnConnectionRegistry *self,
-                              GnConnectionRecord   *record)
-{
-  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
-  g_return_if_fail (record != NULL && record->registry == self);
-
-  if (record->state == GN_CONNECTION_STATE_CLOSED)
-    return;
-  record->state = GN_CONNECTION_STATE_CLOSED;
-  record->ended_at = g_get_real_time ();
-  record->closed_mono = g_get_monotonic_time ();
-  record->close_func = NULL;
-  record->close_data = NULL;
-  g_atomic_int_add (&self->n_open, -1);
-  g_queue_push_tail_link (&self->closed, &record->closed_link);
-  self->counters_serial = self->gen;   /* open_now changed */
-  record_touch (record);
-  linger_arm (self);
 }

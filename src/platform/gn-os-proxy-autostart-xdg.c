@@ -13,6 +13,7 @@
  */
 
 #include <errno.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 
@@ -25,6 +26,27 @@ _gn_os_proxy_xdg_repair_entry_path (void)
                            GN_APP_ID "-repair.desktop", NULL);
 }
 
+/* Exec= quoting as the Desktop Entry spec wants it: double quotes, with
+ * `"`, `` ` ``, `$` and `\` escaped (then `\` doubled again, since the value
+ * itself is an escaped string). */
+static char *
+exec_quote (const char *path)
+{
+  GString *out = g_string_new ("\"");
+
+  for (const char *p = path; *p; p++)
+    {
+      if (*p == '\\')
+        g_string_append (out, "\\\\\\\\");
+      else if (strchr ("\"`$", *p) != NULL)
+        g_string_append_printf (out, "\\\\%c", *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
 /* The running binary when we can tell, so a build-tree or /opt install
  * repairs with itself; else `guardnest` from PATH. */
 static char *
@@ -34,7 +56,7 @@ self_command (void)
   g_autofree char *base = exe ? g_path_get_basename (exe) : NULL;
 
   if (exe != NULL && g_str_has_prefix (base, "guardnest"))
-    return g_shell_quote (exe);
+    return exec_quote (exe);
   return g_strdup ("guardnest");
 }
 

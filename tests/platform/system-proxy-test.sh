@@ -119,7 +119,8 @@ signals)
   done
   # While on: journal and autostart entry exist and hold the user's settings.
   if start && [ -e "$journal" ] && grep -q 'proxy.corp.example' "$journal" &&
-     grep -q -- '--repair-proxy' "$autostart"; then
+     grep -q -- '--repair-proxy' "$autostart" && desktop-file-validate "$autostart" &&
+     grep -qF "Exec=\"$guardnest\" --repair-proxy" "$autostart"; then
     ok "while on: journal with the user's settings and logon repair entry exist"
   else
     not_ok "while on: journal / autostart entry"
