@@ -44,7 +44,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->engine);
   gn_test_origin_free (f->origin);
   g_free (f->proxy);
-  g_assert_cmpuint (gn_test_wait_fds (f->fds_before), ==, f->fds_before);
+  g_assert_cmpuint (gn_test_wait_fds (f->fds_before), <=, f->fds_before);
 }
 
 static char *
@@ -389,6 +389,45 @@ test_self_loop (Fixture       *f,
   g_assert_nonnull (strstr (reply, "GuardNest is running"));
 }
 
+static void
+check_pattern (GBytes *bytes,
+               gsize   size)
+{
+  const guint8 *data = g_bytes_get_data (bytes, NULL);
+  g_autoptr(GChecksum) got = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) want = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 block[65536];
+
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, size);
+  g_checksum_update (got, data, size);
+  for (gsize off = 0; off < size; off += sizeof block)
+    {
+      gsize n = MIN (sizeof block, size - off);
+
+      for (gsize i = 0; i < n; i++)
+        block[i] = gn_test_pattern (off + i);
+      g_checksum_update (want, block, n);
+    }
+  g_assert_cmpstr (g_checksum_get_string (got), ==, g_checksum_get_string (want));
+}
+
+static void
+test_large_transfer (Fixture       *f,
+                     gconstpointer  data)
+{
+  gsize size = 100 * 1024 * 1024;
+  g_autofree char *path = g_strdup_printf ("/big?size=%" G_GSIZE_FORMAT, size);
+  g_autofree char *url = origin_url (f, path);
+  g_autoptr(GBytes) tunnelled = NULL;
+  g_autoptr(GBytes) forwarded = NULL;
+
+  g_assert_cmpint (gn_test_curl (&tunnelled, "-p", "-x", f->proxy, url, NULL), ==, 0);
+  check_pattern (tunnelled, size);
+  g_clear_pointer (&tunnelled, g_bytes_unref);
+  g_assert_cmpint (gn_test_curl (&forwarded, "-x", f->proxy, url, NULL), ==, 0);
+  check_pattern (forwarded, size);
+}
+
 /* ---- engine lifecycle (no fixture origin needed) -------------------------- */
 
 static void
@@ -558,6 +597,9 @@ main (int argc, char *argv[])
   ADD ("/proxy/errors/unreachable", test_unreachable);
   ADD ("/proxy/errors/malformed", test_malformed);
   ADD ("/proxy/self-loop", test_self_loop);
+  /* ~10 s: only with -m slow (the 'slow' suite). */
+  if (g_test_slow ())
+    ADD ("/proxy/large-transfer", test_large_transfer);
 #undef ADD
   g_test_add_func ("/proxy/engine/port-in-use", test_port_in_use);
   g_test_add_func ("/proxy/engine/start-stop-start", test_start_stop_start);

@@ -46,6 +46,15 @@ guint16       gn_test_sink_get_port     (GnTestSink   *sink);
 /* Waits for the served connection to end; returns the bytes received. */
 guint64       gn_test_sink_free         (GnTestSink   *sink);
 
+/* ---- a raw TCP origin that sends as fast as it can until the peer goes ---- */
+typedef struct _GnTestFirehose GnTestFirehose;
+
+GnTestFirehose *gn_test_firehose_new    (void);
+guint16       gn_test_firehose_get_port (GnTestFirehose *hose);
+/* Bytes the origin managed to hand to its kernel so far (atomic). */
+guint64       gn_test_firehose_get_sent (GnTestFirehose *hose);
+void          gn_test_firehose_free     (GnTestFirehose *hose);
+
 /* ---- curl ---- */
 /* Runs curl -sS --noproxy '' ARGS… with every *_proxy variable removed.
  * Returns curl's exit status; stdout in @out (nullable). */
@@ -94,8 +103,8 @@ guint         gn_test_count_fds         (void);
 /* The fd count once it has not changed for 100 ms (GLib's own threads may
  * close descriptors a moment after the call that used them). */
 guint         gn_test_count_fds_settled (void);
-/* Waits up to 3 s for the fd count to be back at @expected; returns the
- * last count seen. */
+/* Waits up to 3 s for the fd count to be back at (or below) @expected;
+ * returns the last count seen. A leak shows as a count above it. */
 guint         gn_test_wait_fds          (guint         expected);
 
 G_END_DECLS

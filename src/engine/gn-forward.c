@@ -461,6 +461,11 @@ build_request_head (GnProxyConnection *self,
                           gn_proxy_server_get_via (self->server));
   if (self->req_body_kind == GN_HTTP_BODY_CHUNKED)
     g_string_append (out, "Transfer-Encoding: chunked\r\n");
+  if (!self->req_keep_alive && !self->req_upgrade)
+    {
+      /* We will not reuse the origin connection either: say so. */
+      g_string_append (out, "Connection: close\r\n");
+    }
   if (self->req_upgrade)
     {
       const GnHttpHeader *upgrade = gn_http_head_find (head, "Upgrade");
