@@ -461,6 +461,95 @@ test_allow (void)
 }
 
 static void
+read_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  gssize *n = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (*n < 0)
+    *n = 0;  /* reset by peer counts as closed too */
+}
+
+/* An open tunnel, selected in the Connections page and closed with
+ * win.close-connection: the client's socket ends. Then Pause. */
+static void
+test_close_connection (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  char buf[256];
+  gssize n = -1;
+  GnConnectionsPage *page = GN_CONNECTIONS_PAGE (gn_window_get_page (T.window, "connections"));
+  GListModel *shown = gn_connections_page_get_shown (page);
+  GnConnectionRow *row = NULL;
+  GInputStream *in;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", proxy_port (), NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                             T.origin_port, T.origin_port);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  g_input_stream_read_async (in, buf, sizeof buf - 1, G_PRIORITY_DEFAULT, NULL, read_done, &n);
+  WAIT_FOR (n >= 0);
+  buf[n] = '\0';
+  g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 200"));
+
+  gn_window_show_page (T.window, "connections");
+  WAIT_FOR (({
+    row = NULL;
+    for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
+        if (gn_connection_row_get_kind (r) == GN_CONNECTION_KIND_TUNNEL &&
+            gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN)
+          {
+            row = r;
+            gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), i);
+          }
+      }
+    row != NULL;
+  }));
+  g_assert_true (gn_connections_page_get_selected (page) == row);
+  g_assert_true (action_enabled ("win.close-connection"));
+  g_assert_true (action_enabled ("win.close-all"));
+
+  n = -1;
+  g_input_stream_read_async (in, buf, sizeof buf, G_PRIORITY_DEFAULT, NULL, read_done, &n);
+  activate ("win.close-connection");
+  WAIT_FOR (n == 0);
+  WAIT_FOR (gn_connection_row_get_closed (row));
+  g_assert_false (action_enabled ("win.close-connection"));
+
+  /* Paused, the table holds still; resumed, it catches up. */
+  {
+    GVariant *state;
+    guint before = g_list_model_get_n_items (connection_rows ());
+    g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/file", T.origin_port);
+    g_autofree char *out = NULL;
+
+    activate ("win.pause-updates");
+    state = g_action_group_get_action_state (G_ACTION_GROUP (T.window), "pause-updates");
+    g_assert_true (g_variant_get_boolean (state));
+    g_variant_unref (state);
+    out = curl (FALSE, url);
+    g_assert_true (g_str_has_prefix (out, "200 "));
+    spin (600);
+    g_assert_cmpuint (g_list_model_get_n_items (connection_rows ()), ==, before);
+    activate ("win.pause-updates");
+    g_assert_cmpuint (g_list_model_get_n_items (connection_rows ()), ==, before + 1);
+  }
+}
+
+static void
 test_screenshots (void)
 {
   gtk_window_set_default_size (GTK_WINDOW (T.window), 1000, 700);
@@ -512,7 +601,12 @@ test_screenshots (void)
     }
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
+  /* The dark style, as with GNOME's "prefer-dark". */
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   gtk_window_set_default_size (GTK_WINDOW (T.window), 1000, 700);
+  gn_window_show_page (T.window, "overview");
+  save_png ("screenshot-overview-dark.png");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
 }
 
 static void
@@ -692,6 +786,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/refresh-lists", test_refresh_lists);
   g_test_add_func ("/ui/window/requests", test_requests);
   g_test_add_func ("/ui/window/allow", test_allow);
+  g_test_add_func ("/ui/window/close-connection", test_close_connection);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);

@@ -275,6 +275,26 @@ start_cb (gpointer user_data)
 
   self->start_id = 0;
 
+  /* A company proxy the user had becomes the engine's way out, so turning
+   * protection on does not cut them off. */
+  if (self->guard != NULL)
+    {
+      g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
+      g_autofree char *host = NULL;
+      guint16 port = 0;
+
+      if (gn_os_proxy_guard_get_upstream (self->guard, "127.0.0.1", current->port, &host, &port) &&
+          (g_strcmp0 (host, current->upstream_host) != 0 || port != current->upstream_port))
+        {
+          g_autoptr(GnEngineConfig) config = gn_engine_config_copy (current);
+
+          g_free (config->upstream_host);
+          config->upstream_host = g_steal_pointer (&host);
+          config->upstream_port = port;
+          gn_engine_set_config (self->engine, config);
+        }
+    }
+
   if (!gn_engine_start (self->engine, &error))
     {
       set_state (self, GN_PROTECTION_ERROR, error);
