@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Proxy benchmark (never a test): the figures of ../shared/TARGETS.md for
-# GuardNest, tinyproxy (if installed) and no proxy, on loopback with nginx
+# GuardNest, tinyproxy and Privoxy (if installed) and no proxy, on loopback with nginx
 # as the origin. Every figure is the median of 3 runs; compare ratios, not
 # absolute numbers (they move ±30 % between runs on a shared machine).
 #
 #   bash bench/proxy-bench.sh [BUILD_DIR]      (default: _build)
 #
-# Needs: nginx-light, curl, wrk, python3; optional tinyproxy.
+# Needs: nginx-light, curl, wrk, python3; optional tinyproxy, privoxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-_build}
 guardnest=$build/src/guardnest
-[ -x "$guardnest" ] || { echo "build first: $guardnest not found" >&2; exit 1; }
+setups=$build/bench/connect-setups
+[ -x "$guardnest" ] && [ -x "$setups" ] || { echo "build first: $guardnest or $setups not found" >&2; exit 1; }
 for tool in nginx curl wrk python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light curl wrk python3)" >&2; exit 1; }
 done
@@ -62,6 +63,23 @@ CONF
   tinyproxy -d -c "$work/tinyproxy.conf" > /dev/null 2>&1 & pids+=($!)
   proxies+=("tinyproxy:$tp_port")
 fi
+if command -v privoxy >/dev/null; then
+  pv_port=$(free_port)
+  # Privoxy as installed: the stock action files, logging off.
+  cat > "$work/privoxy.conf" <<CONF
+confdir /etc/privoxy
+logdir $work
+actionsfile match-all.action
+actionsfile default.action
+filterfile default.filter
+listen-address 127.0.0.1:$pv_port
+toggle 1
+keep-alive-timeout 300
+max-client-connections 4096
+CONF
+  privoxy --no-daemon --pidfile "$work/privoxy.pid" "$work/privoxy.conf" > /dev/null 2>&1 & pids+=($!)
+  proxies+=("privoxy:$pv_port")
+fi
 sleep 1
 curl -sf -o /dev/null "http://127.0.0.1:$origin_port/small.bin" || { echo "nginx is not serving" >&2; exit 1; }
 
@@ -95,10 +113,18 @@ for p in "${proxies[@]}"; do
   printf "%-10s %s\n" "${p%%:*}" "$(wrk_run -s "$work/proxy.lua" "http://127.0.0.1:${p##*:}/")"
 done
 
+echo "== CONNECT setups/s (CONNECT + one GET, 64 at once)"
+setups_run() { for _ in 1 2 3; do "$setups" "$1" "$origin_port" /small.bin 5 64; done | median; }
+printf "%-10s %s\n" direct "$(setups_run 0)"
+for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(setups_run "${p##*:}")"; done
+
 echo "== memory per idle tunnel and open fds (2000 idle CONNECT tunnels)"
 for p in "${proxies[@]}"; do
   name=${p%%:*}; port=${p##*:}
-  pid=$([ "$name" = guardnest ] && echo "$gn_pid" || cat "$work/tinyproxy.pid")
+  case $name in
+    guardnest) pid=$gn_pid ;;
+    *) pid=$(cat "$work/$name.pid") ;;
+  esac
   python3 - "$pid" "$port" "$origin_port" "$name" <<'PY'
 import os, socket, sys, time
 pid, port, origin, name = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
