@@ -7,12 +7,13 @@
  * connection goes, plus the immutable GnConnectionInfo / GnConnectionBatch
  * copies handed to subscribers. Kept apart from gn-connection-registry.c
  * (subscribers, batching, linger, cross-thread calls) because this is the
- * hot path: every update is a few plain stores on the engine thread and, at
- * most once per batch interval, an O(1) queue move — no allocation per byte
- * count, no lock, no cross-thread call.
+ * hot path: every update is the registry's lock around a few plain stores
+ * and, at most once per batch interval, an O(1) queue move — no allocation
+ * per byte count, no cross-thread call.
  *
- * Threading: engine thread only (the registry's context), except the boxed
- * types' ref/unref, which are atomic.
+ * Threading: any thread (the engine's workers), under the registry's lock;
+ * a record is only updated by the thread that opened it. The boxed types'
+ * ref/unref are atomic.
  */
 
 #include "gn-connection-registry-private.h"
@@ -115,6 +116,8 @@ _gn_connection_batch_new (void)
 void
 _gn_connection_record_free (GnConnectionRecord *record)
 {
+  if (record->context != NULL)
+    g_main_context_unref (record->context);
   g_clear_pointer (&record->client_address, g_ref_string_release);
   g_clear_pointer (&record->host, g_ref_string_release);
   g_clear_pointer (&record->list_name, g_ref_string_release);
@@ -124,7 +127,7 @@ _gn_connection_record_free (GnConnectionRecord *record)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Engine thread                                                            */
+/* Record updates (any thread, under the lock)                              */
 
 GnConnectionRecord *
 gn_connection_registry_open (GnConnectionRegistry  *self,
@@ -137,21 +140,24 @@ gn_connection_registry_open (GnConnectionRegistry  *self,
 
   g_return_val_if_fail (GN_IS_CONNECTION_REGISTRY (self), NULL);
 
-  _gn_connection_registry_check_midnight (self);
   record = g_new0 (GnConnectionRecord, 1);
   record->registry = self;
   record->link.data = record;
   record->closed_link.data = record;
-  record->id = self->next_id++;
-  record->created_gen = self->gen;
-  record->serial = self->gen;
   record->client_address = g_ref_string_new (client_address != NULL ? client_address : "");
   record->client_port = client_port;
   record->state = GN_CONNECTION_STATE_READING;
   record->started_at = g_get_real_time ();
   record->close_func = close_func;
   record->close_data = close_data;
+  /* close_by_id() runs close_func here, on the connection's own thread. */
+  record->context = close_func != NULL ? g_main_context_ref_thread_default () : NULL;
 
+  g_mutex_lock (&self->lock);
+  _gn_connection_registry_check_midnight (self);
+  record->id = self->next_id++;
+  record->created_gen = self->gen;
+  record->serial = self->gen;
   g_hash_table_insert (self->records, &record->id, record);
   g_queue_push_tail_link (&self->changed, &record->link);
   g_atomic_int_inc (&self->n_open);
@@ -159,6 +165,7 @@ gn_connection_registry_open (GnConnectionRegistry  *self,
   self->today.connections++;
   self->counters_serial = self->gen;
   _gn_connection_registry_mark_dirty (self);
+  g_mutex_unlock (&self->lock);
 
   return record;
 }
@@ -168,10 +175,12 @@ gn_connection_registry_count_rejected (GnConnectionRegistry *self)
 {
   g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
 
+  g_mutex_lock (&self->lock);
   _gn_connection_registry_check_midnight (self);
   self->total.rejected++;
   self->today.rejected++;
   _gn_connection_registry_counters_touch (self);
+  g_mutex_unlock (&self->lock);
 }
 
 guint64
@@ -199,10 +208,12 @@ gn_connection_record_set_target (GnConnectionRecord *record,
 {
   g_return_if_fail (record != NULL);
 
+  g_mutex_lock (&record->registry->lock);
   replace_string (&record->host, host);
   record->port = port;
   record->kind = kind;
   _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
 }
 
 void
@@ -213,10 +224,13 @@ gn_connection_record_set_state (GnConnectionRecord *record,
   /* CLOSED only through gn_connection_registry_close(). */
   g_return_if_fail (state != GN_CONNECTION_STATE_CLOSED);
 
+  /* Only the opening thread writes state: reading it unlocked is safe. */
   if (record->state == state || record->state == GN_CONNECTION_STATE_CLOSED)
     return;
+  g_mutex_lock (&record->registry->lock);
   record->state = state;
   _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
 }
 
 /* Counts one blocked request when @rule is set. */
@@ -230,6 +244,7 @@ gn_connection_record_set_verdict (GnConnectionRecord *record,
   g_return_if_fail (record != NULL);
 
   self = record->registry;
+  g_mutex_lock (&self->lock);
   replace_string (&record->list_name, list_name);
   replace_string (&record->rule, rule);
   if (rule != NULL)
@@ -239,6 +254,7 @@ gn_connection_record_set_verdict (GnConnectionRecord *record,
       self->counters_serial = self->gen;
     }
   _gn_connection_record_touch (record);
+  g_mutex_unlock (&self->lock);
 }
 
 /* Counts one error. */
@@ -252,12 +268,14 @@ gn_connection_record_set_error (GnConnectionRecord *record,
   g_return_if_fail (record != NULL);
 
   self = record->registry;
+  g_mutex_lock (&self->lock);
   record->status = status;
   replace_string (&record->reason, reason);
   self->total.errors++;
   self->today.errors++;
   self->counters_serial = self->gen;
   _gn_connection_record_touch (record);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -268,8 +286,10 @@ gn_connection_record_set_status (GnConnectionRecord *record,
 
   if (record->status == status)
     return;
+  g_mutex_lock (&record->registry->lock);
   record->status = status;
   _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
 }
 
 void
@@ -280,9 +300,11 @@ gn_connection_record_count_request (GnConnectionRecord *record)
   g_return_if_fail (record != NULL);
 
   self = record->registry;
+  g_mutex_lock (&self->lock);
   self->total.requests++;
   self->today.requests++;
   _gn_connection_registry_counters_touch (self);
+  g_mutex_unlock (&self->lock);
 }
 
 /* The hot path: called for every chunk copied. */
@@ -296,6 +318,7 @@ gn_connection_record_add_bytes (GnConnectionRecord *record,
   g_return_if_fail (record != NULL);
 
   self = record->registry;
+  g_mutex_lock (&self->lock);
   record->bytes_up += up;
   record->bytes_down += down;
   self->total.bytes_up += up;
@@ -304,25 +327,34 @@ gn_connection_record_add_bytes (GnConnectionRecord *record,
   self->today.bytes_down += down;
   self->counters_serial = self->gen;
   _gn_connection_record_touch (record);
+  g_mutex_unlock (&self->lock);
 }
 
 void
 gn_connection_registry_close (GnConnectionRegistry *self,
                               GnConnectionRecord   *record)
 {
+  GMainContext *context;
+
   g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
   g_return_if_fail (record != NULL && record->registry == self);
 
   if (record->state == GN_CONNECTION_STATE_CLOSED)
     return;
+  g_mutex_lock (&self->lock);
   record->state = GN_CONNECTION_STATE_CLOSED;
   record->ended_at = g_get_real_time ();
   record->closed_mono = g_get_monotonic_time ();
   record->close_func = NULL;
   record->close_data = NULL;
+  context = g_steal_pointer (&record->context);
   g_atomic_int_add (&self->n_open, -1);
   g_queue_push_tail_link (&self->closed, &record->closed_link);
   self->counters_serial = self->gen;   /* open_now changed */
   _gn_connection_record_touch (record);
   _gn_connection_registry_linger_arm (self);
+  g_mutex_unlock (&self->lock);
+
+  if (context != NULL)
+    g_main_context_unref (context);
 }

@@ -4,9 +4,10 @@
  *
  * Internals of the connection registry, shared by its two files
  * (gn-connection-registry.c: subscribers, batches, linger, cross-thread
- * calls; gn-connection-record.c: the engine-thread record API and the boxed
- * types) and by the tests (moving "local midnight"). Everything here is
- * engine-thread only unless the field comment says otherwise.
+ * calls; gn-connection-record.c: the record API the workers call and the
+ * boxed types) and by the tests (moving "local midnight"). Everything here
+ * is guarded by the registry's `lock` unless the field comment says
+ * otherwise; the functions below expect the caller to hold it.
  */
 
 #pragma once
@@ -42,15 +43,16 @@ struct _GnConnectionRecord
 
   GnConnectionCloseFunc  close_func;        /* (nullable) cleared once closed */
   gpointer               close_data;
+  GMainContext          *context;           /* (owned) (nullable) the opener's, while open */
 };
 
 struct _GnConnectionRegistry
 {
   GObject        parent_instance;
 
-  GMainContext  *context;      /* (owned) the engine context */
+  GMainContext  *context;      /* (owned) the engine context: timers run there */
 
-  /* Engine thread only. */
+  GMutex         lock;         /* guards everything below but the atomics */
   GHashTable    *records;      /* id → GnConnectionRecord (owned) */
   GQueue         changed;      /* every record, ordered by serial */
   GQueue         closed;       /* closed records, ordered by close time */
@@ -65,13 +67,12 @@ struct _GnConnectionRegistry
   GSource       *linger_source; /* (owned) (nullable) */
   GSource       *midnight_source; /* (owned) (nullable) */
 
-  /* Any thread. */
-  guint          linger_ms;    /* atomic */
-  gint           n_open;       /* atomic */
-
-  GMutex         lock;         /* guards the fields below */
   GPtrArray     *subscribers;  /* (element-type Subscriber) */
   guint          next_sub_id;
+
+  /* Any thread, no lock. */
+  guint          linger_ms;    /* atomic */
+  gint           n_open;       /* atomic */
 };
 
 void               _gn_connection_registry_mark_dirty     (GnConnectionRegistry     *self);
@@ -81,7 +82,8 @@ GnConnectionInfo  *_gn_connection_info_new_from_record    (const GnConnectionRec
 GnConnectionBatch *_gn_connection_batch_new               (void);
 void               _gn_connection_record_free             (GnConnectionRecord       *record);
 
-/* A record changed: move it to the tail of `changed` once per generation. */
+/* A record changed: move it to the tail of `changed` once per generation.
+ * Caller holds the registry's lock. */
 static inline void
 _gn_connection_record_touch (GnConnectionRecord *record)
 {
@@ -106,7 +108,7 @@ _gn_connection_registry_counters_touch (GnConnectionRegistry *self)
 
 
 /* The next reset of the "today" counters, in g_get_real_time() units; after
- * it the registry goes back to the real local midnight. */
+ * it the registry goes back to the real local midnight. Takes the lock. */
 void _gn_connection_registry_set_next_midnight (GnConnectionRegistry *self,
                                                 gint64                real_time);
 

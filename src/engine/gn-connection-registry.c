@@ -7,14 +7,18 @@
  * connection. It exists so that those readers never look at the proxy's own
  * connection objects and never get one callback per packet.
  *
- * Threading: records, counters and every per-subscriber cursor live on the
- * engine thread (the GMainContext given to gn_connection_registry_new()) and
- * are plain fields there: a record update is a few stores and, at most once
- * per generation, an O(1) move to the tail of the "recently changed" queue.
- * The only state other threads touch is the subscriber list, guarded by
- * `lock`. snapshot() and close_by_id() marshal to the engine thread with
- * g_main_context_invoke() (which runs at once when the caller can own the
- * engine context, so they also work before the engine loop runs).
+ * Threading: the proxy's connections run on several worker threads (see
+ * gn-engine.c), so every record, counter and per-subscriber cursor is
+ * guarded by the registry's one mutex, `lock` (one per registry, never
+ * global). A record update is the lock, a few stores and, at most once per
+ * generation, an O(1) move to the tail of the "recently changed" queue: the
+ * lock is held for a few dozen nanoseconds and never across a callback. The
+ * timers (batches, linger, midnight) run on the registry's context (the
+ * engine thread), take the lock to build their output and release it before
+ * handing anything to a subscriber. snapshot() copies under the lock from
+ * the calling thread. close_by_id() dispatches to the context that opened
+ * the record (the worker owning the connection), where the connection's
+ * close function runs, because only that thread may touch the connection.
  *
  * Change tracking: `gen` is a generation number that advances each time a
  * batch is built for some subscriber. A record touched during generation G
@@ -53,7 +57,7 @@ typedef struct
   GDestroyNotify         destroy;
   gint                   active;     /* atomic; FALSE once unsubscribed */
   GSource               *source;     /* (owned) (nullable) under registry->lock */
-  guint64                last_gen;   /* engine thread only */
+  guint64                last_gen;   /* under registry->lock */
 } Subscriber;
 
 G_DEFINE_FINAL_TYPE (GnConnectionRegistry, gn_connection_registry, G_TYPE_OBJECT)
@@ -112,7 +116,8 @@ next_local_midnight (gint64 now_real)
 
 static void midnight_arm (GnConnectionRegistry *self);
 
-/* Resets the "today" counters when the local date changed. Engine thread. */
+/* Resets the "today" counters when the local date changed. Caller holds
+ * self->lock. */
 void
 _gn_connection_registry_check_midnight (GnConnectionRegistry *self)
 {
@@ -131,9 +136,11 @@ midnight_cb (gpointer data)
 {
   GnConnectionRegistry *self = data;
 
+  g_mutex_lock (&self->lock);
   _gn_connection_registry_check_midnight (self);
   g_clear_pointer (&self->midnight_source, g_source_unref);
   midnight_arm (self);
+  g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -160,15 +167,17 @@ _gn_connection_registry_set_next_midnight (GnConnectionRegistry *self,
 {
   g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
 
+  g_mutex_lock (&self->lock);
   self->next_midnight = real_time;
   if (self->midnight_source != NULL)
     g_source_destroy (self->midnight_source);
   g_clear_pointer (&self->midnight_source, g_source_unref);
   midnight_arm (self);
+  g_mutex_unlock (&self->lock);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Change tracking (engine thread)                                          */
+/* Change tracking (caller holds self->lock)                                */
 
 static gboolean flush_cb (gpointer data);
 
@@ -181,7 +190,6 @@ _gn_connection_registry_mark_dirty (GnConnectionRegistry *self)
     return;
   self->gen_dirty = TRUE;
 
-  g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->subscribers->len; i++)
     {
       Subscriber *sub = g_ptr_array_index (self->subscribers, i);
@@ -194,7 +202,6 @@ _gn_connection_registry_mark_dirty (GnConnectionRegistry *self)
                              (GDestroyNotify) subscriber_unref);
       g_source_attach (sub->source, self->context);
     }
-  g_mutex_unlock (&self->lock);
 }
 
 
@@ -206,13 +213,11 @@ prune_removals (GnConnectionRegistry *self)
   guint64 min_seen = self->gen;
   guint keep_from = 0;
 
-  g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->subscribers->len; i++)
     {
       Subscriber *sub = g_ptr_array_index (self->subscribers, i);
       min_seen = MIN (min_seen, sub->last_gen);
     }
-  g_mutex_unlock (&self->lock);
 
   while (keep_from < self->removals->len &&
          g_array_index (self->removals, Removal, keep_from).removed_gen <= min_seen)
@@ -262,7 +267,6 @@ flush_cb (gpointer data)
   self = sub->registry;
   g_mutex_lock (&self->lock);
   g_clear_pointer (&sub->source, g_source_unref);
-  g_mutex_unlock (&self->lock);
 
   _gn_connection_registry_check_midnight (self);
   batch = _gn_connection_batch_new ();
@@ -294,6 +298,11 @@ flush_cb (gpointer data)
   self->gen_dirty = FALSE;
   prune_removals (self);
 
+  batch->total = self->total;
+  batch->today = self->today;
+  batch->open_now = (guint) g_atomic_int_get (&self->n_open);
+  g_mutex_unlock (&self->lock);
+
   if (batch->added->len == 0 && batch->changed->len == 0 &&
       batch->removed->len == 0 && !counters_changed)
     {
@@ -301,10 +310,7 @@ flush_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  batch->total = self->total;
-  batch->today = self->today;
-  batch->open_now = (guint) g_atomic_int_get (&self->n_open);
-
+  /* Outside the lock: the subscriber's callback may call us back. */
   delivery = g_new0 (Delivery, 1);
   delivery->sub = subscriber_ref (sub);
   delivery->batch = batch;
@@ -318,6 +324,7 @@ flush_cb (gpointer data)
 
 static gboolean linger_cb (gpointer data);
 
+/* Caller holds self->lock. */
 void
 _gn_connection_registry_linger_arm (GnConnectionRegistry *self)
 {
@@ -345,7 +352,6 @@ linger_cb (gpointer data)
 
   g_mutex_lock (&self->lock);
   have_subscribers = self->subscribers->len > 0;
-  g_mutex_unlock (&self->lock);
 
   while (self->closed.head != NULL)
     {
@@ -366,6 +372,7 @@ linger_cb (gpointer data)
 
   g_clear_pointer (&self->linger_source, g_source_unref);
   _gn_connection_registry_linger_arm (self);
+  g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -522,17 +529,6 @@ gn_connection_registry_unsubscribe (GnConnectionRegistry *self,
     subscriber_unref (found);
 }
 
-typedef struct
-{
-  GnConnectionRegistry *self;
-  GPtrArray            *infos;
-  GnCounters            total;
-  GnCounters            today;
-  gboolean              done;
-  GMutex                mutex;
-  GCond                 cond;
-} SnapshotData;
-
 static int
 compare_info_id (gconstpointer a,
                  gconstpointer b)
@@ -543,36 +539,13 @@ compare_info_id (gconstpointer a,
   return ia->id < ib->id ? -1 : ia->id > ib->id;
 }
 
-static gboolean
-snapshot_cb (gpointer data)
-{
-  SnapshotData *snap = data;
-  GnConnectionRegistry *self = snap->self;
-  GPtrArray *infos;
-
-  _gn_connection_registry_check_midnight (self);
-  infos = g_ptr_array_new_full (self->changed.length, (GDestroyNotify) gn_connection_info_unref);
-  for (GList *l = self->changed.head; l != NULL; l = l->next)
-    g_ptr_array_add (infos, _gn_connection_info_new_from_record (l->data));
-  g_ptr_array_sort (infos, compare_info_id);
-
-  g_mutex_lock (&snap->mutex);
-  snap->infos = infos;
-  snap->total = self->total;
-  snap->today = self->today;
-  snap->done = TRUE;
-  g_cond_signal (&snap->cond);
-  g_mutex_unlock (&snap->mutex);
-  return G_SOURCE_REMOVE;
-}
-
 /**
  * gn_connection_registry_snapshot:
  * @total: (out) (optional): the counters since start
  * @today: (out) (optional): the counters since local midnight
  *
- * Any thread. Blocks until the engine thread has copied its records (or
- * copies them at once if the caller can own the engine context).
+ * Any thread. Copies every record under the lock, so the copy is
+ * consistent even while workers update records.
  *
  * Returns: (transfer container) (element-type GnConnectionInfo): every
  *   record, open ones and those still lingering, sorted by id
@@ -582,25 +555,23 @@ gn_connection_registry_snapshot (GnConnectionRegistry *self,
                                  GnCounters           *total,
                                  GnCounters           *today)
 {
-  SnapshotData snap = { .self = self };
+  GPtrArray *infos;
 
   g_return_val_if_fail (GN_IS_CONNECTION_REGISTRY (self), NULL);
 
-  g_mutex_init (&snap.mutex);
-  g_cond_init (&snap.cond);
-  g_main_context_invoke (self->context, snapshot_cb, &snap);
-  g_mutex_lock (&snap.mutex);
-  while (!snap.done)
-    g_cond_wait (&snap.cond, &snap.mutex);
-  g_mutex_unlock (&snap.mutex);
-  g_mutex_clear (&snap.mutex);
-  g_cond_clear (&snap.cond);
-
+  g_mutex_lock (&self->lock);
+  _gn_connection_registry_check_midnight (self);
+  infos = g_ptr_array_new_full (self->changed.length, (GDestroyNotify) gn_connection_info_unref);
+  for (GList *l = self->changed.head; l != NULL; l = l->next)
+    g_ptr_array_add (infos, _gn_connection_info_new_from_record (l->data));
   if (total != NULL)
-    *total = snap.total;
+    *total = self->total;
   if (today != NULL)
-    *today = snap.today;
-  return snap.infos;
+    *today = self->today;
+  g_mutex_unlock (&self->lock);
+
+  g_ptr_array_sort (infos, compare_info_id);
+  return infos;
 }
 
 typedef struct
@@ -609,18 +580,30 @@ typedef struct
   guint64               id;
 } CloseData;
 
+/* On the context that opened the record: the only thread that may touch
+ * the connection, so close_data is valid as long as close_func is set
+ * (gn_connection_registry_close() clears it on this same thread). */
 static gboolean
 close_by_id_cb (gpointer data)
 {
   CloseData *close = data;
-  GnConnectionRecord *record = g_hash_table_lookup (close->self->records, &close->id);
-  GnConnectionCloseFunc func;
+  GnConnectionRegistry *self = close->self;
+  GnConnectionRecord *record;
+  GnConnectionCloseFunc func = NULL;
+  gpointer func_data = NULL;
 
-  if (record == NULL || record->close_func == NULL)
-    return G_SOURCE_REMOVE;
-  /* Once: the close_func may finish the connection right away or later. */
-  func = g_steal_pointer (&record->close_func);
-  func (record->close_data);
+  g_mutex_lock (&self->lock);
+  record = g_hash_table_lookup (self->records, &close->id);
+  if (record != NULL && record->close_func != NULL)
+    {
+      /* Once: the close_func may finish the connection right away or later. */
+      func = g_steal_pointer (&record->close_func);
+      func_data = record->close_data;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (func != NULL)
+    func (func_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -633,21 +616,30 @@ close_data_free (gpointer data)
   g_free (close);
 }
 
-/* Any thread. Asks the engine thread to close the connection; does nothing
- * if it is already closed or unknown. */
+/* Any thread. Asks the thread that owns the connection to close it; does
+ * nothing if it is already closed or unknown. */
 void
 gn_connection_registry_close_by_id (GnConnectionRegistry *self,
                                     guint64               id)
 {
+  g_autoptr(GMainContext) owner = NULL;
+  GnConnectionRecord *record;
   CloseData *close;
 
   g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
 
+  g_mutex_lock (&self->lock);
+  record = g_hash_table_lookup (self->records, &id);
+  if (record != NULL && record->close_func != NULL && record->context != NULL)
+    owner = g_main_context_ref (record->context);
+  g_mutex_unlock (&self->lock);
+  if (owner == NULL)
+    return;
+
   close = g_new0 (CloseData, 1);
   close->self = g_object_ref (self);
   close->id = id;
-  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH,
-                              close_by_id_cb, close, close_data_free);
+  g_main_context_invoke_full (owner, G_PRIORITY_HIGH, close_by_id_cb, close, close_data_free);
 }
 
 guint
