@@ -6,7 +6,7 @@
  * max_free buffers are kept for reuse; the rest go back to the system, so a
  * burst of traffic does not pin its peak memory forever.
  *
- * Threading: engine thread only.
+ * Threading: one worker thread only (each worker has its own pool).
  */
 
 #include "gn-buffer-pool.h"

@@ -6,7 +6,7 @@
  * back when a direction goes quiet, so that throughput gets big buffers and
  * ten thousand idle tunnels cost nothing.
  *
- * Threading: a pool belongs to one engine thread; no locking.
+ * Threading: a pool belongs to one worker thread (gn-worker.h); no locking.
  */
 
 #pragma once

@@ -103,3 +103,13 @@ gn_engine_config_validate (const GnEngineConfig  *self,
 
   return TRUE;
 }
+
+guint
+gn_engine_config_get_n_workers (const GnEngineConfig *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+
+  if (self->n_workers == 0)
+    return CLAMP ((guint) g_get_num_processors (), 1, GN_ENGINE_MAX_AUTO_WORKERS);
+  return MIN (self->n_workers, GN_ENGINE_MAX_WORKERS);
+}

@@ -41,7 +41,16 @@ typedef struct _GnEngineConfig
   /* Closed connections stay visible in the registry this long, default 60 s
    * (gn_connection_registry_set_linger()). */
   guint     linger_ms;
+
+  /* Threads that run client connections (the engine thread keeps the
+   * listener). 0, the default, means one per CPU, at most
+   * GN_ENGINE_MAX_AUTO_WORKERS; 1 runs everything on the engine thread.
+   * Read once, when the engine is created. */
+  guint     n_workers;
 } GnEngineConfig;
+
+#define GN_ENGINE_MAX_AUTO_WORKERS 4
+#define GN_ENGINE_MAX_WORKERS 64
 
 #define GN_TYPE_ENGINE_CONFIG (gn_engine_config_get_type ())
 
@@ -52,6 +61,9 @@ GnEngineConfig *gn_engine_config_ref      (GnEngineConfig       *self);
 void            gn_engine_config_unref    (GnEngineConfig       *self);
 gboolean        gn_engine_config_validate (const GnEngineConfig *self,
                                            GError              **error);
+/* n_workers with 0 resolved to the number of CPUs (at most
+ * GN_ENGINE_MAX_AUTO_WORKERS), always 1 to GN_ENGINE_MAX_WORKERS. */
+guint           gn_engine_config_get_n_workers (const GnEngineConfig *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnEngineConfig, gn_engine_config_unref)
 

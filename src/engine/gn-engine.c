@@ -6,8 +6,8 @@
  *
  * The engine thread is created with the object and lives until it is
  * finalized. It owns a GMainContext, pushed as thread-default for the whole
- * life of the thread, so the GSocketService, every connection, the buffer
- * pool and the connection registry run there and only there.
+ * life of the thread, on which the GSocketService, the lifecycle
+ * operations and the connection registry's timers run.
  *
  * start/stop/restart are "operations" (Op) marshalled to the engine thread
  * with g_main_context_invoke(). The synchronous calls wait on a GCond for
@@ -23,12 +23,22 @@
  *
  * Threading: create, start, stop, restart, set_config from the owner
  * thread; set_blocklist, dup_blocklist, get_status, get_port from any
- * thread.
+ * thread. Inside, three kinds of threads: the owner's, the engine thread
+ * (listener, start/stop/restart/drain, status, blocklist swaps: it hands
+ * each accepted connection to a worker together with the rules current at
+ * that moment), and n_workers worker threads (gn-worker.h), each with its
+ * own GMainContext, buffer pool and GSocketClient, on which connections
+ * live from accept to close. With n_workers = 1 the only worker is the
+ * engine thread itself, as before workers existed. The workers are created
+ * when the engine thread starts and joined when it ends, after the last
+ * server stopped; what they share (connection counts, drain, registry) is
+ * described in gn-proxy-server.c and gn-connection-registry.c.
  */
 
 #include "gn-buffer-pool.h"
 #include "gn-engine.h"
 #include "gn-proxy-server.h"
+#include "gn-worker.h"
 
 #define BUFFER_SIZE (256 * 1024)
 #define MAX_FREE_BUFFERS 32
@@ -75,7 +85,7 @@ struct _GnEngine
   GMainContext         *context;     /* (owned) */
   GMainLoop            *loop;        /* (owned) */
   GnConnectionRegistry *registry;    /* (owned) */
-  GnBufferPool         *pool;        /* (owned) engine thread */
+  GPtrArray            *workers;     /* (owned) (element-type GnWorker) engine thread */
   GnProxyServer        *server;      /* (owned) (nullable) engine thread */
 };
 
@@ -205,7 +215,9 @@ engine_start (GnEngine *self,
 
   set_status (self, GN_ENGINE_STATUS_STARTING, NULL);
   gn_connection_registry_set_linger (self->registry, config->linger_ms);
-  self->server = gn_proxy_server_new (config, blocklist, self->registry, self->pool);
+  self->server = gn_proxy_server_new (config, blocklist, self->registry,
+                                      (GnWorker * const *) self->workers->pdata,
+                                      self->workers->len);
   if (!gn_proxy_server_start (self->server, &error))
     {
       g_clear_pointer (&self->server, gn_proxy_server_free);
@@ -298,10 +310,19 @@ static gpointer
 engine_thread (gpointer data)
 {
   GnEngine *self = data;
+  guint n_workers;
 
   g_main_context_push_thread_default (self->context);
   self->registry = gn_connection_registry_new (self->context);
-  self->pool = gn_buffer_pool_new (BUFFER_SIZE, MAX_FREE_BUFFERS);
+
+  g_mutex_lock (&self->lock);
+  n_workers = gn_engine_config_get_n_workers (self->config);
+  g_mutex_unlock (&self->lock);
+  self->workers = g_ptr_array_new_with_free_func ((GDestroyNotify) gn_worker_free);
+  for (guint i = 0; i < n_workers; i++)
+    g_ptr_array_add (self->workers,
+                     gn_worker_new (i, n_workers == 1 ? self->context : NULL, BUFFER_SIZE,
+                                    MAX (MAX_FREE_BUFFERS / n_workers, 4)));
 
   g_mutex_lock (&self->lock);
   self->thread_ready = TRUE;
@@ -311,11 +332,12 @@ engine_thread (gpointer data)
   g_main_loop_run (self->loop);
 
   g_assert (self->server == NULL);
+  /* Every connection is gone: the workers quit and are joined. */
+  g_clear_pointer (&self->workers, g_ptr_array_unref);
   g_clear_object (&self->registry);
   /* Let sources that were destroyed with the registry go. */
   while (g_main_context_iteration (self->context, FALSE))
     ;
-  g_clear_pointer (&self->pool, gn_buffer_pool_free);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
@@ -604,6 +626,15 @@ gn_engine_dup_blocklist (GnEngine *self)
   blocklist = gn_blocklist_ref (self->blocklist);
   g_mutex_unlock (&self->lock);
   return blocklist;
+}
+
+guint
+gn_engine_get_n_workers (GnEngine *self)
+{
+  g_return_val_if_fail (GN_IS_ENGINE (self), 0);
+
+  /* Fixed before gn_engine_new() returns. */
+  return self->workers->len;
 }
 
 GnConnectionRegistry *

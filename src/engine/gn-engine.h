@@ -3,9 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * GnEngine is the filtering proxy as one object: it owns a thread with its
- * own GMainContext on which the listener, every connection and the
- * connection registry run, so no amount of traffic can stall the caller's
- * (the window's) main loop.
+ * own GMainContext on which the listener and the connection registry run,
+ * and worker threads (GnEngineConfig.n_workers) with their own contexts on
+ * which the connections run, so no amount of traffic can stall the caller's
+ * (the window's) main loop, and connection setups use every CPU.
  *
  * Threading contract: create, configure, start, stop and restart the engine
  * from one thread (the "owner" thread, normally the main thread). Those calls
@@ -70,6 +71,8 @@ void                  gn_engine_set_blocklist     (GnEngine             *self,
                                                    GnBlocklist          *blocklist);
 GnBlocklist          *gn_engine_dup_blocklist     (GnEngine             *self);
 
+/* Threads running connections (1: the engine thread itself). */
+guint                 gn_engine_get_n_workers     (GnEngine             *self);
 GnConnectionRegistry *gn_engine_get_registry      (GnEngine             *self);
 
 G_END_DECLS

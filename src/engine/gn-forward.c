@@ -28,7 +28,7 @@
  * A "101 Switching Protocols" answer to an Upgrade request (WebSocket) turns
  * the connection into a tunnel.
  *
- * Threading: engine thread only.
+ * Threading: the connection's worker thread only.
  */
 
 #include <string.h>
@@ -179,7 +179,7 @@ on_response_head_written (GnProxyConnection *self,
   rest = _gn_proxy_connection_take_rest (self);
   _gn_proxy_connection_drop_head (self);
 
-  self->pump = gn_pump_new (gn_proxy_server_get_pool (self->server), self->origin_socket,
+  self->pump = gn_pump_new (self->pool, self->origin_socket,
                             self->client_socket, self->cancellable);
   gn_pump_set_framing (self->pump, self->resp_body_kind, self->req_content_length);
   if (rest != NULL)
@@ -367,7 +367,7 @@ on_request_head_written (GnProxyConnection *self,
       return;
     }
 
-  self->pump = gn_pump_new (gn_proxy_server_get_pool (self->server), self->client_socket,
+  self->pump = gn_pump_new (self->pool, self->client_socket,
                             self->origin_socket, self->cancellable);
   gn_pump_set_framing (self->pump, self->req_body_kind, self->req_content_length);
   if (self->pending != NULL)

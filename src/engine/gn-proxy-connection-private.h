@@ -5,7 +5,7 @@
  * The connection's state, shared between gn-proxy-connection.c (head
  * reading, answers, CONNECT) and gn-forward.c (plain-HTTP forwarding).
  *
- * Threading: engine thread only.
+ * Threading: the worker thread the connection was handed to, only.
  */
 
 #pragma once
@@ -30,6 +30,9 @@ struct _GnProxyConnection
 {
   guint               ref_count;     /* the server's ref plus one per async call */
   GnProxyServer      *server;        /* (unowned) outlives its connections */
+  guint               slot;          /* the server's slot for our worker */
+  GnBufferPool       *pool;          /* (unowned) the worker's */
+  GSocketClient      *socket_client; /* (unowned) the worker's */
   GnEngineConfig     *config;        /* (owned) the config it started with */
   GnBlocklist        *blocklist;     /* (owned) the rules it started with */
   GnConnectionRecord *record;        /* (unowned) (nullable) registry entry */

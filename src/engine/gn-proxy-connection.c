@@ -19,7 +19,7 @@
  * Lifetime: the server holds one reference; each pending asynchronous call
  * holds another and returns early when the connection was closed meanwhile.
  *
- * Threading: engine thread only.
+ * Threading: the connection's worker thread only (see gn-proxy-server.c).
  */
 
 #include <string.h>
@@ -43,7 +43,11 @@ record_close_cb (gpointer data)
 
 GnProxyConnection *
 gn_proxy_connection_new (GnProxyServer     *server,
+                         guint              slot,
+                         GnBufferPool      *pool,
+                         GSocketClient     *socket_client,
                          GSocketConnection *client,
+                         GnBlocklist       *blocklist,
                          gboolean           rejected)
 {
   GnProxyConnection *self = g_new0 (GnProxyConnection, 1);
@@ -51,8 +55,11 @@ gn_proxy_connection_new (GnProxyServer     *server,
 
   self->ref_count = 1;
   self->server = server;
+  self->slot = slot;
+  self->pool = pool;
+  self->socket_client = socket_client;
   self->config = gn_engine_config_ref (gn_proxy_server_get_config (server));
-  self->blocklist = gn_blocklist_ref (gn_proxy_server_get_blocklist (server));
+  self->blocklist = blocklist != NULL ? gn_blocklist_ref (blocklist) : NULL;
   self->client = g_object_ref (client);
   self->client_socket = g_socket_connection_get_socket (client);
   self->cancellable = g_cancellable_new ();
@@ -595,7 +602,7 @@ _gn_proxy_connection_connect (GnProxyConnection *self,
   g_source_set_callback (self->timer, on_connect_timeout, self, NULL);
   g_source_attach (self->timer, g_main_context_get_thread_default ());
 
-  g_socket_client_connect_async (gn_proxy_server_get_client (self->server), address,
+  g_socket_client_connect_async (self->socket_client, address,
                                  self->connect_cancellable, on_connected,
                                  gn_proxy_connection_ref (self));
 }
@@ -636,7 +643,7 @@ _gn_proxy_connection_start_tunnel (GnProxyConnection *self,
                                    GBytes            *to_origin,
                                    GBytes            *to_client)
 {
-  self->tunnel = gn_tunnel_new (gn_proxy_server_get_pool (self->server), self->client_socket,
+  self->tunnel = gn_tunnel_new (self->pool, self->client_socket,
                                 origin, self->cancellable, self->config->idle_timeout_s);
   gn_tunnel_set_prefixes (self->tunnel, to_origin, to_client);
   if (self->record != NULL)

@@ -8,9 +8,11 @@
  * requests (gn-forward.c) for as long as both sides keep the connection
  * alive. Every outcome is recorded in the connection registry.
  *
- * Threading: engine thread only. The server owns its connections; a
+ * Threading: one worker thread (the one the server handed it to) from
+ * creation to the last unref. The server owns its connections; a
  * connection tells the server when it is done; the server then drops its
- * reference (pending callbacks hold their own).
+ * reference (pending callbacks hold their own and never touch the server
+ * once the connection is closed).
  */
 
 #pragma once
@@ -21,9 +23,14 @@
 
 G_BEGIN_DECLS
 
-/* A @rejected connection only answers 503; it has no registry record. */
+/* A @rejected connection only answers 503; it has no registry record and
+ * no @blocklist. @pool and @socket_client are the worker's. */
 GnProxyConnection *gn_proxy_connection_new      (GnProxyServer     *server,
+                                                 guint              slot,
+                                                 GnBufferPool      *pool,
+                                                 GSocketClient     *socket_client,
                                                  GSocketConnection *client,
+                                                 GnBlocklist       *blocklist,
                                                  gboolean           rejected);
 void               gn_proxy_connection_start    (GnProxyConnection *self);
 /* Ends the connection now (both sockets); the server is told at once. */

@@ -18,8 +18,23 @@
  * against the limit; those are capped too, past which the socket is simply
  * closed, so a flood cannot grow memory.
  *
- * Threading: engine thread only; the GSocketService is created with the
- * engine context as thread-default, so its sources attach there.
+ * Threading: the listener, start, stop, the drain timer and the blocklist
+ * swap run on the engine thread (the GSocketService is created with the
+ * engine context as thread-default, so its sources attach there). Each
+ * accepted connection is handed, with the blocklist current at accept time,
+ * to the least-loaded worker (gn-worker.h) and lives on that worker's
+ * context only; each worker has a slot here with its own queues of
+ * connections, touched by that worker alone. What several threads share is
+ * atomic: the counts checked against max_connections (only the engine
+ * thread increments them, so the limit cannot be overshot), the draining
+ * and listening flags, and `n_live`, the connections plus one token held
+ * while the server runs. stop() drops the token; whoever brings n_live to
+ * zero, a worker finishing the last connection or stop() itself, posts the
+ * stopped callback to the engine context, so it runs exactly once, exactly
+ * when the last connection is gone. Work posted to a worker (a new
+ * connection, "close the idle ones", "close everything") holds a reference
+ * on the server, so the server is freed by whoever lets go last; the port,
+ * bind address and Via token do not change while connections exist.
  */
 
 #include <gio/gio.h>
@@ -31,59 +46,192 @@
 #define MAX_REJECTING 1024
 #define LISTEN_BACKLOG 4096
 
+typedef struct
+{
+  GnWorker *worker;        /* (unowned) outlives the server */
+  GQueue    connections;   /* (element-type GnProxyConnection) counted; worker only */
+  GQueue    rejecting;     /* answering 503, not counted; worker only */
+} Slot;
+
 struct _GnProxyServer
 {
+  gatomicrefcount       ref_count;    /* the engine's, plus one per posted op */
+
+  /* Immutable while connections exist */
   GnEngineConfig       *config;       /* (owned) */
-  GnBlocklist          *blocklist;    /* (owned) current rules for new connections */
   GnConnectionRegistry *registry;     /* (owned) (nullable) */
-  GnBufferPool         *pool;         /* (unowned) outlives the server */
-  GSocketService       *service;      /* (owned) (nullable) while listening */
-  GSocketClient        *client;       /* (owned) direct connections only */
+  GMainContext         *context;      /* (owned) the engine context */
   GInetAddress         *bind_address; /* (owned) (nullable) */
   guint16               port;
   char                 *via;          /* (owned) our Via token, for loop detection */
+  Slot                 *slots;        /* (owned) one per worker */
+  guint                 n_slots;
 
-  GQueue                connections;  /* (element-type GnProxyConnection) counted */
-  GQueue                rejecting;    /* answering 503, not counted */
+  /* Any thread, atomic */
+  gint                  n_connections; /* counted against max_connections */
+  gint                  n_rejecting;
+  gint                  n_live;       /* connections + the running token */
+  gint                  draining;
+  gint                  listening;
 
-  gboolean              draining;
+  /* Engine thread */
+  GnBlocklist          *blocklist;    /* (owned) current rules for new connections */
+  GSocketService       *service;      /* (owned) (nullable) while listening */
+  guint                 next_slot;
   GSource              *drain_timer;  /* (owned) (nullable) */
   GnProxyServerStoppedFunc stopped_func;
   gpointer              stopped_data;
 };
 
+static GnProxyServer *
+server_ref (GnProxyServer *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+static void
+server_unref (gpointer data)
+{
+  GnProxyServer *self = data;
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_assert (self->service == NULL && self->drain_timer == NULL);
+  for (guint i = 0; i < self->n_slots; i++)
+    g_assert (self->slots[i].connections.length == 0 && self->slots[i].rejecting.length == 0);
+  g_free (self->slots);
+  g_clear_pointer (&self->via, g_free);
+  g_clear_object (&self->bind_address);
+  g_clear_object (&self->registry);
+  g_clear_pointer (&self->blocklist, gn_blocklist_unref);
+  g_clear_pointer (&self->config, gn_engine_config_unref);
+  g_main_context_unref (self->context);
+  g_free (self);
+}
+
 GnProxyServer *
 gn_proxy_server_new (GnEngineConfig       *config,
                      GnBlocklist          *blocklist,
                      GnConnectionRegistry *registry,
-                     GnBufferPool         *pool)
+                     GnWorker * const     *workers,
+                     guint                 n_workers)
 {
   GnProxyServer *self = g_new0 (GnProxyServer, 1);
 
+  g_return_val_if_fail (n_workers > 0, NULL);
+
+  g_atomic_ref_count_init (&self->ref_count);
   self->config = gn_engine_config_ref (config);
   self->blocklist = blocklist ? gn_blocklist_ref (blocklist) : gn_blocklist_new_empty ();
   self->registry = registry ? g_object_ref (registry) : NULL;
-  self->pool = pool;
+  self->context = g_main_context_ref_thread_default ();
   self->via = g_strdup_printf ("guardnest-%08x", g_random_int ());
-
-  /* Our own connections never use the OS proxy: once protection is on,
-   * that proxy is us, and every request would loop. */
-  self->client = g_socket_client_new ();
-  g_socket_client_set_enable_proxy (self->client, FALSE);
-  g_queue_init (&self->connections);
-  g_queue_init (&self->rejecting);
+  self->n_slots = n_workers;
+  self->slots = g_new0 (Slot, n_workers);
+  for (guint i = 0; i < n_workers; i++)
+    {
+      self->slots[i].worker = workers[i];
+      g_queue_init (&self->slots[i].connections);
+      g_queue_init (&self->slots[i].rejecting);
+    }
+  self->n_live = 1;   /* the running token, dropped by stop() */
   return self;
 }
 
 static void
 close_listener (GnProxyServer *self)
 {
+  g_atomic_int_set (&self->listening, FALSE);
   if (self->service != NULL)
     {
       g_socket_service_stop (self->service);
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
       g_clear_object (&self->service);
     }
+}
+
+/* Engine thread. Only after the stopped callback, or if the server never
+ * accepted anything: connections live on the workers. */
+void
+gn_proxy_server_free (GnProxyServer *self)
+{
+  if (self == NULL)
+    return;
+
+  close_listener (self);
+  self->stopped_func = NULL;
+  g_assert (g_atomic_int_get (&self->n_connections) == 0 &&
+            g_atomic_int_get (&self->n_rejecting) == 0);
+  if (self->drain_timer != NULL)
+    {
+      g_source_destroy (self->drain_timer);
+      g_clear_pointer (&self->drain_timer, g_source_unref);
+    }
+  server_unref (self);
+}
+
+/* ---- work posted to a worker -------------------------------------------- */
+
+typedef struct
+{
+  GnProxyServer     *server;      /* (owned) */
+  guint              slot;
+  GSocketConnection *client;      /* (owned) (nullable) for a new connection */
+  GnBlocklist       *blocklist;   /* (owned) (nullable) */
+  gboolean           rejected;
+} SlotOp;
+
+static void
+slot_op_free (gpointer data)
+{
+  SlotOp *op = data;
+
+  /* Set only if the op never ran (a worker never quits while a server
+   * lives, so that does not happen). */
+  g_clear_object (&op->client);
+  g_clear_pointer (&op->blocklist, gn_blocklist_unref);
+  server_unref (op->server);
+  g_free (op);
+}
+
+static void
+post (GnProxyServer *self,
+      guint          slot,
+      GSourceFunc    func,
+      SlotOp        *op)
+{
+  op->server = server_ref (self);
+  op->slot = slot;
+  /* With one worker sharing the engine context this runs at once. */
+  g_main_context_invoke_full (gn_worker_get_context (self->slots[slot].worker),
+                              G_PRIORITY_DEFAULT, func, op, slot_op_free);
+}
+
+static gboolean
+start_connection_cb (gpointer data)
+{
+  SlotOp *op = data;
+  GnProxyServer *self = op->server;
+  Slot *slot = &self->slots[op->slot];
+  GnProxyConnection *conn;
+
+  conn = gn_proxy_connection_new (self, op->slot, gn_worker_get_pool (slot->worker),
+                                  gn_worker_get_client (slot->worker), op->client,
+                                  op->blocklist, op->rejected);
+  g_clear_object (&op->client);
+  if (op->rejected)
+    {
+      g_queue_push_tail_link (&slot->rejecting, &conn->link);
+      _gn_proxy_connection_respond (conn, 503, NULL,
+                                    "503 Service Unavailable: too many connections, try again shortly\n",
+                                    "Too many connections");
+      return G_SOURCE_REMOVE;
+    }
+  g_queue_push_tail_link (&slot->connections, &conn->link);
+  gn_proxy_connection_start (conn);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -94,28 +242,56 @@ close_all (GQueue *queue)
     gn_proxy_connection_close (queue->head->data);
 }
 
-void
-gn_proxy_server_free (GnProxyServer *self)
+static gboolean
+close_idle_cb (gpointer data)
 {
-  if (self == NULL)
-    return;
+  SlotOp *op = data;
+  Slot *slot = &op->server->slots[op->slot];
+  GList *l, *next;
 
-  close_listener (self);
-  self->stopped_func = NULL;
-  close_all (&self->connections);
-  close_all (&self->rejecting);
-  if (self->drain_timer != NULL)
+  /* Nothing in flight on these: close them now. */
+  for (l = slot->connections.head; l != NULL; l = next)
     {
-      g_source_destroy (self->drain_timer);
-      g_clear_pointer (&self->drain_timer, g_source_unref);
+      next = l->next;
+      if (gn_proxy_connection_is_idle (l->data))
+        gn_proxy_connection_close (l->data);
     }
-  g_clear_object (&self->client);
-  g_clear_pointer (&self->via, g_free);
-  g_clear_object (&self->bind_address);
-  g_clear_object (&self->registry);
-  g_clear_pointer (&self->blocklist, gn_blocklist_unref);
-  g_clear_pointer (&self->config, gn_engine_config_unref);
-  g_free (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_all_cb (gpointer data)
+{
+  SlotOp *op = data;
+  Slot *slot = &op->server->slots[op->slot];
+
+  close_all (&slot->rejecting);
+  close_all (&slot->connections);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- accepting (engine thread) ------------------------------------------ */
+
+/* The least-loaded worker, ties going round-robin. */
+static guint
+pick_slot (GnProxyServer *self)
+{
+  guint best = self->next_slot % self->n_slots;
+  guint best_load = gn_worker_get_load (self->slots[best].worker);
+
+  for (guint k = 1; k < self->n_slots && best_load > 0; k++)
+    {
+      guint i = (self->next_slot + k) % self->n_slots;
+      guint load = gn_worker_get_load (self->slots[i].worker);
+
+      if (load < best_load)
+        {
+          best = i;
+          best_load = load;
+        }
+    }
+  self->next_slot = best + 1;
+  return best;
 }
 
 static gboolean
@@ -125,31 +301,37 @@ on_incoming (GSocketService    *service,
              gpointer           user_data)
 {
   GnProxyServer *self = user_data;
-  GnProxyConnection *conn;
+  SlotOp *op;
+  guint slot;
 
-  if (self->draining)
+  if (g_atomic_int_get (&self->draining))
     return TRUE;
 
-  if (self->connections.length >= self->config->max_connections)
+  op = g_new0 (SlotOp, 1);
+  if ((guint) g_atomic_int_get (&self->n_connections) >= self->config->max_connections)
     {
       if (self->registry != NULL)
         gn_connection_registry_count_rejected (self->registry);
-      if (self->rejecting.length >= MAX_REJECTING)
+      if ((guint) g_atomic_int_get (&self->n_rejecting) >= MAX_REJECTING)
         {
+          g_free (op);
           g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
           return TRUE;
         }
-      conn = gn_proxy_connection_new (self, connection, TRUE);
-      g_queue_push_tail_link (&self->rejecting, &conn->link);
-      _gn_proxy_connection_respond (conn, 503, NULL,
-                                    "503 Service Unavailable: too many connections, try again shortly\n",
-                                    "Too many connections");
-      return TRUE;
+      op->rejected = TRUE;
+      g_atomic_int_inc (&self->n_rejecting);
     }
+  else
+    {
+      op->blocklist = gn_blocklist_ref (self->blocklist);
+      g_atomic_int_inc (&self->n_connections);
+    }
+  g_atomic_int_inc (&self->n_live);
 
-  conn = gn_proxy_connection_new (self, connection, FALSE);
-  g_queue_push_tail_link (&self->connections, &conn->link);
-  gn_proxy_connection_start (conn);
+  slot = pick_slot (self);
+  gn_worker_add_load (self->slots[slot].worker, 1);
+  op->client = g_object_ref (connection);
+  post (self, slot, start_connection_cb, op);
   return TRUE;
 }
 
@@ -192,15 +374,19 @@ gn_proxy_server_start (GnProxyServer  *self,
     }
 
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  self->draining = FALSE;
+  g_atomic_int_set (&self->draining, FALSE);
+  g_atomic_int_set (&self->listening, TRUE);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (self->service);
   return TRUE;
 }
 
-static void
-stopped (GnProxyServer *self)
+/* ---- stopping ------------------------------------------------------------ */
+
+static gboolean
+stopped_cb (gpointer data)
 {
+  GnProxyServer *self = data;
   GnProxyServerStoppedFunc func = self->stopped_func;
 
   if (self->drain_timer != NULL)
@@ -211,6 +397,24 @@ stopped (GnProxyServer *self)
   self->stopped_func = NULL;
   if (func != NULL)
     func (self, self->stopped_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread. The last one out tells the engine thread. */
+static void
+live_unref (GnProxyServer *self)
+{
+  if (g_atomic_int_dec_and_test (&self->n_live))
+    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, stopped_cb,
+                                server_ref (self), server_unref);
+}
+
+static void
+post_to_every_worker (GnProxyServer *self,
+                      GSourceFunc    func)
+{
+  for (guint i = 0; i < self->n_slots; i++)
+    post (self, i, func, g_new0 (SlotOp, 1));
 }
 
 static gboolean
@@ -219,9 +423,8 @@ on_drain_timeout (gpointer user_data)
   GnProxyServer *self = user_data;
 
   g_clear_pointer (&self->drain_timer, g_source_unref);
-  /* The last close calls stopped(). */
-  close_all (&self->rejecting);
-  close_all (&self->connections);
+  /* The last close calls the stopped callback. */
+  post_to_every_worker (self, close_all_cb);
   return G_SOURCE_REMOVE;
 }
 
@@ -230,48 +433,43 @@ gn_proxy_server_stop (GnProxyServer            *self,
                       GnProxyServerStoppedFunc  func,
                       gpointer                  user_data)
 {
-  GList *l, *next;
-
   close_listener (self);
-  self->draining = TRUE;
+  g_atomic_int_set (&self->draining, TRUE);
   self->stopped_func = func;
   self->stopped_data = user_data;
 
-  /* Nothing in flight on these: close them now. */
-  for (l = self->connections.head; l != NULL; l = next)
+  /* Connections going idle from now on see `draining` and close. */
+  post_to_every_worker (self, close_idle_cb);
+  if (g_atomic_int_get (&self->n_live) > 1)
     {
-      next = l->next;
-      if (gn_proxy_connection_is_idle (l->data))
-        gn_proxy_connection_close (l->data);
+      if (self->config->drain_timeout_ms == 0)
+        post_to_every_worker (self, close_all_cb);
+      else
+        {
+          self->drain_timer = g_timeout_source_new (self->config->drain_timeout_ms);
+          g_source_set_callback (self->drain_timer, on_drain_timeout, self, NULL);
+          g_source_attach (self->drain_timer, self->context);
+        }
     }
-
-  if (self->connections.length == 0 && self->rejecting.length == 0)
-    {
-      stopped (self);
-      return;
-    }
-
-  if (self->config->drain_timeout_ms == 0)
-    {
-      on_drain_timeout (self);
-      return;
-    }
-  self->drain_timer = g_timeout_source_new (self->config->drain_timeout_ms);
-  g_source_set_callback (self->drain_timer, on_drain_timeout, self, NULL);
-  g_source_attach (self->drain_timer, g_main_context_get_thread_default ());
+  live_unref (self);
 }
 
+/* Worker thread: the connection is done; drops the server's reference on it. */
 void
 _gn_proxy_server_connection_done (GnProxyServer     *self,
                                   GnProxyConnection *connection)
 {
-  g_queue_unlink (connection->rejected ? &self->rejecting : &self->connections, &connection->link);
-  gn_proxy_connection_unref (connection);
+  Slot *slot = &self->slots[connection->slot];
 
-  if (self->draining && self->stopped_func != NULL &&
-      self->connections.length == 0 && self->rejecting.length == 0)
-    stopped (self);
+  g_queue_unlink (connection->rejected ? &slot->rejecting : &slot->connections, &connection->link);
+  g_atomic_int_add (connection->rejected ? &self->n_rejecting : &self->n_connections, -1);
+  gn_worker_add_load (slot->worker, -1);
+  gn_proxy_connection_unref (connection);
+  /* Last: after this the server may be gone. */
+  live_unref (self);
 }
+
+/* ---- for connections (any thread) --------------------------------------- */
 
 guint16
 gn_proxy_server_get_port (GnProxyServer *self)
@@ -282,7 +480,7 @@ gn_proxy_server_get_port (GnProxyServer *self)
 guint
 gn_proxy_server_get_n_connections (GnProxyServer *self)
 {
-  return self->connections.length;
+  return (guint) g_atomic_int_get (&self->n_connections);
 }
 
 void
@@ -301,34 +499,16 @@ gn_proxy_server_get_config (GnProxyServer *self)
   return self->config;
 }
 
-GnBlocklist *
-gn_proxy_server_get_blocklist (GnProxyServer *self)
-{
-  return self->blocklist;
-}
-
 GnConnectionRegistry *
 gn_proxy_server_get_registry (GnProxyServer *self)
 {
   return self->registry;
 }
 
-GnBufferPool *
-gn_proxy_server_get_pool (GnProxyServer *self)
-{
-  return self->pool;
-}
-
-GSocketClient *
-gn_proxy_server_get_client (GnProxyServer *self)
-{
-  return self->client;
-}
-
 gboolean
 gn_proxy_server_is_draining (GnProxyServer *self)
 {
-  return self->draining;
+  return g_atomic_int_get (&self->draining);
 }
 
 static gboolean
@@ -350,7 +530,7 @@ gn_proxy_server_is_self (GnProxyServer *self,
 {
   g_autoptr(GInetAddress) address = NULL;
 
-  if (port != self->port || self->service == NULL)
+  if (port != self->port || !g_atomic_int_get (&self->listening))
     return FALSE;
   if (g_ascii_strcasecmp (host, "localhost") == 0 || g_str_has_suffix (host, ".localhost"))
     return TRUE;

@@ -3,15 +3,17 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * GnProxyServer is one bound listener and the client connections it
- * accepted: the part of GnEngine that lives entirely on the engine thread.
- * It binds (refusing non-loopback addresses unless allowed), accepts,
+ * accepted, spread over the engine's workers (gn-worker.h). It binds (refusing non-loopback addresses unless allowed), accepts,
  * enforces max_connections (503 + Retry-After past it, the listener keeps
  * running), and stops in the order a restart needs: stop accepting and
  * release the port, let open connections drain up to drain_timeout_ms,
  * close the rest, then report.
  *
- * Threading: engine thread only, with the engine's context pushed as
- * thread-default when created.
+ * Threading: new, start, stop, free and set_blocklist on the engine
+ * thread, with the engine's context pushed as thread-default when created;
+ * each connection runs on the worker it was handed to and calls the
+ * accessors below from there (they read fields fixed at start, or atomics).
+ * The stopped callback runs on the engine thread.
  */
 
 #pragma once
@@ -22,6 +24,7 @@
 #include "gn-buffer-pool.h"
 #include "gn-connection-registry.h"
 #include "gn-engine-config.h"
+#include "gn-worker.h"
 
 G_BEGIN_DECLS
 
@@ -34,7 +37,9 @@ typedef void (*GnProxyServerStoppedFunc) (GnProxyServer *server,
 GnProxyServer        *gn_proxy_server_new            (GnEngineConfig       *config,
                                                       GnBlocklist          *blocklist,
                                                       GnConnectionRegistry *registry,
-                                                      GnBufferPool         *pool);
+                                                      GnWorker * const     *workers,
+                                                      guint                 n_workers);
+/* After the stopped callback (or if it never accepted anything). */
 void                  gn_proxy_server_free           (GnProxyServer        *self);
 gboolean              gn_proxy_server_start          (GnProxyServer        *self,
                                                       GError              **error);
@@ -48,12 +53,9 @@ guint                 gn_proxy_server_get_n_connections (GnProxyServer     *self
 void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
                                                       GnBlocklist          *blocklist);
 
-/* For connections. */
+/* For connections, from their worker. */
 GnEngineConfig       *gn_proxy_server_get_config     (GnProxyServer        *self);
-GnBlocklist          *gn_proxy_server_get_blocklist  (GnProxyServer        *self);
 GnConnectionRegistry *gn_proxy_server_get_registry   (GnProxyServer        *self);
-GnBufferPool         *gn_proxy_server_get_pool       (GnProxyServer        *self);
-GSocketClient        *gn_proxy_server_get_client     (GnProxyServer        *self);
 gboolean              gn_proxy_server_is_draining    (GnProxyServer        *self);
 /* Whether host:port (before connecting) names this proxy itself. */
 gboolean              gn_proxy_server_is_self        (GnProxyServer        *self,
@@ -64,6 +66,7 @@ gboolean              gn_proxy_server_is_self_address (GnProxyServer       *self
                                                       GSocketAddress       *address);
 /* The token we add to Via headers; seeing it again means a loop. */
 const char           *gn_proxy_server_get_via        (GnProxyServer        *self);
+/* Worker thread: the connection ended; the server drops its reference. */
 void                  _gn_proxy_server_connection_done (GnProxyServer     *self,
                                                       GnProxyConnection    *connection);
 

@@ -12,7 +12,7 @@
  * socket again (a source that is immediately ready), so one fast transfer
  * cannot starve the other connections on the engine thread.
  *
- * Threading: engine thread only.
+ * Threading: one worker thread (the connection's) only.
  */
 
 #include <string.h>

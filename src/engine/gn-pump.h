@@ -16,7 +16,7 @@
  * Content-Length or chunked encoding, forwarding it verbatim and keeping any
  * bytes read past its end as "leftover" for the next message.
  *
- * Threading: engine thread only; created, run and freed on one context.
+ * Threading: created, run and freed on one worker's context.
  */
 
 #pragma once

@@ -6,7 +6,7 @@
  * tunnel that re-arms itself for the time left since the last byte in
  * either direction, so traffic never touches it.
  *
- * Threading: engine thread only.
+ * Threading: one worker thread (the connection's) only.
  */
 
 #include "gn-pump.h"

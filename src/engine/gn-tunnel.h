@@ -9,7 +9,7 @@
  * error. An idle timer ends it only when *both* directions have been quiet
  * for the idle timeout, so a WebSocket that only receives stays up.
  *
- * Threading: engine thread only.
+ * Threading: one worker thread (the connection's) only.
  */
 
 #pragma once
