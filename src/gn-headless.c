@@ -50,11 +50,14 @@ kind_name (GnConnectionKind kind)
     }
 }
 
+/* Appends one line for @info if it is closed and not logged yet. */
 static void
 log_closed (Headless         *h,
+            GTimeZone        *tz,
+            GString          *out,
             GnConnectionInfo *info)
 {
-  g_autoptr(GString) line = NULL;
+  g_autoptr(GDateTime) utc = NULL;
   g_autoptr(GDateTime) when = NULL;
   g_autofree char *stamp = NULL;
 
@@ -62,36 +65,42 @@ log_closed (Headless         *h,
       !g_hash_table_add (h->logged, g_memdup2 (&info->id, sizeof info->id)))
     return;
 
-  when = g_date_time_new_from_unix_local ((info->ended_at ? info->ended_at : info->started_at) / G_USEC_PER_SEC);
-  stamp = g_date_time_format (when, "%F %T");
-  line = g_string_new (NULL);
-  g_string_append_printf (line, "%s %s:%u %s %s:%u", stamp,
+  utc = g_date_time_new_from_unix_utc ((info->ended_at ? info->ended_at : info->started_at) / G_USEC_PER_SEC);
+  when = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
+  stamp = when != NULL ? g_date_time_format (when, "%F %T") : g_strdup ("?");
+  g_string_append_printf (out, "%s %s:%u %s %s:%u", stamp,
                           info->client_address ? info->client_address : "?", info->client_port,
                           kind_name (info->kind), info->host ? info->host : "-", info->port);
   if (info->status != 0)
-    g_string_append_printf (line, " %u", info->status);
-  g_string_append_printf (line, " up=%" G_GUINT64_FORMAT " down=%" G_GUINT64_FORMAT,
+    g_string_append_printf (out, " %u", info->status);
+  g_string_append_printf (out, " up=%" G_GUINT64_FORMAT " down=%" G_GUINT64_FORMAT,
                           info->bytes_up, info->bytes_down);
   if (info->list_name != NULL)
-    g_string_append_printf (line, " list=\"%s\" rule=\"%s\"", info->list_name,
+    g_string_append_printf (out, " list=\"%s\" rule=\"%s\"", info->list_name,
                             info->rule ? info->rule : "");
   if (info->reason != NULL)
-    g_string_append_printf (line, " reason=\"%s\"", info->reason);
-  g_print ("%s\n", line->str);
+    g_string_append_printf (out, " reason=\"%s\"", info->reason);
+  g_string_append_c (out, '\n');
 }
 
+/* One batch, one write: thousands of connections a second must not cost
+ * the main thread a time-zone lookup and a write(2) each. */
 static void
 on_batch (const GnConnectionBatch *batch,
           gpointer                 user_data)
 {
   Headless *h = user_data;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(GString) out = g_string_new (NULL);
 
   for (guint i = 0; i < batch->added->len; i++)
-    log_closed (h, g_ptr_array_index (batch->added, i));
+    log_closed (h, tz, out, g_ptr_array_index (batch->added, i));
   for (guint i = 0; i < batch->changed->len; i++)
-    log_closed (h, g_ptr_array_index (batch->changed, i));
+    log_closed (h, tz, out, g_ptr_array_index (batch->changed, i));
   for (guint i = 0; i < batch->removed->len; i++)
     g_hash_table_remove (h->logged, &g_array_index (batch->removed, guint64, i));
+  if (out->len > 0)
+    g_print ("%s", out->str);
 }
 
 #ifdef G_OS_UNIX
