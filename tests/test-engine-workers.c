@@ -90,6 +90,14 @@ worker_switches (void)
   return switches;
 }
 
+static gboolean
+n_worker_threads_is (gpointer data)
+{
+  g_autoptr(GHashTable) threads = worker_switches ();
+
+  return g_hash_table_size (threads) == GPOINTER_TO_UINT (data);
+}
+
 /* ---- many clients at once --------------------------------------------- */
 
 typedef struct
@@ -139,6 +147,8 @@ test_spread (void)
 
   engine = gn_test_engine_new (config, NULL);
   g_assert_cmpuint (gn_engine_get_n_workers (engine), ==, N_WORKERS);
+  /* A new thread names itself once it runs. */
+  g_assert_true (gn_test_wait_until (n_worker_threads_is, GUINT_TO_POINTER (N_WORKERS), 5000));
   before = worker_switches ();
   g_assert_cmpuint (g_hash_table_size (before), ==, N_WORKERS);
 

@@ -69,6 +69,8 @@ struct _GnProxyConnection
   /* CONNECT and WebSocket */
   GnTunnel           *tunnel;        /* (owned) (nullable) */
   GCancellable       *connect_cancellable; /* (owned) (nullable) */
+  GSocket            *connect_socket; /* (owned) (nullable) direct connect in progress */
+  GSocketAddress     *connect_address; /* (owned) (nullable) its target */
 
   /* Plain-HTTP forwarding (gn-forward.c) */
   GSocketConnection  *origin;        /* (owned) (nullable) kept alive between requests */

@@ -464,6 +464,13 @@ _gn_proxy_server_connection_done (GnProxyServer     *self,
   g_queue_unlink (connection->rejected ? &slot->rejecting : &slot->connections, &connection->link);
   g_atomic_int_add (connection->rejected ? &self->n_rejecting : &self->n_connections, -1);
   gn_worker_add_load (slot->worker, -1);
+  /* After the count: whoever sees the registry's open count drop can rely
+   * on the place being free again. */
+  if (connection->record != NULL)
+    {
+      gn_connection_registry_close (self->registry, connection->record);
+      connection->record = NULL;
+    }
   gn_proxy_connection_unref (connection);
   /* Last: after this the server may be gone. */
   live_unref (self);
