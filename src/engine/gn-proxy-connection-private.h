@@ -113,7 +113,8 @@ void     _gn_proxy_connection_respond     (GnProxyConnection *self,
                                            const char        *content_type,
                                            const char        *body,
                                            const char        *reason_for_log);
-/* Writes @data to @stream, then calls @func with the outcome. */
+/* Writes @data to @stream, then calls @func with the outcome: at once if
+ * the socket took it all, else when the asynchronous write ends. */
 void     _gn_proxy_connection_write       (GnProxyConnection *self,
                                            GIOStream         *stream,
                                            GString           *data,

@@ -367,7 +367,25 @@ _gn_proxy_connection_write (GnProxyConnection *self,
                             GString           *data,
                             GnWriteDoneFunc    func)
 {
+  GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  gssize n;
+
   g_assert (self->out == NULL);
+
+  /* Our writes are small (a head, an answer): the socket buffer almost
+   * always takes them at once, with no GTask and no source. */
+  n = g_socket_send_with_blocking (socket, data->str, data->len, FALSE, NULL, NULL);
+  if (n == (gssize) data->len)
+    {
+      g_string_free (data, TRUE);
+      /* @func may finish the connection: keep it alive until we return. */
+      gn_proxy_connection_ref (self);
+      func (self, NULL);
+      gn_proxy_connection_unref (self);
+      return;
+    }
+  if (n > 0)
+    g_string_erase (data, 0, n);
 
   self->out = data;
   self->write_func = func;
