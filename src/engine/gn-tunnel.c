@@ -123,7 +123,14 @@ on_pump_done (GnPump       *pump,
       return;
     }
   if (++self->n_done == 2)
-    finish (self, NULL);
+    {
+      finish (self, NULL);
+      return;
+    }
+  /* One direction ended cleanly: when the other one ends too, the tunnel
+   * closes both sockets at once, and that close sends the FIN. Shutting
+   * down first would only cost another system call per tunnel. */
+  gn_pump_set_shutdown_on_eof (pump == self->up ? self->down : self->up, FALSE);
 }
 
 static void arm_idle (GnTunnel *self, gint64 delay_ms);
