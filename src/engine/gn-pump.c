@@ -508,6 +508,14 @@ gn_pump_start (GnPump             *self,
       self->body_done = TRUE;
     }
 
+  /* Nothing to write yet: wait for the source to have something (a
+   * socket that already has data is ready on the next iteration). */
+  if (self->prefix == NULL && !self->body_done)
+    {
+      wait_for (self, self->src, G_IO_IN);
+      return;
+    }
+
   /* Run from the main loop, never inside the caller's stack: @done may
    * free things the caller still uses. */
   self->source = g_idle_source_new ();
