@@ -6,7 +6,7 @@
  *
  * Stopping is what makes restarts race-free: the listening socket is
  * closed first, synchronously, so the port is free before anything else
- * happens (GSocketListener binds with SO_REUSEADDR, so connections left in
+ * happens (we bind with SO_REUSEADDR, so connections left in
  * TIME_WAIT never block the next bind). Open connections then get up to
  * drain_timeout_ms to finish — idle keep-alive connections are closed at
  * once, since nothing is in flight on them — and whatever is left is closed
@@ -19,11 +19,12 @@
  * closed, so a flood cannot grow memory.
  *
  * Threading: the listener, start, stop, the drain timer and the blocklist
- * swap run on the engine thread (the GSocketService is created with the
- * engine context as thread-default, so its sources attach there). Each
- * accepted connection is handed, with the blocklist current at accept time,
- * to the least-loaded worker (gn-worker.h) and lives on that worker's
- * context only; each worker has a slot here with its own queues of
+ * swap run on the engine thread (the context that was thread-default when
+ * the server was created). The listening socket has one persistent source
+ * there that accepts whatever is pending at each wake-up; each accepted
+ * connection is handed, with the blocklist current at accept time, to the
+ * least-loaded worker (gn-worker.h), one wake-up per worker per batch, and
+ * lives on that worker's context only; each worker has a slot here with its own queues of
  * connections, touched by that worker alone. What several threads share is
  * atomic: the counts checked against max_connections (only the engine
  * thread increments them, so the limit cannot be overshot), the draining
@@ -37,6 +38,8 @@
  * bind address and Via token do not change while connections exist.
  */
 
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "gn-error.h"
@@ -45,6 +48,7 @@
 
 #define MAX_REJECTING 1024
 #define LISTEN_BACKLOG 4096
+#define ACCEPT_BATCH 64
 
 typedef struct
 {
@@ -76,7 +80,8 @@ struct _GnProxyServer
 
   /* Engine thread */
   GnBlocklist          *blocklist;    /* (owned) current rules for new connections */
-  GSocketService       *service;      /* (owned) (nullable) while listening */
+  GSocket              *listener;     /* (owned) (nullable) while listening */
+  GSource              *accept_source; /* (owned) (nullable) while listening */
   guint                 next_slot;
   GSource              *drain_timer;  /* (owned) (nullable) */
   GnProxyServerStoppedFunc stopped_func;
@@ -98,7 +103,7 @@ server_unref (gpointer data)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
-  g_assert (self->service == NULL && self->drain_timer == NULL);
+  g_assert (self->listener == NULL && self->drain_timer == NULL);
   for (guint i = 0; i < self->n_slots; i++)
     g_assert (self->slots[i].connections.length == 0 && self->slots[i].rejecting.length == 0);
   g_free (self->slots);
@@ -144,11 +149,15 @@ static void
 close_listener (GnProxyServer *self)
 {
   g_atomic_int_set (&self->listening, FALSE);
-  if (self->service != NULL)
+  if (self->accept_source != NULL)
     {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_clear_object (&self->service);
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->listener != NULL)
+    {
+      g_socket_close (self->listener, NULL);
+      g_clear_object (&self->listener);
     }
 }
 
@@ -176,21 +185,38 @@ gn_proxy_server_free (GnProxyServer *self)
 
 typedef struct
 {
-  GnProxyServer     *server;      /* (owned) */
-  guint              slot;
-  GSocketConnection *client;      /* (owned) (nullable) for a new connection */
-  GnBlocklist       *blocklist;   /* (owned) (nullable) */
-  gboolean           rejected;
+  GSocket  *socket;    /* (owned) */
+  gboolean  rejected;
+} Accepted;
+
+typedef struct
+{
+  GnProxyServer *server;      /* (owned) */
+  guint          slot;
+  GArray        *accepted;    /* (owned) (nullable) (element-type Accepted) new connections */
+  GnBlocklist   *blocklist;   /* (owned) (nullable) their rules */
 } SlotOp;
+
+static void
+clear_accepted (gpointer data)
+{
+  Accepted *a = data;
+
+  /* Set only if the op never ran (a worker never quits while a server
+   * lives, so that does not happen). */
+  if (a->socket != NULL)
+    {
+      g_socket_close (a->socket, NULL);
+      g_clear_object (&a->socket);
+    }
+}
 
 static void
 slot_op_free (gpointer data)
 {
   SlotOp *op = data;
 
-  /* Set only if the op never ran (a worker never quits while a server
-   * lives, so that does not happen). */
-  g_clear_object (&op->client);
+  g_clear_pointer (&op->accepted, g_array_unref);
   g_clear_pointer (&op->blocklist, gn_blocklist_unref);
   server_unref (op->server);
   g_free (op);
@@ -209,28 +235,35 @@ post (GnProxyServer *self,
                               G_PRIORITY_DEFAULT, func, op, slot_op_free);
 }
 
+/* Worker thread: the connections the engine thread accepted for us. */
 static gboolean
-start_connection_cb (gpointer data)
+start_connections_cb (gpointer data)
 {
   SlotOp *op = data;
   GnProxyServer *self = op->server;
   Slot *slot = &self->slots[op->slot];
-  GnProxyConnection *conn;
 
-  conn = gn_proxy_connection_new (self, op->slot, gn_worker_get_pool (slot->worker),
-                                  gn_worker_get_client (slot->worker), op->client,
-                                  op->blocklist, op->rejected);
-  g_clear_object (&op->client);
-  if (op->rejected)
+  for (guint i = 0; i < op->accepted->len; i++)
     {
-      g_queue_push_tail_link (&slot->rejecting, &conn->link);
-      _gn_proxy_connection_respond (conn, 503, NULL,
-                                    "503 Service Unavailable: too many connections, try again shortly\n",
-                                    "Too many connections");
-      return G_SOURCE_REMOVE;
+      Accepted *a = &g_array_index (op->accepted, Accepted, i);
+      g_autoptr(GSocket) socket = g_steal_pointer (&a->socket);
+      g_autoptr(GSocketConnection) client = g_socket_connection_factory_create_connection (socket);
+      GnProxyConnection *conn;
+
+      conn = gn_proxy_connection_new (self, op->slot, gn_worker_get_pool (slot->worker),
+                                      gn_worker_get_client (slot->worker), client,
+                                      a->rejected ? NULL : op->blocklist, a->rejected);
+      if (a->rejected)
+        {
+          g_queue_push_tail_link (&slot->rejecting, &conn->link);
+          _gn_proxy_connection_respond (conn, 503, NULL,
+                                        "503 Service Unavailable: too many connections, try again shortly\n",
+                                        "Too many connections");
+          continue;
+        }
+      g_queue_push_tail_link (&slot->connections, &conn->link);
+      gn_proxy_connection_start (conn);
     }
-  g_queue_push_tail_link (&slot->connections, &conn->link);
-  gn_proxy_connection_start (conn);
   return G_SOURCE_REMOVE;
 }
 
@@ -294,45 +327,74 @@ pick_slot (GnProxyServer *self)
   return best;
 }
 
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+/* Decides the fate of one accepted socket and queues it for its worker. */
+static void
+accepted (GnProxyServer *self,
+          GSocket       *socket,
+          SlotOp       **batches)
 {
-  GnProxyServer *self = user_data;
-  SlotOp *op;
+  Accepted a = { socket, FALSE };
   guint slot;
 
-  if (g_atomic_int_get (&self->draining))
-    return TRUE;
-
-  op = g_new0 (SlotOp, 1);
   if ((guint) g_atomic_int_get (&self->n_connections) >= self->config->max_connections)
     {
       if (self->registry != NULL)
         gn_connection_registry_count_rejected (self->registry);
       if ((guint) g_atomic_int_get (&self->n_rejecting) >= MAX_REJECTING)
         {
-          g_free (op);
-          g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-          return TRUE;
+          g_socket_close (socket, NULL);
+          g_object_unref (socket);
+          return;
         }
-      op->rejected = TRUE;
+      a.rejected = TRUE;
       g_atomic_int_inc (&self->n_rejecting);
     }
   else
-    {
-      op->blocklist = gn_blocklist_ref (self->blocklist);
-      g_atomic_int_inc (&self->n_connections);
-    }
+    g_atomic_int_inc (&self->n_connections);
   g_atomic_int_inc (&self->n_live);
 
   slot = pick_slot (self);
   gn_worker_add_load (self->slots[slot].worker, 1);
-  op->client = g_object_ref (connection);
-  post (self, slot, start_connection_cb, op);
-  return TRUE;
+  if (batches[slot] == NULL)
+    {
+      batches[slot] = g_new0 (SlotOp, 1);
+      batches[slot]->accepted = g_array_new (FALSE, FALSE, sizeof (Accepted));
+      g_array_set_clear_func (batches[slot]->accepted, clear_accepted);
+      batches[slot]->blocklist = gn_blocklist_ref (self->blocklist);
+    }
+  g_array_append_val (batches[slot]->accepted, a);
+}
+
+/* Engine thread: accepts everything pending (up to a batch), then wakes
+ * each worker that got some once. A persistent source, not GSocketService:
+ * no GTask, no source and no signal emission per connection. */
+static gboolean
+on_acceptable (GSocket      *listener,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  GnProxyServer *self = user_data;
+  SlotOp **batches = g_newa (SlotOp *, self->n_slots);
+
+  memset (batches, 0, sizeof (SlotOp *) * self->n_slots);
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocket *socket = g_socket_accept (listener, NULL, &error);
+
+      if (socket == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("accept: %s", error->message);
+          break;
+        }
+      accepted (self, socket, batches);
+    }
+
+  for (guint i = 0; i < self->n_slots; i++)
+    if (batches[i] != NULL)
+      post (self, i, start_connections_cb, batches[i]);
+  return G_SOURCE_CONTINUE;
 }
 
 gboolean
@@ -343,7 +405,7 @@ gn_proxy_server_start (GnProxyServer  *self,
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  g_return_val_if_fail (self->service == NULL, FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
   if (!gn_engine_config_validate (self->config, error))
     return FALSE;
@@ -352,13 +414,29 @@ gn_proxy_server_start (GnProxyServer  *self,
   self->bind_address = g_inet_address_new_from_string (self->config->bind_address);
   address = g_inet_socket_address_new (self->bind_address, self->config->port);
 
-  self->service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &effective, &local_error))
+  self->listener = g_socket_new (g_inet_address_get_family (self->bind_address),
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &local_error);
+  if (self->listener != NULL)
     {
-      g_clear_object (&self->service);
+      g_socket_set_blocking (self->listener, FALSE);
+      g_socket_set_listen_backlog (self->listener, LISTEN_BACKLOG);
+      /* SO_REUSEADDR: connections in TIME_WAIT never block a restart. */
+      if (!g_socket_bind (self->listener, address, TRUE, &local_error) ||
+          !g_socket_listen (self->listener, &local_error))
+        {
+          g_socket_close (self->listener, NULL);
+          g_clear_object (&self->listener);
+        }
+      else
+        effective = g_socket_get_local_address (self->listener, &local_error);
+    }
+  if (effective == NULL)
+    {
+      if (self->listener != NULL)
+        {
+          g_socket_close (self->listener, NULL);
+          g_clear_object (&self->listener);
+        }
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, GN_ERROR, GN_ERROR_ADDRESS_IN_USE,
                      "Port %u is already used by another program", self->config->port);
@@ -369,15 +447,17 @@ gn_proxy_server_start (GnProxyServer  *self,
       else
         g_set_error (error, GN_ERROR, GN_ERROR_FAILED,
                      "Could not listen on %s port %u: %s", self->config->bind_address,
-                     self->config->port, local_error->message);
+                     self->config->port, local_error ? local_error->message : "unknown error");
       return FALSE;
     }
 
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_atomic_int_set (&self->draining, FALSE);
   g_atomic_int_set (&self->listening, TRUE);
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_static_name (self->accept_source, "[guardnest] accept");
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_acceptable), self, NULL);
+  g_source_attach (self->accept_source, self->context);
   return TRUE;
 }
 
