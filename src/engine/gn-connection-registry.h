@@ -7,9 +7,11 @@
  * the engine's counters.
  *
  * Threading contract:
- *  - The registry lives on the engine thread. gn_connection_registry_open()
- *    and every gn_connection_record_*() call happen on that thread only and
- *    are cheap (no allocation per byte count, no cross-thread call).
+ *  - The registry's timers live on the engine thread. The engine's worker
+ *    threads call gn_connection_registry_open() and the
+ *    gn_connection_record_*() functions, each record from the thread that
+ *    opened it; they take the registry's lock for a few stores (no
+ *    allocation per byte count, no cross-thread call).
  *  - Consumers (the window, the headless log, tests) subscribe with their own
  *    GMainContext. A timer on the engine thread collects what changed and
  *    delivers one GnConnectionBatch to each subscriber's context at most
@@ -93,7 +95,7 @@ typedef struct
 typedef void (*GnConnectionBatchFunc) (const GnConnectionBatch *batch,
                                        gpointer                 user_data);
 
-typedef struct _GnConnectionRecord GnConnectionRecord;   /* engine thread only */
+typedef struct _GnConnectionRecord GnConnectionRecord;   /* its opener's thread only */
 typedef void (*GnConnectionCloseFunc) (gpointer close_data);
 
 #define GN_TYPE_CONNECTION_REGISTRY (gn_connection_registry_get_type ())
@@ -108,7 +110,8 @@ void               gn_connection_info_unref      (GnConnectionInfo  *info);
 GnConnectionBatch *gn_connection_batch_ref       (GnConnectionBatch *batch);
 void               gn_connection_batch_unref     (GnConnectionBatch *batch);
 
-/* Created by the engine on its thread (the thread-default context then). */
+/* Created by the engine on its thread (the thread-default context then);
+ * batches, linger and midnight timers run on @engine_context. */
 GnConnectionRegistry *gn_connection_registry_new          (GMainContext          *engine_context);
 void                  gn_connection_registry_set_linger   (GnConnectionRegistry  *self,
                                                            guint                  linger_ms);
@@ -129,7 +132,8 @@ void                  gn_connection_registry_close_by_id  (GnConnectionRegistry 
                                                            guint64                id);
 guint                 gn_connection_registry_get_n_open   (GnConnectionRegistry  *self);
 
-/* Engine thread only. */
+/* The connection's thread (any thread; close_func, if given, later runs on
+ * the thread-default context of the caller of open()). */
 GnConnectionRecord   *gn_connection_registry_open         (GnConnectionRegistry  *self,
                                                            const char            *client_address,
                                                            guint16                client_port,
