@@ -612,6 +612,18 @@ gn_test_engine_new (GnEngineConfig *config,
       own->port = 0;
       config = own;
     }
+  /* GN_TEST_N_WORKERS runs a whole test binary with that many workers
+   * (tests/meson.build runs the proxy tests with 1, the engine thread
+   * alone, as well as with the default). */
+  if (config->n_workers == 0 && g_getenv ("GN_TEST_N_WORKERS") != NULL)
+    {
+      GnEngineConfig *copy = gn_engine_config_copy (config);
+
+      copy->n_workers = (guint) g_ascii_strtoull (g_getenv ("GN_TEST_N_WORKERS"), NULL, 10);
+      g_clear_pointer (&own, gn_engine_config_unref);
+      own = copy;
+      config = own;
+    }
 
   engine = gn_engine_new (config);
   if (blocklist_contents != NULL)

@@ -90,7 +90,8 @@ guint16       gn_test_free_port         (void);
  * free with gn_test_remove_file(). */
 char         *gn_test_write_list        (const char   *contents);
 void          gn_test_remove_file       (const char   *path);
-/* Started on 127.0.0.1 port 0 (unless @config says otherwise). */
+/* Started on 127.0.0.1 port 0 (unless @config says otherwise); with
+ * $GN_TEST_N_WORKERS workers if @config leaves n_workers at 0. */
 GnEngine     *gn_test_engine_new        (GnEngineConfig *config,
                                          const char   *blocklist_contents);
 /* Iterates the default context until @func returns TRUE or @timeout_ms. */
