@@ -583,6 +583,54 @@ test_close_by_id (void)
   g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
 }
 
+/* ---- connect timeout on the direct (IP address) path ----------------------- */
+
+static void
+test_connect_timeout (void)
+{
+  g_autoptr(GnEngineConfig) config = config_new (N_WORKERS);
+  GnEngine *engine;
+  g_autoptr(GSocket) full = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *request = NULL;
+  g_autofree char *reply = NULL;
+  guint fds_before;
+
+  /* A listener that never accepts, its queue full: the kernel drops new
+   * SYNs, so a connect to it hangs until our connect timeout. */
+  g_assert_nonnull (full);
+  g_socket_set_listen_backlog (full, 0);
+  g_assert_true (g_socket_bind (full, any, TRUE, NULL));
+  g_assert_true (g_socket_listen (full, NULL));
+  bound = g_socket_get_local_address (full, NULL);
+  for (guint i = 0; i < 4; i++)
+    {
+      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL);
+
+      g_socket_set_blocking (filler, FALSE);
+      g_socket_connect (filler, bound, NULL, NULL);
+      g_ptr_array_add (fillers, filler);
+    }
+  g_usleep (100 * 1000);
+
+  fds_before = gn_test_count_fds_settled ();
+  config->connect_timeout_ms = 300;
+  engine = gn_test_engine_new (config, NULL);
+  request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  reply = gn_test_exchange (gn_engine_get_port (engine), request);
+  g_assert_cmpuint (gn_test_status (reply), ==, 504);
+  wait_open (engine, 0);
+  gn_engine_stop (engine);
+  g_assert_finalize_object (engine);
+  g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
+}
+
 /* ---- one worker: the engine thread itself ---------------------------------- */
 
 static void
@@ -632,6 +680,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/workers/restart-under-load", test_restart_under_load);
   g_test_add_func ("/engine/workers/drain", test_drain);
   g_test_add_func ("/engine/workers/close-by-id", test_close_by_id);
+  g_test_add_func ("/engine/workers/connect-timeout", test_connect_timeout);
   g_test_add_func ("/engine/workers/one-worker", test_one_worker);
   return g_test_run ();
 }

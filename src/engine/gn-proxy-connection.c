@@ -242,7 +242,8 @@ head_read_more (GnProxyConnection *self)
                                           self->cancellable, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
-          self->read_source = g_socket_create_source (self->head_socket, G_IO_IN, self->cancellable);
+          /* No cancellable: finishing destroys the source itself. */
+          self->read_source = g_socket_create_source (self->head_socket, G_IO_IN, NULL);
           g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_head_readable), self, NULL);
           g_source_attach (self->read_source, g_main_context_get_thread_default ());
           return;
@@ -445,7 +446,7 @@ on_response_written (GnProxyConnection *self,
 
   g_socket_shutdown (self->client_socket, FALSE, TRUE, NULL);
   clear_sources (self);
-  self->read_source = g_socket_create_source (self->client_socket, G_IO_IN, self->cancellable);
+  self->read_source = g_socket_create_source (self->client_socket, G_IO_IN, NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_linger_readable), self, NULL);
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   self->timer = g_timeout_source_new (LINGER_MS);
@@ -537,6 +538,9 @@ _gn_proxy_connection_check_blocked (GnProxyConnection *self,
 
 /* ---- connecting to an origin --------------------------------------------- */
 
+static void connect_done (GnProxyConnection *self, GSocketConnection *origin,
+                          GSocketAddress *remote, GError *error);
+
 static gboolean
 on_connect_timeout (gpointer user_data)
 {
@@ -544,6 +548,14 @@ on_connect_timeout (gpointer user_data)
 
   g_clear_pointer (&self->timer, g_source_unref);
   self->timed_out = TRUE;
+  if (self->connect_socket != NULL)
+    {
+      /* The direct path: give up on the socket now. */
+      g_socket_close (self->connect_socket, NULL);
+      connect_done (self, NULL, NULL,
+                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Timed out"));
+      return G_SOURCE_REMOVE;
+    }
   g_cancellable_cancel (self->connect_cancellable);
   return G_SOURCE_REMOVE;
 }
@@ -632,8 +644,7 @@ on_socket_connected (GSocket      *socket,
   GSocketConnection *origin = NULL;
 
   g_clear_pointer (&self->read_source, g_source_unref);
-  if (g_cancellable_set_error_if_cancelled (self->connect_cancellable, &error) ||
-      !g_socket_check_connect_result (socket, &error))
+  if (!g_socket_check_connect_result (socket, &error))
     {
       g_socket_close (socket, NULL);
       connect_done (self, NULL, NULL, error);
@@ -685,8 +696,8 @@ connect_direct (GnProxyConnection *self)
   /* read_source is free while connecting: no head is being read. */
   g_assert (self->read_source == NULL);
   self->connect_address = g_steal_pointer (&address);
-  self->read_source = g_socket_create_source (self->connect_socket, G_IO_OUT,
-                                              self->connect_cancellable);
+  /* No cancellable: the timeout and finishing destroy the source. */
+  self->read_source = g_socket_create_source (self->connect_socket, G_IO_OUT, NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_connected), self, NULL);
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   return TRUE;
@@ -703,7 +714,6 @@ _gn_proxy_connection_connect (GnProxyConnection *self,
   self->connect_func = func;
   self->timed_out = FALSE;
   g_clear_object (&self->connect_cancellable);
-  self->connect_cancellable = g_cancellable_new ();
   if (self->record != NULL)
     gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
 
@@ -714,6 +724,7 @@ _gn_proxy_connection_connect (GnProxyConnection *self,
   if (connect_direct (self))
     return;
 
+  self->connect_cancellable = g_cancellable_new ();
   address = g_network_address_new (self->host, self->port);
   g_socket_client_connect_async (self->socket_client, address,
                                  self->connect_cancellable, on_connected,

@@ -220,7 +220,9 @@ wait_for (GnPump       *self,
 {
   g_assert (self->source == NULL);
 
-  self->source = g_socket_create_source (socket, condition, self->cancellable);
+  /* No cancellable: whoever cancels also frees the pump, which destroys
+   * the source (and pump_run checks the cancellable when it runs). */
+  self->source = g_socket_create_source (socket, condition, NULL);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_ready), self, NULL);
   g_source_attach (self->source, g_main_context_get_thread_default ());
 }
