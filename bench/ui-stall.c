@@ -93,6 +93,7 @@ one_request (GSocketClient *client)
   char buf[4096];
   gssize n;
   gsize total = 0;
+  gboolean ok = FALSE;
   GInputStream *in;
 
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", B.proxy_port, NULL, NULL);
@@ -105,8 +106,13 @@ one_request (GSocketClient *client)
     return FALSE;
   in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
   while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
-    total += n;
-  return total > 12 && memcmp (buf, "HTTP/1.1 200", 12) == 0;
+    {
+      /* The status line is in the first read; later reads overwrite buf. */
+      if (total == 0)
+        ok = n >= 12 && memcmp (buf, "HTTP/1.1 200", 12) == 0;
+      total += n;
+    }
+  return ok;
 }
 
 static gpointer

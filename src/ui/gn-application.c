@@ -27,6 +27,7 @@
 
 #include "gn-application.h"
 #include "gn-preferences-dialog.h"
+#include "gn-resources.h"
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
@@ -468,6 +469,9 @@ gn_application_class_init (GnApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  /* Before any widget class loads its template from the resources. */
+  gn_register_resource ();
 
   object_class->finalize = gn_application_finalize;
   app_class->startup = gn_application_startup;
