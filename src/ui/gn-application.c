@@ -28,6 +28,7 @@
 #include "gn-application.h"
 #include "gn-preferences-dialog.h"
 #include "gn-resources.h"
+#include "gn-shutdown-watch.h"
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
@@ -47,6 +48,7 @@ struct _GnApplication
   GnBlocklistManager *blocklists;   /* (owned) */
   GnSettingsStore   *store;         /* (owned) engine settings + protection state */
   GnOsProxyGuard    *guard;         /* (owned) */
+  GnShutdownWatch   *shutdown;      /* (owned) SIGTERM/SIGINT/SIGHUP, logind, end of session */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -389,6 +391,11 @@ gn_application_startup (GApplication *application)
                             G_CALLBACK (restore_behaviour_cb), self);
   restore_behaviour_cb (self);
 
+  /* Logging out, shutting down or a SIGTERM quits like the Quit command:
+   * the system proxy is restored, protection stays saved as it was. */
+  self->shutdown = gn_shutdown_watch_new ();
+  g_signal_connect_swapped (self->shutdown, "shutdown", G_CALLBACK (g_application_quit), self);
+
   /* Come back in the state the user left. */
   if (gn_settings_store_get_protection (self->store))
     gn_protection_set_enabled (self->protection, TRUE);
@@ -434,6 +441,12 @@ gn_application_shutdown (GApplication *application)
       g_signal_handlers_disconnect_by_data (self->protection, self);
       gn_protection_set_enabled (self->protection, FALSE);
     }
+  /* Restored: logind may go on with the shutdown. */
+  if (self->shutdown != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->shutdown, self);
+      gn_shutdown_watch_release_inhibitor (self->shutdown);
+    }
   if (self->subscription != 0)
     {
       gn_connection_registry_unsubscribe (gn_engine_get_registry (self->engine), self->subscription);
@@ -456,6 +469,7 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->blocklists);
   g_clear_object (&self->store);
   g_clear_object (&self->guard);
+  g_clear_object (&self->shutdown);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->interface);
