@@ -13,13 +13,9 @@ set -uo pipefail
 guardnest=${1:?path to guardnest}
 app=io.github.guardnest.GuardNest
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gn-window-XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+tap_init gn-window
 
 export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state
 export XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
@@ -31,10 +27,6 @@ unset GN_PROXY_JOURNAL GIO_USE_PROXY_RESOLVER
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/guardnest"
 settings=$XDG_CONFIG_HOME/guardnest/settings.ini
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 check()  { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 
 proxy_state() {
