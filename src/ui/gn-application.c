@@ -149,6 +149,16 @@ protection_enabled_cb (GnApplication *self)
     gn_protection_report (self->protection, error->message);
 }
 
+/* List downloads leave the way the engine's traffic does: through the
+ * user's own (company) proxy when there is one. */
+static void
+upstream_changed_cb (GnApplication *self)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
+
+  gn_blocklist_manager_set_upstream (self->blocklists, config->upstream_host, config->upstream_port);
+}
+
 static void
 restore_behaviour_cb (GnApplication *self)
 {
@@ -354,6 +364,7 @@ gn_application_startup (GApplication *application)
 
   /* Lists from the cache first (no network), then the schedule. */
   self->blocklists = gn_blocklist_manager_new (NULL, NULL);
+  upstream_changed_cb (self);
   g_signal_connect (self->blocklists, "blocklist-changed", G_CALLBACK (blocklist_changed_cb), self);
   if (!gn_blocklist_manager_load (self->blocklists, &error))
     g_warning ("%s", error->message);
@@ -367,6 +378,9 @@ gn_application_startup (GApplication *application)
                                    G_N_ELEMENTS (app_entries), self);
   g_signal_connect_swapped (self->protection, "notify::enabled",
                             G_CALLBACK (protection_enabled_cb), self);
+  /* Turning protection on may find the user's company proxy. */
+  g_signal_connect_swapped (self->protection, "notify::state",
+                            G_CALLBACK (upstream_changed_cb), self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
