@@ -15,7 +15,7 @@ build=(
 tests=(
   curl nginx-light xvfb xauth dbus dbus-x11 valgrind
   clang libclang-rt-14-dev
-  gcc-mingw-w64-x86-64 wine64 nsis shellcheck
+  gcc-mingw-w64-x86-64 wine wine64 nsis shellcheck
 )
 
 pkgs=("${build[@]}")

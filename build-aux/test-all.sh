@@ -35,6 +35,7 @@ meson setup _build/asan --werror -Dbuildtype=debug \
   -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C _build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+LSAN_OPTIONS="suppressions=$PWD/build-aux/lsan.supp" \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C _build/asan --print-errorlogs --num-processes "$jobs" --no-suite slow \
     --no-suite windows  # cross-compiled Win32 code: nothing to sanitize

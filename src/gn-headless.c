@@ -34,6 +34,7 @@ typedef struct
 {
   GMainLoop  *loop;
   GHashTable *logged;   /* (owned) ids of closed connections already logged */
+  gboolean    stopping; /* a signal came, maybe before the loop ran */
 } Headless;
 
 static const char *
@@ -110,6 +111,7 @@ on_signal (gpointer user_data)
   Headless *h = user_data;
 
   g_printerr ("guardnest: stopping\n");
+  h->stopping = TRUE;
   g_main_loop_quit (h->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -192,6 +194,17 @@ gn_headless_run (int    argc,
   else
     blocklist = gn_blocklist_new_empty ();
 
+  /* First of all: a SIGTERM sent while we start (a service manager, a
+   * script) must stop us gracefully, never in the middle of repairing the
+   * system proxy settings. The signal waits for the loop, which then quits
+   * at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  h.loop = loop;
+#ifdef G_OS_UNIX
+  g_unix_signal_add (SIGINT, on_signal, &h);
+  g_unix_signal_add (SIGTERM, on_signal, &h);
+#endif
+
   /* --system-proxy: repair a crash's leftovers first, and take the user's
    * own (company) proxy as upstream, before the engine is created. */
   if (system_proxy)
@@ -200,8 +213,6 @@ gn_headless_run (int    argc,
   engine = gn_engine_new (config);
   gn_engine_set_blocklist (engine, blocklist);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  h.loop = loop;
   h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   subscription = gn_connection_registry_subscribe (gn_engine_get_registry (engine),
                                                    g_main_context_default (), 250,
@@ -216,12 +227,6 @@ gn_headless_run (int    argc,
       return 1;
     }
 
-  /* Before announcing the port: a SIGTERM sent as soon as we are up (a
-   * service manager, a script) must stop us gracefully, not kill us. */
-#ifdef G_OS_UNIX
-  g_unix_signal_add (SIGINT, on_signal, &h);
-  g_unix_signal_add (SIGTERM, on_signal, &h);
-#endif
   g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
            config->bind_address, gn_engine_get_port (engine), gn_blocklist_get_n_rules (blocklist));
   if (os_proxy != NULL)
@@ -237,7 +242,9 @@ gn_headless_run (int    argc,
         }
     }
 
-  g_main_loop_run (loop);
+  /* A quit before the loop runs is lost: the flag is not. */
+  if (!h.stopping)
+    g_main_loop_run (loop);
 
   /* Restore the system proxy while the engine still answers. */
   if (!gn_os_proxy_headless_finish (g_steal_pointer (&os_proxy)))

@@ -6,12 +6,17 @@
  * for it) or to the application. Kept thin on purpose.
  */
 
+#include <locale.h>
 #include <string.h>
 
-#include <glib.h>
+#include <glib/gi18n.h>
 
 #include "gn-headless.h"
 #include "gn-os-proxy-repair.h"
+
+#ifdef GN_HAVE_GUI
+# include "gn-application.h"
+#endif
 
 static gboolean
 has_arg (int         argc,
@@ -24,10 +29,44 @@ has_arg (int         argc,
   return FALSE;
 }
 
+#ifdef GN_HAVE_GUI
+static int
+run_window (int   argc,
+            char *argv[])
+{
+  g_autoptr(GnApplication) app = NULL;
+
+  /* Say what to do instead of GTK's bare warning when there is no display. */
+  if (!has_arg (argc, argv, "--help") && !has_arg (argc, argv, "-h") && !gtk_init_check ())
+    {
+      g_printerr (_("guardnest: cannot open display. To protect this computer without a window, "
+                    "run “guardnest --headless”.\n"));
+      return 1;
+    }
+
+  app = gn_application_new (NULL);
+  /* Handled in main() before the application exists; listed for --help. */
+  g_application_add_main_option (G_APPLICATION (app), "headless", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Run without a window (“guardnest --headless --help” lists its options)"),
+                                 NULL);
+  g_application_add_main_option (G_APPLICATION (app), "repair-proxy", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Put back the system proxy settings a crash left pointing at GuardNest, then exit"),
+                                 NULL);
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}
+#endif
+
 int
 main (int   argc,
       char *argv[])
 {
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
   /* Only the repair, nothing else (run at logon by the repair entry). */
   if (has_arg (argc, argv, "--repair-proxy"))
     return gn_os_proxy_repair_main ();
@@ -35,6 +74,11 @@ main (int   argc,
   if (has_arg (argc, argv, "--headless"))
     return gn_headless_run (argc, argv);
 
-  /* No window yet in this build: run headless. */
-  return gn_headless_run (argc, argv);
+#ifdef GN_HAVE_GUI
+  return run_window (argc, argv);
+#else
+  g_printerr (_("guardnest: this build has no window (configured with -Dgui=false); "
+                "run “guardnest --headless”.\n"));
+  return 2;
+#endif
 }

@@ -17,6 +17,7 @@
 
 #include "gn-blocklist-manager.h"
 #include "gn-blocklist-manager-private.h"
+#include "gn-engine.h"
 #include "gn-error.h"
 
 #define GOOD_ENTRIES 200
@@ -31,6 +32,7 @@ typedef struct
   const char         *mode;
   char               *last_if_none_match;
   char               *last_if_modified_since;
+  char               *last_via;
   guint               requests;
   GPtrArray          *paused;         /* SoupServerMessage held open */
   GnBlocklistManager *mgr;
@@ -78,6 +80,8 @@ serve (SoupServer        *server,
   f->last_if_none_match = g_strdup (soup_message_headers_get_one (req, "If-None-Match"));
   g_free (f->last_if_modified_since);
   f->last_if_modified_since = g_strdup (soup_message_headers_get_one (req, "If-Modified-Since"));
+  g_free (f->last_via);
+  f->last_via = g_strdup (soup_message_headers_get_one (req, "Via"));
 
   if (g_str_equal (mode, "lastmod"))
     {
@@ -321,6 +325,7 @@ teardown (Fixture       *f,
   g_free (f->url);
   g_free (f->last_if_none_match);
   g_free (f->last_if_modified_since);
+  g_free (f->last_via);
 }
 
 static char *
@@ -618,6 +623,74 @@ test_schedule (Fixture       *f,
   g_assert_cmpuint (f->requests, ==, requests + 1);
 }
 
+/* A company proxy (here a real GuardNest engine on loopback, which marks
+ * what it forwards with a Via header) is the way out for downloads. */
+static void
+test_upstream_proxy (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) company = NULL;
+  g_autoptr(GSocket) dead = NULL;
+  g_autoptr(GSocketAddress) dead_address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
+  GnBlocklistSource *s = only_source (f);
+  guint16 dead_port;
+
+  config->port = 0;
+  company = gn_engine_new (config);
+  g_assert_true (gn_engine_start (company, &error));
+  g_assert_no_error (error);
+
+  /* Direct first: no Via. */
+  good_download (f);
+  g_assert_null (f->last_via);
+
+  /* Through the company proxy. */
+  f->mode = "good2";
+  gn_blocklist_manager_set_upstream (f->mgr, "127.0.0.1", gn_engine_get_port (company));
+  summary = refresh (f);
+  g_assert_cmpstr (summary, ==, "1 list updated");
+  g_assert_nonnull (f->last_via);
+  g_assert_nonnull (strstr (f->last_via, "guardnest"));
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 22);
+
+  /* A company proxy that is gone: the download fails, it does not sneak out
+   * directly, and the list stays as it was. */
+  dead = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+
+    g_assert_true (g_socket_bind (dead, any, FALSE, &error));
+  }
+  dead_address = g_socket_get_local_address (dead, &error);
+  g_assert_no_error (error);
+  dead_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (dead_address));
+  g_socket_close (dead, NULL);  /* nothing listens there now */
+
+  f->mode = "good";
+  gn_blocklist_manager_set_upstream (f->mgr, "127.0.0.1", dead_port);
+  g_clear_pointer (&f->last_via, g_free);
+  f->requests = 0;
+  g_free (summary);
+  summary = refresh (f);
+  g_assert_cmpuint (f->requests, ==, 0);
+  g_assert_nonnull (gn_blocklist_source_get_last_error (s));
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 22);
+
+  /* Back to direct. */
+  gn_blocklist_manager_set_upstream (f->mgr, NULL, 0);
+  g_free (summary);
+  summary = refresh (f);
+  g_assert_cmpstr (summary, ==, "1 list updated");
+  g_assert_null (f->last_via);
+
+  gn_engine_stop (company);
+}
+
 static void
 test_defaults_and_bad_settings (void)
 {
@@ -683,6 +756,7 @@ main (int argc, char *argv[])
   g_test_add ("/blocklist-manager/disable-source", Fixture, NULL, setup, test_disable_source, teardown);
   g_test_add ("/blocklist-manager/if-modified-since", Fixture, NULL, setup, test_if_modified_since, teardown);
   g_test_add ("/blocklist-manager/schedule", Fixture, NULL, setup, test_schedule, teardown);
+  g_test_add ("/blocklist-manager/upstream-proxy", Fixture, NULL, setup, test_upstream_proxy, teardown);
   g_test_add_func ("/blocklist-manager/defaults-and-bad-settings", test_defaults_and_bad_settings);
 
   return g_test_run ();

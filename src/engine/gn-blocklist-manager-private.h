@@ -29,6 +29,7 @@ struct _GnBlocklistManager
   GPtrArray    *user_rules[2];    /* (owned) NULL-terminated char*; [0] allow, [1] block */
   GnBlocklist  *blocklist;        /* (owned) the active list */
   SoupSession  *session;          /* (owned) (nullable) created on first download */
+  char         *upstream_uri;     /* (owned) (nullable) the way out; NULL: direct */
   GCancellable *cancellable;      /* (owned) cancelled in dispose */
 
   guint         refresh_hours;

@@ -166,7 +166,7 @@ gn_blocklist_manager_refresh_async (GnBlocklistManager  *self,
     }
 
   if (self->session == NULL)
-    self->session = gn_updater_new_session (self->timeout_seconds);
+    self->session = gn_updater_new_session (self->timeout_seconds, self->upstream_uri);
 
   state->outstanding = todo->len;
   for (guint i = 0; i < todo->len; i++)

@@ -520,6 +520,30 @@ gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_INTERVAL]);
 }
 
+/* Downloads go through the user's own (company) proxy when there is one,
+ * the same way out as the engine's traffic: going direct may not work at
+ * all there. @host NULL (or @port 0) means direct. Takes effect from the
+ * next download; downloads under way finish on the session they started
+ * with. */
+void
+gn_blocklist_manager_set_upstream (GnBlocklistManager *self,
+                                   const char         *host,
+                                   guint16             port)
+{
+  g_autofree char *uri = NULL;
+
+  g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
+
+  if (host != NULL && *host != '\0' && port != 0)
+    uri = strchr (host, ':') != NULL ? g_strdup_printf ("http://[%s]:%u", host, port)
+                                     : g_strdup_printf ("http://%s:%u", host, port);
+  if (g_strcmp0 (uri, self->upstream_uri) == 0)
+    return;
+  g_free (self->upstream_uri);
+  self->upstream_uri = g_steal_pointer (&uri);
+  g_clear_object (&self->session);
+}
+
 /* GObject ---------------------------------------------------------------- */
 
 static void
@@ -541,6 +565,7 @@ gn_blocklist_manager_finalize (GObject *object)
 
   g_clear_pointer (&self->config_path, g_free);
   g_clear_pointer (&self->cache_dir, g_free);
+  g_clear_pointer (&self->upstream_uri, g_free);
   g_clear_object (&self->sources);
   g_clear_pointer (&self->user_rules[0], g_ptr_array_unref);
   g_clear_pointer (&self->user_rules[1], g_ptr_array_unref);

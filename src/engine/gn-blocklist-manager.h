@@ -81,6 +81,9 @@ const char * const *gn_blocklist_manager_get_user_rules   (GnBlocklistManager  *
                                                            GnMatchKind          kind);
 
 /* 0 (off), 1, 6, 12 or 24 hours. */
+void                gn_blocklist_manager_set_upstream         (GnBlocklistManager *self,
+                                                               const char         *host,
+                                                               guint16             port);
 guint               gn_blocklist_manager_get_refresh_interval (GnBlocklistManager *self);
 void                gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
                                                                guint               hours);

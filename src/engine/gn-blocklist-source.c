@@ -8,6 +8,7 @@
  */
 
 #include "gn-blocklist-source.h"
+#include "gn-compat.h"
 
 G_DEFINE_ENUM_TYPE (GnBlocklistFormat, gn_blocklist_format,
   G_DEFINE_ENUM_VALUE (GN_BLOCKLIST_FORMAT_AUTO, "auto"),
@@ -59,18 +60,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* g_set_str() arrives in GLib 2.76; we target 2.74 */
-static gboolean
-set_str (char       **field,
-         const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
 const char *
 gn_blocklist_source_get_name (GnBlocklistSource *self)
 {
@@ -85,7 +74,7 @@ gn_blocklist_source_set_name (GnBlocklistSource *self,
 {
   g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (self));
 
-  if (set_str (&self->name, name))
+  if (gn_set_str (&self->name, name))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
@@ -103,7 +92,7 @@ gn_blocklist_source_set_url (GnBlocklistSource *self,
 {
   g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (self));
 
-  if (set_str (&self->url, url))
+  if (gn_set_str (&self->url, url))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
 }
 
@@ -241,7 +230,7 @@ gn_blocklist_source_set_last_error (GnBlocklistSource *self,
 {
   g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (self));
 
-  if (set_str (&self->last_error, last_error))
+  if (gn_set_str (&self->last_error, last_error))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
 }
 
@@ -299,7 +288,7 @@ gn_blocklist_source_set_etag (GnBlocklistSource *self,
 {
   g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (self));
 
-  if (set_str (&self->etag, etag))
+  if (gn_set_str (&self->etag, etag))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ETAG]);
 }
 
@@ -317,7 +306,7 @@ gn_blocklist_source_set_last_modified (GnBlocklistSource *self,
 {
   g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (self));
 
-  if (set_str (&self->last_modified, last_modified))
+  if (gn_set_str (&self->last_modified, last_modified))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MODIFIED]);
 }
 

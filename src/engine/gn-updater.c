@@ -58,11 +58,13 @@ gn_update_result_free (GnUpdateResult *result)
 }
 
 SoupSession *
-gn_updater_new_session (guint timeout_seconds)
+gn_updater_new_session (guint       timeout_seconds,
+                        const char *upstream_uri)
 {
-  g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new (NULL, NULL);
+  /* No default proxy: direct. */
+  g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (upstream_uri, NULL);
 
-  return soup_session_new_with_options ("proxy-resolver", direct,
+  return soup_session_new_with_options ("proxy-resolver", resolver,
                                         "timeout", timeout_seconds,
                                         "idle-timeout", 60,
                                         "user-agent", "GuardNest/" GN_VERSION " ",

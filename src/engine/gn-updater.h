@@ -34,10 +34,12 @@ typedef struct
 
 void            gn_update_result_free  (GnUpdateResult *result);
 
-/* Builds the session the engine's downloads use: a direct proxy resolver
- * (never the OS proxy, which points at us while protection is on), an I/O
+/* Builds the session the engine's downloads use: never the OS proxy, which
+ * points at us while protection is on, but @upstream_uri ("http://host:port",
+ * the user's own company proxy) when there is one, else direct; an I/O
  * timeout, TLS verified against the system store. */
-SoupSession    *gn_updater_new_session (guint                timeout_seconds);
+SoupSession    *gn_updater_new_session (guint                timeout_seconds,
+                                        const char          *upstream_uri);
 
 void            gn_updater_fetch_async  (SoupSession          *session,
                                          GnBlocklistSource    *source,

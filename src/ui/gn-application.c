@@ -27,6 +27,8 @@
 
 #include "gn-application.h"
 #include "gn-preferences-dialog.h"
+#include "gn-resources.h"
+#include "gn-shutdown-watch.h"
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
@@ -46,6 +48,7 @@ struct _GnApplication
   GnBlocklistManager *blocklists;   /* (owned) */
   GnSettingsStore   *store;         /* (owned) engine settings + protection state */
   GnOsProxyGuard    *guard;         /* (owned) */
+  GnShutdownWatch   *shutdown;      /* (owned) SIGTERM/SIGINT/SIGHUP, logind, end of session */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -144,6 +147,16 @@ protection_enabled_cb (GnApplication *self)
   gn_settings_store_set_protection (self->store, enabled);
   if (!gn_settings_store_save (self->store, &error))
     gn_protection_report (self->protection, error->message);
+}
+
+/* List downloads leave the way the engine's traffic does: through the
+ * user's own (company) proxy when there is one. */
+static void
+upstream_changed_cb (GnApplication *self)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
+
+  gn_blocklist_manager_set_upstream (self->blocklists, config->upstream_host, config->upstream_port);
 }
 
 static void
@@ -351,6 +364,7 @@ gn_application_startup (GApplication *application)
 
   /* Lists from the cache first (no network), then the schedule. */
   self->blocklists = gn_blocklist_manager_new (NULL, NULL);
+  upstream_changed_cb (self);
   g_signal_connect (self->blocklists, "blocklist-changed", G_CALLBACK (blocklist_changed_cb), self);
   if (!gn_blocklist_manager_load (self->blocklists, &error))
     g_warning ("%s", error->message);
@@ -364,6 +378,9 @@ gn_application_startup (GApplication *application)
                                    G_N_ELEMENTS (app_entries), self);
   g_signal_connect_swapped (self->protection, "notify::enabled",
                             G_CALLBACK (protection_enabled_cb), self);
+  /* Turning protection on may find the user's company proxy. */
+  g_signal_connect_swapped (self->protection, "notify::state",
+                            G_CALLBACK (upstream_changed_cb), self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
@@ -387,6 +404,11 @@ gn_application_startup (GApplication *application)
   g_signal_connect_swapped (self->settings, "changed::restore-behaviour",
                             G_CALLBACK (restore_behaviour_cb), self);
   restore_behaviour_cb (self);
+
+  /* Logging out, shutting down or a SIGTERM quits like the Quit command:
+   * the system proxy is restored, protection stays saved as it was. */
+  self->shutdown = gn_shutdown_watch_new ();
+  g_signal_connect_swapped (self->shutdown, "shutdown", G_CALLBACK (g_application_quit), self);
 
   /* Come back in the state the user left. */
   if (gn_settings_store_get_protection (self->store))
@@ -433,6 +455,12 @@ gn_application_shutdown (GApplication *application)
       g_signal_handlers_disconnect_by_data (self->protection, self);
       gn_protection_set_enabled (self->protection, FALSE);
     }
+  /* Restored: logind may go on with the shutdown. */
+  if (self->shutdown != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->shutdown, self);
+      gn_shutdown_watch_release_inhibitor (self->shutdown);
+    }
   if (self->subscription != 0)
     {
       gn_connection_registry_unsubscribe (gn_engine_get_registry (self->engine), self->subscription);
@@ -455,6 +483,7 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->blocklists);
   g_clear_object (&self->store);
   g_clear_object (&self->guard);
+  g_clear_object (&self->shutdown);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->interface);
@@ -468,6 +497,9 @@ gn_application_class_init (GnApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  /* Before any widget class loads its template from the resources. */
+  gn_register_resource ();
 
   object_class->finalize = gn_application_finalize;
   app_class->startup = gn_application_startup;

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-blocked-row.h"
+#include "gn-compat.h"
 
 struct _GnBlockedRow
 {
@@ -147,11 +148,8 @@ set_string (GnBlockedRow  *self,
             const char    *value,
             guint          prop)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  if (gn_set_str (field, value))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 /* Counts one blocked connection. */

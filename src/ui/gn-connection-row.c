@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-connection-row.h"
+#include "gn-compat.h"
 
 struct _GnConnectionRow
 {
@@ -277,11 +278,8 @@ set_string (GnConnectionRow  *self,
             const char       *value,
             guint             prop)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  if (gn_set_str (field, value))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-protection.h"
+#include "gn-compat.h"
 
 struct _GnProtection
 {
@@ -68,11 +69,8 @@ set_string (GnProtection  *self,
             const char    *value,
             guint          prop)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  if (gn_set_str (field, value))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 static guint16

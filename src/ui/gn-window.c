@@ -336,6 +336,11 @@ gn_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (gn_application_get_blocked (self->app), self);
       g_signal_handlers_disconnect_by_data (gn_application_get_connections (self->app), self);
     }
+  /* The pages' selections change while the template is torn down. */
+  if (self->connections_page != NULL)
+    g_signal_handlers_disconnect_by_data (gn_connections_page_get_shown (self->connections_page), self);
+  if (self->blocked_page != NULL)
+    g_signal_handlers_disconnect_by_data (gn_blocked_page_get_shown (self->blocked_page), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_WINDOW);
   g_clear_object (&self->protection);
   g_clear_object (&self->settings);

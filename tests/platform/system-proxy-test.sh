@@ -19,13 +19,9 @@ mode=${1:?mode}
 guardnest=${2:?path to guardnest}
 runs=${3:-20}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gn-sysproxy-XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+tap_init gn-sysproxy
 
 export XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state XDG_DATA_HOME=$tmp/data
 export GSETTINGS_BACKEND=keyfile XDG_CURRENT_DESKTOP=GNOME
@@ -35,10 +31,6 @@ journal=$XDG_STATE_HOME/guardnest/proxy-journal.json
 autostart=$XDG_CONFIG_HOME/autostart/io.github.guardnest.GuardNest-repair.desktop
 keyfile=$XDG_CONFIG_HOME/glib-2.0/settings/keyfile
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 state() {
   for s in org.gnome.system.proxy org.gnome.system.proxy.http org.gnome.system.proxy.https \
