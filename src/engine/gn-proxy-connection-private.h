@@ -99,6 +99,7 @@ struct _GnProxyConnection
 };
 
 /* gn-proxy-connection.c */
+void     _gn_proxy_connection_clear_sources (GnProxyConnection *self);
 void     _gn_proxy_connection_read_head   (GnProxyConnection *self,
                                            GSocket           *socket,
                                            gboolean           is_request,
@@ -122,6 +123,7 @@ void     _gn_proxy_connection_write       (GnProxyConnection *self,
 void     _gn_proxy_connection_finish      (GnProxyConnection *self,
                                            const char        *error_reason);
 void     _gn_proxy_connection_next_request (GnProxyConnection *self);
+/* gn-origin-connect.c: connects to self->host:self->port, then @func. */
 void     _gn_proxy_connection_connect     (GnProxyConnection *self,
                                            GnConnectDoneFunc  func);
 void     _gn_proxy_connection_start_tunnel (GnProxyConnection *self,

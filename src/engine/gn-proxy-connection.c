@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A client connection (see gn-proxy-connection.h): reading heads, our own
- * answers, connecting to origins, CONNECT tunnels. Plain-HTTP forwarding is
- * in gn-forward.c on the same state.
+ * answers, CONNECT tunnels. Connecting to origins is in gn-origin-connect.c
+ * and plain-HTTP forwarding in gn-forward.c, on the same state.
  *
  * Heads are read with non-blocking receives into a buffer that grows up to
  * the configured limit, and parsed incrementally. The header timeout runs
@@ -93,8 +93,8 @@ gn_proxy_connection_ref (GnProxyConnection *self)
   return self;
 }
 
-static void
-clear_sources (GnProxyConnection *self)
+void
+_gn_proxy_connection_clear_sources (GnProxyConnection *self)
 {
   if (self->read_source != NULL)
     {
@@ -116,7 +116,7 @@ gn_proxy_connection_unref (GnProxyConnection *self)
     return;
 
   g_assert (self->closing);
-  clear_sources (self);
+  _gn_proxy_connection_clear_sources (self);
   _gn_forward_clear (self);
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
   g_clear_pointer (&self->head, g_free);
@@ -150,7 +150,7 @@ _gn_proxy_connection_finish (GnProxyConnection *self,
   g_cancellable_cancel (self->cancellable);
   if (self->connect_cancellable != NULL)
     g_cancellable_cancel (self->connect_cancellable);
-  clear_sources (self);
+  _gn_proxy_connection_clear_sources (self);
   if (self->connect_socket != NULL)
     {
       g_socket_close (self->connect_socket, NULL);
@@ -183,7 +183,7 @@ static void
 head_done (GnProxyConnection *self,
            GnHttpParseResult  result)
 {
-  clear_sources (self);
+  _gn_proxy_connection_clear_sources (self);
   self->head_func (self, result);
 }
 
@@ -445,7 +445,7 @@ on_response_written (GnProxyConnection *self,
     }
 
   g_socket_shutdown (self->client_socket, FALSE, TRUE, NULL);
-  clear_sources (self);
+  _gn_proxy_connection_clear_sources (self);
   self->read_source = g_socket_create_source (self->client_socket, G_IO_IN, NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_linger_readable), self, NULL);
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
@@ -534,201 +534,6 @@ _gn_proxy_connection_check_blocked (GnProxyConnection *self,
       _gn_proxy_connection_respond (self, 403, NULL, body, reason);
     }
   return TRUE;
-}
-
-/* ---- connecting to an origin --------------------------------------------- */
-
-static void connect_done (GnProxyConnection *self, GSocketConnection *origin,
-                          GSocketAddress *remote, GError *error);
-
-static gboolean
-on_connect_timeout (gpointer user_data)
-{
-  GnProxyConnection *self = user_data;
-
-  g_clear_pointer (&self->timer, g_source_unref);
-  self->timed_out = TRUE;
-  if (self->connect_socket != NULL)
-    {
-      /* The direct path: give up on the socket now. */
-      g_socket_close (self->connect_socket, NULL);
-      connect_done (self, NULL, NULL,
-                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Timed out"));
-      return G_SOURCE_REMOVE;
-    }
-  g_cancellable_cancel (self->connect_cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* Both ways of connecting end here. Takes @origin and @error. */
-static void
-connect_done (GnProxyConnection *self,
-              GSocketConnection *origin,
-              GSocketAddress    *remote,
-              GError            *error)
-{
-  g_autoptr(GSocketConnection) owned_origin = origin;
-  g_autoptr(GError) owned_error = error;
-  g_autofree char *reason = NULL;
-  GnConnectDoneFunc func = self->connect_func;
-  guint status = 0;
-
-  clear_sources (self);
-  g_clear_object (&self->connect_cancellable);
-  g_clear_object (&self->connect_socket);
-
-  if (owned_origin != NULL)
-    {
-      if (remote != NULL && gn_proxy_server_is_self_address (self->server, remote))
-        {
-          g_io_stream_close (G_IO_STREAM (owned_origin), NULL, NULL);
-          g_clear_object (&owned_origin);
-          status = 508;
-          reason = g_strdup ("The target is this proxy itself");
-        }
-    }
-  else if (self->timed_out || g_error_matches (owned_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    {
-      status = 504;
-      reason = g_strdup_printf ("Connecting to %s port %u timed out", self->host, self->port);
-    }
-  else if (owned_error->domain == G_RESOLVER_ERROR)
-    {
-      status = 502;
-      reason = g_strdup_printf ("Could not find the server %s", self->host);
-    }
-  else
-    {
-      status = 502;
-      reason = g_strdup_printf ("Could not connect to %s port %u: %s", self->host, self->port,
-                                owned_error->message);
-    }
-
-  self->connect_func = NULL;
-  func (self, owned_origin, status, reason);
-}
-
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GnProxyConnection *self = user_data;
-  GError *error = NULL;
-  GSocketConnection *origin;
-  g_autoptr(GSocketAddress) remote = NULL;
-
-  origin = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (self->closing)
-    {
-      g_clear_object (&origin);
-      g_clear_error (&error);
-      gn_proxy_connection_unref (self);
-      return;
-    }
-  if (origin != NULL)
-    remote = g_socket_connection_get_remote_address (origin, NULL);
-  connect_done (self, origin, remote, error);
-  gn_proxy_connection_unref (self);
-}
-
-/* The direct path's socket became writable (or the connect was cancelled). */
-static gboolean
-on_socket_connected (GSocket      *socket,
-                     GIOCondition  condition,
-                     gpointer      user_data)
-{
-  GnProxyConnection *self = user_data;
-  g_autoptr(GSocketAddress) remote = g_steal_pointer (&self->connect_address);
-  GError *error = NULL;
-  GSocketConnection *origin = NULL;
-
-  g_clear_pointer (&self->read_source, g_source_unref);
-  if (!g_socket_check_connect_result (socket, &error))
-    {
-      g_socket_close (socket, NULL);
-      connect_done (self, NULL, NULL, error);
-      return G_SOURCE_REMOVE;
-    }
-  origin = g_socket_connection_factory_create_connection (socket);
-  connect_done (self, origin, remote, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* An IP address needs no resolving and no address enumeration: connect a
- * non-blocking socket and wait for it to be writable, one source in all,
- * instead of GSocketClient's GTask, enumerator, events and sources. */
-static gboolean
-connect_direct (GnProxyConnection *self)
-{
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (self->host);
-  g_autoptr(GSocketAddress) address = NULL;
-  GError *error = NULL;
-
-  if (ip == NULL)
-    return FALSE;
-
-  address = g_inet_socket_address_new (ip, self->port);
-  self->connect_socket = g_socket_new (g_inet_address_get_family (ip), G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_TCP, &error);
-  if (self->connect_socket == NULL)
-    {
-      connect_done (self, NULL, NULL, error);
-      return TRUE;
-    }
-  g_socket_set_blocking (self->connect_socket, FALSE);
-
-  if (g_socket_connect (self->connect_socket, address, NULL, &error))
-    {
-      GSocketConnection *origin = g_socket_connection_factory_create_connection (self->connect_socket);
-
-      connect_done (self, origin, address, NULL);
-      return TRUE;
-    }
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
-    {
-      g_socket_close (self->connect_socket, NULL);
-      connect_done (self, NULL, NULL, error);
-      return TRUE;
-    }
-  g_clear_error (&error);
-
-  /* read_source is free while connecting: no head is being read. */
-  g_assert (self->read_source == NULL);
-  self->connect_address = g_steal_pointer (&address);
-  /* No cancellable: the timeout and finishing destroy the source. */
-  self->read_source = g_socket_create_source (self->connect_socket, G_IO_OUT, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_connected), self, NULL);
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
-  return TRUE;
-}
-
-void
-_gn_proxy_connection_connect (GnProxyConnection *self,
-                              GnConnectDoneFunc  func)
-{
-  g_autoptr(GSocketConnectable) address = NULL;
-
-  g_assert (self->connect_func == NULL);
-
-  self->connect_func = func;
-  self->timed_out = FALSE;
-  g_clear_object (&self->connect_cancellable);
-  if (self->record != NULL)
-    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
-
-  self->timer = g_timeout_source_new (self->config->connect_timeout_ms);
-  g_source_set_callback (self->timer, on_connect_timeout, self, NULL);
-  g_source_attach (self->timer, g_main_context_get_thread_default ());
-
-  if (connect_direct (self))
-    return;
-
-  self->connect_cancellable = g_cancellable_new ();
-  address = g_network_address_new (self->host, self->port);
-  g_socket_client_connect_async (self->socket_client, address,
-                                 self->connect_cancellable, on_connected,
-                                 gn_proxy_connection_ref (self));
 }
 
 /* ---- tunnels --------------------------------------------------------------- */
