@@ -177,8 +177,8 @@ test_spread (void)
     g_assert_cmpint (fd, >=, 0);
     close (fd);
     g_assert_true (g_file_set_contents (list, urls->str, -1, NULL));
-    g_assert_cmpint (gn_test_curl (&out, "--parallel", "--parallel-max", "16", "--no-progress-meter", "-x", proxy,
-                                   "-K", list, NULL), ==, 0);
+    g_assert_cmpint (gn_test_curl (&out, "--parallel", "--parallel-max", "16",
+                                   "--no-progress-meter", "-x", proxy, "-K", list, NULL), ==, 0);
     g_unlink (list);
   }
   {
