@@ -39,6 +39,10 @@ struct _GnPump
   GSocket            *dst;           /* (owned) */
   GCancellable       *cancellable;   /* (owned) (nullable) */
   GSource            *source;        /* (owned) (nullable) pending wait */
+  GSource            *dispatching;   /* (owned) (nullable) the socket source running us */
+  gboolean           *keep;          /* (nullable) its "continue" answer, while it runs */
+  GSocket            *wait_socket;   /* (unowned) what `source` waits on */
+  GIOCondition        wait_condition;
 
   GnHttpBodyKind      kind;
   guint64             remaining;     /* GN_HTTP_BODY_LENGTH: bytes left */
@@ -108,6 +112,11 @@ gn_pump_free (GnPump *self)
       g_source_destroy (self->source);
       g_clear_pointer (&self->source, g_source_unref);
     }
+  if (self->dispatching != NULL)
+    {
+      g_source_destroy (self->dispatching);
+      g_clear_pointer (&self->dispatching, g_source_unref);
+    }
   release_buffer (self);
   g_clear_pointer (&self->prefix, g_bytes_unref);
   g_clear_pointer (&self->leftover, g_bytes_unref);
@@ -169,12 +178,22 @@ gn_pump_is_done (GnPump *self)
   return self->done;
 }
 
+/* Every run of pump_run() ends in exactly one wait_for() or finish(); both
+ * settle the source that is dispatching us, if any. */
+static void
+settle_dispatching (GnPump *self)
+{
+  g_clear_pointer (&self->dispatching, g_source_unref);
+  self->keep = NULL;
+}
+
 static void
 finish (GnPump       *self,
         const GError *error)
 {
   g_assert (!self->done);
 
+  settle_dispatching (self);
   self->done = TRUE;
   release_buffer (self);
   self->done_func (self, error, self->user_data);
@@ -197,10 +216,16 @@ on_ready (GSocket      *socket,
           gpointer      user_data)
 {
   GnPump *self = user_data;
+  gboolean keep = FALSE;
 
-  g_clear_pointer (&self->source, g_source_unref);
+  /* Offered to the next wait_for(): waiting again on the same socket for
+   * the same condition keeps this source. Removing a socket's fd from the
+   * context and adding it back costs GLib a wake-up write each time. The
+   * pump may be freed by pump_run(): only `keep` is read after it. */
+  self->dispatching = g_steal_pointer (&self->source);
+  self->keep = &keep;
   pump_run (self);
-  return G_SOURCE_REMOVE;
+  return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -220,8 +245,19 @@ wait_for (GnPump       *self,
 {
   g_assert (self->source == NULL);
 
+  if (self->dispatching != NULL && self->wait_socket == socket && self->wait_condition == condition)
+    {
+      self->source = g_steal_pointer (&self->dispatching);
+      *self->keep = TRUE;
+      settle_dispatching (self);
+      return;
+    }
+  settle_dispatching (self);
+
   /* No cancellable: whoever cancels also frees the pump, which destroys
    * the source (and pump_run checks the cancellable when it runs). */
+  self->wait_socket = socket;
+  self->wait_condition = condition;
   self->source = g_socket_create_source (socket, condition, NULL);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_ready), self, NULL);
   g_source_attach (self->source, g_main_context_get_thread_default ());
