@@ -22,29 +22,6 @@ config_new (void)
   return config;
 }
 
-typedef struct
-{
-  GnConnectionRegistry *registry;
-  guint                 n;
-} OpenCount;
-
-static gboolean
-open_is (gpointer data)
-{
-  OpenCount *c = data;
-
-  return gn_connection_registry_get_n_open (c->registry) == c->n;
-}
-
-static void
-wait_open (GnEngine *engine,
-           guint     n)
-{
-  OpenCount c = { gn_engine_get_registry (engine), n };
-
-  g_assert_true (gn_test_wait_until (open_is, &c, 10000));
-}
-
 static void
 test_max_connections (void)
 {
@@ -63,7 +40,7 @@ test_max_connections (void)
 
   for (guint i = 0; i < 5; i++)
     held[i] = gn_test_connect ("127.0.0.1", port);
-  wait_open (engine, 5);
+  gn_test_wait_open (engine, 5);
 
   /* The sixth is answered 503 with Retry-After, and the listener lives on. */
   reply = gn_test_exchange (port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -76,7 +53,7 @@ test_max_connections (void)
   /* Room again once one leaves. */
   g_io_stream_close (G_IO_STREAM (held[0]), NULL, NULL);
   g_object_unref (held[0]);
-  wait_open (engine, 4);
+  gn_test_wait_open (engine, 4);
   again = gn_test_exchange (port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   g_assert_cmpuint (gn_test_status (again), ==, 200);
 
@@ -301,9 +278,6 @@ test_restart_under_load (void)
   g_autoptr(GPtrArray) tunnels = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *request = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autofree char *proxy = NULL;
-  g_autofree char *url = NULL;
   guint fds_before;
   guint16 port;
   gint64 start, ms;
@@ -330,7 +304,7 @@ test_restart_under_load (void)
       g_assert_cmpuint (gn_test_status (head), ==, 200);
       g_ptr_array_add (tunnels, conn);
     }
-  wait_open (engine, n);
+  gn_test_wait_open (engine, n);
 
   start = g_get_monotonic_time ();
   gn_engine_restart (engine, &error);
@@ -342,18 +316,10 @@ test_restart_under_load (void)
   g_assert_cmpuint (gn_engine_get_port (engine), ==, port);
 
   /* A client reconnecting right away is served. */
-  proxy = gn_test_proxy_url (port);
-  url = g_strdup_printf ("http://127.0.0.1:%u/hello", gn_test_origin_get_port (origin));
-  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, url, NULL), ==, 0);
-  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "hello world", 11);
+  gn_test_assert_served (port, origin);
 
   /* The old tunnels were closed. */
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GBytes) rest = gn_test_read_all (g_ptr_array_index (tunnels, i), 16);
-
-      g_assert_cmpuint (g_bytes_get_size (rest), ==, 0);
-    }
+  gn_test_assert_closed (tunnels);
 
   g_ptr_array_set_size (tunnels, 0);
   gn_engine_stop (engine);
@@ -390,7 +356,7 @@ test_no_fd_leaks (void)
   /* Warm up every path once, then count. */
   g_free (gn_test_exchange (port, tunnel));
   g_free (gn_test_exchange (port, forward));
-  wait_open (engine, 0);
+  gn_test_wait_open (engine, 0);
   fds_before = gn_test_count_fds_settled ();
 
   for (guint i = 0; i < n; i++)
@@ -426,7 +392,7 @@ test_no_fd_leaks (void)
         }
     }
 
-  wait_open (engine, 0);
+  gn_test_wait_open (engine, 0);
   fds_after = gn_test_wait_fds (fds_before);
   g_test_message ("%u rounds of 5 kinds + timeouts: fds before %u, after %u", n, fds_before, fds_after);
   g_assert_cmpuint (fds_after, <=, fds_before);

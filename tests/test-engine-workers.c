@@ -35,29 +35,6 @@ config_new (guint n_workers)
   return config;
 }
 
-typedef struct
-{
-  GnConnectionRegistry *registry;
-  guint                 n;
-} OpenCount;
-
-static gboolean
-open_is (gpointer data)
-{
-  OpenCount *c = data;
-
-  return gn_connection_registry_get_n_open (c->registry) == c->n;
-}
-
-static void
-wait_open (GnEngine *engine,
-           guint     n)
-{
-  OpenCount c = { gn_engine_get_registry (engine), n };
-
-  g_assert_true (gn_test_wait_until (open_is, &c, 10000));
-}
-
 /* The worker threads of this process by name, with their voluntary context
  * switches: a worker that served connections has woken up for them. */
 static GHashTable *
@@ -192,7 +169,7 @@ test_spread (void)
   for (guint i = 0; i < n_threads; i++)
     g_thread_join (threads[i]);
   g_assert_cmpint (g_atomic_int_get (&load.n_ok), ==, n_threads * rounds * 2);
-  wait_open (engine, 0);
+  gn_test_wait_open (engine, 0);
 
   /* Every worker took part. */
   after = worker_switches ();
@@ -256,7 +233,7 @@ test_limit (void)
   /* The limit's worth of tunnels, spread over the workers. */
   for (guint i = 0; i < limit; i++)
     g_ptr_array_add (held, open_tunnel (port, request));
-  wait_open (engine, limit);
+  gn_test_wait_open (engine, limit);
 
   /* A burst past it: every one is answered 503, whichever worker gets it. */
   for (guint i = 0; i < 3 * N_WORKERS; i++)
@@ -279,7 +256,7 @@ test_limit (void)
 
   /* Room again once one leaves, on whichever worker it was. */
   g_ptr_array_remove_index (held, 0);
-  wait_open (engine, limit - 1);
+  gn_test_wait_open (engine, limit - 1);
   again = gn_test_exchange (port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   g_assert_cmpuint (gn_test_status (again), ==, 200);
 
@@ -354,9 +331,6 @@ test_restart_under_load (void)
   g_autoptr(GPtrArray) tunnels = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *request = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autofree char *proxy = NULL;
-  g_autofree char *url = NULL;
   Hammer h = { 0 };
   GThread *hammers[3];
   guint16 port;
@@ -374,7 +348,7 @@ test_restart_under_load (void)
   request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n", gn_test_origin_get_port (origin));
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (tunnels, open_tunnel (port, request));
-  wait_open (engine, n);
+  gn_test_wait_open (engine, n);
 
   /* Requests keep coming from three threads through the restart. */
   h.port = port;
@@ -401,21 +375,13 @@ test_restart_under_load (void)
     g_thread_join (hammers[i]);
   g_test_message ("%d requests refused or cut around the restart", g_atomic_int_get (&h.n_other));
 
-  proxy = gn_test_proxy_url (port);
-  url = g_strdup_printf ("http://127.0.0.1:%u/hello", gn_test_origin_get_port (origin));
-  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, url, NULL), ==, 0);
-  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "hello world", 11);
+  gn_test_assert_served (port, origin);
 
   /* The old tunnels, on every worker, were closed by the drain. */
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GBytes) rest = gn_test_read_all (g_ptr_array_index (tunnels, i), 16);
-
-      g_assert_cmpuint (g_bytes_get_size (rest), ==, 0);
-    }
+  gn_test_assert_closed (tunnels);
 
   g_ptr_array_set_size (tunnels, 0);
-  wait_open (engine, 0);
+  gn_test_wait_open (engine, 0);
   gn_engine_stop (engine);
   g_assert_finalize_object (engine);
   gn_test_origin_free (origin);
@@ -464,7 +430,7 @@ test_drain (void)
    * when the last one is gone, not at the drain timeout. */
   for (guint i = 0; i < 2 * N_WORKERS; i++)
     g_ptr_array_add (busy, open_tunnel (gn_engine_get_port (engine), request));
-  wait_open (engine, 2 * N_WORKERS);
+  gn_test_wait_open (engine, 2 * N_WORKERS);
   d.conns = busy;
   d.delay_ms = 300;
   thread = g_thread_new ("closer", close_later, &d);
@@ -484,7 +450,7 @@ test_drain (void)
   g_assert_true (gn_engine_start (engine, NULL));
   for (guint i = 0; i < 2 * N_WORKERS; i++)
     g_ptr_array_add (stuck, open_tunnel (gn_engine_get_port (engine), request));
-  wait_open (engine, 2 * N_WORKERS);
+  gn_test_wait_open (engine, 2 * N_WORKERS);
   start = g_get_monotonic_time ();
   gn_engine_stop (engine);
   ms = (g_get_monotonic_time () - start) / 1000;
@@ -534,7 +500,7 @@ test_close_by_id (void)
 
     spared_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
   }
-  wait_open (engine, n + 1);
+  gn_test_wait_open (engine, n + 1);
 
   /* Close all but one by id, from this (the main) thread. */
   infos = gn_connection_registry_snapshot (registry, NULL, NULL);
@@ -553,13 +519,8 @@ test_close_by_id (void)
     }
   g_assert_cmpuint (spared_id, >, 0);
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GBytes) rest = gn_test_read_all (g_ptr_array_index (tunnels, i), 16);
-
-      g_assert_cmpuint (g_bytes_get_size (rest), ==, 0);
-    }
-  wait_open (engine, 1);
+  gn_test_assert_closed (tunnels);
+  gn_test_wait_open (engine, 1);
 
   /* The spared one still works both ways. */
   {
@@ -576,7 +537,7 @@ test_close_by_id (void)
 
   g_clear_object (&spared);
   g_ptr_array_set_size (tunnels, 0);
-  wait_open (engine, 0);
+  gn_test_wait_open (engine, 0);
   gn_engine_stop (engine);
   g_assert_finalize_object (engine);
   gn_test_origin_free (origin);
@@ -625,7 +586,7 @@ test_connect_timeout (void)
                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   reply = gn_test_exchange (gn_engine_get_port (engine), request);
   g_assert_cmpuint (gn_test_status (reply), ==, 504);
-  wait_open (engine, 0);
+  gn_test_wait_open (engine, 0);
   gn_engine_stop (engine);
   g_assert_finalize_object (engine);
   g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);

@@ -661,6 +661,52 @@ gn_test_wait_until (gboolean (*func) (gpointer data),
   return TRUE;
 }
 
+void
+gn_test_assert_served (guint16       proxy_port,
+                       GnTestOrigin *origin)
+{
+  g_autofree char *proxy = gn_test_proxy_url (proxy_port);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/hello", gn_test_origin_get_port (origin));
+  g_autoptr(GBytes) out = NULL;
+
+  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, url, NULL), ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "hello world", 11);
+}
+
+void
+gn_test_assert_closed (GPtrArray *conns)
+{
+  for (guint i = 0; i < conns->len; i++)
+    {
+      g_autoptr(GBytes) rest = gn_test_read_all (g_ptr_array_index (conns, i), 16);
+
+      g_assert_cmpuint (g_bytes_get_size (rest), ==, 0);
+    }
+}
+
+typedef struct
+{
+  GnConnectionRegistry *registry;
+  guint                 n;
+} OpenCount;
+
+static gboolean
+open_is (gpointer data)
+{
+  OpenCount *c = data;
+
+  return gn_connection_registry_get_n_open (c->registry) == c->n;
+}
+
+void
+gn_test_wait_open (GnEngine *engine,
+                   guint     n)
+{
+  OpenCount c = { gn_engine_get_registry (engine), n };
+
+  g_assert_true (gn_test_wait_until (open_is, &c, 10000));
+}
+
 /* ---- resources ------------------------------------------------------------- */
 
 guint

@@ -98,6 +98,14 @@ GnEngine     *gn_test_engine_new        (GnEngineConfig *config,
 gboolean      gn_test_wait_until        (gboolean    (*func) (gpointer data),
                                          gpointer      data,
                                          guint         timeout_ms);
+/* Asserts that curl through the proxy on @proxy_port gets @origin's /hello. */
+void          gn_test_assert_served     (guint16       proxy_port,
+                                         GnTestOrigin *origin);
+/* Asserts that each connection in @conns (GSocketConnection) is at its end. */
+void          gn_test_assert_closed     (GPtrArray    *conns);
+/* Asserts that the engine's registry counts @n open connections within 10 s. */
+void          gn_test_wait_open         (GnEngine     *engine,
+                                         guint         n);
 
 /* ---- resources ---- */
 guint         gn_test_count_fds         (void);
