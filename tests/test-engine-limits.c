@@ -194,22 +194,6 @@ test_backpressure (void)
   gn_test_firehose_free (hose);
 }
 
-typedef struct
-{
-  GSocketConnection *conn;
-  guint              delay_ms;
-} DelayedClose;
-
-static gpointer
-close_later (gpointer data)
-{
-  DelayedClose *d = data;
-
-  g_usleep (d->delay_ms * 1000);
-  g_io_stream_close (G_IO_STREAM (d->conn), NULL, NULL);
-  return NULL;
-}
-
 static void
 test_drain (void)
 {
@@ -221,7 +205,7 @@ test_drain (void)
   g_autofree char *request = NULL;
   g_autofree char *head = NULL;
   g_autofree char *head2 = NULL;
-  DelayedClose d;
+  g_autoptr(GPtrArray) closing = g_ptr_array_new ();
   GThread *thread;
   gint64 start, ms;
 
@@ -235,9 +219,8 @@ test_drain (void)
   gn_test_send (busy, request, -1);
   head = gn_test_read_head (busy);
   g_assert_cmpuint (gn_test_status (head), ==, 200);
-  d.conn = busy;
-  d.delay_ms = 300;
-  thread = g_thread_new ("closer", close_later, &d);
+  g_ptr_array_add (closing, busy);
+  thread = gn_test_close_later (closing, 300);
   start = g_get_monotonic_time ();
   gn_engine_stop (engine);
   ms = (g_get_monotonic_time () - start) / 1000;

@@ -17,9 +17,6 @@
  */
 
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "test-utils.h"
 
@@ -146,17 +143,13 @@ test_spread (void)
     /* curl reads the URLs from a config file: one line each. */
     g_autoptr(GString) urls = g_string_new (NULL);
     g_autofree char *list = NULL;
-    int fd;
 
     for (guint i = 0; i < n_curl; i++)
       g_string_append_printf (urls, "url = \"%s\"\n", url);
-    fd = g_file_open_tmp ("gn-urls-XXXXXX", &list, NULL);
-    g_assert_cmpint (fd, >=, 0);
-    close (fd);
-    g_assert_true (g_file_set_contents (list, urls->str, -1, NULL));
+    list = gn_test_write_list (urls->str);
     g_assert_cmpint (gn_test_curl (&out, "--parallel", "--parallel-max", "16",
                                    "--no-progress-meter", "-x", proxy, "-K", list, NULL), ==, 0);
-    g_unlink (list);
+    gn_test_remove_file (list);
   }
   {
     g_autoptr(GString) all = g_string_new (NULL);
@@ -391,23 +384,6 @@ test_restart_under_load (void)
 
 /* ---- drain ------------------------------------------------------------------ */
 
-typedef struct
-{
-  GPtrArray *conns;
-  guint      delay_ms;
-} DelayedClose;
-
-static gpointer
-close_later (gpointer data)
-{
-  DelayedClose *d = data;
-
-  g_usleep (d->delay_ms * 1000);
-  for (guint i = 0; i < d->conns->len; i++)
-    g_io_stream_close (g_ptr_array_index (d->conns, i), NULL, NULL);
-  return NULL;
-}
-
 static void
 test_drain (void)
 {
@@ -418,7 +394,6 @@ test_drain (void)
   g_autoptr(GPtrArray) busy = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) stuck = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *request = NULL;
-  DelayedClose d;
   GThread *thread;
   gint64 start, ms;
 
@@ -431,9 +406,7 @@ test_drain (void)
   for (guint i = 0; i < 2 * N_WORKERS; i++)
     g_ptr_array_add (busy, open_tunnel (gn_engine_get_port (engine), request));
   gn_test_wait_open (engine, 2 * N_WORKERS);
-  d.conns = busy;
-  d.delay_ms = 300;
-  thread = g_thread_new ("closer", close_later, &d);
+  thread = gn_test_close_later (busy, 300);
   start = g_get_monotonic_time ();
   gn_engine_stop (engine);
   ms = (g_get_monotonic_time () - start) / 1000;

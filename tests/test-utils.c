@@ -686,6 +686,35 @@ gn_test_assert_closed (GPtrArray *conns)
 
 typedef struct
 {
+  GPtrArray *conns;
+  guint      delay_ms;
+} DelayedClose;
+
+static gpointer
+close_later (gpointer data)
+{
+  DelayedClose *d = data;
+
+  g_usleep (d->delay_ms * 1000);
+  for (guint i = 0; i < d->conns->len; i++)
+    g_io_stream_close (g_ptr_array_index (d->conns, i), NULL, NULL);
+  g_free (d);
+  return NULL;
+}
+
+GThread *
+gn_test_close_later (GPtrArray *conns,
+                     guint      delay_ms)
+{
+  DelayedClose *d = g_new0 (DelayedClose, 1);
+
+  d->conns = conns;
+  d->delay_ms = delay_ms;
+  return g_thread_new ("closer", close_later, d);
+}
+
+typedef struct
+{
   GnConnectionRegistry *registry;
   guint                 n;
 } OpenCount;

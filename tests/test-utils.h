@@ -103,6 +103,10 @@ void          gn_test_assert_served     (guint16       proxy_port,
                                          GnTestOrigin *origin);
 /* Asserts that each connection in @conns (GSocketConnection) is at its end. */
 void          gn_test_assert_closed     (GPtrArray    *conns);
+/* Closes every GSocketConnection of @conns on a new thread after
+ * @delay_ms; join the returned thread. @conns must outlive it. */
+GThread      *gn_test_close_later       (GPtrArray    *conns,
+                                         guint         delay_ms);
 /* Asserts that the engine's registry counts @n open connections within 10 s. */
 void          gn_test_wait_open         (GnEngine     *engine,
                                          guint         n);
