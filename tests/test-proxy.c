@@ -330,6 +330,102 @@ test_unreachable (Fixture       *f,
   g_assert_cmpstr (text, ==, "502");
 }
 
+/* Does @engine's registry hold a connection of @kind to 127.0.0.1:@port? */
+static gboolean
+went_through (GnEngine         *engine,
+              GnConnectionKind  kind,
+              guint16           port)
+{
+  g_autoptr(GPtrArray) infos = gn_connection_registry_snapshot (gn_engine_get_registry (engine),
+                                                                NULL, NULL);
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      GnConnectionInfo *info = g_ptr_array_index (infos, i);
+
+      if (info->kind == kind && info->port == port && g_strcmp0 (info->host, "127.0.0.1") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* With an upstream (the user's company proxy; here the fixture's engine,
+ * which blocks blocked.test), our traffic leaves through it: plain HTTP in
+ * absolute form, tunnels through its own CONNECT. */
+static void
+test_upstream (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) ours = NULL;
+  g_autofree char *proxy = NULL;
+  g_autofree char *url = origin_url (f, "/hello");
+  g_autofree char *blocked = g_strdup_printf ("http://blocked.test:%u/", gn_test_origin_get_port (f->origin));
+  g_autofree char *request = NULL;
+  g_autofree char *reply = NULL;
+  g_autoptr(GBytes) out = NULL;
+  guint16 origin_port = gn_test_origin_get_port (f->origin);
+
+  config->port = 0;
+  config->upstream_host = g_strdup ("127.0.0.1");
+  config->upstream_port = f->port;
+  ours = gn_test_engine_new (config, NULL);
+  proxy = gn_test_proxy_url (gn_engine_get_port (ours));
+
+  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, url, NULL), ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "hello world", 11);
+  g_assert_true (went_through (f->engine, GN_CONNECTION_KIND_HTTP, origin_port));
+  g_assert_false (went_through (f->engine, GN_CONNECTION_KIND_TUNNEL, origin_port));
+
+  g_clear_pointer (&out, g_bytes_unref);
+  g_assert_cmpint (gn_test_curl (&out, "-p", "-x", proxy, url, NULL), ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "hello world", 11);
+  g_assert_true (went_through (f->engine, GN_CONNECTION_KIND_TUNNEL, origin_port));
+
+  /* What the upstream refuses: its 403 page for plain HTTP, and for a
+   * tunnel our 502 naming the proxy that refused. */
+  g_clear_pointer (&out, g_bytes_unref);
+  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, "-o", "/dev/null", "-w", "%{http_code}",
+                                 blocked, NULL), ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "403", 3);
+  request = g_strdup_printf ("CONNECT blocked.test:%u HTTP/1.1\r\n\r\n", origin_port);
+  reply = gn_test_exchange (gn_engine_get_port (ours), request);
+  g_assert_cmpuint (gn_test_status (reply), ==, 502);
+  g_assert_nonnull (strstr (reply, "through your proxy 127.0.0.1"));
+
+  gn_engine_stop (ours);
+}
+
+/* A company proxy that is gone: 502 saying so, never a direct connection. */
+static void
+test_upstream_gone (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) ours = NULL;
+  g_autofree char *request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n",
+                                              gn_test_origin_get_port (f->origin));
+  g_autofree char *reply = NULL;
+  g_autofree char *proxy = NULL;
+  g_autofree char *url = origin_url (f, "/hello");
+  g_autoptr(GBytes) out = NULL;
+
+  config->port = 0;
+  config->upstream_host = g_strdup ("127.0.0.1");
+  config->upstream_port = gn_test_free_port ();
+  ours = gn_test_engine_new (config, NULL);
+  proxy = gn_test_proxy_url (gn_engine_get_port (ours));
+
+  reply = gn_test_exchange (gn_engine_get_port (ours), request);
+  g_assert_cmpuint (gn_test_status (reply), ==, 502);
+  g_assert_nonnull (strstr (reply, "through your proxy"));
+  g_assert_cmpint (gn_test_curl (&out, "-x", proxy, "-o", "/dev/null", "-w", "%{http_code}", url, NULL), ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "502", 3);
+  g_assert_cmpuint (gn_test_origin_get_n_requests (f->origin), ==, 0);
+
+  gn_engine_stop (ours);
+}
+
 static void
 test_malformed (Fixture       *f,
                 gconstpointer  data)
@@ -577,8 +673,20 @@ main (int argc, char *argv[])
     g_autofree char *proxy = gn_test_proxy_url (gn_engine_get_port (warm));
     g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/hello", gn_test_origin_get_port (origin));
 
+    g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+    g_autoptr(GnEngine) through = NULL;
+    g_autofree char *tunnel = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n",
+                                               gn_test_origin_get_port (origin));
+
     gn_test_curl (NULL, "-x", proxy, url, NULL);
     g_free (gn_test_exchange (gn_engine_get_port (warm), "CONNECT notblocked.test:443 HTTP/1.1\r\n\r\n"));
+    /* And a tunnel through an upstream (GIO's HTTP proxy support). */
+    config->port = 0;
+    config->upstream_host = g_strdup ("127.0.0.1");
+    config->upstream_port = gn_engine_get_port (warm);
+    through = gn_test_engine_new (config, NULL);
+    g_free (gn_test_exchange (gn_engine_get_port (through), tunnel));
+    gn_engine_stop (through);
     gn_engine_stop (warm);
     gn_test_origin_free (origin);
   }
@@ -597,6 +705,8 @@ main (int argc, char *argv[])
   ADD ("/proxy/errors/unreachable", test_unreachable);
   ADD ("/proxy/errors/malformed", test_malformed);
   ADD ("/proxy/self-loop", test_self_loop);
+  ADD ("/proxy/upstream/through", test_upstream);
+  ADD ("/proxy/upstream/gone", test_upstream_gone);
   /* ~10 s: only with -m slow (the 'slow' suite). */
   if (g_test_slow ())
     ADD ("/proxy/large-transfer", test_large_transfer);

@@ -450,6 +450,12 @@ build_request_head (GnProxyConnection *self,
 
   g_string_append_len (out, head->method, head->method_len);
   g_string_append_c (out, ' ');
+  /* An upstream proxy wants the absolute form, as we got it. */
+  if (_gn_proxy_connection_uses_upstream (self))
+    {
+      g_string_append (out, "http://");
+      g_string_append_len (out, authority, authority_len);
+    }
   if (path_len == 0 || path[0] != '/')
     g_string_append_c (out, '/');
   g_string_append_len (out, path, path_len);

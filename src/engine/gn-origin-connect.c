@@ -13,10 +13,42 @@
  * enumerator, event signals and its own sources per connect. Host names go
  * through GSocketClient (resolver, several addresses, happy eyeballs).
  *
+ * With an upstream proxy in the config (the user's company proxy), every
+ * target except loopback ones goes through it: a tunnel asks the upstream
+ * for a CONNECT of its own (GIO's HTTP proxy support in a GSocketClient
+ * given that proxy), plain HTTP connects to the upstream and sends it the
+ * request in absolute form (gn-forward.c), since company proxies commonly
+ * allow CONNECT to port 443 only.
+ *
  * Threading: the connection's worker thread only.
  */
 
+#include <string.h>
+
 #include "gn-proxy-connection-private.h"
+
+/* Loopback targets go upstream only when the upstream runs on this
+ * machine too (cntlm, say): a remote company proxy's "localhost" is not the
+ * user's. */
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (host);
+
+  if (ip != NULL)
+    return g_inet_address_get_is_loopback (ip);
+  return g_ascii_strcasecmp (host, "localhost") == 0 || g_str_has_suffix (host, ".localhost");
+}
+
+gboolean
+_gn_proxy_connection_uses_upstream (GnProxyConnection *self)
+{
+  const char *upstream = self->config->upstream_host;
+
+  if (upstream == NULL || upstream[0] == '\0' || self->config->upstream_port == 0)
+    return FALSE;
+  return !is_loopback_host (self->host) || is_loopback_host (upstream);
+}
 
 static void connect_done (GnProxyConnection *self, GSocketConnection *origin,
                           GSocketAddress *remote, GError *error);
@@ -76,6 +108,13 @@ connect_done (GnProxyConnection *self,
     {
       status = 502;
       reason = g_strdup_printf ("Could not find the server %s", self->host);
+    }
+  else if (_gn_proxy_connection_uses_upstream (self))
+    {
+      status = 502;
+      reason = g_strdup_printf ("Could not reach %s port %u through your proxy %s port %u: %s",
+                                self->host, self->port, self->config->upstream_host,
+                                self->config->upstream_port, owned_error->message);
     }
   else
     {
@@ -139,16 +178,18 @@ on_socket_connected (GSocket      *socket,
  * non-blocking socket and wait for it to be writable, one source in all,
  * instead of GSocketClient's GTask, enumerator, events and sources. */
 static gboolean
-connect_direct (GnProxyConnection *self)
+connect_direct (GnProxyConnection *self,
+                const char        *host,
+                guint16            port)
 {
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (self->host);
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (host);
   g_autoptr(GSocketAddress) address = NULL;
   GError *error = NULL;
 
   if (ip == NULL)
     return FALSE;
 
-  address = g_inet_socket_address_new (ip, self->port);
+  address = g_inet_socket_address_new (ip, port);
   self->connect_socket = g_socket_new (g_inet_address_get_family (ip), G_SOCKET_TYPE_STREAM,
                                        G_SOCKET_PROTOCOL_TCP, &error);
   if (self->connect_socket == NULL)
@@ -183,11 +224,29 @@ connect_direct (GnProxyConnection *self)
   return TRUE;
 }
 
+/* A client that reaches the target through the upstream's CONNECT. */
+static GSocketClient *
+new_upstream_client (GnProxyConnection *self)
+{
+  g_autofree char *uri = strchr (self->config->upstream_host, ':') != NULL
+    ? g_strdup_printf ("http://[%s]:%u", self->config->upstream_host, self->config->upstream_port)
+    : g_strdup_printf ("http://%s:%u", self->config->upstream_host, self->config->upstream_port);
+  g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (uri, NULL);
+  GSocketClient *client = g_socket_client_new ();
+
+  g_socket_client_set_proxy_resolver (client, resolver);
+  return client;
+}
+
 void
 _gn_proxy_connection_connect (GnProxyConnection *self,
                               GnConnectDoneFunc  func)
 {
   g_autoptr(GSocketConnectable) address = NULL;
+  g_autoptr(GSocketClient) upstream_client = NULL;
+  GSocketClient *client = self->socket_client;
+  const char *host = self->host;
+  guint16 port = self->port;
 
   g_assert (self->connect_func == NULL);
 
@@ -201,12 +260,23 @@ _gn_proxy_connection_connect (GnProxyConnection *self,
   g_source_set_callback (self->timer, on_connect_timeout, self, NULL);
   g_source_attach (self->timer, g_main_context_get_thread_default ());
 
-  if (connect_direct (self))
+  if (_gn_proxy_connection_uses_upstream (self))
+    {
+      if (self->kind == GN_CONNECTION_KIND_TUNNEL)
+        client = upstream_client = new_upstream_client (self);
+      else
+        {
+          host = self->config->upstream_host;
+          port = self->config->upstream_port;
+        }
+    }
+
+  if (upstream_client == NULL && connect_direct (self, host, port))
     return;
 
   self->connect_cancellable = g_cancellable_new ();
-  address = g_network_address_new (self->host, self->port);
-  g_socket_client_connect_async (self->socket_client, address,
+  address = g_network_address_new (host, port);
+  g_socket_client_connect_async (client, address,
                                  self->connect_cancellable, on_connected,
                                  gn_proxy_connection_ref (self));
 }

@@ -124,6 +124,7 @@ void     _gn_proxy_connection_finish      (GnProxyConnection *self,
                                            const char        *error_reason);
 void     _gn_proxy_connection_next_request (GnProxyConnection *self);
 /* gn-origin-connect.c: connects to self->host:self->port, then @func. */
+gboolean _gn_proxy_connection_uses_upstream (GnProxyConnection *self);
 void     _gn_proxy_connection_connect     (GnProxyConnection *self,
                                            GnConnectDoneFunc  func);
 void     _gn_proxy_connection_start_tunnel (GnProxyConnection *self,
