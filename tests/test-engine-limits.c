@@ -321,8 +321,9 @@ test_no_fd_leaks (void)
   g_autofree char *tunnel = NULL;
   g_autofree char *forward = NULL;
   g_autofree char *refused = NULL;
+  g_autoptr(GSocket) refusing = NULL;
   guint fds_before, fds_after;
-  guint16 port;
+  guint16 port, refusing_port;
   const char *blocked = "CONNECT ads.blocked.test:443 HTTP/1.1\r\n\r\n";
   const char *malformed = "NOT HTTP AT ALL\r\n\r\n";
 
@@ -334,7 +335,8 @@ test_no_fd_leaks (void)
                             gn_test_origin_get_port (origin));
   forward = g_strdup_printf ("GET http://127.0.0.1:%u/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                              gn_test_origin_get_port (origin));
-  refused = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n", gn_test_free_port ());
+  refusing = gn_test_refusing_port_new (&refusing_port);
+  refused = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n", refusing_port);
 
   /* Warm up every path once, then count. */
   g_free (gn_test_exchange (port, tunnel));

@@ -317,7 +317,8 @@ static void
 test_unreachable (Fixture       *f,
                   gconstpointer  data)
 {
-  guint16 closed = gn_test_free_port ();
+  guint16 closed;
+  g_autoptr(GSocket) refusing = gn_test_refusing_port_new (&closed);
   g_autofree char *request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n", closed);
   g_autofree char *reply = gn_test_exchange (f->port, request);
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", closed);
@@ -404,6 +405,7 @@ test_upstream_gone (Fixture       *f,
 {
   g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
   g_autoptr(GnEngine) ours = NULL;
+  g_autoptr(GSocket) refusing = NULL;
   g_autofree char *request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n",
                                               gn_test_origin_get_port (f->origin));
   g_autofree char *reply = NULL;
@@ -413,7 +415,7 @@ test_upstream_gone (Fixture       *f,
 
   config->port = 0;
   config->upstream_host = g_strdup ("127.0.0.1");
-  config->upstream_port = gn_test_free_port ();
+  refusing = gn_test_refusing_port_new (&config->upstream_port);
   ours = gn_test_engine_new (config, NULL);
   proxy = gn_test_proxy_url (gn_engine_get_port (ours));
 

@@ -554,8 +554,8 @@ gn_test_status (const char *head)
   return g_ascii_strtoull (head + 9, NULL, 10);
 }
 
-guint16
-gn_test_free_port (void)
+GSocket *
+gn_test_refusing_port_new (guint16 *port)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -565,12 +565,22 @@ gn_test_free_port (void)
                                             G_SOCKET_PROTOCOL_TCP, &error);
 
   g_assert_no_error (error);
-  g_socket_bind (socket, address, TRUE, &error);
+  g_socket_bind (socket, address, FALSE, &error);
   g_assert_no_error (error);
   bound = g_socket_get_local_address (socket, &error);
   g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&socket);
+}
+
+guint16
+gn_test_free_port (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) socket = gn_test_refusing_port_new (&port);
+
   g_socket_close (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return port;
 }
 
 /* ---- the engine ----------------------------------------------------------- */

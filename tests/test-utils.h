@@ -82,8 +82,15 @@ char         *gn_test_exchange          (guint16       port,
                                          const char   *request);
 /* The status code of a response head, or 0. */
 guint         gn_test_status            (const char   *head);
-/* A port nobody listens on (bound, then released). */
+/* A port nobody listens on (bound, then released): for a server to bind
+ * later. Another program may take it meanwhile; for a target that must
+ * refuse, use gn_test_refusing_port_new(). */
 guint16       gn_test_free_port         (void);
+/* A port that refuses connections for as long as the returned socket lives:
+ * bound without SO_REUSEADDR and never listening, so no other test can bind
+ * it and no outgoing connection gets it as its own ephemeral port (a TCP
+ * self-connect would "succeed"). */
+GSocket      *gn_test_refusing_port_new (guint16      *port);
 
 /* ---- the engine ---- */
 /* A blocklist file "malware.txt" with @contents in a temporary directory;
