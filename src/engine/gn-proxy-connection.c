@@ -28,6 +28,7 @@
 
 #include "gn-block-page.h"
 #include "gn-proxy-connection-private.h"
+#include "gn-socket-source.h"
 
 #define INITIAL_HEAD_BUFFER 4096
 #define LINGER_MS 1000
@@ -242,10 +243,9 @@ head_read_more (GnProxyConnection *self)
                                           self->cancellable, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
-          /* No cancellable: finishing destroys the source itself. */
-          self->read_source = g_socket_create_source (self->head_socket, G_IO_IN, NULL);
-          g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_head_readable), self, NULL);
-          g_source_attach (self->read_source, g_main_context_get_thread_default ());
+          /* Finishing destroys the source itself. */
+          self->read_source = gn_socket_source_new (self->head_socket, G_IO_IN,
+                                                    on_head_readable, self);
           return;
         }
       if (n <= 0)
@@ -446,9 +446,7 @@ on_response_written (GnProxyConnection *self,
 
   g_socket_shutdown (self->client_socket, FALSE, TRUE, NULL);
   _gn_proxy_connection_clear_sources (self);
-  self->read_source = g_socket_create_source (self->client_socket, G_IO_IN, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_linger_readable), self, NULL);
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+  self->read_source = gn_socket_source_new (self->client_socket, G_IO_IN, on_linger_readable, self);
   self->timer = g_timeout_source_new (LINGER_MS);
   g_source_set_callback (self->timer, on_linger_timeout, self, NULL);
   g_source_attach (self->timer, g_main_context_get_thread_default ());

@@ -456,6 +456,10 @@ gn_proxy_server_start (GnProxyServer  *self,
   g_atomic_int_set (&self->listening, TRUE);
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_static_name (self->accept_source, "[guardnest] accept");
+  /* Dispatching a source that may not recurse takes its descriptor out of
+   * the context and puts it back, two wake-up writes per batch of accepts
+   * (see gn-socket-source.c); this callback never iterates the context. */
+  g_source_set_can_recurse (self->accept_source, TRUE);
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_acceptable), self, NULL);
   g_source_attach (self->accept_source, self->context);
   return TRUE;

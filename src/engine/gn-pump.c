@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "gn-pump.h"
+#include "gn-socket-source.h"
 
 #define BUDGET 8
 #define MAX_LINE 4096
@@ -258,9 +259,7 @@ wait_for (GnPump       *self,
    * the source (and pump_run checks the cancellable when it runs). */
   self->wait_socket = socket;
   self->wait_condition = condition;
-  self->source = g_socket_create_source (socket, condition, NULL);
-  g_source_set_callback (self->source, G_SOURCE_FUNC (on_ready), self, NULL);
-  g_source_attach (self->source, g_main_context_get_thread_default ());
+  self->source = gn_socket_source_new (socket, condition, on_ready, self);
 }
 
 /* Appends one byte to the chunk line; returns FALSE when it is too long. */
