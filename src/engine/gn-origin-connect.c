@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "gn-proxy-connection-private.h"
+#include "gn-socket-source.h"
 
 /* Loopback targets go upstream only when the upstream runs on this
  * machine too (cntlm, say): a remote company proxy's "localhost" is not the
@@ -151,7 +152,32 @@ on_connected (GObject      *source,
   gn_proxy_connection_unref (self);
 }
 
-/* The direct path's socket became writable (or the connect was cancelled). */
+static void
+arm_connect_timer (GnProxyConnection *self)
+{
+  self->timer = g_timeout_source_new (self->config->connect_timeout_ms);
+  g_source_set_callback (self->timer, on_connect_timeout, self, NULL);
+  g_source_attach (self->timer, g_main_context_get_thread_default ());
+}
+
+/* The direct path's connect has completed, one way or the other. */
+static void
+direct_connect_done (GnProxyConnection *self,
+                     GSocketAddress    *remote)
+{
+  GSocket *socket = self->connect_socket;
+  GError *error = NULL;
+
+  if (!g_socket_check_connect_result (socket, &error))
+    {
+      g_socket_close (socket, NULL);
+      connect_done (self, NULL, NULL, error);
+      return;
+    }
+  connect_done (self, g_socket_connection_factory_create_connection (socket), remote, NULL);
+}
+
+/* The direct path's socket became writable (or failed). */
 static gboolean
 on_socket_connected (GSocket      *socket,
                      GIOCondition  condition,
@@ -159,18 +185,9 @@ on_socket_connected (GSocket      *socket,
 {
   GnProxyConnection *self = user_data;
   g_autoptr(GSocketAddress) remote = g_steal_pointer (&self->connect_address);
-  GError *error = NULL;
-  GSocketConnection *origin = NULL;
 
   g_clear_pointer (&self->read_source, g_source_unref);
-  if (!g_socket_check_connect_result (socket, &error))
-    {
-      g_socket_close (socket, NULL);
-      connect_done (self, NULL, NULL, error);
-      return G_SOURCE_REMOVE;
-    }
-  origin = g_socket_connection_factory_create_connection (socket);
-  connect_done (self, origin, remote, NULL);
+  direct_connect_done (self, remote);
   return G_SOURCE_REMOVE;
 }
 
@@ -214,13 +231,22 @@ connect_direct (GnProxyConnection *self,
     }
   g_clear_error (&error);
 
+  /* On loopback the handshake is over by the time connect() says "in
+   * progress", and often on a LAN too: one poll() now saves a source, its
+   * dispatch and the timer. Writable, hung up or failed all mean done. */
+  if (g_socket_condition_check (self->connect_socket, G_IO_OUT) != 0)
+    {
+      direct_connect_done (self, address);
+      return TRUE;
+    }
+
   /* read_source is free while connecting: no head is being read. */
   g_assert (self->read_source == NULL);
+  arm_connect_timer (self);
   self->connect_address = g_steal_pointer (&address);
-  /* No cancellable: the timeout and finishing destroy the source. */
-  self->read_source = g_socket_create_source (self->connect_socket, G_IO_OUT, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_connected), self, NULL);
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+  /* The timeout and finishing destroy the source. */
+  self->read_source = gn_socket_source_new (self->connect_socket, G_IO_OUT,
+                                            on_socket_connected, self);
   return TRUE;
 }
 
@@ -256,10 +282,6 @@ _gn_proxy_connection_connect (GnProxyConnection *self,
   if (self->record != NULL)
     gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
 
-  self->timer = g_timeout_source_new (self->config->connect_timeout_ms);
-  g_source_set_callback (self->timer, on_connect_timeout, self, NULL);
-  g_source_attach (self->timer, g_main_context_get_thread_default ());
-
   if (_gn_proxy_connection_uses_upstream (self))
     {
       if (self->kind == GN_CONNECTION_KIND_TUNNEL)
@@ -271,9 +293,11 @@ _gn_proxy_connection_connect (GnProxyConnection *self,
         }
     }
 
+  /* The direct path arms the timer only if it has to wait. */
   if (upstream_client == NULL && connect_direct (self, host, port))
     return;
 
+  arm_connect_timer (self);
   self->connect_cancellable = g_cancellable_new ();
   address = g_network_address_new (host, port);
   g_socket_client_connect_async (client, address,
