@@ -42,6 +42,7 @@ gn_engine_config_copy (const GnEngineConfig *self)
   g_atomic_ref_count_init (&copy->ref_count);
   copy->bind_address = g_strdup (self->bind_address);
   copy->upstream_host = g_strdup (self->upstream_host);
+  copy->pac_bypass = g_strdupv (self->pac_bypass);
 
   return copy;
 }
@@ -64,6 +65,7 @@ gn_engine_config_unref (GnEngineConfig *self)
     {
       g_free (self->bind_address);
       g_free (self->upstream_host);
+      g_strfreev (self->pac_bypass);
       g_free (self);
     }
 }

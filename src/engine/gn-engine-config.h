@@ -38,6 +38,10 @@ typedef struct _GnEngineConfig
   char     *upstream_host;         /* (owned) (nullable) */
   guint16   upstream_port;
 
+  /* Hosts the PAC script at /proxy.pac sends DIRECT (the OS bypass list,
+   * see gn_pac_script()); NULL: loopback only. */
+  char    **pac_bypass;            /* (owned) (nullable) */
+
   /* Closed connections stay visible in the registry this long, default 60 s
    * (gn_connection_registry_set_linger()). */
   guint     linger_ms;

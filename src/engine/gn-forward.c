@@ -542,10 +542,7 @@ _gn_forward_request (GnProxyConnection *self)
 
   if (gn_proxy_server_is_self (self->server, self->host, self->port) || came_through_us (self))
     {
-      g_autofree char *body = gn_block_page_status (gn_proxy_server_get_port (self->server),
-                                                    gn_proxy_server_get_n_connections (self->server));
-
-      _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
+      _gn_proxy_connection_respond_own (self, path, end - path, TRUE);
       return;
     }
 
