@@ -57,6 +57,15 @@ gboolean            gn_os_proxy_guard_set_bypass   (GnOsProxyGuard        *self,
 gboolean            gn_os_proxy_validate_bypass    (const char * const    *bypass,
                                                     GError               **error);
 
+/* PAC mode: the OS gets "automatic configuration" from the script the
+ * engine serves (gn_os_proxy_pac_url()) instead of a manual proxy, so a
+ * GuardNest that is gone lets programs go direct. Off by default; when
+ * active, applied at once. */
+gboolean            gn_os_proxy_guard_set_use_pac  (GnOsProxyGuard        *self,
+                                                    gboolean               use_pac,
+                                                    GError               **error);
+gboolean            gn_os_proxy_guard_get_use_pac  (GnOsProxyGuard        *self);
+
 /* Snapshot → journal → apply. Repairs a journal left by a crash first. When
  * already active, re-points the OS at the new address, same snapshot. */
 gboolean            gn_os_proxy_guard_enable       (GnOsProxyGuard        *self,

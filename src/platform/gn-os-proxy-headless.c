@@ -37,7 +37,8 @@ on_changed_by_other (GnOsProxyGuard *guard, const char *description, gpointer da
 }
 
 GnOsProxyHeadless *
-gn_os_proxy_headless_prepare (GnEngineConfig *config)
+gn_os_proxy_headless_prepare (GnEngineConfig *config,
+                              gboolean        use_pac)
 {
   GnOsProxyHeadless *self = g_new0 (GnOsProxyHeadless, 1);
   g_autoptr(GError) error = NULL;
@@ -50,6 +51,9 @@ gn_os_proxy_headless_prepare (GnEngineConfig *config)
 
   self->backend = gn_os_proxy_new_for_desktop ();
   self->guard = gn_os_proxy_guard_new (self->backend, NULL);
+  gn_os_proxy_guard_set_use_pac (self->guard, use_pac, NULL);  /* not active yet: cannot fail */
+  if (config->pac_bypass == NULL)
+    config->pac_bypass = g_strdupv ((char **) gn_os_proxy_guard_get_bypass (self->guard));
   if (!gn_os_proxy_is_managed (self->backend))
     {
       g_autofree char *why = g_strdup_printf ("the system proxy is not managed: %s",
@@ -112,9 +116,18 @@ gn_os_proxy_headless_enable (GnOsProxyHeadless  *self,
     return FALSE;
   g_signal_connect (self->guard, "changed-by-other", G_CALLBACK (on_changed_by_other), NULL);
 
-  line = g_strdup_printf ("system proxy (%s) now points at %s:%u; your settings are saved in %s",
-                          gn_os_proxy_get_name (self->backend), host, port,
-                          gn_os_proxy_guard_get_journal_path (self->guard));
+  if (gn_os_proxy_guard_get_use_pac (self->guard))
+    {
+      g_autofree char *url = gn_os_proxy_pac_url (host, port);
+
+      line = g_strdup_printf ("system proxy (%s) now uses the script %s; your settings are saved in %s",
+                              gn_os_proxy_get_name (self->backend), url,
+                              gn_os_proxy_guard_get_journal_path (self->guard));
+    }
+  else
+    line = g_strdup_printf ("system proxy (%s) now points at %s:%u; your settings are saved in %s",
+                            gn_os_proxy_get_name (self->backend), host, port,
+                            gn_os_proxy_guard_get_journal_path (self->guard));
   say (line);
   return TRUE;
 }

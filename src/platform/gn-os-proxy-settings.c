@@ -12,6 +12,8 @@
  * Threading: values are immutable once built; any thread.
  */
 
+#include <string.h>
+
 #include "gn-os-proxy.h"
 
 #define GN_SETTINGS_JSON_VERSION 1
@@ -163,9 +165,27 @@ gn_os_proxy_entry_points_at (const GnOsProxyEntry *entry,
   g_return_val_if_fail (entry != NULL, FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
 
+  if ((entry->flags & GN_OS_PROXY_PAC) && entry->pac_url != NULL)
+    {
+      g_autofree char *ours = gn_os_proxy_pac_url (host, port);
+
+      if (g_ascii_strcasecmp (entry->pac_url, ours) == 0)
+        return TRUE;
+    }
   if (!(entry->flags & GN_OS_PROXY_MANUAL))
     return FALSE;
   return server_is (&entry->http, host, port) || server_is (&entry->https, host, port);
+}
+
+char *
+gn_os_proxy_pac_url (const char *host,
+                     guint16     port)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("http://[%s]:%u/proxy.pac", host, port);
+  return g_strdup_printf ("http://%s:%u/proxy.pac", host, port);
 }
 
 char *
