@@ -548,26 +548,51 @@ test_upstream (Fixture *f, gconstpointer data)
 {
   g_autoptr(GSocketListener) cntlm = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
   guint16 port, local_port;
 
-  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
 
   set_manual (f, "10.20.30.40", 8080);
-  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
   g_assert_cmpstr (host, ==, "10.20.30.40");
   g_assert_cmpuint (port, ==, 8080);
   g_clear_pointer (&host, g_free);
 
   /* Ourselves, or a dead local tool: no upstream. */
   set_manual (f, "127.0.0.1", 3000);
-  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
   set_manual (f, "127.0.0.1", dead_port ());
-  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
+
+  /* GNOME's "use authentication": the credentials come with it, also from
+   * the snapshot while protection is on. */
+  g_clear_pointer (&host, g_free);
+  g_settings_set_boolean (f->http, "use-authentication", TRUE);
+  g_settings_set_string (f->http, "authentication-user", "alice");
+  g_settings_set_string (f->http, "authentication-password", "s3cret");
+  set_manual (f, "10.20.30.40", 8080);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), NULL));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port,
+                                                 &user, &password));
+  g_assert_cmpstr (user, ==, "alice");
+  g_assert_cmpstr (password, ==, "s3cret");
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, NULL, NULL, NULL));
+  g_clear_pointer (&host, g_free);
+  g_clear_pointer (&user, g_free);
+  g_clear_pointer (&password, g_free);
+  g_settings_set_boolean (f->http, "use-authentication", FALSE);
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port,
+                                                 &user, &password));
+  g_assert_null (user);
+  g_assert_null (password);
+  g_clear_pointer (&host, g_free);
 
   /* A live local authenticating proxy (cntlm-style) is an upstream. */
   cntlm = listen_loopback (&local_port);
   set_manual (f, "127.0.0.1", local_port);
-  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
   g_assert_cmpuint (port, ==, local_port);
 }
 
@@ -605,7 +630,8 @@ test_pac_mode (Fixture *f, gconstpointer data)
   during = read_settings (f);
   g_assert_true (gn_os_proxy_settings_points_at (during, "127.0.0.1", port));
   g_assert_false (gn_os_proxy_settings_points_at (during, "127.0.0.1", port + 1));
-  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", port, &host, &upstream_port));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", port, &host, &upstream_port,
+                                                 NULL, NULL));
   g_assert_cmpstr (host, ==, "proxy.corp.example");
 
   /* Off while on: a manual proxy at once; on again: the script. */

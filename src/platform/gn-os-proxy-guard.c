@@ -521,7 +521,9 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
                                 const char      *our_host,
                                 guint16          our_port,
                                 char           **host,
-                                guint16         *port)
+                                guint16         *port,
+                                char           **user,
+                                char           **password)
 {
   g_autoptr(GnOsProxySettings) settings = NULL;
   const GnOsProxyEntry *e;
@@ -532,6 +534,10 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
 
   *host = NULL;
   *port = 0;
+  if (user != NULL)
+    *user = NULL;
+  if (password != NULL)
+    *password = NULL;
   if (self->journal != NULL)
     settings = gn_os_proxy_settings_ref (self->journal->snapshot);
   else
@@ -553,6 +559,9 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
 
   *host = g_strdup (server->host);
   *port = server->port;
+  /* GNOME's credentials belong to its HTTP proxy. */
+  if (user != NULL && password != NULL && server == &e->http)
+    gn_os_proxy_entry_get_credentials (e, user, password);
   return TRUE;
 }
 

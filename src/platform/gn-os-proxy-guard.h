@@ -86,15 +86,19 @@ gboolean            gn_os_proxy_guard_repair       (GnOsProxyGuard        *self,
 
 GnOsProxySettings  *gn_os_proxy_guard_read_current (GnOsProxyGuard        *self,
                                                     GError               **error);
-/* The user's own (company) proxy, for GnEngineConfig.upstream_host/port:
- * the snapshot's (when active) or the current settings' manual proxy, if it
+/* The user's own (company) proxy, for GnEngineConfig.upstream_*: the
+ * snapshot's (when active) or the current settings' manual proxy, if it
  * is not loopback, or is loopback with something listening (a local
- * authenticating proxy such as cntlm), and is not our address. */
+ * authenticating proxy such as cntlm), and is not our address; with the
+ * user name and password the settings give for it (nullable outs, NULL
+ * when there are none). */
 gboolean            gn_os_proxy_guard_get_upstream (GnOsProxyGuard        *self,
                                                     const char            *our_host,
                                                     guint16                our_port,
                                                     char                 **host,
-                                                    guint16               *port);
+                                                    guint16               *port,
+                                                    char                 **user,
+                                                    char                 **password);
 
 /* Helpers shared with tests and the backends. */
 gboolean            gn_os_proxy_host_is_loopback   (const char            *host);

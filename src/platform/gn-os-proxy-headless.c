@@ -44,6 +44,8 @@ gn_os_proxy_headless_prepare (GnEngineConfig *config,
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
   GnOsProxyRestoreFlags flags;
   guint16 port;
 
@@ -70,13 +72,16 @@ gn_os_proxy_headless_prepare (GnEngineConfig *config,
 
   if (config->upstream_host == NULL &&
       gn_os_proxy_guard_get_upstream (self->guard, config->bind_address, config->port,
-                                      &host, &port))
+                                      &host, &port, &user, &password))
     {
-      g_autofree char *line = g_strdup_printf ("using your proxy %s:%u as upstream", host, port);
+      g_autofree char *line = g_strdup_printf ("using your proxy %s:%u as upstream%s", host, port,
+                                               user ? " (with your user name and password)" : "");
 
       say (line);
       config->upstream_host = g_steal_pointer (&host);
       config->upstream_port = port;
+      config->upstream_user = g_steal_pointer (&user);
+      config->upstream_password = g_steal_pointer (&password);
     }
   return self;
 }

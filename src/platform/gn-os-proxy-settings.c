@@ -177,6 +177,30 @@ gn_os_proxy_entry_points_at (const GnOsProxyEntry *entry,
   return server_is (&entry->http, host, port) || server_is (&entry->https, host, port);
 }
 
+gboolean
+gn_os_proxy_entry_get_credentials (const GnOsProxyEntry  *entry,
+                                   char                 **user,
+                                   char                 **password)
+{
+  gboolean use = FALSE;
+  const char *name = NULL;
+  const char *secret = NULL;
+
+  g_return_val_if_fail (entry != NULL, FALSE);
+  g_return_val_if_fail (user != NULL && password != NULL, FALSE);
+
+  *user = *password = NULL;
+  if (entry->raw == NULL ||
+      !g_variant_lookup (entry->raw, "http.use-authentication", "b", &use) || !use ||
+      !g_variant_lookup (entry->raw, "http.authentication-user", "&s", &name) || *name == '\0')
+    return FALSE;
+  if (!g_variant_lookup (entry->raw, "http.authentication-password", "&s", &secret))
+    secret = "";
+  *user = g_strdup (name);
+  *password = g_strdup (secret);
+  return TRUE;
+}
+
 char *
 gn_os_proxy_pac_url (const char *host,
                      guint16     port)

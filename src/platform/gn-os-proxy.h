@@ -94,6 +94,13 @@ gboolean        gn_os_proxy_entry_equal    (const GnOsProxyEntry *a,
 gboolean        gn_os_proxy_entry_points_at (const GnOsProxyEntry *entry,
                                              const char           *host,
                                              guint16               port);
+/* The user name and password the entry gives for its HTTP proxy, if any
+ * (GNOME: org.gnome.system.proxy.http use-authentication with
+ * authentication-user/-password, kept in the entry's raw values; KDE and
+ * Windows keep no proxy passwords in these settings). */
+gboolean        gn_os_proxy_entry_get_credentials (const GnOsProxyEntry *entry,
+                                                   char                **user,
+                                                   char                **password);
 /* The address of the PAC script the engine serves on host:port
  * ("http://127.0.0.1:3000/proxy.pac"). */
 char           *gn_os_proxy_pac_url        (const char           *host,

@@ -155,8 +155,9 @@ static void
 upstream_changed_cb (GnApplication *self)
 {
   g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
+  g_autofree char *uri = gn_engine_config_dup_upstream_uri (config);
 
-  gn_blocklist_manager_set_upstream (self->blocklists, config->upstream_host, config->upstream_port);
+  gn_blocklist_manager_set_upstream (self->blocklists, uri);
 }
 
 static void
