@@ -70,9 +70,21 @@ gn_os_proxy_headless_prepare (GnEngineConfig *config,
   else if (flags & GN_OS_PROXY_RESTORE_RESTORED)
     say (message);
 
-  if (config->upstream_host == NULL &&
-      gn_os_proxy_guard_get_upstream (self->guard, config->bind_address, config->port,
-                                      &host, &port, &user, &password))
+  if (!gn_os_proxy_guard_get_upstream (self->guard, config->bind_address, config->port,
+                                       &host, &port, &user, &password))
+    return self;
+  if (config->upstream_host != NULL)
+    {
+      /* A saved upstream wins; the settings' credentials belong to it only
+       * if it is the same proxy (they are never saved by us). */
+      if (config->upstream_user == NULL && port == config->upstream_port &&
+          g_ascii_strcasecmp (host, config->upstream_host) == 0)
+        {
+          config->upstream_user = g_steal_pointer (&user);
+          config->upstream_password = g_steal_pointer (&password);
+        }
+    }
+  else
     {
       g_autofree char *line = g_strdup_printf ("using your proxy %s:%u as upstream%s", host, port,
                                                user ? " (with your user name and password)" : "");
