@@ -124,7 +124,8 @@ gn_os_proxy_validate_bypass (const char * const *bypass,
 }
 
 /* PAC mode: every entry of ours becomes "automatic configuration from
- * the script our engine serves", keeping the bypass list. */
+ * the script our engine serves", keeping the bypass list. `ours` was just
+ * built by gn_os_proxy_build_ours(), so its entries are ours to change. */
 static void
 to_pac (GnOsProxySettings *ours,
         const char        *host,
