@@ -13,7 +13,7 @@ build=(
   desktop-file-utils appstream
 )
 tests=(
-  curl nginx-light xvfb xauth dbus dbus-x11 valgrind
+  curl nginx-light xvfb xauth dbus dbus-x11 valgrind python3-pacparser tinyproxy
   clang libclang-rt-14-dev
   gcc-mingw-w64-x86-64 wine wine64 nsis shellcheck
 )

@@ -124,6 +124,7 @@ gn_headless_run (int    argc,
   gboolean headless = FALSE;
   gboolean allow_remote = FALSE;
   gboolean system_proxy = FALSE;
+  gboolean pac = FALSE;
   int port = -1;   /* -1: from the settings file */
   g_autofree char *listen = NULL;
   g_auto(GStrv) blocklists = NULL;
@@ -134,6 +135,7 @@ gn_headless_run (int    argc,
     { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, "Allow a non-loopback --listen address", NULL },
     { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, "A domains file to block (repeatable)", "FILE" },
     { "system-proxy", 0, 0, G_OPTION_ARG_NONE, &system_proxy, "Point the system proxy settings at GuardNest while running (restored on exit)", NULL },
+    { "pac", 0, 0, G_OPTION_ARG_NONE, &pac, "With --system-proxy: point them at GuardNest's auto-configuration script (http://ADDRESS:PORT/proxy.pac) instead, so programs go direct if GuardNest is not running", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the GuardNest filtering proxy without a window");
@@ -152,6 +154,11 @@ gn_headless_run (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("guardnest: %s\n", error->message);
+      return 2;
+    }
+  if (pac && !system_proxy)
+    {
+      g_printerr ("guardnest: --pac only makes sense with --system-proxy\n");
       return 2;
     }
   if (port < -1 || port > 65535)
@@ -208,7 +215,7 @@ gn_headless_run (int    argc,
   /* --system-proxy: repair a crash's leftovers first, and take the user's
    * own (company) proxy as upstream, before the engine is created. */
   if (system_proxy)
-    os_proxy = gn_os_proxy_headless_prepare (config);
+    os_proxy = gn_os_proxy_headless_prepare (config, pac);
 
   engine = gn_engine_new (config);
   gn_engine_set_blocklist (engine, blocklist);

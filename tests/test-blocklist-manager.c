@@ -635,6 +635,8 @@ test_upstream_proxy (Fixture       *f,
   g_autoptr(GSocketAddress) dead_address = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
+  g_autofree char *company_uri = NULL;
+  g_autofree char *dead_uri = NULL;
   GnBlocklistSource *s = only_source (f);
   guint16 dead_port;
 
@@ -649,7 +651,8 @@ test_upstream_proxy (Fixture       *f,
 
   /* Through the company proxy. */
   f->mode = "good2";
-  gn_blocklist_manager_set_upstream (f->mgr, "127.0.0.1", gn_engine_get_port (company));
+  company_uri = g_strdup_printf ("http://127.0.0.1:%u", gn_engine_get_port (company));
+  gn_blocklist_manager_set_upstream (f->mgr, company_uri);
   summary = refresh (f);
   g_assert_cmpstr (summary, ==, "1 list updated");
   g_assert_nonnull (f->last_via);
@@ -669,10 +672,11 @@ test_upstream_proxy (Fixture       *f,
   dead_address = g_socket_get_local_address (dead, &error);
   g_assert_no_error (error);
   dead_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (dead_address));
-  g_socket_close (dead, NULL);  /* nothing listens there now */
+  /* Kept bound and never listening: refuses, and no other socket gets it. */
+  dead_uri = g_strdup_printf ("http://127.0.0.1:%u", dead_port);
 
   f->mode = "good";
-  gn_blocklist_manager_set_upstream (f->mgr, "127.0.0.1", dead_port);
+  gn_blocklist_manager_set_upstream (f->mgr, dead_uri);
   g_clear_pointer (&f->last_via, g_free);
   f->requests = 0;
   g_free (summary);
@@ -682,7 +686,7 @@ test_upstream_proxy (Fixture       *f,
   g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 22);
 
   /* Back to direct. */
-  gn_blocklist_manager_set_upstream (f->mgr, NULL, 0);
+  gn_blocklist_manager_set_upstream (f->mgr, NULL);
   g_free (summary);
   summary = refresh (f);
   g_assert_cmpstr (summary, ==, "1 list updated");

@@ -548,27 +548,109 @@ test_upstream (Fixture *f, gconstpointer data)
 {
   g_autoptr(GSocketListener) cntlm = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
   guint16 port, local_port;
 
-  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
 
   set_manual (f, "10.20.30.40", 8080);
-  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
   g_assert_cmpstr (host, ==, "10.20.30.40");
   g_assert_cmpuint (port, ==, 8080);
   g_clear_pointer (&host, g_free);
 
   /* Ourselves, or a dead local tool: no upstream. */
   set_manual (f, "127.0.0.1", 3000);
-  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
   set_manual (f, "127.0.0.1", dead_port ());
-  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_false (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
+
+  /* GNOME's "use authentication": the credentials come with it, also from
+   * the snapshot while protection is on. */
+  g_clear_pointer (&host, g_free);
+  g_settings_set_boolean (f->http, "use-authentication", TRUE);
+  g_settings_set_string (f->http, "authentication-user", "alice");
+  g_settings_set_string (f->http, "authentication-password", "s3cret");
+  set_manual (f, "10.20.30.40", 8080);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), NULL));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port,
+                                                 &user, &password));
+  g_assert_cmpstr (user, ==, "alice");
+  g_assert_cmpstr (password, ==, "s3cret");
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, NULL, NULL, NULL));
+  g_clear_pointer (&host, g_free);
+  g_clear_pointer (&user, g_free);
+  g_clear_pointer (&password, g_free);
+  g_settings_set_boolean (f->http, "use-authentication", FALSE);
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port,
+                                                 &user, &password));
+  g_assert_null (user);
+  g_assert_null (password);
+  g_clear_pointer (&host, g_free);
 
   /* A live local authenticating proxy (cntlm-style) is an upstream. */
   cntlm = listen_loopback (&local_port);
   set_manual (f, "127.0.0.1", local_port);
-  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", 3000, &host, &port, NULL, NULL));
   g_assert_cmpuint (port, ==, local_port);
+}
+
+/* PAC mode: the OS gets our script's address, switching modes while on
+ * re-points it, the company proxy stays the upstream, and a crash in PAC
+ * mode is repaired by a guard that knows nothing about PAC. */
+static void
+test_pac_mode (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) during = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autoptr(GSocketListener) us = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *mode = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *message = NULL;
+  guint16 port, upstream_port;
+
+  set_manual (f, "proxy.corp.example", 8080);
+  before = read_settings (f);
+  us = listen_loopback (&port);
+  expected = g_strdup_printf ("http://127.0.0.1:%u/proxy.pac", port);
+
+  g_assert_true (gn_os_proxy_guard_set_use_pac (f->guard, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  mode = g_settings_get_string (f->root, "mode");
+  url = g_settings_get_string (f->root, "autoconfig-url");
+  g_assert_cmpstr (mode, ==, "auto");
+  g_assert_cmpstr (url, ==, expected);
+  during = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_points_at (during, "127.0.0.1", port));
+  g_assert_false (gn_os_proxy_settings_points_at (during, "127.0.0.1", port + 1));
+  g_assert_true (gn_os_proxy_guard_get_upstream (f->guard, "127.0.0.1", port, &host, &upstream_port,
+                                                 NULL, NULL));
+  g_assert_cmpstr (host, ==, "proxy.corp.example");
+
+  /* Off while on: a manual proxy at once; on again: the script. */
+  g_assert_true (gn_os_proxy_guard_set_use_pac (f->guard, FALSE, &error));
+  g_clear_pointer (&mode, g_free);
+  mode = g_settings_get_string (f->root, "mode");
+  g_assert_cmpstr (mode, ==, "manual");
+  g_assert_true (gn_os_proxy_guard_set_use_pac (f->guard, TRUE, &error));
+  g_clear_pointer (&mode, g_free);
+  mode = g_settings_get_string (f->root, "mode");
+  g_assert_cmpstr (mode, ==, "auto");
+
+  /* "Crash", then a repair by a fresh guard once nothing listens. */
+  g_clear_object (&f->guard);
+  f->guard = gn_os_proxy_guard_new (f->backend, f->journal);
+  g_socket_listener_close (us);
+  g_assert_cmpint (gn_os_proxy_repair_run (f->guard, &message), ==, 0);
+  after = read_settings (f);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
 }
 
 static void
@@ -652,6 +734,17 @@ test_kde_round_trip (Fixture *f, gconstpointer data)
   g_clear_pointer (&text, g_free);
   g_assert_cmpint (g_key_file_get_integer (kf, "Proxy Settings", "ProxyType", NULL), ==, 1);
   g_assert_true (gn_os_proxy_points_at (f->backend, "127.0.0.1", port, NULL));
+
+  /* PAC mode: KDE's "use proxy auto configuration URL". */
+  g_assert_true (gn_os_proxy_guard_set_use_pac (guard, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+  g_assert_cmpint (g_key_file_get_integer (kf, "Proxy Settings", "ProxyType", NULL), ==, 2);
+  g_free (expected);
+  expected = g_strdup_printf ("http://127.0.0.1:%u/proxy.pac", port);
+  text = g_key_file_get_string (kf, "Proxy Settings", "Proxy Config Script", NULL);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
 
   g_assert_true (gn_os_proxy_guard_disable (guard, &flags, NULL, &error));
   g_assert_no_error (error);
@@ -846,6 +939,7 @@ main (int argc, char **argv)
   ADD ("/platform/guard/damaged-journal", test_damaged_journal);
   ADD ("/platform/guard/upstream", test_upstream);
   ADD ("/platform/guard/bypass", test_bypass_validation);
+  ADD ("/platform/guard/pac-mode", test_pac_mode);
   ADD ("/platform/kde/round-trip", test_kde_round_trip);
   ADD ("/platform/kde/no-file", test_kde_no_file);
   ADD ("/platform/kde/notifies-kio", test_kde_notifies_kio);

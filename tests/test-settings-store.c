@@ -102,6 +102,7 @@ assert_defaults (GnEngineConfig *config)
   g_assert_cmpuint (config->max_head_bytes, ==, defaults->max_head_bytes);
   g_assert_cmpuint (config->max_headers, ==, defaults->max_headers);
   g_assert_cmpuint (config->linger_ms, ==, defaults->linger_ms);
+  g_assert_cmpuint (config->n_workers, ==, defaults->n_workers);
   g_assert_null (config->upstream_host);
   g_assert_cmpuint (config->upstream_port, ==, 0);
 }
@@ -149,6 +150,7 @@ make_custom_config (guint variant)
   config->max_head_bytes = 4096;
   config->max_headers = 20;
   config->linger_ms = 1234;
+  config->n_workers = 3;
   config->upstream_host = g_strdup ("proxy.corp.example");
   config->upstream_port = 8080;
   return config;
@@ -198,6 +200,7 @@ test_round_trip (Fixture       *fixture,
   g_assert_cmpuint (loaded->max_head_bytes, ==, 4096);
   g_assert_cmpuint (loaded->max_headers, ==, 20);
   g_assert_cmpuint (loaded->linger_ms, ==, 1234);
+  g_assert_cmpuint (loaded->n_workers, ==, 3);
   g_assert_cmpstr (loaded->upstream_host, ==, "proxy.corp.example");
   g_assert_cmpuint (loaded->upstream_port, ==, 8080);
 

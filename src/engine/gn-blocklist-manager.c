@@ -527,20 +527,16 @@ gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
  * with. */
 void
 gn_blocklist_manager_set_upstream (GnBlocklistManager *self,
-                                   const char         *host,
-                                   guint16             port)
+                                   const char         *uri)
 {
-  g_autofree char *uri = NULL;
-
   g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
 
-  if (host != NULL && *host != '\0' && port != 0)
-    uri = strchr (host, ':') != NULL ? g_strdup_printf ("http://[%s]:%u", host, port)
-                                     : g_strdup_printf ("http://%s:%u", host, port);
+  if (uri != NULL && *uri == '\0')
+    uri = NULL;
   if (g_strcmp0 (uri, self->upstream_uri) == 0)
     return;
   g_free (self->upstream_uri);
-  self->upstream_uri = g_steal_pointer (&uri);
+  self->upstream_uri = g_strdup (uri);
   g_clear_object (&self->session);
 }
 

@@ -80,10 +80,11 @@ gboolean            gn_blocklist_manager_remove_user_rule (GnBlocklistManager  *
 const char * const *gn_blocklist_manager_get_user_rules   (GnBlocklistManager  *self,
                                                            GnMatchKind          kind);
 
-/* 0 (off), 1, 6, 12 or 24 hours. */
+/* Downloads go through this proxy ("http://[user:password@]host:port", see
+ * gn_engine_config_dup_upstream_uri()) instead of direct; NULL = direct. */
 void                gn_blocklist_manager_set_upstream         (GnBlocklistManager *self,
-                                                               const char         *host,
-                                                               guint16             port);
+                                                               const char         *uri);
+/* 0 (off), 1, 6, 12 or 24 hours. */
 guint               gn_blocklist_manager_get_refresh_interval (GnBlocklistManager *self);
 void                gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
                                                                guint               hours);

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "gn-engine-config.h"
@@ -42,6 +44,9 @@ gn_engine_config_copy (const GnEngineConfig *self)
   g_atomic_ref_count_init (&copy->ref_count);
   copy->bind_address = g_strdup (self->bind_address);
   copy->upstream_host = g_strdup (self->upstream_host);
+  copy->upstream_user = g_strdup (self->upstream_user);
+  copy->upstream_password = g_strdup (self->upstream_password);
+  copy->pac_bypass = g_strdupv (self->pac_bypass);
 
   return copy;
 }
@@ -64,6 +69,9 @@ gn_engine_config_unref (GnEngineConfig *self)
     {
       g_free (self->bind_address);
       g_free (self->upstream_host);
+      g_free (self->upstream_user);
+      g_free (self->upstream_password);
+      g_strfreev (self->pac_bypass);
       g_free (self);
     }
 }
@@ -112,4 +120,42 @@ gn_engine_config_get_n_workers (const GnEngineConfig *self)
   if (self->n_workers == 0)
     return CLAMP ((guint) g_get_num_processors (), 1, GN_ENGINE_MAX_AUTO_WORKERS);
   return MIN (self->n_workers, GN_ENGINE_MAX_WORKERS);
+}
+
+char *
+gn_engine_config_dup_upstream_uri (const GnEngineConfig *self)
+{
+  g_autofree char *userinfo = NULL;
+  const char *host;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  host = self->upstream_host;
+  if (host == NULL || *host == '\0' || self->upstream_port == 0)
+    return NULL;
+  if (self->upstream_user != NULL && *self->upstream_user != '\0')
+    {
+      g_autofree char *user = g_uri_escape_string (self->upstream_user, NULL, FALSE);
+      g_autofree char *password = g_uri_escape_string (self->upstream_password ? self->upstream_password : "",
+                                                       NULL, FALSE);
+
+      userinfo = g_strdup_printf ("%s:%s@", user, password);
+    }
+  return g_strdup_printf (strchr (host, ':') != NULL ? "http://%s[%s]:%u" : "http://%s%s:%u",
+                          userinfo ? userinfo : "", host, self->upstream_port);
+}
+
+char *
+gn_engine_config_dup_upstream_authorization (const GnEngineConfig *self)
+{
+  g_autofree char *pair = NULL;
+  g_autofree char *encoded = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->upstream_user == NULL || *self->upstream_user == '\0')
+    return NULL;
+  pair = g_strconcat (self->upstream_user, ":", self->upstream_password ? self->upstream_password : "", NULL);
+  encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+  return g_strconcat ("Basic ", encoded, NULL);
 }

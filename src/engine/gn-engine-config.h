@@ -37,6 +37,13 @@ typedef struct _GnEngineConfig
    * engine's own outgoing connections go through it instead of direct. */
   char     *upstream_host;         /* (owned) (nullable) */
   guint16   upstream_port;
+  /* Basic credentials for it (GNOME's "use authentication"), or NULL. */
+  char     *upstream_user;         /* (owned) (nullable) */
+  char     *upstream_password;     /* (owned) (nullable) */
+
+  /* Hosts the PAC script at /proxy.pac sends DIRECT (the OS bypass list,
+   * see gn_pac_script()); NULL: loopback only. */
+  char    **pac_bypass;            /* (owned) (nullable) */
 
   /* Closed connections stay visible in the registry this long, default 60 s
    * (gn_connection_registry_set_linger()). */
@@ -61,6 +68,11 @@ GnEngineConfig *gn_engine_config_ref      (GnEngineConfig       *self);
 void            gn_engine_config_unref    (GnEngineConfig       *self);
 gboolean        gn_engine_config_validate (const GnEngineConfig *self,
                                            GError              **error);
+/* "http://[user:password@]host:port" for the upstream (userinfo escaped;
+ * GIO's HTTP proxy sends it as Basic credentials), or NULL without one. */
+char           *gn_engine_config_dup_upstream_uri (const GnEngineConfig *self);
+/* "Basic base64(user:password)", or NULL without credentials. */
+char           *gn_engine_config_dup_upstream_authorization (const GnEngineConfig *self);
 /* n_workers with 0 resolved to the number of CPUs (at most
  * GN_ENGINE_MAX_AUTO_WORKERS), always 1 to GN_ENGINE_MAX_WORKERS. */
 guint           gn_engine_config_get_n_workers (const GnEngineConfig *self);

@@ -241,6 +241,18 @@ on_response_head (GnProxyConnection *self,
       return;
     }
 
+  /* The upstream wants credentials we do not have (or refused ours): a
+   * 407 passed on would make the client ask for a password to *us*. */
+  if (head->status == 407 && _gn_proxy_connection_uses_upstream (self))
+    {
+      g_autofree char *reason = g_strdup_printf ("Your proxy %s port %u asks for a user name and password "
+                                                 "that GuardNest does not have or that it refused",
+                                                 self->config->upstream_host, self->config->upstream_port);
+
+      fail (self, 502, reason);
+      return;
+    }
+
   self->resp_status = head->status;
   if (head->status >= 200)
     g_clear_pointer (&self->request_head, free_string);
@@ -450,7 +462,8 @@ build_request_head (GnProxyConnection *self,
 
   g_string_append_len (out, head->method, head->method_len);
   g_string_append_c (out, ' ');
-  /* An upstream proxy wants the absolute form, as we got it. */
+  /* An upstream proxy wants the absolute form, as we got it, and our
+   * credentials for it (the client's Proxy-Authorization was for us). */
   if (_gn_proxy_connection_uses_upstream (self))
     {
       g_string_append (out, "http://");
@@ -462,6 +475,13 @@ build_request_head (GnProxyConnection *self,
   g_string_append (out, " HTTP/1.1\r\nHost: ");
   g_string_append_len (out, authority, authority_len);
   g_string_append (out, "\r\n");
+  if (_gn_proxy_connection_uses_upstream (self))
+    {
+      g_autofree char *credentials = gn_engine_config_dup_upstream_authorization (self->config);
+
+      if (credentials != NULL)
+        g_string_append_printf (out, "Proxy-Authorization: %s\r\n", credentials);
+    }
   append_headers (out, head, "Host", "Expect");
   g_string_append_printf (out, "Via: 1.%u %s\r\n", head->version_minor,
                           gn_proxy_server_get_via (self->server));
@@ -542,10 +562,7 @@ _gn_forward_request (GnProxyConnection *self)
 
   if (gn_proxy_server_is_self (self->server, self->host, self->port) || came_through_us (self))
     {
-      g_autofree char *body = gn_block_page_status (gn_proxy_server_get_port (self->server),
-                                                    gn_proxy_server_get_n_connections (self->server));
-
-      _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
+      _gn_proxy_connection_respond_own (self, path, end - path, TRUE);
       return;
     }
 

@@ -254,9 +254,7 @@ connect_direct (GnProxyConnection *self,
 static GSocketClient *
 new_upstream_client (GnProxyConnection *self)
 {
-  g_autofree char *uri = strchr (self->config->upstream_host, ':') != NULL
-    ? g_strdup_printf ("http://[%s]:%u", self->config->upstream_host, self->config->upstream_port)
-    : g_strdup_printf ("http://%s:%u", self->config->upstream_host, self->config->upstream_port);
+  g_autofree char *uri = gn_engine_config_dup_upstream_uri (self->config);
   g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (uri, NULL);
   GSocketClient *client = g_socket_client_new ();
 

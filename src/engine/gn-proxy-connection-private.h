@@ -114,6 +114,13 @@ void     _gn_proxy_connection_respond     (GnProxyConnection *self,
                                            const char        *content_type,
                                            const char        *body,
                                            const char        *reason_for_log);
+/* Answers a request aimed at the proxy itself: the PAC script for
+ * GN_PAC_PATH, else the status page when @any_path or @path is "/".
+ * Returns FALSE (nothing written) otherwise. */
+gboolean _gn_proxy_connection_respond_own (GnProxyConnection *self,
+                                           const char        *path,
+                                           gsize              path_len,
+                                           gboolean           any_path);
 /* Writes @data to @stream, then calls @func with the outcome: at once if
  * the socket took it all, else when the asynchronous write ends. */
 void     _gn_proxy_connection_write       (GnProxyConnection *self,

@@ -27,6 +27,7 @@
 #include <gio/gnetworking.h>
 
 #include "gn-block-page.h"
+#include "gn-pac.h"
 #include "gn-proxy-connection-private.h"
 #include "gn-socket-source.h"
 
@@ -642,22 +643,57 @@ handle_connect (GnProxyConnection *self)
   _gn_proxy_connection_connect (self, on_connect_origin);
 }
 
-static void
-handle_origin_form (GnProxyConnection *self)
+/* The host our own PAC script names: the listening address, or loopback
+ * when we listen on every address. */
+static char *
+pac_proxy_host (GnProxyConnection *self)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config->bind_address);
+
+  if (address == NULL || g_inet_address_get_is_any (address))
+    return g_strdup ("127.0.0.1");
+  return g_inet_address_to_string (address);
+}
+
+gboolean
+_gn_proxy_connection_respond_own (GnProxyConnection *self,
+                                  const char        *path,
+                                  gsize              path_len,
+                                  gboolean           any_path)
 {
   GnHttpHead *head = self->head;
+  gboolean get = gn_http_method_is (head, "GET") || gn_http_method_is (head, "HEAD");
+  gsize bare_len = 0;
 
-  if ((gn_http_method_is (head, "GET") || gn_http_method_is (head, "HEAD")) &&
-      head->target_len == 1 && head->target[0] == '/')
+  /* The path without its query. */
+  while (bare_len < path_len && path[bare_len] != '?' && path[bare_len] != '#')
+    bare_len++;
+
+  if (get && bare_len == strlen (GN_PAC_PATH) && memcmp (path, GN_PAC_PATH, bare_len) == 0)
+    {
+      g_autofree char *host = pac_proxy_host (self);
+      g_autofree char *script = gn_pac_script (host, gn_proxy_server_get_port (self->server),
+                                               (const char * const *) self->config->pac_bypass);
+
+      _gn_proxy_connection_respond (self, 200, GN_PAC_CONTENT_TYPE, script, NULL);
+      return TRUE;
+    }
+  if (any_path || (get && bare_len == 1 && path[0] == '/'))
     {
       g_autofree char *body = gn_block_page_status (gn_proxy_server_get_port (self->server),
                                                     gn_proxy_server_get_n_connections (self->server));
 
       _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
-      return;
+      return TRUE;
     }
+  return FALSE;
+}
 
-  respond_text (self, 400, "This is a proxy: send absolute URLs (http://host/path) or CONNECT");
+static void
+handle_origin_form (GnProxyConnection *self)
+{
+  if (!_gn_proxy_connection_respond_own (self, self->head->target, self->head->target_len, FALSE))
+    respond_text (self, 400, "This is a proxy: send absolute URLs (http://host/path) or CONNECT");
 }
 
 static void

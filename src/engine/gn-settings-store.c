@@ -64,6 +64,7 @@ static const struct
   { "max-head-bytes",     KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, max_head_bytes), 256, 16 * 1024 * 1024 },
   { "max-headers",        KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, max_headers), 1, 10000 },
   { "linger-ms",          KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, linger_ms), 0, 24 * 60 * 60 * 1000 },
+  { "workers",            KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, n_workers), 0, GN_ENGINE_MAX_WORKERS },
   { "upstream-host",      KEY_STRING, G_STRUCT_OFFSET (GnEngineConfig, upstream_host), 0, 0 },
   { "upstream-port",      KEY_UINT16, G_STRUCT_OFFSET (GnEngineConfig, upstream_port), 0, 65535 },
 };

@@ -23,13 +23,14 @@ struct _GnOsProxyGuard
   GnOsProxy         *backend;       /* (owned) */
   char              *journal_path;  /* (owned) */
   char             **bypass;        /* (owned) */
+  gboolean           use_pac;       /* point the OS at our PAC script */
   GnOsProxyJournal  *journal;       /* (owned) (nullable) set while active */
   gboolean           overridden;    /* changed-by-other already reported */
   void             (*hook) (gpointer);
   gpointer           hook_data;
 };
 
-enum { PROP_0, PROP_ACTIVE, PROP_BYPASS, N_PROPS };
+enum { PROP_0, PROP_ACTIVE, PROP_BYPASS, PROP_USE_PAC, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { CHANGED_BY_OTHER, N_SIGNALS };
@@ -120,6 +121,27 @@ gn_os_proxy_validate_bypass (const char * const *bypass,
       return FALSE;
     }
   return TRUE;
+}
+
+/* PAC mode: every entry of ours becomes "automatic configuration from
+ * the script our engine serves", keeping the bypass list. `ours` was just
+ * built by gn_os_proxy_build_ours(), so its entries are ours to change. */
+static void
+to_pac (GnOsProxySettings *ours,
+        const char        *host,
+        guint16            port)
+{
+  for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (ours); i++)
+    {
+      GnOsProxyEntry *e = (GnOsProxyEntry *) gn_os_proxy_settings_get_entry (ours, i);
+
+      e->flags = GN_OS_PROXY_PAC;
+      g_free (e->pac_url);
+      e->pac_url = gn_os_proxy_pac_url (host, port);
+      g_clear_pointer (&e->http.host, g_free);
+      g_clear_pointer (&e->https.host, g_free);
+      e->http.port = e->https.port = 0;
+    }
 }
 
 /* Settings that point at host:port make a useless snapshot (restoring them
@@ -360,6 +382,8 @@ gn_os_proxy_guard_enable (GnOsProxyGuard  *self,
 
   ours = gn_os_proxy_build_ours (self->backend, j->snapshot, host, port,
                                  (const char * const *) self->bypass);
+  if (self->use_pac)
+    to_pac (ours, host, port);
   if (!gn_os_proxy_write (self->backend, ours, error))
     {
       /* Put back whatever got half-written, then forget the journal. */
@@ -429,6 +453,34 @@ gn_os_proxy_guard_set_bypass (GnOsProxyGuard      *self,
   return TRUE;
 }
 
+gboolean
+gn_os_proxy_guard_set_use_pac (GnOsProxyGuard  *self,
+                               gboolean         use_pac,
+                               GError         **error)
+{
+  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), FALSE);
+
+  use_pac = !!use_pac;
+  if (self->use_pac == use_pac)
+    return TRUE;
+  self->use_pac = use_pac;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USE_PAC]);
+
+  if (self->journal != NULL)
+    {
+      g_autofree char *host = g_strdup (self->journal->host);
+      return gn_os_proxy_guard_enable (self, host, self->journal->port, error);
+    }
+  return TRUE;
+}
+
+gboolean
+gn_os_proxy_guard_get_use_pac (GnOsProxyGuard *self)
+{
+  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), FALSE);
+  return self->use_pac;
+}
+
 const char * const *
 gn_os_proxy_guard_get_bypass (GnOsProxyGuard *self)
 {
@@ -470,7 +522,9 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
                                 const char      *our_host,
                                 guint16          our_port,
                                 char           **host,
-                                guint16         *port)
+                                guint16         *port,
+                                char           **user,
+                                char           **password)
 {
   g_autoptr(GnOsProxySettings) settings = NULL;
   const GnOsProxyEntry *e;
@@ -481,6 +535,10 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
 
   *host = NULL;
   *port = 0;
+  if (user != NULL)
+    *user = NULL;
+  if (password != NULL)
+    *password = NULL;
   if (self->journal != NULL)
     settings = gn_os_proxy_settings_ref (self->journal->snapshot);
   else
@@ -502,6 +560,9 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
 
   *host = g_strdup (server->host);
   *port = server->port;
+  /* GNOME's credentials belong to its HTTP proxy. */
+  if (user != NULL && password != NULL && server == &e->http)
+    gn_os_proxy_entry_get_credentials (e, user, password);
   return TRUE;
 }
 
@@ -566,6 +627,9 @@ gn_os_proxy_guard_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_BYPASS:
       g_value_set_boxed (value, self->bypass);
       break;
+    case PROP_USE_PAC:
+      g_value_set_boolean (value, self->use_pac);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -608,6 +672,9 @@ gn_os_proxy_guard_class_init (GnOsProxyGuardClass *klass)
   properties[PROP_BYPASS] =
     g_param_spec_boxed ("bypass", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_USE_PAC] =
+    g_param_spec_boolean ("use-pac", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CHANGED_BY_OTHER] =

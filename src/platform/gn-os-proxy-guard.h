@@ -57,6 +57,15 @@ gboolean            gn_os_proxy_guard_set_bypass   (GnOsProxyGuard        *self,
 gboolean            gn_os_proxy_validate_bypass    (const char * const    *bypass,
                                                     GError               **error);
 
+/* PAC mode: the OS gets "automatic configuration" from the script the
+ * engine serves (gn_os_proxy_pac_url()) instead of a manual proxy, so a
+ * GuardNest that is gone lets programs go direct. Off by default; when
+ * active, applied at once. */
+gboolean            gn_os_proxy_guard_set_use_pac  (GnOsProxyGuard        *self,
+                                                    gboolean               use_pac,
+                                                    GError               **error);
+gboolean            gn_os_proxy_guard_get_use_pac  (GnOsProxyGuard        *self);
+
 /* Snapshot → journal → apply. Repairs a journal left by a crash first. When
  * already active, re-points the OS at the new address, same snapshot. */
 gboolean            gn_os_proxy_guard_enable       (GnOsProxyGuard        *self,
@@ -77,15 +86,19 @@ gboolean            gn_os_proxy_guard_repair       (GnOsProxyGuard        *self,
 
 GnOsProxySettings  *gn_os_proxy_guard_read_current (GnOsProxyGuard        *self,
                                                     GError               **error);
-/* The user's own (company) proxy, for GnEngineConfig.upstream_host/port:
- * the snapshot's (when active) or the current settings' manual proxy, if it
+/* The user's own (company) proxy, for GnEngineConfig.upstream_*: the
+ * snapshot's (when active) or the current settings' manual proxy, if it
  * is not loopback, or is loopback with something listening (a local
- * authenticating proxy such as cntlm), and is not our address. */
+ * authenticating proxy such as cntlm), and is not our address; with the
+ * user name and password the settings give for it (nullable outs, NULL
+ * when there are none). */
 gboolean            gn_os_proxy_guard_get_upstream (GnOsProxyGuard        *self,
                                                     const char            *our_host,
                                                     guint16                our_port,
                                                     char                 **host,
-                                                    guint16               *port);
+                                                    guint16               *port,
+                                                    char                 **user,
+                                                    char                 **password);
 
 /* Helpers shared with tests and the backends. */
 gboolean            gn_os_proxy_host_is_loopback   (const char            *host);

@@ -37,12 +37,15 @@ on_changed_by_other (GnOsProxyGuard *guard, const char *description, gpointer da
 }
 
 GnOsProxyHeadless *
-gn_os_proxy_headless_prepare (GnEngineConfig *config)
+gn_os_proxy_headless_prepare (GnEngineConfig *config,
+                              gboolean        use_pac)
 {
   GnOsProxyHeadless *self = g_new0 (GnOsProxyHeadless, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
   GnOsProxyRestoreFlags flags;
   guint16 port;
 
@@ -50,6 +53,9 @@ gn_os_proxy_headless_prepare (GnEngineConfig *config)
 
   self->backend = gn_os_proxy_new_for_desktop ();
   self->guard = gn_os_proxy_guard_new (self->backend, NULL);
+  gn_os_proxy_guard_set_use_pac (self->guard, use_pac, NULL);  /* not active yet: cannot fail */
+  if (config->pac_bypass == NULL)
+    config->pac_bypass = g_strdupv ((char **) gn_os_proxy_guard_get_bypass (self->guard));
   if (!gn_os_proxy_is_managed (self->backend))
     {
       g_autofree char *why = g_strdup_printf ("the system proxy is not managed: %s",
@@ -64,15 +70,30 @@ gn_os_proxy_headless_prepare (GnEngineConfig *config)
   else if (flags & GN_OS_PROXY_RESTORE_RESTORED)
     say (message);
 
-  if (config->upstream_host == NULL &&
-      gn_os_proxy_guard_get_upstream (self->guard, config->bind_address, config->port,
-                                      &host, &port))
+  if (!gn_os_proxy_guard_get_upstream (self->guard, config->bind_address, config->port,
+                                       &host, &port, &user, &password))
+    return self;
+  if (config->upstream_host != NULL)
     {
-      g_autofree char *line = g_strdup_printf ("using your proxy %s:%u as upstream", host, port);
+      /* A saved upstream wins; the settings' credentials belong to it only
+       * if it is the same proxy (they are never saved by us). */
+      if (config->upstream_user == NULL && port == config->upstream_port &&
+          g_ascii_strcasecmp (host, config->upstream_host) == 0)
+        {
+          config->upstream_user = g_steal_pointer (&user);
+          config->upstream_password = g_steal_pointer (&password);
+        }
+    }
+  else
+    {
+      g_autofree char *line = g_strdup_printf ("using your proxy %s:%u as upstream%s", host, port,
+                                               user ? " (with your user name and password)" : "");
 
       say (line);
       config->upstream_host = g_steal_pointer (&host);
       config->upstream_port = port;
+      config->upstream_user = g_steal_pointer (&user);
+      config->upstream_password = g_steal_pointer (&password);
     }
   return self;
 }
@@ -112,9 +133,18 @@ gn_os_proxy_headless_enable (GnOsProxyHeadless  *self,
     return FALSE;
   g_signal_connect (self->guard, "changed-by-other", G_CALLBACK (on_changed_by_other), NULL);
 
-  line = g_strdup_printf ("system proxy (%s) now points at %s:%u; your settings are saved in %s",
-                          gn_os_proxy_get_name (self->backend), host, port,
-                          gn_os_proxy_guard_get_journal_path (self->guard));
+  if (gn_os_proxy_guard_get_use_pac (self->guard))
+    {
+      g_autofree char *url = gn_os_proxy_pac_url (host, port);
+
+      line = g_strdup_printf ("system proxy (%s) now uses the script %s; your settings are saved in %s",
+                              gn_os_proxy_get_name (self->backend), url,
+                              gn_os_proxy_guard_get_journal_path (self->guard));
+    }
+  else
+    line = g_strdup_printf ("system proxy (%s) now points at %s:%u; your settings are saved in %s",
+                            gn_os_proxy_get_name (self->backend), host, port,
+                            gn_os_proxy_guard_get_journal_path (self->guard));
   say (line);
   return TRUE;
 }

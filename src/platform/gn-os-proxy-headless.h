@@ -28,8 +28,11 @@ G_BEGIN_DECLS
 typedef struct _GnOsProxyHeadless GnOsProxyHeadless;
 
 /* Never fails: a desktop that cannot be managed is reported and the
- * returned object does nothing. config may get upstream_host/port. */
-GnOsProxyHeadless *gn_os_proxy_headless_prepare (GnEngineConfig     *config);
+ * returned object does nothing. config may get upstream_host/port, and
+ * gets the bypass list for its PAC script. use_pac: point the OS at the
+ * engine's PAC script instead of a manual proxy (--pac). */
+GnOsProxyHeadless *gn_os_proxy_headless_prepare (GnEngineConfig     *config,
+                                                 gboolean            use_pac);
 gboolean           gn_os_proxy_headless_enable  (GnOsProxyHeadless  *self,
                                                  const char         *host,
                                                  guint16             port,

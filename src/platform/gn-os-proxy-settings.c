@@ -12,6 +12,8 @@
  * Threading: values are immutable once built; any thread.
  */
 
+#include <string.h>
+
 #include "gn-os-proxy.h"
 
 #define GN_SETTINGS_JSON_VERSION 1
@@ -163,9 +165,51 @@ gn_os_proxy_entry_points_at (const GnOsProxyEntry *entry,
   g_return_val_if_fail (entry != NULL, FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
 
+  if ((entry->flags & GN_OS_PROXY_PAC) && entry->pac_url != NULL)
+    {
+      g_autofree char *ours = gn_os_proxy_pac_url (host, port);
+
+      if (g_ascii_strcasecmp (entry->pac_url, ours) == 0)
+        return TRUE;
+    }
   if (!(entry->flags & GN_OS_PROXY_MANUAL))
     return FALSE;
   return server_is (&entry->http, host, port) || server_is (&entry->https, host, port);
+}
+
+gboolean
+gn_os_proxy_entry_get_credentials (const GnOsProxyEntry  *entry,
+                                   char                 **user,
+                                   char                 **password)
+{
+  gboolean use = FALSE;
+  const char *name = NULL;
+  const char *secret = NULL;
+
+  g_return_val_if_fail (entry != NULL, FALSE);
+  g_return_val_if_fail (user != NULL && password != NULL, FALSE);
+
+  *user = *password = NULL;
+  if (entry->raw == NULL ||
+      !g_variant_lookup (entry->raw, "http.use-authentication", "b", &use) || !use ||
+      !g_variant_lookup (entry->raw, "http.authentication-user", "&s", &name) || *name == '\0')
+    return FALSE;
+  if (!g_variant_lookup (entry->raw, "http.authentication-password", "&s", &secret))
+    secret = "";
+  *user = g_strdup (name);
+  *password = g_strdup (secret);
+  return TRUE;
+}
+
+char *
+gn_os_proxy_pac_url (const char *host,
+                     guint16     port)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("http://[%s]:%u/proxy.pac", host, port);
+  return g_strdup_printf ("http://%s:%u/proxy.pac", host, port);
 }
 
 char *

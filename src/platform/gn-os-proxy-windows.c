@@ -374,6 +374,32 @@ on_end_session (void *user_data)
   g_mutex_unlock (&self->lock);
 }
 
+static gboolean
+host_is_ours (const char *host)
+{
+  return host != NULL && (g_str_has_prefix (host, "127.") || g_str_equal (host, "localhost"));
+}
+
+/* The port of our proxy in an entry of ours: the manual server's, or the
+ * one in the address of our PAC script (http://127.0.0.1:PORT/proxy.pac);
+ * 0 when the entry is not ours. */
+static guint16
+ours_port (const GnOsProxyEntry *e)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (e->raw != NULL)
+    return 0;
+  if ((e->flags & GN_OS_PROXY_MANUAL) && server_set (&e->http) && host_is_ours (e->http.host))
+    return e->http.port;
+  if ((e->flags & GN_OS_PROXY_PAC) && e->pac_url != NULL)
+    uri = g_uri_parse (e->pac_url, G_URI_FLAGS_NONE, NULL);
+  if (uri != NULL && host_is_ours (g_uri_get_host (uri)) && g_uri_get_port (uri) > 0 &&
+      g_str_equal (g_uri_get_path (uri), "/proxy.pac"))
+    return (guint16) g_uri_get_port (uri);
+  return 0;
+}
+
 /* An entry that points at loopback with no raw snapshot is ours. */
 static const GnOsProxyEntry *
 find_ours (const GnOsProxySettings *settings)
@@ -382,8 +408,7 @@ find_ours (const GnOsProxySettings *settings)
     {
       const GnOsProxyEntry *e = gn_os_proxy_settings_get_entry (settings, i);
 
-      if (e->raw == NULL && (e->flags & GN_OS_PROXY_MANUAL) && server_set (&e->http)
-          && (g_str_has_prefix (e->http.host, "127.") || g_str_equal (e->http.host, "localhost")))
+      if (ours_port (e) != 0)
         return e;
     }
   return NULL;
@@ -482,7 +507,8 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
       GnWpSnapshot before;
       g_autofree char *bypass = g_strjoinv (";", ours->bypass);
       g_autofree wchar_t *wbypass = to_wide (bypass);
-      GnWpConfig config = { ours->http.port, wbypass, NULL };
+      g_autofree wchar_t *wpac = to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
+      GnWpConfig config = { ours_port (ours), wbypass, wpac };
 
       ok = gn_wp_snapshot (&before, &werr) && gn_wp_journal_write (self->journal, &config,
                                                                    &before, &werr);
@@ -493,17 +519,21 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
     }
   else if (ours != NULL)
     {
-      /* Re-pointed at another port: the journal must name the new one, or
-       * guardnest-repair.exe would not recognise our settings after a crash. */
+      /* Re-pointed at another port or mode: the journal must name the new
+       * one, or guardnest-repair.exe would not recognise our settings after
+       * a crash. */
       GnWpSnapshot saved;
       unsigned port = 0;
       wchar_t *pac = NULL, *bypass = NULL;
 
       if (gn_wp_journal_read (self->journal, &port, &pac, &bypass, &saved, &werr))
         {
-          if (port != ours->http.port)
+          g_autofree wchar_t *wpac = to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
+
+          if (port != ours_port (ours) || (pac == NULL) != (wpac == NULL) ||
+              (pac != NULL && wcscmp (pac, wpac) != 0))
             {
-              GnWpConfig config = { ours->http.port, bypass, NULL };
+              GnWpConfig config = { ours_port (ours), bypass, wpac };
               ok = gn_wp_journal_write (self->journal, &config, &saved, &werr);
               if (!ok)
                 set_error_from_core (error, &werr);

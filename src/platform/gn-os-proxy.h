@@ -89,11 +89,22 @@ GnOsProxyMode   gn_os_proxy_entry_get_mode (const GnOsProxyEntry *entry);
 /* Portable fields and raw compared exactly. */
 gboolean        gn_os_proxy_entry_equal    (const GnOsProxyEntry *a,
                                             const GnOsProxyEntry *b);
-/* TRUE when the entry sends web traffic to host:port (manual, http or https
- * server equal to it). */
+/* TRUE when the entry sends web traffic to host:port: manual, http or https
+ * server equal to it, or PAC from gn_os_proxy_pac_url (host, port). */
 gboolean        gn_os_proxy_entry_points_at (const GnOsProxyEntry *entry,
                                              const char           *host,
                                              guint16               port);
+/* The user name and password the entry gives for its HTTP proxy, if any
+ * (GNOME: org.gnome.system.proxy.http use-authentication with
+ * authentication-user/-password, kept in the entry's raw values; KDE and
+ * Windows keep no proxy passwords in these settings). */
+gboolean        gn_os_proxy_entry_get_credentials (const GnOsProxyEntry *entry,
+                                                   char                **user,
+                                                   char                **password);
+/* The address of the PAC script the engine serves on host:port
+ * ("http://127.0.0.1:3000/proxy.pac"). */
+char           *gn_os_proxy_pac_url        (const char           *host,
+                                            guint16               port);
 /* Owned sentence for people: "Manual proxy 10.0.0.1:8080", "No proxy"... */
 char           *gn_os_proxy_entry_describe (const GnOsProxyEntry *entry);
 

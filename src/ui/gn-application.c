@@ -155,8 +155,9 @@ static void
 upstream_changed_cb (GnApplication *self)
 {
   g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
+  g_autofree char *uri = gn_engine_config_dup_upstream_uri (config);
 
-  gn_blocklist_manager_set_upstream (self->blocklists, config->upstream_host, config->upstream_port);
+  gn_blocklist_manager_set_upstream (self->blocklists, uri);
 }
 
 static void
@@ -167,6 +168,29 @@ restore_behaviour_cb (GnApplication *self)
   gn_protection_set_restore_no_proxy (self->protection, g_str_equal (behaviour, "no-proxy"));
 }
 
+/* The engine's PAC script sends the bypass list direct, like the OS
+ * settings do. The engine reads it when it starts: a change while the
+ * script is in use restarts the engine, so both agree at once. */
+static void
+sync_pac_bypass (GnApplication *self)
+{
+  const char * const *bypass = gn_os_proxy_guard_get_bypass (self->guard);
+  g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
+  g_autoptr(GnEngineConfig) config = NULL;
+
+  if (current->pac_bypass != NULL &&
+      g_strv_equal ((const char * const *) current->pac_bypass, bypass))
+    return;
+  config = gn_engine_config_copy (current);
+  g_strfreev (config->pac_bypass);
+  config->pac_bypass = g_strdupv ((char **) bypass);
+  gn_engine_set_config (self->engine, config);
+
+  if (gn_os_proxy_guard_get_use_pac (self->guard) &&
+      gn_protection_get_state (self->protection) == GN_PROTECTION_ON)
+    gn_protection_restart (self->protection);
+}
+
 static void
 bypass_changed_cb (GnApplication *self)
 {
@@ -175,6 +199,17 @@ bypass_changed_cb (GnApplication *self)
 
   if (!gn_os_proxy_guard_set_bypass (self->guard, bypass[0] ? (const char * const *) bypass : NULL,
                                      &error))
+    gn_protection_report (self->protection, error->message);
+  sync_pac_bypass (self);
+}
+
+static void
+use_pac_changed_cb (GnApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gn_os_proxy_guard_set_use_pac (self->guard, g_settings_get_boolean (self->settings, "use-pac"),
+                                      &error))
     gn_protection_report (self->protection, error->message);
 }
 
@@ -401,6 +436,9 @@ gn_application_startup (GApplication *application)
   g_signal_connect_swapped (self->settings, "changed::proxy-bypass",
                             G_CALLBACK (bypass_changed_cb), self);
   bypass_changed_cb (self);
+  g_signal_connect_swapped (self->settings, "changed::use-pac",
+                            G_CALLBACK (use_pac_changed_cb), self);
+  use_pac_changed_cb (self);
   g_signal_connect_swapped (self->settings, "changed::restore-behaviour",
                             G_CALLBACK (restore_behaviour_cb), self);
   restore_behaviour_cb (self);

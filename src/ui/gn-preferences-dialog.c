@@ -28,6 +28,7 @@ struct _GnPreferencesDialog
   GtkDropDown   *interval_dropdown;
   GtkEntry      *bypass_entry;
   GtkDropDown   *restore_dropdown;
+  GtkSwitch     *pac_switch;
   GtkSwitch     *minimised_switch;
   GtkLabel      *error_label;
 };
@@ -163,6 +164,7 @@ gn_preferences_dialog_class_init (GnPreferencesDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, interval_dropdown);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, bypass_entry);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, restore_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, pac_switch);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, minimised_switch);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, error_label);
 
@@ -215,6 +217,7 @@ gn_preferences_dialog_new (GtkWindow     *parent,
 
   g_settings_bind (self->settings, "start-minimised", self->minimised_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "use-pac", self->pac_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "restore-behaviour", self->restore_dropdown, "selected",
                                 G_SETTINGS_BIND_DEFAULT, restore_get_mapping, restore_set_mapping,
                                 NULL, NULL);

@@ -279,16 +279,25 @@ start_cb (gpointer user_data)
     {
       g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
       g_autofree char *host = NULL;
+      g_autofree char *user = NULL;
+      g_autofree char *password = NULL;
       guint16 port = 0;
 
-      if (gn_os_proxy_guard_get_upstream (self->guard, "127.0.0.1", current->port, &host, &port) &&
-          (g_strcmp0 (host, current->upstream_host) != 0 || port != current->upstream_port))
+      if (gn_os_proxy_guard_get_upstream (self->guard, "127.0.0.1", current->port, &host, &port,
+                                          &user, &password) &&
+          (g_strcmp0 (host, current->upstream_host) != 0 || port != current->upstream_port ||
+           g_strcmp0 (user, current->upstream_user) != 0 ||
+           g_strcmp0 (password, current->upstream_password) != 0))
         {
           g_autoptr(GnEngineConfig) config = gn_engine_config_copy (current);
 
           g_free (config->upstream_host);
           config->upstream_host = g_steal_pointer (&host);
           config->upstream_port = port;
+          g_free (config->upstream_user);
+          config->upstream_user = g_steal_pointer (&user);
+          g_free (config->upstream_password);
+          config->upstream_password = g_steal_pointer (&password);
           gn_engine_set_config (self->engine, config);
         }
     }

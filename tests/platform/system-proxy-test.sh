@@ -8,6 +8,10 @@
 #   system-proxy-test.sh signals GUARDNEST       SIGTERM, SIGINT, SIGHUP each restore
 #   system-proxy-test.sh crash   GUARDNEST [N]   N x (kill -9, then --repair-proxy
 #                                                or a new start) → exact settings back
+#   system-proxy-test.sh pac     GUARDNEST       --pac: the OS gets our PAC script's
+#                                                address, the script is served and says
+#                                                "PROXY us; DIRECT"; SIGTERM and kill -9 +
+#                                                --repair-proxy restore exactly
 #
 # "Exact" = every key of the five proxy schemas has the same value
 # (gsettings list-recursively) and the same keys are user-set (the keyfile's
@@ -54,16 +58,30 @@ gsettings set org.gnome.system.proxy ignore-hosts "['localhost', '*.corp.example
 gsettings set org.gnome.system.proxy mode 'manual'
 before=$(state)
 
-# Starts guardnest --headless --system-proxy --port 0 in the background,
-# waits until the OS settings point at it (at a port other than $1, the
-# one a killed instance left behind); sets $pid and $port.
+# Starts guardnest --headless --system-proxy --port 0 in the background
+# (with --pac when $pac is 1), waits until the OS settings point at it (at
+# a port other than $1, the one a killed instance left behind); sets $pid
+# and $port.
+pac=0
 start() {
-  local log=$tmp/guardnest.log old=${1:-none}
-  "$guardnest" --headless --system-proxy --port 0 >"$log" 2>&1 &
+  local log=$tmp/guardnest.log old=${1:-none} url
+  if [ "$pac" = 1 ]; then
+    "$guardnest" --headless --system-proxy --pac --port 0 >"$log" 2>&1 &
+  else
+    "$guardnest" --headless --system-proxy --port 0 >"$log" 2>&1 &
+  fi
   pid=$!
   pids+=("$pid")
   for _ in $(seq 1 200); do
-    if [ "$(gsettings get org.gnome.system.proxy.http host)" = "'127.0.0.1'" ] &&
+    if [ "$pac" = 1 ]; then
+      url=$(gsettings get org.gnome.system.proxy autoconfig-url)
+      if [ "$(gsettings get org.gnome.system.proxy mode)" = "'auto'" ] &&
+         [[ $url =~ ^\'http://127\.0\.0\.1:([0-9]+)/proxy\.pac\'$ ]] &&
+         [ "${BASH_REMATCH[1]}" != "$old" ]; then
+        port=${BASH_REMATCH[1]}
+        return 0
+      fi
+    elif [ "$(gsettings get org.gnome.system.proxy.http host)" = "'127.0.0.1'" ] &&
        [ "$(gsettings get org.gnome.system.proxy mode)" = "'manual'" ] &&
        [ "$(gsettings get org.gnome.system.proxy.http port)" != "$old" ]; then
       port=$(gsettings get org.gnome.system.proxy.http port)
@@ -155,6 +173,41 @@ crash)
     fi
   done
   echo "# crash runs passed: $((runs - failed))/$runs"
+  ;;
+pac)
+  echo "1..4"
+  pac=1
+  if start; then
+    ok "--pac: the system proxy is 'automatic' from http://127.0.0.1:$port/proxy.pac"
+    script=$(curl -sS --noproxy '*' --max-time 10 "http://127.0.0.1:$port/proxy.pac")
+    answer=$(printf '%s\n' "$script" > "$tmp/proxy.pac" &&
+             /usr/bin/python3 "$(dirname "$0")/../pac-eval.py" "$tmp/proxy.pac" \
+               http://example.com/ example.com http://192.168.1.1/ 192.168.1.1 | tr '\n' '|')
+    if [ "$answer" = "PROXY 127.0.0.1:$port; DIRECT|DIRECT|" ]; then
+      ok "the script is served and sends the web to us, private networks direct"
+    else
+      not_ok "the served script answered: $answer"; echo "$script" | sed 's/^/#   /'
+    fi
+    kill -TERM "$pid"; wait_exit "$pid"; status=$?
+    if [ "$status" -eq 0 ] && same_as_before && [ ! -e "$journal" ]; then
+      ok "SIGTERM in PAC mode: the user's settings exactly back"
+    else
+      not_ok "SIGTERM in PAC mode: exit $status"; sed 's/^/#   /' "$tmp/guardnest.log"
+    fi
+  else
+    not_ok "--pac: start"; not_ok "script"; not_ok "SIGTERM"
+  fi
+  if start; then
+    kill -9 "$pid"; wait "$pid" 2>/dev/null
+    out=$("$guardnest" --repair-proxy 2>&1); status=$?
+    if [ "$status" -eq 0 ] && same_as_before && [ ! -e "$journal" ] && [ ! -e "$autostart" ]; then
+      ok "kill -9 in PAC mode, --repair-proxy: exact settings back"
+    else
+      not_ok "kill -9 in PAC mode, --repair-proxy: status $status"; echo "$out" | sed 's/^/#   /'
+    fi
+  else
+    not_ok "--pac: second start"
+  fi
   ;;
 *)
   echo "unknown mode $mode" >&2; exit 2 ;;

@@ -5,7 +5,9 @@
 # the key-file GSettings backend in a temporary XDG_CONFIG_HOME, the real
 # GNOME proxy backend): protection turned on through the app.enable action
 # is remembered, quitting restores the user's proxy settings, a new start
-# comes back protected by itself, and SIGTERM restores too. Prints TAP.
+# comes back protected by itself, and SIGTERM restores too; with "use-pac"
+# the system gets the app's PAC script, switching it off while running
+# re-points the system at once, and quit restores. Prints TAP.
 #
 #   window-restore.sh GUARDNEST        (run under dbus-run-session and xvfb-run)
 set -uo pipefail
@@ -27,6 +29,9 @@ unset GN_PROXY_JOURNAL GIO_USE_PROXY_RESOLVER
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/guardnest"
 settings=$XDG_CONFIG_HOME/guardnest/settings.ini
 
+# The app's own settings, with the schema compiled in the build directory.
+app_set() { GSETTINGS_SCHEMA_DIR=$(dirname "$guardnest")/../data gsettings set "$app" "$@"; }
+
 check()  { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 
 proxy_state() {
@@ -41,6 +46,11 @@ wait_for() {  # command... → 0 once it succeeds, 1 after 20 s
 }
 
 points_at_us() { [ "$(proxy_state)" = "'manual' '127.0.0.1':$port '127.0.0.1':$port" ]; }
+uses_our_pac() {
+  [ "$(gsettings get org.gnome.system.proxy mode)" = "'auto'" ] &&
+  [ "$(gsettings get org.gnome.system.proxy autoconfig-url)" = "'http://127.0.0.1:$port/proxy.pac'" ]
+}
+serves_pac()   { curl -s --max-time 5 --noproxy '*' "http://127.0.0.1:$port/proxy.pac" | grep -qF "\"PROXY 127.0.0.1:$port; DIRECT\""; }
 is_before()    { [ "$(proxy_state)" = "$before" ]; }
 answers()      { curl -s -o /dev/null --max-time 5 --noproxy '' -x "http://127.0.0.1:$port" "http://127.0.0.1:$port/"; }
 registered()   { gdbus introspect --session --dest "$app" --object-path "/${app//.//}" 2>/dev/null | grep -q org.gtk.Actions; }
@@ -67,7 +77,7 @@ before=$(proxy_state)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf '[engine]\nport=%s\n\n[state]\nprotection=false\n' "$port" > "$settings"
 
-echo "1..9"
+echo "1..13"
 
 # First run: off until the user turns protection on.
 start
@@ -98,5 +108,24 @@ else
   not_ok "SIGTERM: $(proxy_state)"; show_log
 fi
 check "SIGTERM leaves protection saved as on for the next start" saved_on
+
+# Third run, PAC mode: the system gets the script's address.
+app_set use-pac true
+start
+if wait_for uses_our_pac && wait_for serves_pac; then
+  ok "use-pac: the system proxy is our script http://127.0.0.1:$port/proxy.pac, served"
+else
+  not_ok "use-pac: $(gsettings get org.gnome.system.proxy mode) $(gsettings get org.gnome.system.proxy autoconfig-url)"; show_log
+fi
+app_set use-pac false
+check "use-pac off while protecting: the system points at 127.0.0.1:$port at once" wait_for points_at_us
+app_set use-pac true
+check "and back on: the script again" wait_for uses_our_pac
+gapplication action "$app" quit
+if wait_for gone && is_before; then
+  ok "quit in PAC mode: the user's settings are back"
+else
+  not_ok "quit in PAC mode: $(proxy_state)"; show_log
+fi
 
 [ "$failed" -eq 0 ]
