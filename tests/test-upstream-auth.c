@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
@@ -39,6 +40,13 @@ listening (gpointer data)
   return conn != NULL;
 }
 
+/* In the child: die with the test, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 upstream_start (Upstream *up)
 {
@@ -61,7 +69,7 @@ upstream_start (Upstream *up)
   if (!g_spawn_async (NULL, (char **) argv, NULL,
                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                       G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                      NULL, NULL, &up->pid, &error))
+                      die_with_parent, NULL, &up->pid, &error))
     g_error ("cannot start tinyproxy (apt-get install tinyproxy): %s", error->message);
   if (!gn_test_wait_until (listening, up, 10000))
     g_error ("tinyproxy did not listen on port %u", up->port);
