@@ -19,6 +19,7 @@
 #include "gn-blocklist-manager-private.h"
 #include "gn-engine.h"
 #include "gn-error.h"
+#include "test-utils.h"
 
 #define GOOD_ENTRIES 200
 
@@ -632,7 +633,6 @@ test_upstream_proxy (Fixture       *f,
   g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
   g_autoptr(GnEngine) company = NULL;
   g_autoptr(GSocket) dead = NULL;
-  g_autoptr(GSocketAddress) dead_address = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *company_uri = NULL;
@@ -661,18 +661,7 @@ test_upstream_proxy (Fixture       *f,
 
   /* A company proxy that is gone: the download fails, it does not sneak out
    * directly, and the list stays as it was. */
-  dead = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  {
-    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-
-    g_assert_true (g_socket_bind (dead, any, FALSE, &error));
-  }
-  dead_address = g_socket_get_local_address (dead, &error);
-  g_assert_no_error (error);
-  dead_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (dead_address));
-  /* Kept bound and never listening: refuses, and no other socket gets it. */
+  dead = gn_test_refusing_port_new (&dead_port);
   dead_uri = g_strdup_printf ("http://127.0.0.1:%u", dead_port);
 
   f->mode = "good";

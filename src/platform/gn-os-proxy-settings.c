@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gn-os-proxy.h"
+#include "gn-pac.h"
 
 #define GN_SETTINGS_JSON_VERSION 1
 
@@ -208,8 +209,8 @@ gn_os_proxy_pac_url (const char *host,
   g_return_val_if_fail (host != NULL, NULL);
 
   if (strchr (host, ':') != NULL)
-    return g_strdup_printf ("http://[%s]:%u/proxy.pac", host, port);
-  return g_strdup_printf ("http://%s:%u/proxy.pac", host, port);
+    return g_strdup_printf ("http://[%s]:%u" GN_PAC_PATH, host, port);
+  return g_strdup_printf ("http://%s:%u" GN_PAC_PATH, host, port);
 }
 
 char *

@@ -26,6 +26,7 @@
  */
 
 #include "gn-os-proxy-private.h"
+#include "gn-pac.h"
 #include "gn-winproxy.h"
 
 #include <wininet.h>
@@ -395,7 +396,7 @@ ours_port (const GnOsProxyEntry *e)
   if ((e->flags & GN_OS_PROXY_PAC) && e->pac_url != NULL)
     uri = g_uri_parse (e->pac_url, G_URI_FLAGS_NONE, NULL);
   if (uri != NULL && host_is_ours (g_uri_get_host (uri)) && g_uri_get_port (uri) > 0 &&
-      g_str_equal (g_uri_get_path (uri), "/proxy.pac"))
+      g_str_equal (g_uri_get_path (uri), GN_PAC_PATH))
     return (guint16) g_uri_get_port (uri);
   return 0;
 }

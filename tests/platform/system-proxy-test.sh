@@ -102,6 +102,12 @@ wait_exit() {  # pid → its exit status, or 124 after 15 s
   return 124
 }
 
+# Exit status $1 was 0, the settings are exactly back, and the journal and
+# the logon repair entry are gone.
+restored_cleanly() {
+  [ "$1" -eq 0 ] && same_as_before && [ ! -e "$journal" ] && [ ! -e "$autostart" ]
+}
+
 same_as_before() {
   local now
   now=$(state)
@@ -118,7 +124,7 @@ signals)
     if start; then
       kill -s "$sig" "$pid"
       wait_exit "$pid"; status=$?
-      if [ "$status" -eq 0 ] && same_as_before && [ ! -e "$journal" ] && [ ! -e "$autostart" ]; then
+      if restored_cleanly "$status"; then
         ok "SIG$sig: clean exit, settings restored, journal and autostart entry removed"
       else
         not_ok "SIG$sig: exit $status"; sed 's/^/#   /' "$tmp/guardnest.log"
@@ -166,7 +172,7 @@ crash)
       if start "$port"; then kill -TERM "$pid"; wait_exit "$pid"; status=$?; else status=98; fi
       out=$(cat "$tmp/guardnest.log")
     fi
-    if [ "$status" -eq 0 ] && same_as_before && [ ! -e "$journal" ] && [ ! -e "$autostart" ]; then
+    if restored_cleanly "$status"; then
       ok "run $i: kill -9, $how: exact settings back"
     else
       not_ok "run $i: kill -9, $how: status $status"; echo "$out" | sed 's/^/#   /'
@@ -189,7 +195,7 @@ pac)
       not_ok "the served script answered: $answer"; echo "$script" | sed 's/^/#   /'
     fi
     kill -TERM "$pid"; wait_exit "$pid"; status=$?
-    if [ "$status" -eq 0 ] && same_as_before && [ ! -e "$journal" ]; then
+    if restored_cleanly "$status"; then
       ok "SIGTERM in PAC mode: the user's settings exactly back"
     else
       not_ok "SIGTERM in PAC mode: exit $status"; sed 's/^/#   /' "$tmp/guardnest.log"
@@ -200,7 +206,7 @@ pac)
   if start; then
     kill -9 "$pid"; wait "$pid" 2>/dev/null
     out=$("$guardnest" --repair-proxy 2>&1); status=$?
-    if [ "$status" -eq 0 ] && same_as_before && [ ! -e "$journal" ] && [ ! -e "$autostart" ]; then
+    if restored_cleanly "$status"; then
       ok "kill -9 in PAC mode, --repair-proxy: exact settings back"
     else
       not_ok "kill -9 in PAC mode, --repair-proxy: status $status"; echo "$out" | sed 's/^/#   /'
