@@ -13,9 +13,10 @@
 
 #include <glib.h>
 
+#include "gn-names.h"
+
 G_BEGIN_DECLS
 
-#define GN_PAC_PATH "/proxy.pac"
 #define GN_PAC_CONTENT_TYPE "application/x-ns-proxy-autoconfig"
 
 /* FindProxyForURL() answering "PROXY host:port; DIRECT", except "DIRECT"

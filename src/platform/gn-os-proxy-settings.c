@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "gn-os-proxy.h"
-#include "gn-pac.h"
+#include "gn-names.h"
 
 #define GN_SETTINGS_JSON_VERSION 1
 

@@ -26,7 +26,7 @@
  */
 
 #include "gn-os-proxy-private.h"
-#include "gn-pac.h"
+#include "gn-names.h"
 #include "gn-winproxy.h"
 
 #include <wininet.h>

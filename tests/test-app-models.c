@@ -1,4 +1,4 @@
-/* test-ui-models.c
+/* test-app-models.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
