@@ -668,16 +668,15 @@ test_port_in_use (void)
   g_autoptr(GnEngineConfig) current = NULL;
   g_autoptr(GnEngineConfig) config = NULL;
   g_autofree char *expected = NULL;
-  GnEngine *engine = gn_application_get_engine (T.app);
   guint16 port;
 
   /* Another program holds a port; the user picks it. */
   port = g_socket_listener_add_any_inet_port (squatter, NULL, &error);
   g_assert_no_error (error);
-  current = gn_engine_dup_config (engine);
+  current = gn_session_dup_config (gn_application_get_session (T.app));
   config = gn_engine_config_copy (current);
   config->port = port;
-  gn_engine_set_config (engine, config);
+  g_assert_true (gn_session_set_config (gn_application_get_session (T.app), config, FALSE, &error));
 
   activate ("app.restart");
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ERROR);

@@ -2,15 +2,21 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Headless mode (see gn-headless.h):
+ * Headless mode (see gn-headless.h), a thin runner over GnSession:
  *
  *   guardnest --headless [--port N] [--listen ADDRESS] [--blocklist FILE]…
+ *                        [--system-proxy [--pac]]
  *
- * Reads the saved engine settings (GnSettingsStore, the options given here
- * win for this run), loads the blocklists, starts the engine, logs one line per finished
- * connection from the registry's batched deliveries (never from the hot
- * path), and stops gracefully on Ctrl+C or SIGTERM: the engine drains open
- * connections up to its drain timeout before the process exits. A start
+ * The session loads the saved settings (the options given here win for
+ * this run), the user's subscriptions with their refresh schedule (or the
+ * --blocklist files instead), decides the upstream and, with
+ * --system-proxy, points the system proxy here exactly as the window does.
+ * This file only parses the options, prints what the session says
+ * ("guardnest: …" on stderr), logs one line per finished connection from
+ * the registry's batched deliveries (never from the hot path), reloads on
+ * SIGHUP (settings and lists, then a restart without a gap) and stops
+ * gracefully on Ctrl+C, SIGTERM or a system shutdown: the system proxy is
+ * restored, then open connections drain up to the drain timeout. A start
  * failure prints the engine's message ("Port 3000 is already used by
  * another program") and exits with status 1.
  *
@@ -21,20 +27,23 @@
 #include <stdlib.h>
 
 #include <gio/gio.h>
-#ifdef G_OS_UNIX
-#include <glib-unix.h>
-#endif
+#include <glib/gi18n.h>
 
-#include "gn-engine.h"
 #include "gn-headless.h"
-#include "gn-os-proxy-headless.h"
-#include "gn-settings-store.h"
+#include "gn-session.h"
 
 typedef struct
 {
-  GMainLoop  *loop;
-  GHashTable *logged;   /* (owned) ids of closed connections already logged */
-  gboolean    stopping; /* a signal came, maybe before the loop ran */
+  GMainLoop      *loop;
+  GnSession      *session;   /* (unowned) */
+  GHashTable     *logged;    /* (owned) ids of closed connections already logged */
+  gboolean        stopping;  /* a signal came, maybe before the loop ran */
+  gboolean        announced; /* "listening on …" printed */
+  int             status;    /* the exit status */
+  /* What the command line set, kept across SIGHUP reloads. */
+  int             port;      /* -1: from the settings file */
+  const char     *listen;    /* (nullable) */
+  gboolean        allow_remote;
 } Headless;
 
 static const char *
@@ -104,18 +113,129 @@ on_batch (const GnConnectionBatch *batch,
     g_print ("%s", out->str);
 }
 
-#ifdef G_OS_UNIX
-static gboolean
-on_signal (gpointer user_data)
+static void
+say (GnSession  *session,
+     const char *text,
+     gpointer    user_data)
 {
-  Headless *h = user_data;
+  g_printerr ("guardnest: %s\n", text);
+}
 
-  g_printerr ("guardnest: stopping\n");
+static void
+on_shutdown (GnSession  *session,
+             const char *reason,
+             Headless   *h)
+{
+  g_printerr ("guardnest: %s: stopping\n", reason);
   h->stopping = TRUE;
   g_main_loop_quit (h->loop);
-  return G_SOURCE_CONTINUE;
 }
-#endif
+
+/* The saved settings with this command line's options on top. */
+static GnEngineConfig *
+effective_config (Headless *h)
+{
+  g_autoptr(GnEngineConfig) saved = gn_session_dup_config (h->session);
+  GnEngineConfig *config = gn_engine_config_copy (saved);
+
+  if (h->port >= 0)
+    config->port = (guint16) h->port;
+  /* Listening beyond loopback is a command-line decision only. */
+  config->allow_non_loopback = h->allow_remote;
+  if (h->listen != NULL)
+    {
+      g_free (config->bind_address);
+      config->bind_address = g_strdup (h->listen);
+    }
+  return config;
+}
+
+static void
+describe_change (GString    *out,
+                 const char *what,
+                 const char *before,
+                 const char *after)
+{
+  if (g_strcmp0 (before, after) == 0)
+    return;
+  g_string_append_printf (out, "%s%s %s → %s", out->len > 0 ? ", " : "", what,
+                          before ? before : "none", after ? after : "none");
+}
+
+/* SIGHUP: settings and lists read again, then a restart that keeps
+ * accepting throughout. */
+static void
+on_reload (GnSession *session,
+           Headless  *h)
+{
+  GnProtection *protection = gn_session_get_protection (session);
+  g_autoptr(GnEngineConfig) before = gn_protection_dup_base_config (protection);
+  g_autoptr(GnEngineConfig) after = NULL;
+  g_autoptr(GString) changes = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port_before = NULL;
+  g_autofree char *port_after = NULL;
+
+  g_printerr ("guardnest: SIGHUP: reloading the settings and the blocklists\n");
+  gn_session_load_settings (session);
+  after = effective_config (h);
+  if (!gn_session_set_config (session, after, FALSE, &error))
+    {
+      g_printerr ("guardnest: the settings were not reloaded: %s\n", error->message);
+      g_clear_pointer (&after, gn_engine_config_unref);
+      after = gn_engine_config_ref (before);
+      gn_session_set_config (session, before, FALSE, NULL);
+    }
+  port_before = g_strdup_printf ("%u", before->port);
+  port_after = g_strdup_printf ("%u", after->port);
+  describe_change (changes, "port", port_before, port_after);
+  describe_change (changes, "listen", before->bind_address, after->bind_address);
+  describe_change (changes, "upstream-host", before->upstream_host, after->upstream_host);
+  g_printerr ("guardnest: settings: %s\n", changes->len > 0 ? changes->str : "unchanged");
+
+  gn_session_reload_lists (session);
+  gn_protection_restart (protection);
+}
+
+static void
+on_state (GnProtection *protection,
+          GParamSpec   *pspec,
+          Headless     *h)
+{
+  GnEngine *engine = gn_session_get_engine (h->session);
+
+  switch (gn_protection_get_state (protection))
+    {
+    case GN_PROTECTION_ON:
+      if (!h->announced)
+        {
+          g_autoptr(GnEngineConfig) config = gn_engine_dup_config (engine);
+          g_autoptr(GnBlocklist) blocklist = gn_engine_dup_blocklist (engine);
+
+          h->announced = TRUE;
+          g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
+                   config->bind_address, gn_engine_get_port (engine),
+                   gn_blocklist_get_n_rules (blocklist));
+        }
+      break;
+    case GN_PROTECTION_ERROR:
+      {
+        g_autoptr(GError) error = gn_protection_dup_error (protection);
+
+        /* Nothing listens: a daemon that cannot serve says why and ends. */
+        g_printerr ("guardnest: %s\n", error != NULL ? error->message
+                                                    : gn_protection_get_status_text (protection));
+        h->status = 1;
+        g_main_loop_quit (h->loop);
+      }
+      break;
+    case GN_PROTECTION_OFF:
+    case GN_PROTECTION_STARTING:
+    case GN_PROTECTION_RESTARTING:
+    default:
+      break;
+    }
+}
 
 int
 gn_headless_run (int    argc,
@@ -129,28 +249,31 @@ gn_headless_run (int    argc,
   g_autofree char *listen = NULL;
   g_auto(GStrv) blocklists = NULL;
   const GOptionEntry entries[] = {
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window", NULL },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default: the saved setting, 3000; 0 picks one)", "N" },
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1)", "ADDRESS" },
-    { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, "Allow a non-loopback --listen address", NULL },
-    { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, "A domains file to block (repeatable)", "FILE" },
-    { "system-proxy", 0, 0, G_OPTION_ARG_NONE, &system_proxy, "Point the system proxy settings at GuardNest while running (restored on exit)", NULL },
-    { "pac", 0, 0, G_OPTION_ARG_NONE, &pac, "With --system-proxy: point them at GuardNest's auto-configuration script (http://ADDRESS:PORT/proxy.pac) instead, so programs go direct if GuardNest is not running", NULL },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window"), NULL },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port to listen on (default: the saved setting, 3000; 0 picks one)"), "N" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, N_("Address to listen on (default 127.0.0.1)"), "ADDRESS" },
+    { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, N_("Allow a non-loopback --listen address"), NULL },
+    { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, N_("Block the domains in FILE instead of your subscribed lists and own rules (repeatable)"), "FILE" },
+    { "system-proxy", 0, 0, G_OPTION_ARG_NONE, &system_proxy, N_("Point the system proxy settings at GuardNest while running (restored on exit)"), NULL },
+    { "pac", 0, 0, G_OPTION_ARG_NONE, &pac, N_("With --system-proxy: point them at GuardNest's auto-configuration script (http://ADDRESS:PORT/proxy.pac) instead, so programs go direct if GuardNest is not running"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("- the GuardNest filtering proxy without a window");
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("- the GuardNest filtering proxy without a window"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GnSettingsStore) settings = gn_settings_store_new (NULL);
+  g_autoptr(GnSession) session = NULL;
   g_autoptr(GnEngineConfig) config = NULL;
-  g_autoptr(GnBlocklist) blocklist = NULL;
-  g_autoptr(GnEngine) engine = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  GnProtection *protection;
+  GnEngine *engine;
   Headless h = { 0 };
   guint subscription;
-  GnOsProxyHeadless *os_proxy = NULL;  /* (owned) (nullable) with --system-proxy */
-  int status = 0;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Without --blocklist, your subscribed lists are used and refreshed on their schedule. "
+      "SIGHUP reloads the settings and the blocklists without dropping a connection; "
+      "SIGTERM or Ctrl+C stops, restoring the system proxy settings first."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("guardnest: %s\n", error->message);
@@ -158,111 +281,69 @@ gn_headless_run (int    argc,
     }
   if (pac && !system_proxy)
     {
-      g_printerr ("guardnest: --pac only makes sense with --system-proxy\n");
+      g_printerr ("guardnest: %s\n", _("--pac only makes sense with --system-proxy"));
       return 2;
     }
   if (port < -1 || port > 65535)
     {
-      g_printerr ("guardnest: --port must be between 0 and 65535\n");
+      g_printerr ("guardnest: %s\n", _("--port must be between 0 and 65535"));
       return 2;
     }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  h.loop = loop;
+  h.port = port;
+  h.listen = listen;
+  h.allow_remote = allow_remote;
+
+  session = gn_session_new (system_proxy ? GN_SESSION_SYSTEM_PROXY : GN_SESSION_FLAGS_NONE, NULL);
+  h.session = session;
+  g_signal_connect (session, "message", G_CALLBACK (say), NULL);
+  g_signal_connect (session, "shutdown", G_CALLBACK (on_shutdown), &h);
+  g_signal_connect (session, "reload", G_CALLBACK (on_reload), &h);
 
   /* The saved settings (what the window set, or defaults), then the
    * options given on this command line on top, for this run only. A bad
    * settings file is reported and kept as .bad; we run on defaults. */
-  if (!gn_settings_store_load (settings, &error))
+  gn_session_load_settings (session);
+  config = effective_config (&h);
+  if (!gn_session_set_config (session, config, FALSE, &error))
     {
       g_printerr ("guardnest: %s\n", error->message);
-      g_clear_error (&error);
+      return 1;
     }
-  {
-    g_autoptr(GnEngineConfig) saved = gn_settings_store_dup_config (settings);
-    config = gn_engine_config_copy (saved);
-  }
-  if (port >= 0)
-    config->port = (guint16) port;
-  if (allow_remote)
-    config->allow_non_loopback = TRUE;
-  if (listen != NULL)
+  if (!gn_session_start_up (session, (const char * const *) blocklists, &error))
     {
-      g_free (config->bind_address);
-      config->bind_address = g_strdup (listen);
+      g_printerr ("guardnest: %s\n", error->message);
+      return 1;
     }
+  if (pac)
+    gn_os_proxy_guard_set_use_pac (gn_session_get_guard (session), TRUE, NULL);  /* not active yet */
 
-  if (blocklists != NULL)
-    {
-      blocklist = gn_blocklist_new_from_files ((const char * const *) blocklists, &error);
-      if (blocklist == NULL)
-        {
-          g_printerr ("guardnest: %s\n", error->message);
-          return 1;
-        }
-    }
-  else
-    blocklist = gn_blocklist_new_empty ();
-
-  /* First of all: a SIGTERM sent while we start (a service manager, a
-   * script) must stop us gracefully, never in the middle of repairing the
-   * system proxy settings. The signal waits for the loop, which then quits
-   * at once. */
-  loop = g_main_loop_new (NULL, FALSE);
-  h.loop = loop;
-#ifdef G_OS_UNIX
-  g_unix_signal_add (SIGINT, on_signal, &h);
-  g_unix_signal_add (SIGTERM, on_signal, &h);
-#endif
-
-  /* --system-proxy: repair a crash's leftovers first, and take the user's
-   * own (company) proxy as upstream, before the engine is created. */
-  if (system_proxy)
-    os_proxy = gn_os_proxy_headless_prepare (config, pac);
-
-  engine = gn_engine_new (config);
-  gn_engine_set_blocklist (engine, blocklist);
+  engine = gn_session_get_engine (session);
+  protection = gn_session_get_protection (session);
+  g_signal_connect (protection, "message", G_CALLBACK (say), NULL);
+  g_signal_connect (protection, "notify::state", G_CALLBACK (on_state), &h);
 
   h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   subscription = gn_connection_registry_subscribe (gn_engine_get_registry (engine),
                                                    g_main_context_default (), 250,
                                                    on_batch, &h, NULL);
 
-  if (!gn_engine_start (engine, &error))
-    {
-      g_printerr ("guardnest: %s\n", error->message);
-      gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
-      g_hash_table_unref (h.logged);
-      gn_os_proxy_headless_finish (os_proxy);
-      return 1;
-    }
-
-  g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
-           config->bind_address, gn_engine_get_port (engine), gn_blocklist_get_n_rules (blocklist));
-  if (os_proxy != NULL)
-    {
-      const char *bind = config->bind_address;
-      const char *host = g_str_equal (bind, "0.0.0.0") || g_str_equal (bind, "::") ? "127.0.0.1" : bind;
-
-      /* On failure the proxy keeps running; the message says why. */
-      if (!gn_os_proxy_headless_enable (os_proxy, host, gn_engine_get_port (engine), loop, &error))
-        {
-          g_printerr ("guardnest: %s\n", error->message);
-          g_clear_error (&error);
-        }
-    }
-
+  gn_protection_set_enabled (protection, TRUE);
   /* A quit before the loop runs is lost: the flag is not. */
   if (!h.stopping)
     g_main_loop_run (loop);
 
-  /* Restore the system proxy while the engine still answers. */
-  if (!gn_os_proxy_headless_finish (g_steal_pointer (&os_proxy)))
-    status = 1;
-  gn_engine_stop (engine);
+  /* Restore the system proxy while the engine still answers, then drain. */
+  if (!gn_session_shut_down (session) && h.status == 0)
+    h.status = 1;
   /* The last batches (the drained connections) before leaving. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
   gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
-  g_clear_object (&engine);
+  g_signal_handlers_disconnect_by_data (protection, &h);
   g_hash_table_unref (h.logged);
   g_print ("GuardNest proxy stopped\n");
-  return status;
+  return h.status;
 }

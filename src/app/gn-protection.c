@@ -15,23 +15,34 @@
  * this desktop's proxy settings cannot be managed, or applying fails, the
  * proxy still runs and the hint says what to do by hand.
  *
- * Starting is deferred to an idle callback so that "Starting…" is painted
- * before the (short, synchronous) start; restarting uses the engine's
- * asynchronous restart and reports how long it took.
+ * The configuration the engine runs with is computed here at every start
+ * and restart: the base configuration (what the user saved, or gave on the
+ * command line) with the upstream decided by gn-upstream-policy.h from the
+ * system's proxy settings, and the system's bypass list for the PAC
+ * script. The window and the headless mode both go through this object, so
+ * they always decide alike.
+ *
+ * Starting is queued at G_PRIORITY_DEFAULT — above GTK's redraws, so a busy
+ * or slow display can never hold it back — and restarting uses the
+ * engine's asynchronous restart and reports how long it took. Lines worth
+ * telling a user who has no window (the headless log) are emitted as
+ * "message".
  *
  * Threading: main thread only (the engine's owner thread).
  */
 
 #include <glib/gi18n.h>
 
-#include "gn-protection.h"
 #include "gn-compat.h"
+#include "gn-protection.h"
+#include "gn-upstream-policy.h"
 
 struct _GnProtection
 {
   GObject            parent_instance;
 
   GnEngine          *engine;        /* (owned) */
+  GnEngineConfig    *base_config;   /* (owned) what the user chose, before the upstream policy */
   GnOsProxyGuard    *guard;         /* (owned) (nullable) */
   char              *os_hint;       /* (owned) (nullable) why the OS proxy is not ours */
   gboolean           restore_no_proxy;
@@ -41,6 +52,7 @@ struct _GnProtection
   char              *status_text;   /* (owned) */
   char              *hint;          /* (owned) (nullable) */
   char              *last_result;   /* (owned) (nullable) */
+  GError            *error;         /* (owned) (nullable) why the state is ERROR */
   guint              start_id;
   gulong             status_id;
   gint64             restart_began;
@@ -62,6 +74,21 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  MESSAGE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+say (GnProtection *self,
+     const char   *message)
+{
+  if (message != NULL && *message != '\0')
+    g_signal_emit (self, signals[MESSAGE], 0, message);
+}
 
 static void
 set_string (GnProtection  *self,
@@ -118,6 +145,11 @@ set_state (GnProtection      *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
+  g_clear_error (&self->error);
+  if (state == GN_PROTECTION_ERROR)
+    self->error = error != NULL ? g_error_copy (error)
+                                : g_error_new_literal (GN_ERROR, GN_ERROR_FAILED, _("The proxy stopped"));
+
   switch (state)
     {
     case GN_PROTECTION_OFF:
@@ -134,8 +166,15 @@ set_state (GnProtection      *self,
       break;
     case GN_PROTECTION_ON:
       {
-        g_autofree char *text = g_strdup_printf (_("Protecting — 127.0.0.1:%u"),
-                                                 gn_engine_get_port (self->engine));
+        g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
+        g_autofree char *text = NULL;
+
+        if (config->upstream_host != NULL)
+          text = g_strdup_printf (_("Protecting — 127.0.0.1:%u, via your proxy %s:%u"),
+                                  gn_engine_get_port (self->engine), config->upstream_host,
+                                  config->upstream_port);
+        else
+          text = g_strdup_printf (_("Protecting — 127.0.0.1:%u"), gn_engine_get_port (self->engine));
         set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
         set_string (self, &self->hint, self->os_hint, PROP_HINT);
       }
@@ -187,12 +226,34 @@ apply_os_proxy (GnProtection *self)
       self->os_hint = g_strdup_printf (_("The system proxy is not managed here: %s. "
                                          "Set your programs to use the proxy 127.0.0.1:%u."),
                                        gn_os_proxy_get_unmanaged_reason (backend), port);
+      say (self, self->os_hint);
       return;
     }
   if (!gn_os_proxy_guard_enable (self->guard, "127.0.0.1", port, &error))
-    self->os_hint = g_strdup_printf (_("The system proxy could not be changed: %s. "
-                                       "Set your programs to use the proxy 127.0.0.1:%u."),
-                                     error->message, port);
+    {
+      self->os_hint = g_strdup_printf (_("The system proxy could not be changed: %s. "
+                                         "Set your programs to use the proxy 127.0.0.1:%u."),
+                                       error->message, port);
+      say (self, self->os_hint);
+      return;
+    }
+  if (gn_os_proxy_guard_get_use_pac (self->guard))
+    {
+      g_autofree char *url = gn_os_proxy_pac_url ("127.0.0.1", port);
+      g_autofree char *line = g_strdup_printf (_("The system proxy (%s) now uses the script %s; "
+                                                 "your settings are saved in %s"),
+                                               gn_os_proxy_get_name (backend), url,
+                                               gn_os_proxy_guard_get_journal_path (self->guard));
+      say (self, line);
+    }
+  else
+    {
+      g_autofree char *line = g_strdup_printf (_("The system proxy (%s) now points at 127.0.0.1:%u; "
+                                                 "your settings are saved in %s"),
+                                               gn_os_proxy_get_name (backend), port,
+                                               gn_os_proxy_guard_get_journal_path (self->guard));
+      say (self, line);
+    }
 }
 
 /* The user chose "no proxy" over their previous settings: every place the
@@ -237,8 +298,9 @@ gn_protection_set_restore_no_proxy (GnProtection *self,
   self->restore_no_proxy = !!no_proxy;
 }
 
-/* Puts the user's proxy settings back; says what happened. */
-static void
+/* Puts the user's proxy settings back; says what happened. FALSE when
+ * they could not be put back. */
+static gboolean
 restore_os_proxy (GnProtection *self)
 {
   g_autoptr(GError) error = NULL;
@@ -247,22 +309,60 @@ restore_os_proxy (GnProtection *self)
 
   g_clear_pointer (&self->os_hint, g_free);
   if (self->guard == NULL || !gn_os_proxy_guard_get_active (self->guard))
-    return;
+    return TRUE;
 
   if (!gn_os_proxy_guard_disable (self->guard, &flags, &message, &error))
     {
       g_autofree char *text = g_strdup_printf (_("Your previous proxy settings could not be put back: %s"),
                                                error->message);
       set_string (self, &self->last_result, text, PROP_LAST_RESULT);
-      return;
+      say (self, text);
+      return FALSE;
     }
   if ((flags & GN_OS_PROXY_RESTORE_RESTORED) && self->restore_no_proxy)
     {
       turn_os_proxy_off (self);
-      return;
+      say (self, self->last_result);
+      return TRUE;
     }
   if (message != NULL)
     set_string (self, &self->last_result, message, PROP_LAST_RESULT);
+  say (self, message);
+  return TRUE;
+}
+
+/* The configuration to run with: the base one, the upstream decided by
+ * the one policy, and the system's bypass list for the PAC script. Says
+ * which upstream it took when that changed. */
+static void
+update_engine_config (GnProtection *self)
+{
+  g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
+  g_autoptr(GnEngineConfig) config = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *message = NULL;
+  GnSystemUpstream system = { NULL, 0, NULL, NULL };
+
+  if (self->guard != NULL &&
+      gn_os_proxy_guard_get_upstream (self->guard, "127.0.0.1", self->base_config->port,
+                                      &host, &system.port, &user, &password))
+    {
+      system.host = host;
+      system.user = user;
+      system.password = password;
+    }
+  config = gn_upstream_policy_apply (self->base_config, &system, &message);
+  if (self->guard != NULL)
+    {
+      g_strfreev (config->pac_bypass);
+      config->pac_bypass = g_strdupv ((char **) gn_os_proxy_guard_get_bypass (self->guard));
+    }
+  if (g_strcmp0 (config->upstream_host, current->upstream_host) != 0 ||
+      config->upstream_port != current->upstream_port)
+    say (self, message);
+  gn_engine_set_config (self->engine, config);
 }
 
 static gboolean
@@ -275,32 +375,7 @@ start_cb (gpointer user_data)
 
   /* A company proxy the user had becomes the engine's way out, so turning
    * protection on does not cut them off. */
-  if (self->guard != NULL)
-    {
-      g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
-      g_autofree char *host = NULL;
-      g_autofree char *user = NULL;
-      g_autofree char *password = NULL;
-      guint16 port = 0;
-
-      if (gn_os_proxy_guard_get_upstream (self->guard, "127.0.0.1", current->port, &host, &port,
-                                          &user, &password) &&
-          (g_strcmp0 (host, current->upstream_host) != 0 || port != current->upstream_port ||
-           g_strcmp0 (user, current->upstream_user) != 0 ||
-           g_strcmp0 (password, current->upstream_password) != 0))
-        {
-          g_autoptr(GnEngineConfig) config = gn_engine_config_copy (current);
-
-          g_free (config->upstream_host);
-          config->upstream_host = g_steal_pointer (&host);
-          config->upstream_port = port;
-          g_free (config->upstream_user);
-          config->upstream_user = g_steal_pointer (&user);
-          g_free (config->upstream_password);
-          config->upstream_password = g_steal_pointer (&password);
-          gn_engine_set_config (self->engine, config);
-        }
-    }
+  update_engine_config (self);
 
   if (!gn_engine_start (self->engine, &error))
     {
@@ -324,6 +399,7 @@ changed_by_other_cb (GnOsProxyGuard *guard,
                                    description);
   if (self->state == GN_PROTECTION_ON)
     set_string (self, &self->hint, self->os_hint, PROP_HINT);
+  say (self, self->os_hint);
 }
 
 /* The engine changed status on its own (it failed, or someone else
@@ -366,12 +442,14 @@ gn_protection_finalize (GObject *object)
   GnProtection *self = (GnProtection *) object;
 
   g_clear_object (&self->engine);
+  g_clear_pointer (&self->base_config, gn_engine_config_unref);
   g_clear_object (&self->guard);
   g_clear_pointer (&self->os_hint, g_free);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->status_text, g_free);
   g_clear_pointer (&self->hint, g_free);
   g_clear_pointer (&self->last_result, g_free);
+  g_clear_error (&self->error);
 
   G_OBJECT_CLASS (gn_protection_parent_class)->finalize (object);
 }
@@ -448,6 +526,7 @@ gn_protection_constructed (GObject *object)
   G_OBJECT_CLASS (gn_protection_parent_class)->constructed (object);
 
   g_assert (GN_IS_ENGINE (self->engine));
+  self->base_config = gn_engine_dup_config (self->engine);
   self->status_id = g_signal_connect_swapped (self->engine, "notify::status",
                                               G_CALLBACK (engine_status_cb), self);
   if (self->guard != NULL)
@@ -483,6 +562,18 @@ gn_protection_class_init (GnProtectionClass *klass)
   properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GnProtection::message:
+   * @text: one sentence for the user
+   *
+   * What happened that a user without a window should read in the log:
+   * the upstream taken, the system proxy pointed here or put back,
+   * another program changing it.
+   */
+  signals[MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -532,7 +623,7 @@ gn_protection_set_enabled (GnProtection *self,
   if (enabled)
     {
       if (self->start_id == 0)
-        self->start_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_cb, self, NULL);
+        self->start_id = g_idle_add_full (G_PRIORITY_DEFAULT, start_cb, self, NULL);
       set_state (self, GN_PROTECTION_STARTING, NULL);
     }
   else
@@ -597,6 +688,7 @@ restart_cb (GObject      *source,
       restore_os_proxy (self);
       text = g_strdup_printf (_("Restart failed: %s"), error->message);
       set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+      say (self, text);
       set_state (self, GN_PROTECTION_ERROR, error);
       return;
     }
@@ -604,6 +696,7 @@ restart_cb (GObject      *source,
   text = g_strdup_printf (_("Restarted in %.1f s"),
                           (g_get_monotonic_time () - self->restart_began) / (double) G_USEC_PER_SEC);
   set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+  say (self, text);
   /* The port may have changed (Preferences); the guard keeps its snapshot. */
   apply_os_proxy (self);
   set_state (self, GN_PROTECTION_ON, NULL);
@@ -637,7 +730,58 @@ gn_protection_restart (GnProtection *self)
     }
 
   set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
+  update_engine_config (self);
   self->restart_began = g_get_monotonic_time ();
   set_state (self, GN_PROTECTION_RESTARTING, NULL);
   gn_engine_restart_async (self->engine, self->cancellable, restart_cb, g_object_ref (self));
+}
+
+/* The configuration the user chose (saved settings, or the command line's
+ * on top of them); the engine gets it, with the upstream policy applied, at
+ * the next start or restart. */
+void
+gn_protection_set_base_config (GnProtection   *self,
+                               GnEngineConfig *config)
+{
+  g_return_if_fail (GN_IS_PROTECTION (self));
+  g_return_if_fail (config != NULL);
+
+  gn_engine_config_unref (self->base_config);
+  self->base_config = gn_engine_config_ref (config);
+}
+
+GnEngineConfig *
+gn_protection_dup_base_config (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return gn_engine_config_ref (self->base_config);
+}
+
+/* Quitting: the system proxy back first, then the engine stopped with its
+ * bounded drain (the only path that waits for it). The "enabled" flag
+ * follows, so the switch is off while the app goes. Returns FALSE when the
+ * user's proxy settings could not be put back. */
+gboolean
+gn_protection_shut_down (GnProtection *self)
+{
+  gboolean restored;
+
+  g_return_val_if_fail (GN_IS_PROTECTION (self), FALSE);
+
+  g_clear_handle_id (&self->start_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  restored = restore_os_proxy (self);
+  gn_engine_stop (self->engine);
+  set_enabled_flag (self, FALSE);
+  set_state (self, GN_PROTECTION_OFF, NULL);
+  return restored;
+}
+
+/* Returns: (transfer full) (nullable): why protection is in
+ * GN_PROTECTION_ERROR. */
+GError *
+gn_protection_dup_error (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+  return self->error != NULL ? g_error_copy (self->error) : NULL;
 }

@@ -1,6 +1,13 @@
 /* gn-protection.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Protection switch as one GTK-free object (see gn-protection.c): the
+ * engine running and the system proxy pointed at it, or neither, with a
+ * status line and a next step for the user. The window and the headless
+ * mode both drive it through GnSession.
+ *
+ * Threading: the engine's owner thread (the main thread) only.
  */
 
 #pragma once
@@ -41,5 +48,10 @@ void               gn_protection_set_restore_no_proxy (GnProtection *self,
                                                        gboolean      no_proxy);
 void               gn_protection_report          (GnProtection  *self,
                                                   const char    *message);
+void               gn_protection_set_base_config (GnProtection   *self,
+                                                  GnEngineConfig *config);
+GnEngineConfig    *gn_protection_dup_base_config (GnProtection   *self);
+gboolean           gn_protection_shut_down       (GnProtection   *self);
+GError            *gn_protection_dup_error       (GnProtection   *self);
 
 G_END_DECLS

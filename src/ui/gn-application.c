@@ -3,16 +3,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * GuardNest's GtkApplication (io.github.guardnest.GuardNest, single
- * instance: launching it again presents the existing window). It owns what
- * outlives a window: the engine, the Protection controller, the GSettings
- * of the window, and the models the pages show (connections, blocked
- * domains, traffic statistics), all fed from one subscription to the
- * engine's connection registry, whose batches arrive on the main context a
- * few times per second.
- *
- * The engine's settings and whether protection was on persist in the
- * GnSettingsStore, so a restarted app comes back as it was left; every start
- * first repairs OS proxy settings a crash may have left pointing at us.
+ * instance: launching it again presents the existing window). It is the
+ * window's front end over GnSession (src/app/gn-session.h), which owns
+ * what outlives a window — the engine, the Protection controller, the OS
+ * proxy guard, the blocklists and the saved settings — exactly as the
+ * headless mode does. Here live the GSettings of the window (bypass list,
+ * PAC mode, restore behaviour, start minimised) and the models the pages
+ * show (connections, blocked domains, traffic statistics), all fed from
+ * one subscription to the engine's connection registry, whose batches
+ * arrive on the main context a few times per second.
  *
  * The app.* actions live here (enable, restart, refresh-lists, preferences,
  * about, quit), with their accelerators. The window follows the system's
@@ -28,7 +27,6 @@
 #include "gn-application.h"
 #include "gn-preferences-dialog.h"
 #include "gn-resources.h"
-#include "gn-shutdown-watch.h"
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
@@ -40,15 +38,14 @@ struct _GnApplication
   GnEngineConfig    *config;        /* (owned) (nullable) given by the caller */
   GSettings         *settings;      /* (owned) */
   GSettings         *interface;     /* (owned) (nullable) org.gnome.desktop.interface */
-  GnEngine          *engine;        /* (owned) */
-  GnProtection      *protection;    /* (owned) */
+  GnSession         *session;       /* (owned) engine, protection, lists, saved settings */
+  GnEngine          *engine;        /* (unowned) the session's */
+  GnProtection      *protection;    /* (unowned) the session's */
+  GnBlocklistManager *blocklists;   /* (unowned) the session's */
+  GnOsProxyGuard    *guard;         /* (unowned) the session's */
   GnConnectionModel *connections;   /* (owned) */
   GnBlockedModel    *blocked;       /* (owned) */
   GnTrafficStats    *stats;         /* (owned) */
-  GnBlocklistManager *blocklists;   /* (owned) */
-  GnSettingsStore   *store;         /* (owned) engine settings + protection state */
-  GnOsProxyGuard    *guard;         /* (owned) */
-  GnShutdownWatch   *shutdown;      /* (owned) SIGTERM/SIGINT/SIGHUP, logind, end of session */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -139,25 +136,9 @@ static void
 protection_enabled_cb (GnApplication *self)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "enable");
-  gboolean enabled = gn_protection_get_enabled (self->protection);
-  g_autoptr(GError) error = NULL;
 
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (enabled));
-
-  gn_settings_store_set_protection (self->store, enabled);
-  if (!gn_settings_store_save (self->store, &error))
-    gn_protection_report (self->protection, error->message);
-}
-
-/* List downloads leave the way the engine's traffic does: through the
- * user's own (company) proxy when there is one. */
-static void
-upstream_changed_cb (GnApplication *self)
-{
-  g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
-  g_autofree char *uri = gn_engine_config_dup_upstream_uri (config);
-
-  gn_blocklist_manager_set_upstream (self->blocklists, uri);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (gn_protection_get_enabled (self->protection)));
 }
 
 static void
@@ -169,23 +150,18 @@ restore_behaviour_cb (GnApplication *self)
 }
 
 /* The engine's PAC script sends the bypass list direct, like the OS
- * settings do. The engine reads it when it starts: a change while the
- * script is in use restarts the engine, so both agree at once. */
+ * settings do. The protection controller hands the engine the guard's
+ * list at every start: a change while the script is in use restarts the
+ * engine, so both agree at once. */
 static void
 sync_pac_bypass (GnApplication *self)
 {
-  const char * const *bypass = gn_os_proxy_guard_get_bypass (self->guard);
   g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
-  g_autoptr(GnEngineConfig) config = NULL;
 
   if (current->pac_bypass != NULL &&
-      g_strv_equal ((const char * const *) current->pac_bypass, bypass))
+      g_strv_equal ((const char * const *) current->pac_bypass,
+                    gn_os_proxy_guard_get_bypass (self->guard)))
     return;
-  config = gn_engine_config_copy (current);
-  g_strfreev (config->pac_bypass);
-  config->pac_bypass = g_strdupv ((char **) bypass);
-  gn_engine_set_config (self->engine, config);
-
   if (gn_os_proxy_guard_get_use_pac (self->guard) &&
       gn_protection_get_state (self->protection) == GN_PROTECTION_ON)
     gn_protection_restart (self->protection);
@@ -260,14 +236,6 @@ refresh_lists_activated (GSimpleAction *action,
   g_signal_emit (self, signals[LISTS_REFRESHED], 0, _("Refreshing…"), FALSE);
   gn_blocklist_manager_refresh_async (self->blocklists, NULL, self->cancellable,
                                       refresh_cb, g_object_ref (self));
-}
-
-static void
-blocklist_changed_cb (GnBlocklistManager *manager,
-                      GnBlocklist        *blocklist,
-                      GnApplication      *self)
-{
-  gn_engine_set_blocklist (self->engine, blocklist);
 }
 
 static void
@@ -353,13 +321,25 @@ static const struct {
 
 /* ---- GApplication ---- */
 
+/* Start-up problems and crash repairs, in the status line; before the
+ * controller exists they wait for it. */
+static void
+session_message_cb (GnApplication *self,
+                    const char    *message)
+{
+  GnProtection *protection = gn_session_get_protection (self->session);
+
+  if (protection != NULL)
+    gn_protection_report (protection, message);
+  else
+    g_message ("%s", message);
+}
+
 static void
 gn_application_startup (GApplication *application)
 {
   GnApplication *self = GN_APPLICATION (application);
   g_autoptr(GtkCssProvider) css = NULL;
-  g_autoptr(GnEngineConfig) config = NULL;
-  g_autoptr(GError) error = NULL;
 
   G_APPLICATION_CLASS (gn_application_parent_class)->startup (application);
 
@@ -380,30 +360,19 @@ gn_application_startup (GApplication *application)
       color_scheme_changed (self);
     }
 
-  self->store = gn_settings_store_new (NULL);
-  if (!gn_settings_store_load (self->store, &error))
-    {
-      g_warning ("%s", error->message);
-      g_clear_error (&error);
-    }
-  config = self->config ? gn_engine_config_ref (self->config) : gn_settings_store_dup_config (self->store);
-  self->engine = gn_engine_new (config);
-  {
-    g_autoptr(GnOsProxy) backend = gn_os_proxy_new_for_desktop ();
-    self->guard = gn_os_proxy_guard_new (backend, NULL);
-  }
-  self->protection = gn_protection_new (self->engine, self->guard);
+  self->session = gn_session_new (GN_SESSION_SYSTEM_PROXY | GN_SESSION_REMEMBER_PROTECTION, NULL);
+  g_signal_connect_swapped (self->session, "message", G_CALLBACK (session_message_cb), self);
+  gn_session_load_settings (self->session);
+  if (self->config != NULL)
+    gn_session_set_config (self->session, self->config, FALSE, NULL);
+  gn_session_start_up (self->session, NULL, NULL);  /* cannot fail without local lists */
+  self->engine = gn_session_get_engine (self->session);
+  self->protection = gn_session_get_protection (self->session);
+  self->blocklists = gn_session_get_blocklists (self->session);
+  self->guard = gn_session_get_guard (self->session);
   self->connections = gn_connection_model_new ();
   self->blocked = gn_blocked_model_new ();
   self->stats = gn_traffic_stats_new ();
-
-  /* Lists from the cache first (no network), then the schedule. */
-  self->blocklists = gn_blocklist_manager_new (NULL, NULL);
-  upstream_changed_cb (self);
-  g_signal_connect (self->blocklists, "blocklist-changed", G_CALLBACK (blocklist_changed_cb), self);
-  if (!gn_blocklist_manager_load (self->blocklists, &error))
-    g_warning ("%s", error->message);
-  gn_engine_set_blocklist (self->engine, gn_blocklist_manager_get_blocklist (self->blocklists));
 
   self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
                                                          NULL, BATCH_INTERVAL_MS,
@@ -413,26 +382,11 @@ gn_application_startup (GApplication *application)
                                    G_N_ELEMENTS (app_entries), self);
   g_signal_connect_swapped (self->protection, "notify::enabled",
                             G_CALLBACK (protection_enabled_cb), self);
-  /* Turning protection on may find the user's company proxy. */
-  g_signal_connect_swapped (self->protection, "notify::state",
-                            G_CALLBACK (upstream_changed_cb), self);
+  protection_enabled_cb (self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
 
-  /* A crash may have left the system pointed at a proxy that is gone. */
-  {
-    g_autofree char *message = NULL;
-    GnOsProxyRestoreFlags flags = 0;
-
-    if (!gn_os_proxy_guard_repair (self->guard, &flags, &message, &error))
-      {
-        gn_protection_report (self->protection, error->message);
-        g_clear_error (&error);
-      }
-    else if (flags != GN_OS_PROXY_RESTORE_NOTHING && message != NULL)
-      gn_protection_report (self->protection, message);
-  }
   g_signal_connect_swapped (self->settings, "changed::proxy-bypass",
                             G_CALLBACK (bypass_changed_cb), self);
   bypass_changed_cb (self);
@@ -445,12 +399,7 @@ gn_application_startup (GApplication *application)
 
   /* Logging out, shutting down or a SIGTERM quits like the Quit command:
    * the system proxy is restored, protection stays saved as it was. */
-  self->shutdown = gn_shutdown_watch_new ();
-  g_signal_connect_swapped (self->shutdown, "shutdown", G_CALLBACK (g_application_quit), self);
-
-  /* Come back in the state the user left. */
-  if (gn_settings_store_get_protection (self->store))
-    gn_protection_set_enabled (self->protection, TRUE);
+  g_signal_connect_swapped (self->session, "shutdown", G_CALLBACK (g_application_quit), self);
 }
 
 static void
@@ -486,18 +435,11 @@ gn_application_shutdown (GApplication *application)
   GnApplication *self = GN_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->blocklists != NULL)
-    g_signal_handlers_disconnect_by_data (self->blocklists, self);
-  if (self->protection != NULL)
+  if (self->session != NULL)
     {
+      g_signal_handlers_disconnect_by_data (self->session, self);
       g_signal_handlers_disconnect_by_data (self->protection, self);
-      gn_protection_set_enabled (self->protection, FALSE);
-    }
-  /* Restored: logind may go on with the shutdown. */
-  if (self->shutdown != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->shutdown, self);
-      gn_shutdown_watch_release_inhibitor (self->shutdown);
+      gn_session_shut_down (self->session);
     }
   if (self->subscription != 0)
     {
@@ -513,15 +455,10 @@ gn_application_finalize (GObject *object)
 {
   GnApplication *self = (GnApplication *) object;
 
-  g_clear_object (&self->protection);
-  g_clear_object (&self->engine);
   g_clear_object (&self->connections);
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
-  g_clear_object (&self->blocklists);
-  g_clear_object (&self->store);
-  g_clear_object (&self->guard);
-  g_clear_object (&self->shutdown);
+  g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->interface);
@@ -635,7 +572,14 @@ GnSettingsStore *
 gn_application_get_store (GnApplication *self)
 {
   g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
-  return self->store;
+  return gn_session_get_store (self->session);
+}
+
+GnSession *
+gn_application_get_session (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->session;
 }
 
 /* Saves the port; it takes effect on the next start or restart. */
@@ -649,16 +593,12 @@ gn_application_set_port (GnApplication  *self,
 
   g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
 
-  current = gn_engine_dup_config (self->engine);
+  current = gn_session_dup_config (self->session);
   if (current->port == port)
     return TRUE;
   config = gn_engine_config_copy (current);
   config->port = port;
-  if (!gn_engine_config_validate (config, error))
-    return FALSE;
-  gn_engine_set_config (self->engine, config);
-  gn_settings_store_set_config (self->store, config);
-  return gn_settings_store_save (self->store, error);
+  return gn_session_set_config (self->session, config, TRUE, error);
 }
 
 GnBlocklistManager *

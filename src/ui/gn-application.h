@@ -12,6 +12,7 @@
 #include "gn-connection-model.h"
 #include "gn-engine.h"
 #include "gn-protection.h"
+#include "gn-session.h"
 #include "gn-settings-store.h"
 #include "gn-traffic-stats.h"
 
@@ -29,6 +30,7 @@ GnBlockedModel    *gn_application_get_blocked     (GnApplication  *self);
 GnTrafficStats    *gn_application_get_stats       (GnApplication  *self);
 GnBlocklistManager *gn_application_get_blocklists (GnApplication  *self);
 GnSettingsStore   *gn_application_get_store       (GnApplication  *self);
+GnSession         *gn_application_get_session     (GnApplication  *self);
 gboolean           gn_application_set_port        (GnApplication  *self,
                                                    guint16         port,
                                                    GError        **error);

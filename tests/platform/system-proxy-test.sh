@@ -5,7 +5,7 @@
 # `guardnest --repair-proxy` against a real GSettings backend (keyfile, in a
 # temp XDG_CONFIG_HOME, Debian's org.gnome.system.proxy schema). Prints TAP.
 #
-#   system-proxy-test.sh signals GUARDNEST       SIGTERM, SIGINT, SIGHUP each restore
+#   system-proxy-test.sh signals GUARDNEST       SIGTERM, SIGINT restore; SIGHUP reloads
 #   system-proxy-test.sh crash   GUARDNEST [N]   N x (kill -9, then --repair-proxy
 #                                                or a new start) → exact settings back
 #   system-proxy-test.sh pac     GUARDNEST       --pac: the OS gets our PAC script's
@@ -120,7 +120,7 @@ same_as_before() {
 case $mode in
 signals)
   echo "1..6"
-  for sig in TERM INT HUP; do
+  for sig in TERM INT; do
     if start; then
       kill -s "$sig" "$pid"
       wait_exit "$pid"; status=$?
@@ -133,6 +133,32 @@ signals)
       not_ok "SIG$sig: start"
     fi
   done
+  # SIGHUP reloads (the daemon convention): still running, still pointed
+  # here on the same port and serving, then SIGTERM restores as usual.
+  if start; then
+    kill -s HUP "$pid"
+    for _ in $(seq 1 100); do
+      grep -q 'Restarted in' "$tmp/guardnest.log" && break
+      sleep 0.05
+    done
+    served=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -x "http://127.0.0.1:$port" \
+             "http://127.0.0.1:$port/")
+    if kill -0 "$pid" 2>/dev/null && grep -q 'SIGHUP: reloading' "$tmp/guardnest.log" &&
+       grep -q 'Restarted in' "$tmp/guardnest.log" && [ "$served" = 508 ] &&
+       [ "$(gsettings get org.gnome.system.proxy.http port)" = "$port" ]; then
+      kill -TERM "$pid"; wait_exit "$pid"; status=$?
+      if restored_cleanly "$status"; then
+        ok "SIGHUP reloads and keeps protecting; SIGTERM then restores"
+      else
+        not_ok "SIGHUP, then SIGTERM: exit $status"; sed 's/^/#   /' "$tmp/guardnest.log"
+      fi
+    else
+      not_ok "SIGHUP: not reloaded (answer $served)"; sed 's/^/#   /' "$tmp/guardnest.log"
+      kill -TERM "$pid"; wait_exit "$pid" >/dev/null
+    fi
+  else
+    not_ok "SIGHUP: start"
+  fi
   # While on: journal and autostart entry exist and hold the user's settings.
   if start && [ -e "$journal" ] && grep -q 'proxy.corp.example' "$journal" &&
      grep -q -- '--repair-proxy' "$autostart" && desktop-file-validate "$autostart" &&
@@ -142,7 +168,7 @@ signals)
     not_ok "while on: journal / autostart entry"
   fi
   # The company proxy becomes the engine's upstream.
-  if grep -q 'using your proxy proxy.corp.example:3128 as upstream' "$tmp/guardnest.log"; then
+  if grep -q 'Using your proxy proxy.corp.example:3128 as the way out' "$tmp/guardnest.log"; then
     ok "the user's company proxy is used as upstream"
   else
     not_ok "upstream not detected"; sed 's/^/#   /' "$tmp/guardnest.log"

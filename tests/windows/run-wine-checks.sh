@@ -249,7 +249,7 @@ adapter-syntax)
       -Wstrict-prototypes -Wshadow=local -Wformat=2 \
       -DUNICODE -D_UNICODE -D_WIN32_WINNT=0x0601 -DG_LOG_USE_STRUCTURED=1 \
       -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
-      -I"$src/src/platform" -I"$src/src/platform/win32" -I"$src/src/engine" -I"$cfg" \
+      -I"$src/src/platform" -I"$src/src/platform/win32" -I"$src/src/common" -I"$cfg" \
       -idirafter "$glib_inc/glib-2.0" -idirafter "$glib_inc/json-glib-1.0" \
       "$src/src/platform/$1" 2>&1 | sed 's/^/# /'
     return "${PIPESTATUS[0]}"

@@ -1,0 +1,410 @@
+/* gn-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GnSession (see gn-session.h): the composition root of the application
+ * core. It owns the settings store, the engine, the OS proxy guard, the
+ * protection controller and the blocklists, and wires them:
+ *
+ *   blocklists "blocklist-changed"  → the engine swaps the rule set in;
+ *   protection "notify::state"      → list downloads leave the way the
+ *                                     engine's traffic does (the upstream);
+ *   protection "notify::enabled"    → saved, with REMEMBER_PROTECTION;
+ *   shutdown watch "shutdown"       → "shutdown", or "reload" for SIGHUP
+ *                                     when the front end can reload.
+ *
+ * Threading: main thread only (see gn-session.h).
+ */
+
+#include <glib/gi18n.h>
+
+#include "gn-session.h"
+#include "gn-shutdown-watch.h"
+
+struct _GnSession
+{
+  GObject             parent_instance;
+
+  GnSessionFlags      flags;
+  GnSettingsStore    *store;        /* (owned) */
+  GnEngineConfig     *config;       /* (owned) the base configuration */
+  GnShutdownWatch    *watch;        /* (owned) */
+  GnEngine           *engine;       /* (owned) (nullable) before start up */
+  GnOsProxyGuard     *guard;        /* (owned) (nullable) */
+  GnProtection       *protection;   /* (owned) (nullable) before start up */
+  GnBlocklistManager *blocklists;   /* (owned) (nullable) */
+  char              **local_files;  /* (owned) (nullable) */
+  GCancellable       *cancellable;  /* (owned) */
+  gboolean            shutting_down;
+};
+
+G_DEFINE_FINAL_TYPE (GnSession, gn_session, G_TYPE_OBJECT)
+
+enum {
+  MESSAGE,
+  SHUTDOWN,
+  RELOAD,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+say (GnSession  *self,
+     const char *text)
+{
+  if (text != NULL && *text != '\0')
+    g_signal_emit (self, signals[MESSAGE], 0, text);
+}
+
+static void
+shutdown_cb (GnShutdownWatch *watch,
+             const char      *reason,
+             GnSession       *self)
+{
+  /* The daemon convention, for a front end that can reload. */
+  if (g_strcmp0 (reason, "SIGHUP") == 0 &&
+      g_signal_has_handler_pending (self, signals[RELOAD], 0, TRUE))
+    {
+      g_signal_emit (self, signals[RELOAD], 0);
+      return;
+    }
+  g_signal_emit (self, signals[SHUTDOWN], 0, reason);
+}
+
+static void
+gn_session_dispose (GObject *object)
+{
+  GnSession *self = (GnSession *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->watch != NULL)
+    g_signal_handlers_disconnect_by_data (self->watch, self);
+  if (self->protection != NULL)
+    g_signal_handlers_disconnect_by_data (self->protection, self);
+  if (self->blocklists != NULL)
+    g_signal_handlers_disconnect_by_data (self->blocklists, self);
+  g_clear_object (&self->blocklists);
+  g_clear_object (&self->protection);
+  g_clear_object (&self->guard);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->watch);
+
+  G_OBJECT_CLASS (gn_session_parent_class)->dispose (object);
+}
+
+static void
+gn_session_finalize (GObject *object)
+{
+  GnSession *self = (GnSession *) object;
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->config, gn_engine_config_unref);
+  g_clear_pointer (&self->local_files, g_strfreev);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (gn_session_parent_class)->finalize (object);
+}
+
+static void
+gn_session_class_init (GnSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gn_session_dispose;
+  object_class->finalize = gn_session_finalize;
+
+  signals[MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SHUTDOWN] = g_signal_new ("shutdown", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[RELOAD] = g_signal_new ("reload", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+gn_session_init (GnSession *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+GnSession *
+gn_session_new (GnSessionFlags  flags,
+                const char     *settings_path)
+{
+  GnSession *self = g_object_new (GN_TYPE_SESSION, NULL);
+
+  self->flags = flags;
+  self->store = gn_settings_store_new (settings_path);
+  self->config = gn_settings_store_dup_config (self->store);
+  /* First of all: a SIGTERM sent while we start (a service manager, a
+   * script) must stop us gracefully, never in the middle of repairing the
+   * system proxy settings. */
+  self->watch = gn_shutdown_watch_new ();
+  g_signal_connect (self->watch, "shutdown", G_CALLBACK (shutdown_cb), self);
+  return self;
+}
+
+void
+gn_session_load_settings (GnSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (GN_IS_SESSION (self));
+
+  if (!gn_settings_store_load (self->store, &error))
+    say (self, error->message);
+  g_clear_pointer (&self->config, gn_engine_config_unref);
+  self->config = gn_settings_store_dup_config (self->store);
+  if (self->protection != NULL)
+    gn_protection_set_base_config (self->protection, self->config);
+}
+
+GnEngineConfig *
+gn_session_dup_config (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return gn_engine_config_ref (self->config);
+}
+
+gboolean
+gn_session_set_config (GnSession       *self,
+                       GnEngineConfig  *config,
+                       gboolean         save,
+                       GError         **error)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  if (!gn_engine_config_validate (config, error))
+    return FALSE;
+  gn_engine_config_unref (self->config);
+  self->config = gn_engine_config_ref (config);
+  if (self->protection != NULL)
+    gn_protection_set_base_config (self->protection, config);
+  if (!save)
+    return TRUE;
+  gn_settings_store_set_config (self->store, config);
+  return gn_settings_store_save (self->store, error);
+}
+
+/* ---- wiring ---- */
+
+static void
+blocklist_changed_cb (GnBlocklistManager *manager,
+                      GnBlocklist        *blocklist,
+                      GnSession          *self)
+{
+  gn_engine_set_blocklist (self->engine, blocklist);
+}
+
+/* List downloads leave the way the engine's traffic does: through the
+ * user's own (company) proxy when there is one. */
+static void
+upstream_changed_cb (GnSession *self)
+{
+  g_autoptr(GnEngineConfig) config = NULL;
+  g_autofree char *uri = NULL;
+
+  if (self->blocklists == NULL)
+    return;
+  config = gn_engine_dup_config (self->engine);
+  uri = gn_engine_config_dup_upstream_uri (config);
+  gn_blocklist_manager_set_upstream (self->blocklists, uri);
+}
+
+static void
+enabled_changed_cb (GnSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Quitting turns protection off without changing what was saved. */
+  if (self->shutting_down || !(self->flags & GN_SESSION_REMEMBER_PROTECTION))
+    return;
+  gn_settings_store_set_protection (self->store, gn_protection_get_enabled (self->protection));
+  if (!gn_settings_store_save (self->store, &error))
+    gn_protection_report (self->protection, error->message);
+}
+
+static GnBlocklist *
+read_local_files (GnSession  *self,
+                  GError    **error)
+{
+  return gn_blocklist_new_from_files ((const char * const *) self->local_files, error);
+}
+
+static void
+repair (GnSession *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  GnOsProxyRestoreFlags flags = 0;
+  GnOsProxy *backend = gn_os_proxy_guard_get_backend (self->guard);
+
+  if (!gn_os_proxy_is_managed (backend))
+    {
+      g_autofree char *why = g_strdup_printf (_("The system proxy is not managed here: %s"),
+                                              gn_os_proxy_get_unmanaged_reason (backend));
+      say (self, why);
+      return;
+    }
+  /* A crash may have left the system pointed at a proxy that is gone. */
+  if (!gn_os_proxy_guard_repair (self->guard, &flags, &message, &error))
+    say (self, error->message);
+  else if (flags != GN_OS_PROXY_RESTORE_NOTHING)
+    say (self, message);
+}
+
+gboolean
+gn_session_start_up (GnSession           *self,
+                     const char * const  *local_blocklists,
+                     GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (GN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (self->engine == NULL, FALSE);
+
+  if (local_blocklists != NULL && local_blocklists[0] != NULL)
+    {
+      g_autoptr(GnBlocklist) blocklist = NULL;
+
+      self->local_files = g_strdupv ((char **) local_blocklists);
+      blocklist = read_local_files (self, error);
+      if (blocklist == NULL)
+        return FALSE;
+      self->engine = gn_engine_new (self->config);
+      gn_engine_set_blocklist (self->engine, blocklist);
+    }
+  else
+    {
+      self->engine = gn_engine_new (self->config);
+      /* Lists from the cache first (no network), then the schedule. */
+      self->blocklists = gn_blocklist_manager_new (NULL, NULL);
+      g_signal_connect (self->blocklists, "blocklist-changed",
+                        G_CALLBACK (blocklist_changed_cb), self);
+      if (!gn_blocklist_manager_load (self->blocklists, &local_error))
+        say (self, local_error->message);
+      gn_engine_set_blocklist (self->engine, gn_blocklist_manager_get_blocklist (self->blocklists));
+    }
+
+  if (self->flags & GN_SESSION_SYSTEM_PROXY)
+    {
+      g_autoptr(GnOsProxy) backend = gn_os_proxy_new_for_desktop ();
+
+      self->guard = gn_os_proxy_guard_new (backend, NULL);
+    }
+  self->protection = gn_protection_new (self->engine, self->guard);
+  gn_protection_set_base_config (self->protection, self->config);
+  upstream_changed_cb (self);
+  g_signal_connect_swapped (self->protection, "notify::enabled",
+                            G_CALLBACK (enabled_changed_cb), self);
+  /* Turning protection on may find the user's company proxy. */
+  g_signal_connect_swapped (self->protection, "notify::state",
+                            G_CALLBACK (upstream_changed_cb), self);
+
+  if (self->guard != NULL)
+    repair (self);
+
+  /* Come back in the state the user left. */
+  if ((self->flags & GN_SESSION_REMEMBER_PROTECTION) &&
+      gn_settings_store_get_protection (self->store))
+    gn_protection_set_enabled (self->protection, TRUE);
+  return TRUE;
+}
+
+static void
+refresh_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GnSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = gn_blocklist_manager_refresh_finish (GN_BLOCKLIST_MANAGER (source),
+                                                                  result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  say (self, summary != NULL ? summary : error->message);
+}
+
+void
+gn_session_reload_lists (GnSession *self)
+{
+  g_return_if_fail (GN_IS_SESSION (self));
+  g_return_if_fail (self->engine != NULL);
+
+  if (self->local_files != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GnBlocklist) blocklist = read_local_files (self, &error);
+      g_autofree char *line = NULL;
+
+      /* A list that went bad keeps the rules in force. */
+      if (blocklist == NULL)
+        {
+          line = g_strdup_printf (_("The blocklists were not reloaded, the previous rules stay: %s"),
+                                  error->message);
+          say (self, line);
+          return;
+        }
+      gn_engine_set_blocklist (self->engine, blocklist);
+      line = g_strdup_printf (_("Blocklists reloaded: %" G_GSIZE_FORMAT " rules"),
+                              gn_blocklist_get_n_rules (blocklist));
+      say (self, line);
+      return;
+    }
+  gn_blocklist_manager_refresh_async (self->blocklists, NULL, self->cancellable,
+                                      refresh_cb, g_object_ref (self));
+}
+
+gboolean
+gn_session_shut_down (GnSession *self)
+{
+  gboolean restored = TRUE;
+
+  g_return_val_if_fail (GN_IS_SESSION (self), FALSE);
+
+  self->shutting_down = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  if (self->protection != NULL)
+    restored = gn_protection_shut_down (self->protection);
+  /* Restored: logind may go on with the shutdown. */
+  gn_shutdown_watch_release_inhibitor (self->watch);
+  return restored;
+}
+
+GnSettingsStore *
+gn_session_get_store (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->store;
+}
+
+GnEngine *
+gn_session_get_engine (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->engine;
+}
+
+GnProtection *
+gn_session_get_protection (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->protection;
+}
+
+GnBlocklistManager *
+gn_session_get_blocklists (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->blocklists;
+}
+
+GnOsProxyGuard *
+gn_session_get_guard (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->guard;
+}
