@@ -8,8 +8,11 @@
  * the body (rejecting binary or non-list data), applies the shrink rule and
  * writes the cache file atomically (write to a temporary file, then rename).
  *
- * Threading: started on the owner thread, callbacks on its main context;
- * the worker touches only its own copy of the data.
+ * Threading: started on the owner thread, callbacks on its main context.
+ * The SoupMessage and its body stream belong to that thread: the validators
+ * (ETag, Last-Modified) are copied out of the message there, and both are
+ * dropped there before the worker starts, so the worker touches only plain
+ * data of its own (the body, the copied strings, the limits).
  */
 
 #include <errno.h>
@@ -24,11 +27,13 @@
 typedef struct
 {
   GnBlocklistSource *source;        /* (owned) */
-  SoupMessage       *msg;           /* (owned) */
-  GInputStream      *stream;        /* (owned) (nullable) */
+  SoupMessage       *msg;           /* (owned) (nullable): owner thread only */
+  GInputStream      *stream;        /* (owned) (nullable): owner thread only */
   GByteArray        *body;          /* (owned) */
   char              *cache_path;    /* (owned) */
   char              *list_name;     /* (owned) */
+  char              *etag;          /* (owned) (nullable): copied from the response */
+  char              *last_modified; /* (owned) (nullable): copied from the response */
   GnBlocklistFormat  format;
   guint64            max_bytes;
   double             max_shrink;
@@ -44,6 +49,8 @@ fetch_free (Fetch *f)
   g_clear_pointer (&f->body, g_byte_array_unref);
   g_clear_pointer (&f->cache_path, g_free);
   g_clear_pointer (&f->list_name, g_free);
+  g_clear_pointer (&f->etag, g_free);
+  g_clear_pointer (&f->last_modified, g_free);
   g_free (f);
 }
 
@@ -77,14 +84,26 @@ format_size (guint64 bytes)
   return g_format_size_full (bytes, G_FORMAT_SIZE_DEFAULT);
 }
 
-static GnUpdateResult *
-result_from_message (SoupMessage *msg)
+/* Owner thread: everything the result needs from the response, copied. */
+static void
+copy_validators (Fetch *f)
 {
-  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (f->msg);
+
+  g_free (f->etag);
+  f->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
+  g_free (f->last_modified);
+  f->last_modified = g_strdup (soup_message_headers_get_one (headers, "Last-Modified"));
+}
+
+/* Any thread: reads only the copies in @f. */
+static GnUpdateResult *
+result_from_fetch (const Fetch *f)
+{
   GnUpdateResult *r = g_new0 (GnUpdateResult, 1);
 
-  r->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
-  r->last_modified = g_strdup (soup_message_headers_get_one (headers, "Last-Modified"));
+  r->etag = g_strdup (f->etag);
+  r->last_modified = g_strdup (f->last_modified);
   return r;
 }
 
@@ -139,7 +158,7 @@ validate_and_store (GTask        *task,
       }
   }
 
-  r = result_from_message (f->msg);
+  r = result_from_fetch (f);
   r->entries = report.accepted;
   r->size = f->body->len;
   g_task_return_pointer (task, r, (GDestroyNotify) gn_update_result_free);
@@ -173,6 +192,10 @@ on_read (GObject      *object,
                                    "The server sent an empty list");
           return;
         }
+      /* the worker gets plain data only: the message and its stream are
+       * released here, on the thread that owns them */
+      g_clear_object (&f->stream);
+      g_clear_object (&f->msg);
       g_task_run_in_thread (task, validate_and_store);
       return;
     }
@@ -223,9 +246,10 @@ on_sent (GObject      *object,
     }
 
   status = soup_message_get_status (f->msg);
+  copy_validators (f);
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
-      GnUpdateResult *r = result_from_message (f->msg);
+      GnUpdateResult *r = result_from_fetch (f);
 
       r->not_modified = TRUE;
       g_task_return_pointer (task, r, (GDestroyNotify) gn_update_result_free);
