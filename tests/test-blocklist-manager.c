@@ -7,7 +7,8 @@
  * garbage, an HTML page and lists ten times the size cap. After every failure
  * the previous list must still be active, its cached file untouched, and the
  * source's last-error must say why. Also: cache survives a restart without
- * network, user rules apply at once and persist, defaults, broken settings.
+ * network, user rules apply at once and persist, defaults, broken settings,
+ * and the manager's timer on the context of the thread that created it.
  */
 
 #include <string.h>
@@ -685,6 +686,52 @@ test_upstream_proxy (Fixture       *f,
 }
 
 static void
+on_changed_count (GnBlocklistManager *mgr,
+                  GnBlocklist        *list,
+                  gpointer            user_data)
+{
+  guint *changes = user_data;
+
+  (*changes)++;
+}
+
+/* The schedule runs on the context that was the thread-default one when
+ * the manager was created (an engine thread, say), not on the global
+ * default context. */
+static void
+test_owner_context (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("gn-manager-XXXXXX", &error);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmp);
+  GMainContext *ctx = g_main_context_new ();
+  GnBlocklistManager *mgr;
+  gpointer weak;
+  guint changes = 0;
+
+  g_main_context_push_thread_default (ctx);
+  mgr = gn_blocklist_manager_new (tmp, tmp);
+  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed_count), &changes);
+  g_assert_true (gn_blocklist_manager_load (mgr, &error));
+  g_assert_no_error (error);
+
+  g_assert_nonnull (mgr->schedule_source);
+  g_assert_true (g_source_get_context (mgr->schedule_source) == ctx);
+  while (changes == 0)
+    g_main_context_iteration (ctx, TRUE);
+
+  weak = mgr;
+  g_object_add_weak_pointer (G_OBJECT (mgr), &weak);
+  g_object_unref (mgr);
+  while (weak != NULL)
+    g_main_context_iteration (ctx, TRUE);
+  g_main_context_pop_thread_default (ctx);
+  g_main_context_unref (ctx);
+
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
+static void
 test_defaults_and_bad_settings (void)
 {
   g_autoptr(GError) error = NULL;
@@ -750,6 +797,7 @@ main (int argc, char *argv[])
   g_test_add ("/blocklist-manager/if-modified-since", Fixture, NULL, setup, test_if_modified_since, teardown);
   g_test_add ("/blocklist-manager/schedule", Fixture, NULL, setup, test_schedule, teardown);
   g_test_add ("/blocklist-manager/upstream-proxy", Fixture, NULL, setup, test_upstream_proxy, teardown);
+  g_test_add_func ("/blocklist-manager/owner-context", test_owner_context);
   g_test_add_func ("/blocklist-manager/defaults-and-bad-settings", test_defaults_and_bad_settings);
 
   return g_test_run ();

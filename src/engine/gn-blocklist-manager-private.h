@@ -5,7 +5,9 @@
  * The manager's state, shared by its three files: gn-blocklist-manager.c
  * (sources, user rules, rebuilds, GObject), -store.c (JSON settings and the
  * default sources) and -refresh.c (downloads and the schedule).
- * Threading: the owner (main) thread only.
+ * Threading: the owner thread only (the one that created the manager); its
+ * timers are attached to that thread's default main context at
+ * construction.
  */
 
 #pragma once
@@ -31,12 +33,13 @@ struct _GnBlocklistManager
   SoupSession  *session;          /* (owned) (nullable) created on first download */
   char         *upstream_uri;     /* (owned) (nullable) the way out; NULL: direct */
   GCancellable *cancellable;      /* (owned) cancelled in dispose */
+  GMainContext *context;          /* (owned) the owner thread's default context */
+  GSource      *schedule_source;  /* (owned) (nullable) the one-minute check, on context */
 
   guint         refresh_hours;
   guint64       max_bytes;
   double        max_shrink;
   guint         timeout_seconds;
-  guint         schedule_id;
 
   gboolean      rebuilding;
   gboolean      rebuild_pending;

@@ -19,7 +19,11 @@
  * - A one-minute timer refreshes the sources whose last attempt is older
  *   than the interval (off / 1 / 6 / 12 / 24 h).
  *
- * Threading: the owner (main) thread only; see gn-blocklist-manager.h.
+ * Threading: the owner thread only; see gn-blocklist-manager.h. The
+ * schedule timer is attached to the thread-default main context of the
+ * thread that created the manager (referenced in init), never to the
+ * global default context, so a manager on another thread keeps its timer
+ * there.
  */
 
 #include <errno.h>
@@ -342,9 +346,16 @@ gn_blocklist_manager_load (GnBlocklistManager  *self,
   _gn_blocklist_manager_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 
-  /* the first check runs a minute after start, after the cached lists */
-  if (self->schedule_id == 0)
-    self->schedule_id = g_timeout_add_seconds (60, _gn_blocklist_manager_check_schedule, self);
+  /* the first check runs a minute after start, after the cached lists; on
+   * the owner's context (the source is destroyed in dispose) */
+  if (self->schedule_source == NULL)
+    {
+      self->schedule_source = g_timeout_source_new_seconds (60);
+      g_source_set_static_name (self->schedule_source, "[guardnest] blocklist schedule");
+      g_source_set_callback (self->schedule_source, _gn_blocklist_manager_check_schedule,
+                             self, NULL);
+      g_source_attach (self->schedule_source, self->context);
+    }
 
   return ok;
 }
@@ -548,7 +559,11 @@ gn_blocklist_manager_dispose (GObject *object)
   GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  if (self->schedule_source != NULL)
+    {
+      g_source_destroy (self->schedule_source);
+      g_clear_pointer (&self->schedule_source, g_source_unref);
+    }
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->dispose (object);
@@ -569,6 +584,7 @@ gn_blocklist_manager_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->finalize (object);
 }
@@ -688,6 +704,7 @@ gn_blocklist_manager_init (GnBlocklistManager *self)
     }
   self->blocklist = gn_blocklist_new_empty ();
   self->cancellable = g_cancellable_new ();
+  self->context = g_main_context_ref_thread_default ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->pending_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->refresh_hours = GN_BLOCKLIST_DEFAULT_INTERVAL;

@@ -9,9 +9,11 @@
  * owner hands it to the proxy (gn_engine_set_blocklist()), which swaps it in
  * atomically.
  *
- * Threading: create and use on one thread (the main thread); signals and
- * callbacks run on that thread's default main context. Downloads are async
- * on it, parsing and building run in GTask workers.
+ * Threading: create and use on one thread (usually the main thread);
+ * signals, callbacks and the refresh schedule run on the main context that
+ * was that thread's default (g_main_context_get_thread_default()) when the
+ * manager was created. Downloads are async on it, parsing and building run
+ * in GTask workers.
  */
 
 #pragma once
