@@ -86,6 +86,8 @@ on_fetched (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GnUpdateResult) r = gn_updater_fetch_finish (result, &error);
 
+  /* one burst of notifications (and so one pending save) per outcome */
+  g_object_freeze_notify (G_OBJECT (s));
   if (r != NULL)
     {
       gn_blocklist_source_set_last_success (s, g_get_real_time () / G_USEC_PER_SEC);
@@ -108,6 +110,7 @@ on_fetched (GObject      *object,
                                                          error->message));
     }
   gn_blocklist_source_set_updating (s, FALSE);
+  g_object_thaw_notify (G_OBJECT (s));
 
   if (--state->outstanding == 0)
     {
@@ -177,8 +180,10 @@ gn_blocklist_manager_refresh_async (GnBlocklistManager  *self,
 
       ctx->task = g_object_ref (task);
       ctx->source = g_object_ref (s);
+      g_object_freeze_notify (G_OBJECT (s));
       gn_blocklist_source_set_updating (s, TRUE);
       gn_blocklist_source_set_last_attempt (s, g_get_real_time () / G_USEC_PER_SEC);
+      g_object_thaw_notify (G_OBJECT (s));
       gn_updater_fetch_async (self->session, s, path, self->max_bytes, self->max_shrink,
                               cancellable ? cancellable : self->cancellable, on_fetched, ctx);
     }

@@ -6,7 +6,8 @@
  *
  * - Sources live in a GListStore the UI binds to; their settings, status
  *   and the user's own rules are saved as JSON (json-glib) in the config
- *   dir, written atomically (temporary file + rename).
+ *   dir, written atomically (temporary file + rename), one debounced save
+ *   per burst of changes (gn-blocklist-manager-store.c).
  * - Each source's last good copy is a file in the cache dir. At load the
  *   blocklist is built from those files before any download happens.
  * - Downloads (gn-updater.c) replace a cached file only when the new copy
@@ -20,9 +21,9 @@
  *   than the interval (off / 1 / 6 / 12 / 24 h).
  *
  * Threading: the owner thread only; see gn-blocklist-manager.h. The
- * schedule timer is attached to the thread-default main context of the
- * thread that created the manager (referenced in init), never to the
- * global default context, so a manager on another thread keeps its timer
+ * schedule and save timers are attached to the thread-default main context
+ * of the thread that created the manager (referenced in init), never to the
+ * global default context, so a manager on another thread keeps its timers
  * there.
  */
 
@@ -213,6 +214,7 @@ on_build_done (GObject      *object,
 
           if (s == NULL)
             continue;
+          g_object_freeze_notify (G_OBJECT (s));
           if (item->error != NULL)
             gn_blocklist_source_set_last_error (s, item->error);
           else
@@ -220,6 +222,7 @@ on_build_done (GObject      *object,
               gn_blocklist_source_set_entries (s, item->entries);
               gn_blocklist_source_set_size (s, item->size);
             }
+          g_object_thaw_notify (G_OBJECT (s));
         }
 
       g_clear_pointer (&self->blocklist, gn_blocklist_unref);
@@ -303,7 +306,8 @@ on_source_notify (GnBlocklistSource *source,
   if (g_str_equal (name, "bytes-received") || g_str_equal (name, "updating"))
     return;
 
-  _gn_blocklist_manager_save (self);
+  /* cheap: marks the settings dirty, one save follows */
+  _gn_blocklist_manager_queue_save (self);
   if (g_str_equal (name, "enabled") || g_str_equal (name, "format") || g_str_equal (name, "name"))
     _gn_blocklist_manager_request_rebuild (self, NULL);
 }
@@ -343,7 +347,7 @@ gn_blocklist_manager_load (GnBlocklistManager  *self,
     _gn_blocklist_manager_add_defaults (self);
   self->loading = FALSE;
 
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 
   /* the first check runs a minute after start, after the cached lists; on
@@ -390,7 +394,7 @@ gn_blocklist_manager_add_source (GnBlocklistManager *self,
 
   s = gn_blocklist_source_new (id, name, url, format);
   _gn_blocklist_manager_append_source (self, s);
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   return s;  /* the store holds it */
 }
 
@@ -410,7 +414,7 @@ gn_blocklist_manager_remove_source (GnBlocklistManager *self,
   g_signal_handlers_disconnect_by_data (source, self);
   g_list_store_remove (self->sources, pos);
   g_unlink (path);
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 }
 
@@ -473,7 +477,7 @@ gn_blocklist_manager_add_user_rule (GnBlocklistManager  *self,
   if (find_rule (rules, name) >= 0)
     return TRUE;
   g_ptr_array_insert (rules, rules->len - 1, g_strdup (name));
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
   return TRUE;
 }
@@ -495,7 +499,7 @@ gn_blocklist_manager_remove_user_rule (GnBlocklistManager *self,
   if (!normalize_user_rule (domain, name, NULL) || (i = find_rule (rules, name)) < 0)
     return FALSE;
   g_ptr_array_remove_index (rules, i);
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
   return TRUE;
 }
@@ -527,7 +531,7 @@ gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
   if (self->refresh_hours == hours)
     return;
   self->refresh_hours = hours;
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_INTERVAL]);
 }
 
@@ -564,6 +568,8 @@ gn_blocklist_manager_dispose (GObject *object)
       g_source_destroy (self->schedule_source);
       g_clear_pointer (&self->schedule_source, g_source_unref);
     }
+  /* nothing is lost: a pending save is written now */
+  gn_blocklist_manager_flush (self);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->dispose (object);
@@ -633,7 +639,7 @@ gn_blocklist_manager_set_property (GObject      *object,
       if (self->max_bytes != g_value_get_uint64 (value))
         {
           self->max_bytes = g_value_get_uint64 (value);
-          _gn_blocklist_manager_save (self);
+          _gn_blocklist_manager_queue_save (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -641,7 +647,7 @@ gn_blocklist_manager_set_property (GObject      *object,
       if (self->max_shrink != g_value_get_double (value))
         {
           self->max_shrink = g_value_get_double (value);
-          _gn_blocklist_manager_save (self);
+          _gn_blocklist_manager_queue_save (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
