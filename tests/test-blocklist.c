@@ -17,7 +17,10 @@
 
 #include "gn-blocklist.h"
 #include "gn-blocklist-builder.h"
+#include "gn-blocklist-source.h"
+#include "gn-connection-registry.h"
 #include "gn-domain.h"
+#include "gn-engine-enums.h"
 #include "gn-error.h"
 
 /* The committed samples: part of the tree, always there. */
@@ -536,6 +539,33 @@ test_normalize (void)
   g_assert_cmpint (gn_domain_normalize ("\xff\xfe.example", 10, out, &len), ==, GN_NAME_INVALID);
 }
 
+/* The generated enum GTypes: one per public enum, the format's nicks are
+ * the names the settings file stores, and the source's property uses it. */
+static void
+test_enum_types (void)
+{
+  const GType types[] = { GN_TYPE_BLOCKLIST_FORMAT, GN_TYPE_SKIP_REASON, GN_TYPE_MATCH_KIND,
+                          GN_TYPE_CONNECTION_KIND, GN_TYPE_CONNECTION_STATE };
+  g_autoptr(GEnumClass) formats = g_type_class_ref (GN_TYPE_BLOCKLIST_FORMAT);
+  g_autoptr(GEnumClass) reasons = g_type_class_ref (GN_TYPE_SKIP_REASON);
+  g_autoptr(GTypeClass) source_class = g_type_class_ref (GN_TYPE_BLOCKLIST_SOURCE);
+  GParamSpec *pspec;
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    g_assert_true (G_TYPE_IS_ENUM (types[i]));
+
+  g_assert_cmpuint (formats->n_values, ==, GN_BLOCKLIST_FORMAT_WILDCARD + 1);
+  for (guint i = 0; i < formats->n_values; i++)
+    g_assert_cmpstr (formats->values[i].value_nick, ==,
+                     gn_blocklist_format_to_string (formats->values[i].value));
+  /* the counter is not a reason */
+  g_assert_cmpuint (reasons->n_values, ==, GN_SKIP_N_REASONS);
+
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (source_class), "format");
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (pspec));
+  g_assert_true (pspec->value_type == GN_TYPE_BLOCKLIST_FORMAT);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -560,6 +590,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/blocklist/parse/bad-input", test_bad_input);
   g_test_add_func ("/blocklist/match/table", test_matching_table);
   g_test_add_func ("/blocklist/match/normalize", test_normalize);
+  g_test_add_func ("/blocklist/enum-types", test_enum_types);
 
   return g_test_run ();
 }
