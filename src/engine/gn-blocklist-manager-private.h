@@ -13,14 +13,16 @@
 
 #pragma once
 
+#include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
 #include "gn-blocklist-manager.h"
 
 G_BEGIN_DECLS
 
-#define USER_ALLOW_NAME  "Your allowlist"
-#define USER_BLOCK_NAME  "Your blocklist"
+/* List names the user sees (block page, blocked log): translate at use */
+#define USER_ALLOW_NAME  N_("Your allowlist")
+#define USER_BLOCK_NAME  N_("Your blocklist")
 
 struct _GnBlocklistManager
 {

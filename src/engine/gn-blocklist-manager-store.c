@@ -20,6 +20,7 @@
 #include <errno.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-manager-private.h"
 #include "gn-error.h"
@@ -36,9 +37,9 @@ static const struct
   const char        *url;
   GnBlocklistFormat  format;
 } default_sources[] = {
-  { "urlhaus", "URLhaus malware domains", "https://urlhaus.abuse.ch/downloads/hostfile/",
+  { "urlhaus", N_("URLhaus malware domains"), "https://urlhaus.abuse.ch/downloads/hostfile/",
     GN_BLOCKLIST_FORMAT_HOSTS },
-  { "adaway", "AdAway ads and trackers", "https://adaway.org/hosts.txt",
+  { "adaway", N_("AdAway ads and trackers"), "https://adaway.org/hosts.txt",
     GN_BLOCKLIST_FORMAT_HOSTS },
 };
 
@@ -249,8 +250,8 @@ _gn_blocklist_manager_read_config (GnBlocklistManager  *self,
 
 invalid:
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-               "The blocklist settings in %s could not be read (%s); the default lists are used",
-               self->config_path, local_error ? local_error->message : "not a GuardNest settings file");
+               _("The blocklist settings in %s could not be read (%s); the default lists are used"),
+               self->config_path, local_error ? local_error->message : _("not a GuardNest settings file"));
   return FALSE;
 }
 
@@ -260,7 +261,7 @@ _gn_blocklist_manager_add_defaults (GnBlocklistManager *self)
   for (guint i = 0; i < G_N_ELEMENTS (default_sources); i++)
     {
       g_autoptr(GnBlocklistSource) s = gn_blocklist_source_new (default_sources[i].id,
-                                                                default_sources[i].name,
+                                                                _(default_sources[i].name),
                                                                 default_sources[i].url,
                                                                 default_sources[i].format);
       _gn_blocklist_manager_append_source (self, s);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
 #include "gn-blocklist-manager-private.h"
@@ -145,8 +146,8 @@ build_worker (GTask        *task,
       g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
 
       again = FALSE;
-      add_user_list (builder, USER_ALLOW_NAME, GN_MATCH_ALLOW, job->allow);
-      add_user_list (builder, USER_BLOCK_NAME, GN_MATCH_BLOCK, job->block);
+      add_user_list (builder, _(USER_ALLOW_NAME), GN_MATCH_ALLOW, job->allow);
+      add_user_list (builder, _(USER_BLOCK_NAME), GN_MATCH_BLOCK, job->block);
 
       for (guint i = 0; i < job->items->len && !again; i++)
         {
@@ -160,7 +161,7 @@ build_worker (GTask        *task,
           if (!gn_blocklist_builder_add_file (builder, item->name, item->path, item->format,
                                               &report, cancellable, &error))
             {
-              item->error = g_strdup_printf ("The saved copy could not be used: %s", error->message);
+              item->error = g_strdup_printf (_("The saved copy could not be used: %s"), error->message);
               again = TRUE;
               continue;
             }
@@ -441,7 +442,7 @@ normalize_user_rule (const char  *domain,
   if (kind != GN_NAME_DOMAIN && kind != GN_NAME_IP)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   "“%s” is not a domain name such as example.com", domain);
+                   _("“%s” is not a domain name such as example.com"), domain);
       return FALSE;
     }
   return TRUE;

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
 #include "gn-error.h"
@@ -129,18 +130,18 @@ validate_and_store (GTask        *task,
   if (report.accepted == 0)
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The downloaded list has no entries");
+                               _("The downloaded list has no entries"));
       return;
     }
 
   if (f->prev_entries > 0 && report.accepted < (guint64) (f->prev_entries * (1.0 - f->max_shrink)))
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The new version has %" G_GUINT64_FORMAT " entries, %.0f %% fewer "
-                               "than the %" G_GUINT64_FORMAT " before (more than the %.0f %% allowed)",
-                               report.accepted,
+                               _("The new version has %llu entries, %.0f %% fewer than the "
+                                 "%llu before (more than the %.0f %% allowed)"),
+                               (unsigned long long) report.accepted,
                                100.0 * (1.0 - (double) report.accepted / f->prev_entries),
-                               f->prev_entries, 100.0 * f->max_shrink);
+                               (unsigned long long) f->prev_entries, 100.0 * f->max_shrink);
       return;
     }
 
@@ -152,7 +153,7 @@ validate_and_store (GTask        *task,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
       {
         g_task_return_new_error (task, GN_ERROR, GN_ERROR_IO,
-                                 "Could not save the list in %s: %s", dir,
+                                 _("Could not save the list in %s: %s"), dir,
                                  error ? error->message : g_strerror (errno));
         return;
       }
@@ -179,7 +180,7 @@ on_read (GObject      *object,
   if (bytes == NULL)
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_NETWORK,
-                               "The download broke off after %u bytes: %s",
+                               _("The download broke off after %u bytes: %s"),
                                f->body->len, error->message);
       return;
     }
@@ -189,7 +190,7 @@ on_read (GObject      *object,
       if (f->body->len == 0)
         {
           g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                                   "The server sent an empty list");
+                                   _("The server sent an empty list"));
           return;
         }
       /* the worker gets plain data only: the message and its stream are
@@ -205,7 +206,7 @@ on_read (GObject      *object,
       g_autofree char *cap = format_size (f->max_bytes);
 
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The list is larger than the %s limit", cap);
+                               _("The list is larger than the %s limit"), cap);
       return;
     }
 
@@ -241,7 +242,7 @@ on_sent (GObject      *object,
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, GN_ERROR, GN_ERROR_NETWORK,
-                                 "Could not download the list: %s", error->message);
+                                 _("Could not download the list: %s"), error->message);
       return;
     }
 
@@ -273,7 +274,7 @@ on_sent (GObject      *object,
       g_autofree char *size = format_size (length);
 
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The list is %s, larger than the %s limit", size, cap);
+                               _("The list is %s, larger than the %s limit"), size, cap);
       return;
     }
 
@@ -309,7 +310,7 @@ gn_updater_fetch_async (SoupSession         *session,
                       g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-                               "“%s” is not an http or https address",
+                               _("“%s” is not an http or https address"),
                                gn_blocklist_source_get_url (source));
       return;
     }
