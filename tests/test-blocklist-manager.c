@@ -7,8 +7,12 @@
  * garbage, an HTML page and lists ten times the size cap. After every failure
  * the previous list must still be active, its cached file untouched, and the
  * source's last-error must say why. Also: cache survives a restart without
- * network, user rules apply at once and persist, defaults, broken settings.
+ * network, user rules apply at once and persist, defaults, broken settings,
+ * one debounced settings write per refresh (and none lost at dispose), and
+ * the manager's timers on the context of the thread that created it.
  */
+
+#include <json-glib/json-glib.h>
 
 #include <string.h>
 
@@ -17,6 +21,7 @@
 
 #include "gn-blocklist-manager.h"
 #include "gn-blocklist-manager-private.h"
+#include "gn-blocklist-parser.h"
 #include "gn-engine.h"
 #include "gn-error.h"
 #include "test-utils.h"
@@ -684,6 +689,172 @@ test_upstream_proxy (Fixture       *f,
   gn_engine_stop (company);
 }
 
+static JsonObject *
+read_saved (Fixture    *f,
+            JsonParser *parser)
+{
+  g_autofree char *path = g_build_filename (f->config_dir, "blocklists.json", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* A refresh of three lists sets half a dozen properties on each source and
+ * rebuilds once: the settings file is written once or twice for all of it
+ * (it used to be several fsync'ed rewrites per list), and what is on disk
+ * afterwards is the final state of every source. */
+static void
+test_one_save_per_refresh (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *url2 = g_strconcat (f->url, "?list=2", NULL);
+  g_autofree char *url3 = g_strconcat (f->url, "?list=3", NULL);
+  g_autofree char *summary = NULL;
+  GListModel *sources = gn_blocklist_manager_get_sources (f->mgr);
+  JsonArray *saved;
+  guint writes;
+
+  gn_blocklist_manager_add_source (f->mgr, "Test list 2", url2, GN_BLOCKLIST_FORMAT_AUTO);
+  gn_blocklist_manager_add_source (f->mgr, "Test list 3", url3, GN_BLOCKLIST_FORMAT_ADBLOCK);
+  gn_blocklist_manager_flush (f->mgr);
+  g_assert_null (f->mgr->save_source);
+  writes = _gn_blocklist_manager_get_n_writes (f->mgr);
+
+  summary = refresh (f);
+  /* the third list is a hosts file read as Adblock: a failure is state too */
+  g_assert_true (g_str_has_prefix (summary, "2 lists updated, 1 kept its previous version"));
+  while (f->mgr->save_source != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  writes = _gn_blocklist_manager_get_n_writes (f->mgr) - writes;
+  g_test_message ("%u settings writes for a refresh of 3 lists", writes);
+  g_assert_cmpuint (writes, >=, 1);
+  g_assert_cmpuint (writes, <=, 3);
+
+  saved = json_object_get_array_member (read_saved (f, parser), "sources");
+  g_assert_cmpuint (json_array_get_length (saved), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, i);
+      JsonObject *o = json_array_get_object_element (saved, i);
+
+      g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, gn_blocklist_source_get_id (s));
+      g_assert_cmpstr (json_object_get_string_member (o, "format"), ==,
+                       gn_blocklist_format_to_string (gn_blocklist_source_get_format (s)));
+      g_assert_cmpint (json_object_get_int_member (o, "entries"), ==, gn_blocklist_source_get_entries (s));
+      g_assert_cmpint (json_object_get_int_member (o, "size"), ==, gn_blocklist_source_get_size (s));
+      g_assert_cmpint (json_object_get_int_member (o, "last-attempt"), ==,
+                       gn_blocklist_source_get_last_attempt (s));
+      g_assert_cmpint (json_object_get_int_member (o, "last-success"), ==,
+                       gn_blocklist_source_get_last_success (s));
+      g_assert_cmpstr (json_object_get_string_member (o, "last-error"), ==,
+                       gn_blocklist_source_get_last_error (s));
+      g_assert_cmpstr (json_object_get_string_member (o, "etag"), ==, gn_blocklist_source_get_etag (s));
+      g_assert_cmpint (gn_blocklist_source_get_last_attempt (s), >, 0);
+      if (i < 2)
+        {
+          g_assert_cmpint (json_object_get_int_member (o, "entries"), ==, GOOD_ENTRIES + 1);
+          g_assert_cmpstr (json_object_get_string_member (o, "etag"), ==, "\"v1\"");
+          g_assert_true (json_object_get_null_member (o, "last-error"));
+        }
+      else
+        {
+          g_assert_cmpint (json_object_get_int_member (o, "entries"), ==, 0);
+          g_assert_nonnull (json_object_get_string_member (o, "last-error"));
+        }
+    }
+}
+
+/* A change still waiting for its save is written when the manager goes. */
+static void
+test_save_flushed_at_dispose (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  guint writes;
+
+  gn_blocklist_manager_flush (f->mgr);
+  writes = _gn_blocklist_manager_get_n_writes (f->mgr);
+  gn_blocklist_manager_set_refresh_interval (f->mgr, 6);
+  g_assert_true (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_BLOCK, "late.example", &error));
+  g_assert_no_error (error);
+  /* pending, not written yet */
+  g_assert_nonnull (f->mgr->save_source);
+  g_assert_cmpuint (_gn_blocklist_manager_get_n_writes (f->mgr), ==, writes);
+
+  finalize_and_wait (g_steal_pointer (&f->mgr));
+  {
+    JsonObject *root = read_saved (f, parser);
+    JsonArray *block = json_object_get_array_member (root, "blocklist");
+
+    g_assert_cmpint (json_object_get_int_member (root, "refresh-interval-hours"), ==, 6);
+    g_assert_cmpuint (json_array_get_length (block), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (block, 0), ==, "late.example");
+  }
+}
+
+static void
+on_changed_count (GnBlocklistManager *mgr,
+                  GnBlocklist        *list,
+                  gpointer            user_data)
+{
+  guint *changes = user_data;
+
+  (*changes)++;
+}
+
+/* The schedule and the save run on the context that was the thread-default
+ * one when the manager was created (an engine thread, say), not on the
+ * global default context. */
+static void
+test_owner_context (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("gn-manager-XXXXXX", &error);
+  g_autofree char *config = g_build_filename (tmp, "blocklists.json", NULL);
+  g_autofree char *rm = g_strdup_printf ("rm -rf %s", tmp);
+  GMainContext *ctx = g_main_context_new ();
+  GnBlocklistManager *mgr;
+  gpointer weak;
+  guint changes = 0;
+
+  g_main_context_push_thread_default (ctx);
+  mgr = gn_blocklist_manager_new (tmp, tmp);
+  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed_count), &changes);
+  g_assert_true (gn_blocklist_manager_load (mgr, &error));
+  g_assert_no_error (error);
+
+  g_assert_nonnull (mgr->schedule_source);
+  g_assert_true (g_source_get_context (mgr->schedule_source) == ctx);
+  g_assert_nonnull (mgr->save_source);
+  g_assert_true (g_source_get_context (mgr->save_source) == ctx);
+
+  /* the global default context never runs the save */
+  while (g_main_context_iteration (g_main_context_default (), FALSE))
+    ;
+  g_assert_nonnull (mgr->save_source);
+  g_assert_false (g_file_test (config, G_FILE_TEST_EXISTS));
+
+  /* the owner's context does */
+  while (mgr->save_source != NULL || changes == 0)
+    g_main_context_iteration (ctx, TRUE);
+  g_assert_true (g_file_test (config, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (_gn_blocklist_manager_get_n_writes (mgr), ==, 1);
+
+  weak = mgr;
+  g_object_add_weak_pointer (G_OBJECT (mgr), &weak);
+  g_object_unref (mgr);
+  while (weak != NULL)
+    g_main_context_iteration (ctx, TRUE);
+  g_main_context_pop_thread_default (ctx);
+  g_main_context_unref (ctx);
+
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
 static void
 test_defaults_and_bad_settings (void)
 {
@@ -723,6 +894,7 @@ test_defaults_and_bad_settings (void)
           g_assert_cmpint (gn_blocklist_source_get_last_attempt (s), ==, 0);
         }
       g_assert_cmpuint (gn_blocklist_manager_get_refresh_interval (mgr), ==, 24);
+      gn_blocklist_manager_flush (mgr);
       g_assert_true (g_file_test (config, G_FILE_TEST_EXISTS));
       g_object_unref (mgr);
     }
@@ -750,6 +922,11 @@ main (int argc, char *argv[])
   g_test_add ("/blocklist-manager/if-modified-since", Fixture, NULL, setup, test_if_modified_since, teardown);
   g_test_add ("/blocklist-manager/schedule", Fixture, NULL, setup, test_schedule, teardown);
   g_test_add ("/blocklist-manager/upstream-proxy", Fixture, NULL, setup, test_upstream_proxy, teardown);
+  g_test_add ("/blocklist-manager/one-save-per-refresh", Fixture, NULL, setup,
+              test_one_save_per_refresh, teardown);
+  g_test_add ("/blocklist-manager/save-flushed-at-dispose", Fixture, NULL, setup,
+              test_save_flushed_at_dispose, teardown);
+  g_test_add_func ("/blocklist-manager/owner-context", test_owner_context);
   g_test_add_func ("/blocklist-manager/defaults-and-bad-settings", test_defaults_and_bad_settings);
 
   return g_test_run ();

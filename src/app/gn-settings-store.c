@@ -21,6 +21,7 @@
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <glib/gi18n.h>
 
 #include "gn-error.h"
 #include "gn-settings-store.h"
@@ -124,7 +125,8 @@ keep_bad_copy (GnSettingsStore *self,
 
   if (!g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
     {
-      g_string_append_printf (problems, " Keeping a copy in %s failed too: %s.",
+      g_string_append_c (problems, ' ');
+      g_string_append_printf (problems, _("Keeping a copy in %s failed too: %s."),
                               bad_path, error->message);
       return NULL;
     }
@@ -178,9 +180,10 @@ read_key (GKeyFile       *key_file,
       if (!g_ascii_string_to_unsigned (raw, 10, engine_keys[i].min, engine_keys[i].max,
                                        &number, NULL))
         {
-          g_string_append_printf (problems, " %s: “%s” is not a whole number from %"
-                                  G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ".",
-                                  key, raw, engine_keys[i].min, engine_keys[i].max);
+          g_string_append_c (problems, ' ');
+          g_string_append_printf (problems, _("%s: “%s” is not a whole number from %llu to %llu."),
+                                  key, raw, (unsigned long long) engine_keys[i].min,
+                                  (unsigned long long) engine_keys[i].max);
           return FALSE;
         }
       if (engine_keys[i].type == KEY_UINT16)
@@ -193,7 +196,8 @@ read_key (GKeyFile       *key_file,
       g_assert_not_reached ();
     }
 
-  g_string_append_printf (problems, " %s: “%s” is not valid.", key, raw);
+  g_string_append_c (problems, ' ');
+  g_string_append_printf (problems, _("%s: “%s” is not valid."), key, raw);
   return FALSE;
 }
 
@@ -226,23 +230,24 @@ gn_settings_store_load (GnSettingsStore  *self,
       if (saved_errno == ENOENT)
         return TRUE;   /* first start */
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "Could not read the settings file %s: %s. GuardNest started with "
-                   "default settings.", self->path, g_strerror (saved_errno));
+                   _("Could not read the settings file %s: %s. GuardNest started with "
+                     "default settings."), self->path, g_strerror (saved_errno));
       return FALSE;
     }
 
   if (!S_ISREG (st.st_mode) || st.st_size > MAX_FILE_BYTES)
     {
-      g_string_append_printf (problems, " It is not a settings file (more than %d KiB, "
-                              "or not a regular file).", MAX_FILE_BYTES / 1024);
+      g_string_append_c (problems, ' ');
+      g_string_append_printf (problems, _("It is not a settings file (more than %d KiB, "
+                                          "or not a regular file)."), MAX_FILE_BYTES / 1024);
       goto damaged;
     }
 
   if (!g_file_get_contents (self->path, &contents, &length, &local_error))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "Could not read the settings file %s: %s. GuardNest started with "
-                   "default settings.", self->path, local_error->message);
+                   _("Could not read the settings file %s: %s. GuardNest started with "
+                     "default settings."), self->path, local_error->message);
       return FALSE;
     }
 
@@ -263,7 +268,8 @@ gn_settings_store_load (GnSettingsStore  *self,
         {
           g_autofree char *raw = g_key_file_get_value (key_file, STATE_GROUP, "protection", NULL);
 
-          g_string_append_printf (problems, " protection: “%s” is not true or false.", raw);
+          g_string_append_c (problems, ' ');
+          g_string_append_printf (problems, _("protection: “%s” is not true or false."), raw);
           g_clear_error (&local_error);
           protection = FALSE;
         }
@@ -271,8 +277,9 @@ gn_settings_store_load (GnSettingsStore  *self,
 
   if (config->upstream_host != NULL && config->upstream_port == 0)
     {
-      g_string_append_printf (problems, " upstream-port: an upstream proxy (%s) needs a "
-                              "port from 1 to 65535.", config->upstream_host);
+      g_string_append_c (problems, ' ');
+      g_string_append_printf (problems, _("upstream-port: an upstream proxy (%s) needs a "
+                                          "port from 1 to 65535."), config->upstream_host);
       g_clear_pointer (&config->upstream_host, g_free);
     }
 
@@ -300,20 +307,20 @@ gn_settings_store_load (GnSettingsStore  *self,
 
   bad_path = keep_bad_copy (self, problems);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-               "Some settings in %s could not be used and were reset to their "
-               "defaults:%s%s%s",
+               _("Some settings in %s could not be used and were reset to their "
+                 "defaults:%s%s%s"),
                self->path, problems->str,
-               bad_path ? " The original file was kept as " : "",
+               bad_path ? _(" The original file was kept as ") : "",
                bad_path ? bad_path : "");
   return FALSE;
 
 damaged:
   bad_path = keep_bad_copy (self, problems);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-               "The settings file %s is damaged and was not used; GuardNest started "
-               "with default settings.%s%s%s",
+               _("The settings file %s is damaged and was not used; GuardNest started "
+                 "with default settings.%s%s%s"),
                self->path, problems->str,
-               bad_path ? " The damaged file was kept as " : "",
+               bad_path ? _(" The damaged file was kept as ") : "",
                bad_path ? bad_path : "");
   return FALSE;
 }
@@ -368,7 +375,7 @@ gn_settings_store_save (GnSettingsStore  *self,
       int saved_errno = errno;
 
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "Could not save the settings: the folder %s cannot be created (%s)",
+                   _("Could not save the settings: the folder %s cannot be created (%s)"),
                    dir, g_strerror (saved_errno));
       return FALSE;
     }
@@ -378,7 +385,7 @@ gn_settings_store_save (GnSettingsStore  *self,
                                  0600, &local_error))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "Could not save the settings to %s: %s", self->path, local_error->message);
+                   _("Could not save the settings to %s: %s"), self->path, local_error->message);
       return FALSE;
     }
 

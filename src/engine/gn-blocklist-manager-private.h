@@ -3,21 +3,26 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The manager's state, shared by its three files: gn-blocklist-manager.c
- * (sources, user rules, rebuilds, GObject), -store.c (JSON settings and the
- * default sources) and -refresh.c (downloads and the schedule).
- * Threading: the owner (main) thread only.
+ * (sources, user rules, rebuilds, GObject), -store.c (JSON settings, the
+ * debounced save and the default sources) and -refresh.c (downloads and the
+ * schedule).
+ * Threading: the owner thread only (the one that created the manager); its
+ * timers are attached to that thread's default main context at
+ * construction.
  */
 
 #pragma once
 
+#include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
 #include "gn-blocklist-manager.h"
 
 G_BEGIN_DECLS
 
-#define USER_ALLOW_NAME  "Your allowlist"
-#define USER_BLOCK_NAME  "Your blocklist"
+/* List names the user sees (block page, blocked log): translate at use */
+#define USER_ALLOW_NAME  N_("Your allowlist")
+#define USER_BLOCK_NAME  N_("Your blocklist")
 
 struct _GnBlocklistManager
 {
@@ -31,12 +36,15 @@ struct _GnBlocklistManager
   SoupSession  *session;          /* (owned) (nullable) created on first download */
   char         *upstream_uri;     /* (owned) (nullable) the way out; NULL: direct */
   GCancellable *cancellable;      /* (owned) cancelled in dispose */
+  GMainContext *context;          /* (owned) the owner thread's default context */
+  GSource      *schedule_source;  /* (owned) (nullable) the one-minute check, on context */
+  GSource      *save_source;      /* (owned) (nullable) a save is pending, on context */
+  guint         n_writes;         /* settings files written so far (tests) */
 
   guint         refresh_hours;
   guint64       max_bytes;
   double        max_shrink;
   guint         timeout_seconds;
-  guint         schedule_id;
 
   gboolean      rebuilding;
   gboolean      rebuild_pending;
@@ -46,7 +54,12 @@ struct _GnBlocklistManager
 };
 
 
-void      _gn_blocklist_manager_save            (GnBlocklistManager  *self);
+/* Marks the settings dirty: one save follows shortly on the manager's
+ * context, however many changes come before it. */
+void      _gn_blocklist_manager_queue_save      (GnBlocklistManager  *self);
+/* Writes the settings file now (atomically) and cancels a pending save. */
+void      _gn_blocklist_manager_write           (GnBlocklistManager  *self);
+guint     _gn_blocklist_manager_get_n_writes    (GnBlocklistManager  *self);
 gboolean  _gn_blocklist_manager_read_config     (GnBlocklistManager  *self,
                                                  GError             **error);
 void      _gn_blocklist_manager_add_defaults    (GnBlocklistManager  *self);

@@ -11,6 +11,8 @@
  * Threading: the owner (main) thread only.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-blocklist-manager-private.h"
 #include "gn-updater.h"
 
@@ -38,24 +40,32 @@ refresh_summary (RefreshState *state)
   g_autofree char *why = NULL;
 
   if (state->updated > 0)
-    g_ptr_array_add (parts, g_strdup_printf ("%u %s updated", state->updated,
-                                             state->updated == 1 ? "list" : "lists"));
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u list updated", "%u lists updated",
+                                                       state->updated),
+                                             state->updated));
   if (state->current > 0)
-    g_ptr_array_add (parts, g_strdup_printf ("%u %s already up to date", state->current,
-                                             state->current == 1 ? "list" : "lists"));
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u list already up to date",
+                                                       "%u lists already up to date",
+                                                       state->current),
+                                             state->current));
   if (state->failures->len > 0)
     {
+      guint n_failed = state->failures->len;
+
       g_ptr_array_add (state->failures, NULL);
       why = g_strjoinv ("; ", (char **) state->failures->pdata);
-      g_ptr_array_add (parts, g_strdup_printf ("%u kept %s previous version: %s",
-                                               state->failures->len - 1,
-                                               state->failures->len - 1 == 1 ? "its" : "their", why));
+      /* Translators: the end is "List name: why; Other list: why" */
+      g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u kept its previous version: %s",
+                                                         "%u kept their previous version: %s",
+                                                         n_failed),
+                                               n_failed, why));
     }
   if (parts->len == 0)
-    return g_strdup ("No lists to update");
+    return g_strdup (_("No lists to update"));
 
   g_ptr_array_add (parts, NULL);
-  return g_strjoinv (", ", (char **) parts->pdata);
+  /* Translators: the separator between the parts of the refresh summary */
+  return g_strjoinv (_(", "), (char **) parts->pdata);
 }
 
 static void
@@ -86,6 +96,8 @@ on_fetched (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GnUpdateResult) r = gn_updater_fetch_finish (result, &error);
 
+  /* one burst of notifications (and so one pending save) per outcome */
+  g_object_freeze_notify (G_OBJECT (s));
   if (r != NULL)
     {
       gn_blocklist_source_set_last_success (s, g_get_real_time () / G_USEC_PER_SEC);
@@ -104,10 +116,12 @@ on_fetched (GObject      *object,
   else
     {
       gn_blocklist_source_set_last_error (s, error->message);
-      g_ptr_array_add (state->failures, g_strdup_printf ("%s: %s", gn_blocklist_source_get_name (s),
+      /* Translators: a list's name and why its refresh failed */
+      g_ptr_array_add (state->failures, g_strdup_printf (_("%s: %s"), gn_blocklist_source_get_name (s),
                                                          error->message));
     }
   gn_blocklist_source_set_updating (s, FALSE);
+  g_object_thaw_notify (G_OBJECT (s));
 
   if (--state->outstanding == 0)
     {
@@ -177,8 +191,10 @@ gn_blocklist_manager_refresh_async (GnBlocklistManager  *self,
 
       ctx->task = g_object_ref (task);
       ctx->source = g_object_ref (s);
+      g_object_freeze_notify (G_OBJECT (s));
       gn_blocklist_source_set_updating (s, TRUE);
       gn_blocklist_source_set_last_attempt (s, g_get_real_time () / G_USEC_PER_SEC);
+      g_object_thaw_notify (G_OBJECT (s));
       gn_updater_fetch_async (self->session, s, path, self->max_bytes, self->max_shrink,
                               cancellable ? cancellable : self->cancellable, on_fetched, ctx);
     }

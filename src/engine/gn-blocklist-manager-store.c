@@ -5,19 +5,30 @@
  * The manager's settings as JSON (json-glib): sources with their status and
  * HTTP validators, the user's allowlist and blocklist, the refresh
  * interval, the size cap and the shrink share. Written atomically (a
- * temporary file renamed over the old one), read once at load. Also the
- * default sources that ship with the app: edit default_sources[] to change
- * them.
+ * temporary file renamed over the old one, synced), read once at load.
+ * Writes are debounced: a change only marks the settings dirty, and one
+ * save runs SAVE_DELAY_MS later from a source on the manager's context, so
+ * a refresh that touches every property of every source writes once or
+ * twice instead of several times per list. gn_blocklist_manager_flush()
+ * and dispose write a pending save at once. Also the default sources that
+ * ship with the app: edit default_sources[] to change them.
  *
- * Threading: the owner (main) thread only.
+ * Threading: the owner thread only; the save source runs on the context
+ * that was its default when the manager was created.
  */
 
 #include <errno.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-manager-private.h"
 #include "gn-error.h"
+
+/* Long enough to gather the bursts of a refresh (attempt, results, the
+ * rebuild's entries), short enough that a quit right after a change loses
+ * nothing even without the flush in dispose. */
+#define SAVE_DELAY_MS 250
 
 static const struct
 {
@@ -26,16 +37,16 @@ static const struct
   const char        *url;
   GnBlocklistFormat  format;
 } default_sources[] = {
-  { "urlhaus", "URLhaus malware domains", "https://urlhaus.abuse.ch/downloads/hostfile/",
+  { "urlhaus", N_("URLhaus malware domains"), "https://urlhaus.abuse.ch/downloads/hostfile/",
     GN_BLOCKLIST_FORMAT_HOSTS },
-  { "adaway", "AdAway ads and trackers", "https://adaway.org/hosts.txt",
+  { "adaway", N_("AdAway ads and trackers"), "https://adaway.org/hosts.txt",
     GN_BLOCKLIST_FORMAT_HOSTS },
 };
 
 /* Persistence ------------------------------------------------------------ */
 
 void
-_gn_blocklist_manager_save (GnBlocklistManager *self)
+_gn_blocklist_manager_write (GnBlocklistManager *self)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -45,8 +56,11 @@ _gn_blocklist_manager_save (GnBlocklistManager *self)
   g_autofree char *text = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
 
-  if (self->loading)
-    return;
+  if (self->save_source != NULL)
+    {
+      g_source_destroy (self->save_source);
+      g_clear_pointer (&self->save_source, g_source_unref);
+    }
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "version");
@@ -103,12 +117,61 @@ _gn_blocklist_manager_save (GnBlocklistManager *self)
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, NULL);
 
+  self->n_writes++;
   dir = g_path_get_dirname (self->config_path);
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
       !g_file_set_contents_full (self->config_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
                                  0600, &error))
     g_warning ("Could not save the blocklist settings in %s: %s", self->config_path,
                error ? error->message : g_strerror (errno));
+}
+
+static gboolean
+save_cb (gpointer user_data)
+{
+  GnBlocklistManager *self = user_data;
+
+  /* _write() destroys and drops the source, which is this one */
+  _gn_blocklist_manager_write (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_gn_blocklist_manager_queue_save (GnBlocklistManager *self)
+{
+  if (self->loading || self->save_source != NULL)
+    return;
+
+  /* G_PRIORITY_DEFAULT: a busy UI must not postpone the save for ever; the
+   * source is destroyed in dispose, so it never outlives self */
+  self->save_source = g_timeout_source_new (SAVE_DELAY_MS);
+  g_source_set_priority (self->save_source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->save_source, "[guardnest] blocklist settings save");
+  g_source_set_callback (self->save_source, save_cb, self, NULL);
+  g_source_attach (self->save_source, self->context);
+}
+
+guint
+_gn_blocklist_manager_get_n_writes (GnBlocklistManager *self)
+{
+  return self->n_writes;
+}
+
+/**
+ * gn_blocklist_manager_flush:
+ * @self: a #GnBlocklistManager
+ *
+ * Writes the settings now if a change is waiting for its (debounced) save.
+ * Dispose does the same, so this is only for callers that read the file or
+ * must be sure it is on disk (before an exec, say).
+ */
+void
+gn_blocklist_manager_flush (GnBlocklistManager *self)
+{
+  g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
+
+  if (self->save_source != NULL)
+    _gn_blocklist_manager_write (self);
 }
 
 static const char *
@@ -187,8 +250,8 @@ _gn_blocklist_manager_read_config (GnBlocklistManager  *self,
 
 invalid:
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-               "The blocklist settings in %s could not be read (%s); the default lists are used",
-               self->config_path, local_error ? local_error->message : "not a GuardNest settings file");
+               _("The blocklist settings in %s could not be read (%s); the default lists are used"),
+               self->config_path, local_error ? local_error->message : _("not a GuardNest settings file"));
   return FALSE;
 }
 
@@ -198,7 +261,7 @@ _gn_blocklist_manager_add_defaults (GnBlocklistManager *self)
   for (guint i = 0; i < G_N_ELEMENTS (default_sources); i++)
     {
       g_autoptr(GnBlocklistSource) s = gn_blocklist_source_new (default_sources[i].id,
-                                                                default_sources[i].name,
+                                                                _(default_sources[i].name),
                                                                 default_sources[i].url,
                                                                 default_sources[i].format);
       _gn_blocklist_manager_append_source (self, s);

@@ -6,7 +6,8 @@
  *
  * - Sources live in a GListStore the UI binds to; their settings, status
  *   and the user's own rules are saved as JSON (json-glib) in the config
- *   dir, written atomically (temporary file + rename).
+ *   dir, written atomically (temporary file + rename), one debounced save
+ *   per burst of changes (gn-blocklist-manager-store.c).
  * - Each source's last good copy is a file in the cache dir. At load the
  *   blocklist is built from those files before any download happens.
  * - Downloads (gn-updater.c) replace a cached file only when the new copy
@@ -19,13 +20,18 @@
  * - A one-minute timer refreshes the sources whose last attempt is older
  *   than the interval (off / 1 / 6 / 12 / 24 h).
  *
- * Threading: the owner (main) thread only; see gn-blocklist-manager.h.
+ * Threading: the owner thread only; see gn-blocklist-manager.h. The
+ * schedule and save timers are attached to the thread-default main context
+ * of the thread that created the manager (referenced in init), never to the
+ * global default context, so a manager on another thread keeps its timers
+ * there.
  */
 
 #include <errno.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
 #include "gn-blocklist-manager-private.h"
@@ -140,8 +146,8 @@ build_worker (GTask        *task,
       g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
 
       again = FALSE;
-      add_user_list (builder, USER_ALLOW_NAME, GN_MATCH_ALLOW, job->allow);
-      add_user_list (builder, USER_BLOCK_NAME, GN_MATCH_BLOCK, job->block);
+      add_user_list (builder, _(USER_ALLOW_NAME), GN_MATCH_ALLOW, job->allow);
+      add_user_list (builder, _(USER_BLOCK_NAME), GN_MATCH_BLOCK, job->block);
 
       for (guint i = 0; i < job->items->len && !again; i++)
         {
@@ -155,7 +161,7 @@ build_worker (GTask        *task,
           if (!gn_blocklist_builder_add_file (builder, item->name, item->path, item->format,
                                               &report, cancellable, &error))
             {
-              item->error = g_strdup_printf ("The saved copy could not be used: %s", error->message);
+              item->error = g_strdup_printf (_("The saved copy could not be used: %s"), error->message);
               again = TRUE;
               continue;
             }
@@ -209,6 +215,7 @@ on_build_done (GObject      *object,
 
           if (s == NULL)
             continue;
+          g_object_freeze_notify (G_OBJECT (s));
           if (item->error != NULL)
             gn_blocklist_source_set_last_error (s, item->error);
           else
@@ -216,6 +223,7 @@ on_build_done (GObject      *object,
               gn_blocklist_source_set_entries (s, item->entries);
               gn_blocklist_source_set_size (s, item->size);
             }
+          g_object_thaw_notify (G_OBJECT (s));
         }
 
       g_clear_pointer (&self->blocklist, gn_blocklist_unref);
@@ -299,7 +307,8 @@ on_source_notify (GnBlocklistSource *source,
   if (g_str_equal (name, "bytes-received") || g_str_equal (name, "updating"))
     return;
 
-  _gn_blocklist_manager_save (self);
+  /* cheap: marks the settings dirty, one save follows */
+  _gn_blocklist_manager_queue_save (self);
   if (g_str_equal (name, "enabled") || g_str_equal (name, "format") || g_str_equal (name, "name"))
     _gn_blocklist_manager_request_rebuild (self, NULL);
 }
@@ -339,12 +348,19 @@ gn_blocklist_manager_load (GnBlocklistManager  *self,
     _gn_blocklist_manager_add_defaults (self);
   self->loading = FALSE;
 
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 
-  /* the first check runs a minute after start, after the cached lists */
-  if (self->schedule_id == 0)
-    self->schedule_id = g_timeout_add_seconds (60, _gn_blocklist_manager_check_schedule, self);
+  /* the first check runs a minute after start, after the cached lists; on
+   * the owner's context (the source is destroyed in dispose) */
+  if (self->schedule_source == NULL)
+    {
+      self->schedule_source = g_timeout_source_new_seconds (60);
+      g_source_set_static_name (self->schedule_source, "[guardnest] blocklist schedule");
+      g_source_set_callback (self->schedule_source, _gn_blocklist_manager_check_schedule,
+                             self, NULL);
+      g_source_attach (self->schedule_source, self->context);
+    }
 
   return ok;
 }
@@ -379,7 +395,7 @@ gn_blocklist_manager_add_source (GnBlocklistManager *self,
 
   s = gn_blocklist_source_new (id, name, url, format);
   _gn_blocklist_manager_append_source (self, s);
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   return s;  /* the store holds it */
 }
 
@@ -399,7 +415,7 @@ gn_blocklist_manager_remove_source (GnBlocklistManager *self,
   g_signal_handlers_disconnect_by_data (source, self);
   g_list_store_remove (self->sources, pos);
   g_unlink (path);
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 }
 
@@ -426,7 +442,7 @@ normalize_user_rule (const char  *domain,
   if (kind != GN_NAME_DOMAIN && kind != GN_NAME_IP)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   "“%s” is not a domain name such as example.com", domain);
+                   _("“%s” is not a domain name such as example.com"), domain);
       return FALSE;
     }
   return TRUE;
@@ -462,7 +478,7 @@ gn_blocklist_manager_add_user_rule (GnBlocklistManager  *self,
   if (find_rule (rules, name) >= 0)
     return TRUE;
   g_ptr_array_insert (rules, rules->len - 1, g_strdup (name));
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
   return TRUE;
 }
@@ -484,7 +500,7 @@ gn_blocklist_manager_remove_user_rule (GnBlocklistManager *self,
   if (!normalize_user_rule (domain, name, NULL) || (i = find_rule (rules, name)) < 0)
     return FALSE;
   g_ptr_array_remove_index (rules, i);
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
   return TRUE;
 }
@@ -516,7 +532,7 @@ gn_blocklist_manager_set_refresh_interval (GnBlocklistManager *self,
   if (self->refresh_hours == hours)
     return;
   self->refresh_hours = hours;
-  _gn_blocklist_manager_save (self);
+  _gn_blocklist_manager_queue_save (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_INTERVAL]);
 }
 
@@ -548,7 +564,13 @@ gn_blocklist_manager_dispose (GObject *object)
   GnBlocklistManager *self = GN_BLOCKLIST_MANAGER (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  if (self->schedule_source != NULL)
+    {
+      g_source_destroy (self->schedule_source);
+      g_clear_pointer (&self->schedule_source, g_source_unref);
+    }
+  /* nothing is lost: a pending save is written now */
+  gn_blocklist_manager_flush (self);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->dispose (object);
@@ -569,6 +591,7 @@ gn_blocklist_manager_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gn_blocklist_manager_parent_class)->finalize (object);
 }
@@ -617,7 +640,7 @@ gn_blocklist_manager_set_property (GObject      *object,
       if (self->max_bytes != g_value_get_uint64 (value))
         {
           self->max_bytes = g_value_get_uint64 (value);
-          _gn_blocklist_manager_save (self);
+          _gn_blocklist_manager_queue_save (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -625,7 +648,7 @@ gn_blocklist_manager_set_property (GObject      *object,
       if (self->max_shrink != g_value_get_double (value))
         {
           self->max_shrink = g_value_get_double (value);
-          _gn_blocklist_manager_save (self);
+          _gn_blocklist_manager_queue_save (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -688,6 +711,7 @@ gn_blocklist_manager_init (GnBlocklistManager *self)
     }
   self->blocklist = gn_blocklist_new_empty ();
   self->cancellable = g_cancellable_new ();
+  self->context = g_main_context_ref_thread_default ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->pending_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->refresh_hours = GN_BLOCKLIST_DEFAULT_INTERVAL;

@@ -9,9 +9,12 @@
  * owner hands it to the proxy (gn_engine_set_blocklist()), which swaps it in
  * atomically.
  *
- * Threading: create and use on one thread (the main thread); signals and
- * callbacks run on that thread's default main context. Downloads are async
- * on it, parsing and building run in GTask workers.
+ * Threading: create and use on one thread (usually the main thread);
+ * signals, callbacks and the manager's timers (the refresh schedule, the
+ * debounced settings save) run on the main context that was that thread's
+ * default (g_main_context_get_thread_default()) when the manager was
+ * created. Downloads are async on it, parsing and building run in GTask
+ * workers.
  */
 
 #pragma once
@@ -66,6 +69,10 @@ void                gn_blocklist_manager_refresh_async    (GnBlocklistManager  *
 char               *gn_blocklist_manager_refresh_finish   (GnBlocklistManager  *self,
                                                            GAsyncResult        *result,
                                                            GError             **error);
+
+/* Settings changes are saved shortly after they happen, once per burst;
+ * this writes a pending save now (dispose does too). */
+void                gn_blocklist_manager_flush            (GnBlocklistManager  *self);
 
 /* The user's own rules; @kind is GN_MATCH_ALLOW or GN_MATCH_BLOCK. Saved and
  * applied at once (rebuild + "blocklist-changed"). */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
 #include "gn-blocklist-parser.h"
@@ -459,8 +460,8 @@ check_text (Parser      *p,
       if (G_UNLIKELY ((c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v') || c == 0x7f))
         {
           g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                       "“%s” is not a text blocklist (binary data at byte %" G_GUINT64_FORMAT ")",
-                       p->list_name, p->offset + i);
+                       _("“%s” is not a text blocklist (binary data at byte %llu)"),
+                       p->list_name, (unsigned long long) (p->offset + i));
           return FALSE;
         }
     }
@@ -530,10 +531,10 @@ parser_finish (Parser      *p,
   if (unreadable > 0 && unreadable >= p->report->accepted)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   "“%s” does not look like a %s blocklist: %" G_GUINT64_FORMAT
-                   " of its lines are not rules, only %" G_GUINT64_FORMAT " are",
+                   _("“%s” does not look like a %s blocklist: %llu of its lines are not "
+                     "rules, only %llu are"),
                    p->list_name, gn_blocklist_format_to_string (p->format),
-                   unreadable, p->report->accepted);
+                   (unsigned long long) unreadable, (unsigned long long) p->report->accepted);
       return FALSE;
     }
 
@@ -613,7 +614,7 @@ gn_blocklist_builder_add_file (GnBlocklistBuilder  *self,
   in = g_file_read (file, cancellable, &local_error);
   if (in == NULL)
     {
-      g_set_error (error, GN_ERROR, GN_ERROR_IO, "Could not read the list “%s”: %s",
+      g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
                    list_name, local_error->message);
       return FALSE;
     }
@@ -626,7 +627,7 @@ gn_blocklist_builder_add_file (GnBlocklistBuilder  *self,
       if (!g_input_stream_read_all (G_INPUT_STREAM (in), buf, CHUNK_SIZE, &n,
                                     cancellable, &local_error))
         {
-          g_set_error (error, GN_ERROR, GN_ERROR_IO, "Could not read the list “%s”: %s",
+          g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
                        list_name, local_error->message);
           return FALSE;
         }

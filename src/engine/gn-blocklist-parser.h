@@ -35,7 +35,7 @@ typedef enum
   GN_SKIP_WILDCARD,      /* a wildcard we cannot honour ("ads*.example.com") */
   GN_SKIP_COSMETIC,      /* element hiding ("##.ad") */
   GN_SKIP_TOO_LONG,      /* a line over 4 KiB */
-  GN_SKIP_N_REASONS
+  GN_SKIP_N_REASONS /*< skip >*/
 } GnSkipReason;
 
 typedef struct

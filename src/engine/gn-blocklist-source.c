@@ -10,13 +10,6 @@
 #include "gn-blocklist-source.h"
 #include "gn-compat.h"
 
-G_DEFINE_ENUM_TYPE (GnBlocklistFormat, gn_blocklist_format,
-  G_DEFINE_ENUM_VALUE (GN_BLOCKLIST_FORMAT_AUTO, "auto"),
-  G_DEFINE_ENUM_VALUE (GN_BLOCKLIST_FORMAT_HOSTS, "hosts"),
-  G_DEFINE_ENUM_VALUE (GN_BLOCKLIST_FORMAT_DOMAINS, "domains"),
-  G_DEFINE_ENUM_VALUE (GN_BLOCKLIST_FORMAT_ADBLOCK, "adblock"),
-  G_DEFINE_ENUM_VALUE (GN_BLOCKLIST_FORMAT_WILDCARD, "wildcard"))
-
 struct _GnBlocklistSource
 {
   GObject parent_instance;

@@ -16,11 +16,9 @@
 #include <glib-object.h>
 
 #include "gn-blocklist-parser.h"
+#include "gn-engine-enums.h"
 
 G_BEGIN_DECLS
-
-#define GN_TYPE_BLOCKLIST_FORMAT (gn_blocklist_format_get_type ())
-GType gn_blocklist_format_get_type (void) G_GNUC_CONST;
 
 #define GN_TYPE_BLOCKLIST_SOURCE (gn_blocklist_source_get_type ())
 G_DECLARE_FINAL_TYPE (GnBlocklistSource, gn_blocklist_source, GN, BLOCKLIST_SOURCE, GObject)

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <gio/gnetworking.h>
+#include <glib/gi18n.h>
 
 #include "gn-block-page.h"
 #include "gn-proxy-connection-private.h"
@@ -245,8 +246,8 @@ on_response_head (GnProxyConnection *self,
    * 407 passed on would make the client ask for a password to *us*. */
   if (head->status == 407 && _gn_proxy_connection_uses_upstream (self))
     {
-      g_autofree char *reason = g_strdup_printf ("Your proxy %s port %u asks for a user name and password "
-                                                 "that GuardNest does not have or that it refused",
+      g_autofree char *reason = g_strdup_printf (_("Your proxy %s port %u asks for a user name and password "
+                                                   "that GuardNest does not have or that it refused"),
                                                  self->config->upstream_host, self->config->upstream_port);
 
       fail (self, 502, reason);
@@ -273,7 +274,7 @@ on_response_head (GnProxyConnection *self,
 
       if (head->status == 101)
         {
-          fail (self, 502, "The server switched protocols without being asked to");
+          fail (self, 502, _("The server switched protocols without being asked to"));
           return;
         }
       /* Interim answer (100, 103): pass it on, read the real one next. */
@@ -369,7 +370,7 @@ on_request_head_written (GnProxyConnection *self,
           send_request (self);
           return;
         }
-      fail (self, 502, "Could not send the request to the server");
+      fail (self, 502, _("Could not send the request to the server"));
       return;
     }
 
@@ -551,7 +552,7 @@ _gn_forward_request (GnProxyConnection *self)
   if (memchr (authority, '@', path - authority) != NULL ||
       !gn_http_parse_authority (authority, path - authority, 80, self->host, &self->port))
     {
-      fail (self, 400, "The request URL does not name a valid host");
+      fail (self, 400, _("The request URL does not name a valid host"));
       return;
     }
   if (self->record != NULL)

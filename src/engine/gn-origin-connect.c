@@ -24,6 +24,7 @@
  */
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "gn-proxy-connection-private.h"
 #include "gn-socket-source.h"
@@ -66,7 +67,7 @@ on_connect_timeout (gpointer user_data)
       /* The direct path: give up on the socket now. */
       g_socket_close (self->connect_socket, NULL);
       connect_done (self, NULL, NULL,
-                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Timed out"));
+                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("Timed out")));
       return G_SOURCE_REMOVE;
     }
   g_cancellable_cancel (self->connect_cancellable);
@@ -97,30 +98,30 @@ connect_done (GnProxyConnection *self,
           g_io_stream_close (G_IO_STREAM (owned_origin), NULL, NULL);
           g_clear_object (&owned_origin);
           status = 508;
-          reason = g_strdup ("The target is this proxy itself");
+          reason = g_strdup (_("The target is this proxy itself"));
         }
     }
   else if (self->timed_out || g_error_matches (owned_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
       status = 504;
-      reason = g_strdup_printf ("Connecting to %s port %u timed out", self->host, self->port);
+      reason = g_strdup_printf (_("Connecting to %s port %u timed out"), self->host, self->port);
     }
   else if (owned_error->domain == G_RESOLVER_ERROR)
     {
       status = 502;
-      reason = g_strdup_printf ("Could not find the server %s", self->host);
+      reason = g_strdup_printf (_("Could not find the server %s"), self->host);
     }
   else if (_gn_proxy_connection_uses_upstream (self))
     {
       status = 502;
-      reason = g_strdup_printf ("Could not reach %s port %u through your proxy %s port %u: %s",
+      reason = g_strdup_printf (_("Could not reach %s port %u through your proxy %s port %u: %s"),
                                 self->host, self->port, self->config->upstream_host,
                                 self->config->upstream_port, owned_error->message);
     }
   else
     {
       status = 502;
-      reason = g_strdup_printf ("Could not connect to %s port %u: %s", self->host, self->port,
+      reason = g_strdup_printf (_("Could not connect to %s port %u: %s"), self->host, self->port,
                                 owned_error->message);
     }
 

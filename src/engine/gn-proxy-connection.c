@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <gio/gnetworking.h>
+#include <glib/gi18n.h>
 
 #include "gn-block-page.h"
 #include "gn-pac.h"
@@ -209,8 +210,8 @@ on_head_timeout (gpointer user_data)
   g_clear_pointer (&self->timer, g_source_unref);
   self->timed_out = TRUE;
   self->head->error_status = self->head_is_request ? 408 : 504;
-  self->head->error_reason = self->head_is_request ? "Timed out reading the request head"
-                                                   : "The server did not answer in time";
+  self->head->error_reason = self->head_is_request ? _("Timed out reading the request head")
+                                                   : _("The server did not answer in time");
   head_done (self, GN_HTTP_PARSE_ERROR);
   return G_SOURCE_REMOVE;
 }
@@ -254,8 +255,8 @@ head_read_more (GnProxyConnection *self)
           /* Closed or reset: status 0 means "just close". */
           self->head->error_status = self->head_is_request ? 0 : 502;
           self->head->error_reason = self->head_is_request
-            ? (self->head_len > 0 ? "The client closed the connection mid-request" : NULL)
-            : "The server closed the connection without answering";
+            ? (self->head_len > 0 ? _("The client closed the connection mid-request") : NULL)
+            : _("The server closed the connection without answering");
           head_done (self, GN_HTTP_PARSE_ERROR);
           return;
         }
@@ -519,7 +520,7 @@ _gn_proxy_connection_check_blocked (GnProxyConnection *self,
       gn_connection_record_set_verdict (self->record, match.list_name, match.rule);
     }
 
-  reason = g_strdup_printf ("%s is blocked by the list “%s” (rule %s)",
+  reason = g_strdup_printf (_("%s is blocked by the list “%s” (rule %s)"),
                             self->host, match.list_name ? match.list_name : "",
                             match.rule ? match.rule : "");
   if (html)
@@ -556,7 +557,7 @@ on_tunnel_done (GnTunnel     *tunnel,
   GnProxyConnection *self = user_data;
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    _gn_proxy_connection_finish (self, "Closed after the idle timeout");
+    _gn_proxy_connection_finish (self, _("Closed after the idle timeout"));
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
            !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) &&
            !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
@@ -625,7 +626,7 @@ handle_connect (GnProxyConnection *self)
   self->kind = GN_CONNECTION_KIND_TUNNEL;
   if (!gn_http_parse_authority (head->target, head->target_len, 0, self->host, &self->port))
     {
-      respond_text (self, 400, "The CONNECT target is not a valid host:port");
+      respond_text (self, 400, _("The CONNECT target is not a valid host:port"));
       return;
     }
   if (self->record != NULL)
@@ -636,7 +637,7 @@ handle_connect (GnProxyConnection *self)
 
   if (gn_proxy_server_is_self (self->server, self->host, self->port))
     {
-      respond_text (self, 508, "The target is this proxy itself");
+      respond_text (self, 508, _("The target is this proxy itself"));
       return;
     }
 
@@ -693,7 +694,7 @@ static void
 handle_origin_form (GnProxyConnection *self)
 {
   if (!_gn_proxy_connection_respond_own (self, self->head->target, self->head->target_len, FALSE))
-    respond_text (self, 400, "This is a proxy: send absolute URLs (http://host/path) or CONNECT");
+    respond_text (self, 400, _("This is a proxy: send absolute URLs (http://host/path) or CONNECT"));
 }
 
 static void
@@ -731,7 +732,7 @@ on_request_head (GnProxyConnection *self,
   else if (head->target_len > 0 && head->target[0] == '/')
     handle_origin_form (self);
   else
-    respond_text (self, 400, "Unsupported request target");
+    respond_text (self, 400, _("Unsupported request target"));
 }
 
 void

@@ -16,6 +16,7 @@
  */
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "gn-pump.h"
 #include "gn-socket-source.h"
@@ -442,7 +443,7 @@ pump_run (GnPump *self)
               self->wptr_is_prefix = TRUE;
               if (!accept_data (self, data, len))
                 {
-                  finish_literal (self, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Malformed chunked body");
+                  finish_literal (self, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Malformed chunked body"));
                   return;
                 }
               continue;
@@ -478,7 +479,7 @@ pump_run (GnPump *self)
               if (self->kind != GN_HTTP_BODY_UNTIL_CLOSE)
                 {
                   finish_literal (self, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                                  "The connection closed in the middle of a message");
+                                  _("The connection closed in the middle of a message"));
                   return;
                 }
               if (self->shutdown_on_eof)
@@ -489,7 +490,7 @@ pump_run (GnPump *self)
 
           if (!accept_data (self, self->buffer, n))
             {
-              finish_literal (self, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Malformed chunked body");
+              finish_literal (self, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Malformed chunked body"));
               return;
             }
           continue;

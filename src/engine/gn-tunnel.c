@@ -9,6 +9,8 @@
  * Threading: one worker thread (the connection's) only.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-pump.h"
 #include "gn-tunnel.h"
 
@@ -148,7 +150,7 @@ on_idle_timeout (gpointer user_data)
   if (quiet_ms >= limit_ms)
     {
       g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                             "Idle for %u s", self->idle_timeout_s);
+                                             _("Idle for %u s"), self->idle_timeout_s);
       finish (self, error);
       return G_SOURCE_REMOVE;
     }

@@ -8,12 +8,16 @@
  * the body (rejecting binary or non-list data), applies the shrink rule and
  * writes the cache file atomically (write to a temporary file, then rename).
  *
- * Threading: started on the owner thread, callbacks on its main context;
- * the worker touches only its own copy of the data.
+ * Threading: started on the owner thread, callbacks on its main context.
+ * The SoupMessage and its body stream belong to that thread: the validators
+ * (ETag, Last-Modified) are copied out of the message there, and both are
+ * dropped there before the worker starts, so the worker touches only plain
+ * data of its own (the body, the copied strings, the limits).
  */
 
 #include <errno.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
 #include "gn-error.h"
@@ -24,11 +28,13 @@
 typedef struct
 {
   GnBlocklistSource *source;        /* (owned) */
-  SoupMessage       *msg;           /* (owned) */
-  GInputStream      *stream;        /* (owned) (nullable) */
+  SoupMessage       *msg;           /* (owned) (nullable): owner thread only */
+  GInputStream      *stream;        /* (owned) (nullable): owner thread only */
   GByteArray        *body;          /* (owned) */
   char              *cache_path;    /* (owned) */
   char              *list_name;     /* (owned) */
+  char              *etag;          /* (owned) (nullable): copied from the response */
+  char              *last_modified; /* (owned) (nullable): copied from the response */
   GnBlocklistFormat  format;
   guint64            max_bytes;
   double             max_shrink;
@@ -44,6 +50,8 @@ fetch_free (Fetch *f)
   g_clear_pointer (&f->body, g_byte_array_unref);
   g_clear_pointer (&f->cache_path, g_free);
   g_clear_pointer (&f->list_name, g_free);
+  g_clear_pointer (&f->etag, g_free);
+  g_clear_pointer (&f->last_modified, g_free);
   g_free (f);
 }
 
@@ -77,14 +85,26 @@ format_size (guint64 bytes)
   return g_format_size_full (bytes, G_FORMAT_SIZE_DEFAULT);
 }
 
-static GnUpdateResult *
-result_from_message (SoupMessage *msg)
+/* Owner thread: everything the result needs from the response, copied. */
+static void
+copy_validators (Fetch *f)
 {
-  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (f->msg);
+
+  g_free (f->etag);
+  f->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
+  g_free (f->last_modified);
+  f->last_modified = g_strdup (soup_message_headers_get_one (headers, "Last-Modified"));
+}
+
+/* Any thread: reads only the copies in @f. */
+static GnUpdateResult *
+result_from_fetch (const Fetch *f)
+{
   GnUpdateResult *r = g_new0 (GnUpdateResult, 1);
 
-  r->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
-  r->last_modified = g_strdup (soup_message_headers_get_one (headers, "Last-Modified"));
+  r->etag = g_strdup (f->etag);
+  r->last_modified = g_strdup (f->last_modified);
   return r;
 }
 
@@ -110,18 +130,18 @@ validate_and_store (GTask        *task,
   if (report.accepted == 0)
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The downloaded list has no entries");
+                               _("The downloaded list has no entries"));
       return;
     }
 
   if (f->prev_entries > 0 && report.accepted < (guint64) (f->prev_entries * (1.0 - f->max_shrink)))
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The new version has %" G_GUINT64_FORMAT " entries, %.0f %% fewer "
-                               "than the %" G_GUINT64_FORMAT " before (more than the %.0f %% allowed)",
-                               report.accepted,
+                               _("The new version has %llu entries, %.0f %% fewer than the "
+                                 "%llu before (more than the %.0f %% allowed)"),
+                               (unsigned long long) report.accepted,
                                100.0 * (1.0 - (double) report.accepted / f->prev_entries),
-                               f->prev_entries, 100.0 * f->max_shrink);
+                               (unsigned long long) f->prev_entries, 100.0 * f->max_shrink);
       return;
     }
 
@@ -133,13 +153,13 @@ validate_and_store (GTask        *task,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
       {
         g_task_return_new_error (task, GN_ERROR, GN_ERROR_IO,
-                                 "Could not save the list in %s: %s", dir,
+                                 _("Could not save the list in %s: %s"), dir,
                                  error ? error->message : g_strerror (errno));
         return;
       }
   }
 
-  r = result_from_message (f->msg);
+  r = result_from_fetch (f);
   r->entries = report.accepted;
   r->size = f->body->len;
   g_task_return_pointer (task, r, (GDestroyNotify) gn_update_result_free);
@@ -160,7 +180,7 @@ on_read (GObject      *object,
   if (bytes == NULL)
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_NETWORK,
-                               "The download broke off after %u bytes: %s",
+                               _("The download broke off after %u bytes: %s"),
                                f->body->len, error->message);
       return;
     }
@@ -170,9 +190,13 @@ on_read (GObject      *object,
       if (f->body->len == 0)
         {
           g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                                   "The server sent an empty list");
+                                   _("The server sent an empty list"));
           return;
         }
+      /* the worker gets plain data only: the message and its stream are
+       * released here, on the thread that owns them */
+      g_clear_object (&f->stream);
+      g_clear_object (&f->msg);
       g_task_run_in_thread (task, validate_and_store);
       return;
     }
@@ -182,7 +206,7 @@ on_read (GObject      *object,
       g_autofree char *cap = format_size (f->max_bytes);
 
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The list is larger than the %s limit", cap);
+                               _("The list is larger than the %s limit"), cap);
       return;
     }
 
@@ -218,14 +242,15 @@ on_sent (GObject      *object,
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, GN_ERROR, GN_ERROR_NETWORK,
-                                 "Could not download the list: %s", error->message);
+                                 _("Could not download the list: %s"), error->message);
       return;
     }
 
   status = soup_message_get_status (f->msg);
+  copy_validators (f);
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
-      GnUpdateResult *r = result_from_message (f->msg);
+      GnUpdateResult *r = result_from_fetch (f);
 
       r->not_modified = TRUE;
       g_task_return_pointer (task, r, (GDestroyNotify) gn_update_result_free);
@@ -249,7 +274,7 @@ on_sent (GObject      *object,
       g_autofree char *size = format_size (length);
 
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_DATA,
-                               "The list is %s, larger than the %s limit", size, cap);
+                               _("The list is %s, larger than the %s limit"), size, cap);
       return;
     }
 
@@ -285,7 +310,7 @@ gn_updater_fetch_async (SoupSession         *session,
                       g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
     {
       g_task_return_new_error (task, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-                               "“%s” is not an http or https address",
+                               _("“%s” is not an http or https address"),
                                gn_blocklist_source_get_url (source));
       return;
     }

@@ -11,8 +11,9 @@
  *
  * Threading: call from the owner (main) thread; the callback runs there.
  * The download is async on that thread's main context; parsing and the
- * atomic cache write run in a GTask worker. The source's bytes-received
- * property is updated as data arrives.
+ * atomic cache write run in a GTask worker, which never sees the
+ * SoupMessage (the response's validators are copied on the owner thread).
+ * The source's bytes-received property is updated as data arrives.
  */
 
 #pragma once

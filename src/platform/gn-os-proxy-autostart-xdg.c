@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 
 #include "gn-os-proxy-private.h"
 
@@ -85,7 +86,7 @@ _gn_os_proxy_xdg_install_repair (GnOsProxy  *self,
       !g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "The logon repair entry %s could not be written: %s", path,
+                   _("The logon repair entry %s could not be written: %s"), path,
                    local ? local->message : g_strerror (errno));
       return FALSE;
     }
@@ -102,7 +103,7 @@ _gn_os_proxy_xdg_remove_repair (GnOsProxy  *self,
     {
       int saved = errno;
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "The logon repair entry %s could not be removed: %s", path, g_strerror (saved));
+                   _("The logon repair entry %s could not be removed: %s"), path, g_strerror (saved));
       return FALSE;
     }
   return TRUE;

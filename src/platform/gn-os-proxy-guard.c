@@ -10,6 +10,8 @@
  * Threading: the creating thread; signals are emitted there.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-os-proxy-guard-private.h"
 #include "gn-os-proxy-journal.h"
 
@@ -100,7 +102,7 @@ gn_os_proxy_validate_bypass (const char * const *bypass,
       if (*item == '\0' || strlen (item) > MAX_BYPASS_ITEM)
         {
           g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-                       "Bypass entry %u is empty or longer than %d characters.",
+                       _("Bypass entry %u is empty or longer than %d characters."),
                        n + 1, MAX_BYPASS_ITEM);
           return FALSE;
         }
@@ -108,15 +110,15 @@ gn_os_proxy_validate_bypass (const char * const *bypass,
         if (!g_ascii_isalnum (*p) && strchr (".-_*:/[]<>", *p) == NULL)
           {
             g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-                         "“%s” is not a host name, address or network to bypass "
-                         "(it contains “%c”).", item, g_ascii_isprint (*p) ? *p : '?');
+                         _("“%s” is not a host name, address or network to bypass "
+                           "(it contains “%c”)."), item, g_ascii_isprint (*p) ? *p : '?');
             return FALSE;
           }
     }
   if (n > MAX_BYPASS_ITEMS || joined > MAX_BYPASS_JOINED)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
-                   "The bypass list is too long (at most %d entries and %d characters).",
+                   _("The bypass list is too long (at most %d entries and %d characters)."),
                    MAX_BYPASS_ITEMS, MAX_BYPASS_JOINED);
       return FALSE;
     }
@@ -201,9 +203,9 @@ restore_journal (GnOsProxyGuard        *self,
               g_autofree char *what = gn_os_proxy_entry_describe (now);
 
               flags |= GN_OS_PROXY_RESTORE_KEPT_OTHERS;
-              g_string_append_printf (msg, "The proxy settings were changed by another program "
-                                      "while GuardNest was on (now: %s); they were left as they "
-                                      "are. ", what);
+              g_string_append_printf (msg, _("The proxy settings were changed by another program "
+                                             "while GuardNest was on (now: %s); they were left as they "
+                                             "are. "), what);
             }
           continue;
         }
@@ -224,8 +226,8 @@ restore_journal (GnOsProxyGuard        *self,
           put->flags = GN_OS_PROXY_DIRECT;
           g_clear_pointer (&put->raw, g_variant_unref);
           flags |= GN_OS_PROXY_RESTORE_NO_PROXY;
-          g_string_append_printf (msg, "Your previous proxy %s:%u is not running any more, so "
-                                  "“no proxy” was set instead. ", server->host, server->port);
+          g_string_append_printf (msg, _("Your previous proxy %s:%u is not running any more, so "
+                                         "“no proxy” was set instead. "), server->host, server->port);
         }
       else
         put = gn_os_proxy_entry_copy (snap);
@@ -245,11 +247,11 @@ restore_journal (GnOsProxyGuard        *self,
           what = gn_os_proxy_settings_describe (merged);
           g_string_prepend (msg, ". ");
           g_string_prepend (msg, what);
-          g_string_prepend (msg, "Your previous proxy settings were put back: ");
+          g_string_prepend (msg, _("Your previous proxy settings were put back: "));
         }
     }
   else if (flags == GN_OS_PROXY_RESTORE_NOTHING)
-    g_string_append (msg, "The proxy settings no longer pointed at GuardNest; nothing was changed.");
+    g_string_append (msg, _("The proxy settings no longer pointed at GuardNest; nothing was changed."));
 
   if (flags_out)
     *flags_out = flags;
@@ -289,7 +291,7 @@ gn_os_proxy_guard_repair (GnOsProxyGuard        *self,
   if (self->journal != NULL)
     {
       if (message)
-        *message = g_strdup ("GuardNest is protecting this computer; nothing to repair.");
+        *message = g_strdup (_("GuardNest is protecting this computer; nothing to repair."));
       return TRUE;
     }
 
@@ -304,7 +306,7 @@ gn_os_proxy_guard_repair (GnOsProxyGuard        *self,
       /* A left-over repair entry without a journal is useless. */
       gn_os_proxy_remove_repair_entry (self->backend, NULL);
       if (message)
-        *message = g_strdup ("Nothing to repair: no saved proxy settings were found.");
+        *message = g_strdup (_("Nothing to repair: no saved proxy settings were found."));
       return TRUE;
     }
 
@@ -313,8 +315,8 @@ gn_os_proxy_guard_repair (GnOsProxyGuard        *self,
       if (flags)
         *flags = GN_OS_PROXY_RESTORE_STILL_RUNNING;
       if (message)
-        *message = g_strdup_printf ("GuardNest is still running on %s:%u, so the proxy "
-                                    "settings were left as they are.", j->host, j->port);
+        *message = g_strdup_printf (_("GuardNest is still running on %s:%u, so the proxy "
+                                      "settings were left as they are."), j->host, j->port);
       return TRUE;
     }
 
@@ -344,7 +346,7 @@ gn_os_proxy_guard_enable (GnOsProxyGuard  *self,
   if (!gn_os_proxy_is_managed (self->backend))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
-                   "GuardNest does not change the system proxy settings here: %s",
+                   _("GuardNest does not change the system proxy settings here: %s"),
                    gn_os_proxy_get_unmanaged_reason (self->backend));
       return FALSE;
     }
@@ -364,7 +366,7 @@ gn_os_proxy_guard_enable (GnOsProxyGuard  *self,
       if (flags & GN_OS_PROXY_RESTORE_STILL_RUNNING)
         {
           g_set_error (error, GN_ERROR, GN_ERROR_BUSY,
-                       "Another GuardNest is already managing the proxy settings.");
+                       _("Another GuardNest is already managing the proxy settings."));
           return FALSE;
         }
       current = gn_os_proxy_read (self->backend, error);

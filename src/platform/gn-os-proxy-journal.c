@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 
 #include "gn-os-proxy-journal.h"
 
@@ -104,8 +105,8 @@ gn_os_proxy_journal_save (const GnOsProxyJournal *j,
     {
       int saved = errno;
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "Your proxy settings could not be saved before changing them, so "
-                   "nothing was changed (folder %s: %s).", dir, g_strerror (saved));
+                   _("Your proxy settings could not be saved before changing them, so "
+                     "nothing was changed (folder %s: %s)."), dir, g_strerror (saved));
       return FALSE;
     }
   if (!g_file_set_contents_full (path, text, len,
@@ -113,8 +114,8 @@ gn_os_proxy_journal_save (const GnOsProxyJournal *j,
                                  0600, &local))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "Your proxy settings could not be saved before changing them, so "
-                   "nothing was changed (%s).", local->message);
+                   _("Your proxy settings could not be saved before changing them, so "
+                     "nothing was changed (%s)."), local->message);
       return FALSE;
     }
   return TRUE;
@@ -127,8 +128,8 @@ damaged (const char *path, const char *what, GError **error)
 
   g_rename (path, aside);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-               "The saved copy of your proxy settings is damaged (%s); it was kept as %s. "
-               "Check your proxy settings.", what, aside);
+               _("The saved copy of your proxy settings is damaged (%s); it was kept as %s. "
+                 "Check your proxy settings."), what, aside);
   return NULL;
 }
 
@@ -152,7 +153,7 @@ gn_os_proxy_journal_load (const char  *path,
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return NULL;
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "The saved copy of your proxy settings could not be read (%s).",
+                   _("The saved copy of your proxy settings could not be read (%s)."),
                    local->message);
       return NULL;
     }
@@ -211,7 +212,7 @@ gn_os_proxy_journal_delete (const char  *path,
     {
       int saved = errno;
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   "The saved copy of your proxy settings (%s) could not be removed: %s",
+                   _("The saved copy of your proxy settings (%s) could not be removed: %s"),
                    path, g_strerror (saved));
       return FALSE;
     }

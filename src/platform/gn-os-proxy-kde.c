@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "gn-os-proxy-private.h"
 
@@ -57,7 +58,7 @@ load (GnOsProxyKde *self, GError **error)
       if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
           g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
-                       "The KDE proxy settings file %s could not be read: %s",
+                       _("The KDE proxy settings file %s could not be read: %s"),
                        self->path, local->message);
           return NULL;
         }
@@ -250,7 +251,7 @@ write_kioslaverc (GnOsProxyKde *self, const GnOsProxyEntry *e, GError **error)
       !g_key_file_save_to_file (kf, self->path, &local))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
-                   "The KDE proxy settings could not be saved to %s: %s", self->path,
+                   _("The KDE proxy settings could not be saved to %s: %s"), self->path,
                    local ? local->message : g_strerror (errno));
       return FALSE;
     }

@@ -11,6 +11,8 @@
  * Threading: any single thread.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-os-proxy.h"
 
 #define GN_TYPE_OS_PROXY_NONE (gn_os_proxy_none_get_type ())
@@ -46,8 +48,8 @@ static gboolean
 gn_os_proxy_none_write (GnOsProxy *proxy, const GnOsProxySettings *settings, GError **error)
 {
   g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
-               "GuardNest does not change the system proxy settings here: %s "
-               "Set your programs' proxy to 127.0.0.1 yourself.",
+               _("GuardNest does not change the system proxy settings here: %s "
+                 "Set your programs' proxy to 127.0.0.1 yourself."),
                GN_OS_PROXY_NONE (proxy)->reason);
   return FALSE;
 }
@@ -82,6 +84,6 @@ gn_os_proxy_new_none (const char *reason)
   GnOsProxyNone *self = g_object_new (GN_TYPE_OS_PROXY_NONE, NULL);
 
   self->reason = g_strdup (reason && *reason ? reason
-                           : "No supported desktop was found.");
+                           : _("No supported desktop was found."));
   return GN_OS_PROXY (self);
 }

@@ -10,6 +10,7 @@
  */
 
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "gn-os-proxy-repair.h"
 
@@ -26,11 +27,11 @@ gn_os_proxy_repair_run (GnOsProxyGuard  *guard,
 
   if (!gn_os_proxy_guard_repair (guard, &flags, &what, &error))
     {
-      *message = g_strdup_printf ("The proxy settings could not be repaired: %s", error->message);
+      *message = g_strdup_printf (_("The proxy settings could not be repaired: %s"), error->message);
       return 1;
     }
-  *message = g_strdup_printf ("%s%s", (flags & GN_OS_PROXY_RESTORE_RESTORED) ? "Repaired. " : "",
-                              what ? what : "Nothing to do.");
+  *message = g_strdup_printf ("%s%s", (flags & GN_OS_PROXY_RESTORE_RESTORED) ? _("Repaired. ") : "",
+                              what ? what : _("Nothing to do."));
   return 0;
 }
 

@@ -12,6 +12,8 @@
  * Threading: call from the thread that will use the backend.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-os-proxy-private.h"
 
 static gboolean
@@ -55,7 +57,7 @@ gn_os_proxy_new_for_desktop (void)
         return new_backend (FALSE);
       if (g_str_equal (forced, "kde"))
         return new_backend (TRUE);
-      reason = g_strdup_printf ("GN_OS_PROXY_BACKEND is set to “%s”.", forced);
+      reason = g_strdup_printf (_("GN_OS_PROXY_BACKEND is set to “%s”."), forced);
       return gn_os_proxy_new_none (reason);
     }
 
@@ -65,9 +67,9 @@ gn_os_proxy_new_for_desktop (void)
     return new_backend (FALSE);
 
   if (desktops == NULL || *desktops == '\0')
-    reason = g_strdup ("No desktop session was found (XDG_CURRENT_DESKTOP is not set).");
+    reason = g_strdup (_("No desktop session was found (XDG_CURRENT_DESKTOP is not set)."));
   else
-    reason = g_strdup_printf ("The desktop “%s” has no proxy settings GuardNest knows how to change.",
+    reason = g_strdup_printf (_("The desktop “%s” has no proxy settings GuardNest knows how to change."),
                               desktops);
   return gn_os_proxy_new_none (reason);
 }

@@ -13,6 +13,7 @@
  */
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "gn-os-proxy.h"
 #include "gn-names.h"
@@ -226,19 +227,19 @@ gn_os_proxy_entry_describe (const GnOsProxyEntry *entry)
   switch (gn_os_proxy_entry_get_mode (entry))
     {
     case GN_OS_PROXY_MODE_PAC:
-      return g_strdup_printf ("Automatic configuration from %s%s",
-                              entry->pac_url ? entry->pac_url : "(no address)", where);
+      return g_strdup_printf (_("Automatic configuration from %s%s"),
+                              entry->pac_url ? entry->pac_url : _("(no address)"), where);
     case GN_OS_PROXY_MODE_AUTO_DETECT:
-      return g_strdup_printf ("Automatic proxy detection%s", where);
+      return g_strdup_printf (_("Automatic proxy detection%s"), where);
     case GN_OS_PROXY_MODE_MANUAL:
       {
         const GnOsProxyServer *s = entry->http.host && *entry->http.host ? &entry->http : &entry->https;
-        return g_strdup_printf ("Manual proxy %s:%u%s",
-                                s->host ? s->host : "(no server)", s->port, where);
+        return g_strdup_printf (_("Manual proxy %s:%u%s"),
+                                s->host ? s->host : _("(no server)"), s->port, where);
       }
     case GN_OS_PROXY_MODE_NONE:
     default:
-      what = "No proxy";
+      what = _("No proxy");
       return g_strdup_printf ("%s%s", what, where);
     }
 }
@@ -378,7 +379,7 @@ gn_os_proxy_settings_describe (const GnOsProxySettings *self)
       g_string_append (str, one);
     }
   if (self->entries->len == 0)
-    g_string_append (str, "No proxy settings");
+    g_string_append (str, _("No proxy settings"));
   return g_string_free (str, FALSE);
 }
 
@@ -453,7 +454,7 @@ static gboolean
 invalid (GError **error, const char *what)
 {
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-               "The saved proxy settings are damaged (%s), so they were not used.", what);
+               _("The saved proxy settings are damaged (%s), so they were not used."), what);
   return FALSE;
 }
 

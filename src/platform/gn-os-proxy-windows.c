@@ -25,6 +25,8 @@
  * threads; `lock` serialises every core transaction between them.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-os-proxy-private.h"
 #include "gn-names.h"
 #include "gn-winproxy.h"
@@ -81,7 +83,7 @@ set_error_from_core (GError **error, const GnWpError *werr)
 
   g_set_error_literal (error, GN_ERROR, GN_ERROR_PLATFORM,
                        message && *message ? message
-                       : "The Windows proxy settings could not be changed.");
+                       : _("The Windows proxy settings could not be changed."));
 }
 
 static void
@@ -256,8 +258,8 @@ connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryVal
       || !g_variant_lookup (e->raw, "flags", "u", &flags))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   "The saved proxy settings for “%s” are not Windows settings; "
-                   "nothing was changed.", e->connection ? e->connection : "LAN");
+                   _("The saved proxy settings for “%s” are not Windows settings; "
+                     "nothing was changed."), e->connection ? e->connection : "LAN");
       return FALSE;
     }
   c->name = to_wide (e->connection);
@@ -731,7 +733,7 @@ gn_os_proxy_new_for_desktop (void)
 
   if (forced != NULL && *forced != '\0' && !g_str_equal (forced, "windows"))
     {
-      reason = g_strdup_printf ("GN_OS_PROXY_BACKEND is set to “%s”.", forced);
+      reason = g_strdup_printf (_("GN_OS_PROXY_BACKEND is set to “%s”."), forced);
       return gn_os_proxy_new_none (reason);
     }
   return _gn_os_proxy_windows_new ();

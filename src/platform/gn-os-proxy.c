@@ -9,6 +9,8 @@
  * Threading: the thread that created the object; "changed" is emitted there.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-os-proxy.h"
 
 enum { CHANGED, N_SIGNALS };
@@ -126,8 +128,8 @@ gn_os_proxy_write (GnOsProxy               *self,
   if (g_strcmp0 (gn_os_proxy_settings_get_backend (settings), gn_os_proxy_get_name (self)) != 0)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
-                   "These proxy settings were saved on a different desktop (%s) "
-                   "and cannot be put back on this one (%s).",
+                   _("These proxy settings were saved on a different desktop (%s) "
+                     "and cannot be put back on this one (%s)."),
                    gn_os_proxy_settings_get_backend (settings), gn_os_proxy_get_name (self));
       return FALSE;
     }

@@ -15,6 +15,7 @@
 
 #include <gio/gunixfdlist.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 
 #include "gn-shutdown-watch.h"
 
@@ -104,7 +105,7 @@ take_inhibitor (GnShutdownWatch *self)
   g_dbus_connection_call_with_unix_fd_list (self->system_bus, LOGIN1, LOGIN1_PATH,
                                             LOGIN1_MANAGER, "Inhibit",
                                             g_variant_new ("(ssss)", "shutdown", "GuardNest",
-                                                           "Restoring your proxy settings",
+                                                           _("Restoring your proxy settings"),
                                                            "delay"),
                                             G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
                                             5000, NULL, self->cancellable, on_inhibit, self);
