@@ -218,7 +218,7 @@ engine_start (GnEngine *self,
   self->server = gn_proxy_server_new (config, blocklist, self->registry,
                                       (GnWorker * const *) self->workers->pdata,
                                       self->workers->len);
-  if (!gn_proxy_server_start (self->server, &error))
+  if (!gn_proxy_server_start (self->server, NULL, &error))
     {
       g_clear_pointer (&self->server, gn_proxy_server_free);
       set_status (self, GN_ENGINE_STATUS_FAILED, g_error_copy (error));
