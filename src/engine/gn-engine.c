@@ -407,7 +407,7 @@ gn_engine_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATUS:
-      g_value_set_int (value, gn_engine_get_status (self));
+      g_value_set_enum (value, gn_engine_get_status (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -422,11 +422,11 @@ gn_engine_class_init (GnEngineClass *klass)
   object_class->finalize = gn_engine_finalize;
   object_class->get_property = gn_engine_get_property;
 
-  /* A GnEngineStatus. */
+  /* Notified on the owner's context. */
   properties[PROP_STATUS] =
-    g_param_spec_int ("status", NULL, NULL,
-                      GN_ENGINE_STATUS_STOPPED, GN_ENGINE_STATUS_FAILED, GN_ENGINE_STATUS_STOPPED,
-                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    g_param_spec_enum ("status", NULL, NULL,
+                       GN_TYPE_ENGINE_STATUS, GN_ENGINE_STATUS_STOPPED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -569,16 +569,15 @@ gn_engine_get_status (GnEngine *self)
   return status;
 }
 
-const GError *
-gn_engine_get_error (GnEngine *self)
+GError *
+gn_engine_dup_error (GnEngine *self)
 {
-  const GError *error;
+  GError *error;
 
   g_return_val_if_fail (GN_IS_ENGINE (self), NULL);
 
-  /* Only replaced by start/stop/restart, which the owner thread calls. */
   g_mutex_lock (&self->lock);
-  error = self->error;
+  error = self->error != NULL ? g_error_copy (self->error) : NULL;
   g_mutex_unlock (&self->lock);
   return error;
 }

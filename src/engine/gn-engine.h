@@ -22,6 +22,7 @@
 #include "gn-blocklist.h"
 #include "gn-connection-registry.h"
 #include "gn-engine-config.h"
+#include "gn-engine-enums.h"
 #include "gn-error.h"
 
 G_BEGIN_DECLS
@@ -60,8 +61,9 @@ gboolean              gn_engine_restart_finish    (GnEngine             *self,
                                                    GError              **error);
 
 GnEngineStatus        gn_engine_get_status        (GnEngine             *self);
-/* The error that put the engine in GN_ENGINE_STATUS_FAILED, or NULL. */
-const GError         *gn_engine_get_error         (GnEngine             *self);
+/* Any thread: a copy of the error that put the engine in
+ * GN_ENGINE_STATUS_FAILED, or NULL. */
+GError               *gn_engine_dup_error         (GnEngine             *self);
 /* The port actually bound (useful when the config asked for port 0). */
 guint16               gn_engine_get_port          (GnEngine             *self);
 
