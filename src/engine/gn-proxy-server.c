@@ -382,21 +382,18 @@ accepted (GnProxyServer *self,
 }
 
 /* Engine thread: accepts everything pending (up to a batch), then wakes
- * each worker that got some once. A persistent source, not GSocketService:
- * no GTask, no source and no signal emission per connection. */
-static gboolean
-on_acceptable (GSocket      *listener,
-               GIOCondition  condition,
-               gpointer      user_data)
+ * each worker that got some once. Returns how many it accepted. */
+static guint
+accept_batch (GnProxyServer *self)
 {
-  GnProxyServer *self = user_data;
   SlotOp **batches = g_newa (SlotOp *, self->n_slots);
+  guint n;
 
   memset (batches, 0, sizeof (SlotOp *) * self->n_slots);
-  for (guint i = 0; i < ACCEPT_BATCH; i++)
+  for (n = 0; n < ACCEPT_BATCH; n++)
     {
       g_autoptr(GError) error = NULL;
-      GSocket *socket = g_socket_accept (listener, NULL, &error);
+      GSocket *socket = g_socket_accept (self->listener, NULL, &error);
 
       if (socket == NULL)
         {
@@ -410,6 +407,17 @@ on_acceptable (GSocket      *listener,
   for (guint i = 0; i < self->n_slots; i++)
     if (batches[i] != NULL)
       post (self, i, start_connections_cb, batches[i]);
+  return n;
+}
+
+/* A persistent source, not GSocketService: no GTask, no source and no
+ * signal emission per connection. */
+static gboolean
+on_acceptable (GSocket      *listener,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  accept_batch (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -571,6 +579,11 @@ gn_proxy_server_stop (GnProxyServer            *self,
                       GnProxyServerStoppedFunc  func,
                       gpointer                  user_data)
 {
+  /* Clients the kernel already accepted for us would get a reset when the
+   * socket closes: take them in, they are served while we drain. */
+  if (self->listener != NULL)
+    while (accept_batch (self) == ACCEPT_BATCH)
+      ;
   close_listener (self);
   g_atomic_int_set (&self->draining, TRUE);
   self->stopped_func = func;
