@@ -542,6 +542,40 @@ test_restart_new_port (void)
   gn_test_origin_free (origin);
 }
 
+/* 127.0.0.1:P to 0.0.0.0:P and back: Linux lets only one of them listen,
+ * so the old listener closes first; either way P serves afterwards. */
+static void
+test_restart_other_address (void)
+{
+  g_autoptr(GnEngineConfig) config = config_new (0, DRAIN_MS);
+  g_autoptr(GnEngineConfig) any = NULL;
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  GnEngine *engine = gn_test_engine_new (config, NULL);
+  g_autoptr(GError) error = NULL;
+  guint16 port = gn_engine_get_port (engine);
+
+  any = config_new (port, DRAIN_MS);
+  g_free (any->bind_address);
+  any->bind_address = g_strdup ("0.0.0.0");
+  any->allow_non_loopback = TRUE;
+  gn_engine_set_config (engine, any);
+  gn_engine_restart (engine, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gn_engine_get_status (engine), ==, GN_ENGINE_STATUS_RUNNING);
+  g_assert_cmpuint (gn_engine_get_port (engine), ==, port);
+  gn_test_assert_served (port, origin);
+
+  set_config (engine, 0, DRAIN_MS);
+  gn_engine_restart (engine, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gn_engine_get_port (engine), ==, port);
+  gn_test_assert_served (port, origin);
+
+  gn_engine_stop (engine);
+  g_assert_finalize_object (engine);
+  gn_test_origin_free (origin);
+}
+
 static void
 test_restart_port_in_use (void)
 {
@@ -628,6 +662,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/lifecycle/stop-waits-for-earlier", test_stop_waits_for_earlier);
   g_test_add_func ("/engine/lifecycle/restart-no-gap", test_restart_no_gap);
   g_test_add_func ("/engine/lifecycle/restart-new-port", test_restart_new_port);
+  g_test_add_func ("/engine/lifecycle/restart-other-address", test_restart_other_address);
   g_test_add_func ("/engine/lifecycle/restart-port-in-use", test_restart_port_in_use);
   return g_test_run ();
 }

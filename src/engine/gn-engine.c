@@ -14,8 +14,8 @@
  * posted, so no lock or "busy" flag orders them. Each operation's part on
  * the engine thread is short and never waits for connections: start binds,
  * restart starts the new server (taking the old listening socket over, or
- * binding first) and only then stops the old one, stop closes the
- * listener. A stopped server goes on the `draining` list with a sequence
+ * binding first; see gn-proxy-server.h for the one exception) and only
+ * then stops the old one, stop closes the listener. A stopped server goes on the `draining` list with a sequence
  * number and drains there in the background while the next server (if any)
  * serves; its stopped callback frees it. A stop (sync or async) completes
  * when no server that was draining when it ran is left (every server's own
@@ -467,6 +467,13 @@ engine_restart (GnEngine *self,
   server = start_server (self, self->server, &error);
   if (server == NULL)
     {
+      if (!gn_proxy_server_is_listening (self->server))
+        {
+          /* It gave its port up for a new address that could not be
+           * bound, and could not take it back (see gn_proxy_server_start()). */
+          drain_server (self, g_steal_pointer (&self->server));
+          set_status (self, GN_ENGINE_STATUS_FAILED, g_error_copy (error));
+        }
       op_complete (op, error);
       return;
     }

@@ -14,7 +14,9 @@
  * the new listener serving while the old connections drain. A restart
  * never leaves a moment when nothing accepts: with the same address and
  * port the new server takes the very listening socket over, otherwise it
- * binds first and the old one stops only if that worked. "n-draining"
+ * binds first and the old one stops only if that worked (but for the same
+ * port on another address, which Linux lets only one socket listen on: the
+ * old listener closes first there). "n-draining"
  * counts the connections still open on stopped servers.
  *
  * Threading contract: create, configure, start, stop and restart the engine
@@ -82,10 +84,11 @@ gboolean              gn_engine_stop_finish       (GnEngine             *self,
                                                    GError              **error);
 /* Applies the current config without a moment when nothing accepts: the
  * new server takes over the listening socket (same bind address, and the
- * same port or port 0) or binds its own first. Done as soon as the new
- * server accepts; the old connections drain in the background. On error
- * (GN_ERROR_ADDRESS_IN_USE, …) the running server keeps serving unchanged.
- * If nothing runs, the same as start. */
+ * same port or port 0) or binds its own first (the same port on another
+ * address is the exception: see above). Done as soon as the new server
+ * accepts; the old connections drain in the background. On error
+ * (GN_ERROR_ADDRESS_IN_USE, …) the running server keeps serving unchanged,
+ * RUNNING. If nothing runs, the same as start. */
 gboolean              gn_engine_restart           (GnEngine             *self,
                                                    GError              **error);
 void                  gn_engine_restart_async     (GnEngine             *self,

@@ -445,6 +445,53 @@ bind_listener (GSocketAddress  *address,
   return g_steal_pointer (&listener);
 }
 
+/* Engine thread: accepts on @listener (owned) from now on. */
+static void
+attach_listener (GnProxyServer *self,
+                 GSocket       *listener)
+{
+  g_assert (self->listener == NULL && self->accept_source == NULL);
+
+  self->listener = listener;
+  g_atomic_int_set (&self->listening, TRUE);
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_static_name (self->accept_source, "[guardnest] accept");
+  /* Dispatching a source that may not recurse takes its descriptor out of
+   * the context and puts it back, two wake-up writes per batch of accepts
+   * (see gn-socket-source.c); this callback never iterates the context. */
+  g_source_set_can_recurse (self->accept_source, TRUE);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_acceptable), self, NULL);
+  g_source_attach (self->accept_source, self->context);
+}
+
+/* Engine thread: @previous's port on another of its addresses (127.0.0.1
+ * to 0.0.0.0, say) is the one move Linux refuses while @previous listens,
+ * even with SO_REUSEADDR. So @previous closes first — the only restart
+ * with a moment when nothing accepts — and, if @address cannot be bound
+ * either, listens again where it was. */
+static GSocket *
+rebind_in_place_of (GnProxyServer   *previous,
+                    GSocketAddress  *address,
+                    GError         **error)
+{
+  g_autoptr(GSocketAddress) old_address = g_inet_socket_address_new (previous->bind_address,
+                                                                      previous->port);
+  GSocket *listener;
+  GSocket *back;
+
+  /* What the kernel queued for it is served, not reset. */
+  while (accept_batch (previous) == ACCEPT_BATCH)
+    ;
+  close_listener (previous);
+  listener = bind_listener (address, error);
+  if (listener != NULL)
+    return listener;
+  back = bind_listener (old_address, NULL);
+  if (back != NULL)
+    attach_listener (previous, back);
+  return NULL;
+}
+
 static void
 set_bind_error (GnEngineConfig  *config,
                 guint16          port,
@@ -500,6 +547,12 @@ gn_proxy_server_start (GnProxyServer  *self,
       g_autoptr(GError) local_error = NULL;
 
       listener = bind_listener (address, &local_error);
+      if (listener == NULL && previous != NULL && port == previous->port &&
+          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_clear_error (&local_error);
+          listener = rebind_in_place_of (previous, address, &local_error);
+        }
       if (listener != NULL)
         effective = g_socket_get_local_address (listener, &local_error);
       if (effective == NULL)
@@ -512,18 +565,9 @@ gn_proxy_server_start (GnProxyServer  *self,
       port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
     }
 
-  self->listener = g_steal_pointer (&listener);
   self->port = port;
   g_atomic_int_set (&self->draining, FALSE);
-  g_atomic_int_set (&self->listening, TRUE);
-  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
-  g_source_set_static_name (self->accept_source, "[guardnest] accept");
-  /* Dispatching a source that may not recurse takes its descriptor out of
-   * the context and puts it back, two wake-up writes per batch of accepts
-   * (see gn-socket-source.c); this callback never iterates the context. */
-  g_source_set_can_recurse (self->accept_source, TRUE);
-  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_acceptable), self, NULL);
-  g_source_attach (self->accept_source, self->context);
+  attach_listener (self, g_steal_pointer (&listener));
   return TRUE;
 }
 
@@ -673,6 +717,12 @@ gboolean
 gn_proxy_server_is_draining (GnProxyServer *self)
 {
   return g_atomic_int_get (&self->draining);
+}
+
+gboolean
+gn_proxy_server_is_listening (GnProxyServer *self)
+{
+  return g_atomic_int_get (&self->listening);
 }
 
 static gboolean

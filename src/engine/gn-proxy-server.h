@@ -53,7 +53,11 @@ void                  gn_proxy_server_free           (GnProxyServer        *self
  * so connections waiting in the kernel's accept queue are accepted by
  * @self and none is refused. Otherwise @self binds its own socket and
  * @previous is left untouched (it keeps serving if this fails: stop it
- * after this succeeds). */
+ * after this succeeds) — except for @previous's port on another address,
+ * which Linux refuses while @previous listens: @previous then closes first
+ * and, if the bind fails, listens again (check is_listening() after a
+ * failure: in the unlikely case that failed too, @previous no longer
+ * accepts). */
 gboolean              gn_proxy_server_start          (GnProxyServer        *self,
                                                       GnProxyServer        *previous,
                                                       GError              **error);
@@ -76,6 +80,8 @@ void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self
 GnEngineConfig       *gn_proxy_server_get_config     (GnProxyServer        *self);
 GnConnectionRegistry *gn_proxy_server_get_registry   (GnProxyServer        *self);
 gboolean              gn_proxy_server_is_draining    (GnProxyServer        *self);
+/* Whether it accepts new connections (any thread). */
+gboolean              gn_proxy_server_is_listening   (GnProxyServer        *self);
 /* Whether host:port (before connecting) names this proxy itself. */
 gboolean              gn_proxy_server_is_self        (GnProxyServer        *self,
                                                       const char           *host,
