@@ -16,8 +16,8 @@
  * port the new server takes the very listening socket over, otherwise it
  * binds first and the old one stops only if that worked (but for the same
  * port on another address, which Linux lets only one socket listen on: the
- * old listener closes first there). "n-draining"
- * counts the connections still open on stopped servers.
+ * old listener closes first there). "n-draining" counts the connections
+ * still open on stopped servers.
  *
  * Threading contract: create, configure, start, stop and restart the engine
  * from one thread (the "owner" thread, normally the main thread). Those calls
@@ -25,7 +25,7 @@
  * gn_engine_start(), gn_engine_restart() and the part of a stop that closes
  * the listener take one round trip to the engine thread; only
  * gn_engine_stop() also blocks for the drain (bounded by drain_timeout_ms),
- * for quitting; the UI uses gn_engine_stop_async(). Async results,
+ * for quitting; a UI should use gn_engine_stop_async(). Async results,
  * "notify::status" and "notify::n-draining" and the registry's batches are
  * delivered on the owner's thread-default main context (the one current
  * when the engine, or for tasks the call, was made).
