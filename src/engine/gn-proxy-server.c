@@ -9,16 +9,19 @@
  * over (steal_listener(): the old server's accept source goes, the socket
  * stays open), so connections waiting in the kernel's accept queue are
  * simply accepted by the new server; one that moves binds its own socket
- * first, and the engine stops the old one only once that worked. Stopping
- * closes the listening socket (if it was not handed over) synchronously,
- * so the port is free before anything else happens (we bind with
- * SO_REUSEADDR, so connections left in TIME_WAIT, or still draining on the
- * stopped server, never block the next bind). Open connections then get up
- * to drain_timeout_ms to finish, in the background — idle keep-alive
- * connections are closed at once, since nothing is in flight on them — and
- * whatever is left is closed by force. No sleeping, no guessing: the stop
- * callback runs exactly when the last connection is gone, and until then
- * the stopped server lives beside the engine's next one.
+ * first, and the engine stops the old one only once that worked (except
+ * for the same port on another address, see rebind_in_place_of()).
+ * Stopping takes in what the kernel already queued (closing would reset
+ * those clients), then closes the listening socket (if it was not handed
+ * over) synchronously, so the port is free before anything else happens
+ * (we bind with SO_REUSEADDR, so connections left in TIME_WAIT, or still
+ * draining on the stopped server, never block the next bind). Open
+ * connections then get up to drain_timeout_ms to finish, in the background
+ * — idle keep-alive connections are closed at once, since nothing is in
+ * flight on them, while new ones still get their first request served —
+ * and whatever is left is closed by force. No sleeping, no guessing: the
+ * stop callback runs exactly when the last connection is gone, and until
+ * then the stopped server lives beside the engine's next one.
  *
  * Over max_connections, a new client still gets an answer (503 with
  * Retry-After) through a short-lived connection object that is not counted
