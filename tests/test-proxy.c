@@ -554,7 +554,11 @@ test_port_in_use (void)
   port_text = g_strdup_printf ("Port %u is already used by another program", config->port);
   g_assert_cmpstr (error->message, ==, port_text);
   g_assert_cmpint (gn_engine_get_status (engine), ==, GN_ENGINE_STATUS_FAILED);
-  g_assert_error (gn_engine_get_error (engine), GN_ERROR, GN_ERROR_ADDRESS_IN_USE);
+  {
+    g_autoptr(GError) engine_error = gn_engine_dup_error (engine);
+
+    g_assert_error (engine_error, GN_ERROR, GN_ERROR_ADDRESS_IN_USE);
+  }
   g_assert_cmpuint (gn_engine_get_port (engine), ==, 0);
 }
 

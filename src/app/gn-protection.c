@@ -414,8 +414,10 @@ engine_status_cb (GnProtection *self)
 
   if (status == GN_ENGINE_STATUS_FAILED && self->enabled)
     {
+      g_autoptr(GError) error = gn_engine_dup_error (self->engine);
+
       restore_os_proxy (self);
-      set_state (self, GN_PROTECTION_ERROR, gn_engine_get_error (self->engine));
+      set_state (self, GN_PROTECTION_ERROR, error);
     }
   else if (status == GN_ENGINE_STATUS_RUNNING && self->enabled)
     set_state (self, GN_PROTECTION_ON, NULL);

@@ -6,33 +6,55 @@
  *
  * The engine thread is created with the object and lives until it is
  * finalized. It owns a GMainContext, pushed as thread-default for the whole
- * life of the thread, on which the GSocketService, the lifecycle
- * operations and the connection registry's timers run.
+ * life of the thread, on which the listeners, the lifecycle operations,
+ * the drain bookkeeping and the connection registry's timers run.
  *
  * start/stop/restart are "operations" (Op) marshalled to the engine thread
- * with g_main_context_invoke(). The synchronous calls wait on a GCond for
- * the operation to complete; restart_async completes a GTask, returned on
- * the caller's context (the engine thread never touches the task's
- * reference count, so the last reference to the engine can never be dropped
- * on the engine thread, which would make it join itself).
+ * as idle sources, which run one after the other in the order they were
+ * posted, so no lock or "busy" flag orders them. Each operation's part on
+ * the engine thread is short and never waits for connections: start binds,
+ * restart starts the new server (taking the old listening socket over, or
+ * binding first; see gn-proxy-server.h for the one exception) and only
+ * then stops the old one, stop closes the listener. A stopped server goes on the `draining` list with a sequence
+ * number and drains there in the background while the next server (if any)
+ * serves; its stopped callback frees it. A stop (sync or async) completes
+ * when no server that was draining when it ran is left (every server's own
+ * drain timer bounds that by its drain_timeout_ms); start and restart
+ * complete at once. The synchronous calls wait on a GCond for their
+ * operation to complete — one round trip for start/restart, the drain for
+ * gn_engine_stop(), which is why the UI uses gn_engine_stop_async(). Async
+ * operations complete a GTask, returned on the caller's context (the engine
+ * thread never touches the task's reference count, so the last reference
+ * to the engine can never be dropped on the engine thread, which would make
+ * it join itself).
  *
  * The engine thread holds no reference to the GnEngine: finalize stops the
- * server, quits the loop and joins the thread before any field is freed.
- * Status changes are published under the lock and announced with
- * "notify::status" on the owner's context through a weak reference.
+ * server, waits for every draining server, quits the loop and joins the
+ * thread before any field is freed. Status and n-draining changes are
+ * published under the lock and announced on the owner's context by idle
+ * sources that reach the object through a weak reference (one, made on the
+ * owner thread at construction, shared by a refcounted Notifier, so the
+ * engine thread never creates weak references to an object that may be in
+ * dispose). n-draining is recounted on the engine thread every
+ * N_DRAINING_INTERVAL_MS while something drains, and at once when a server
+ * starts or ends draining, so the owner gets at most a few notifications a
+ * second.
  *
- * Threading: create, start, stop, restart, set_config from the owner
- * thread; set_blocklist, dup_blocklist, get_status, get_port from any
- * thread. Inside, three kinds of threads: the owner's, the engine thread
- * (listener, start/stop/restart/drain, status, blocklist swaps: it hands
- * each accepted connection to a worker together with the rules current at
- * that moment), and n_workers worker threads (gn-worker.h), each with its
- * own GMainContext, buffer pool and GSocketClient, on which connections
- * live from accept to close. With n_workers = 1 the only worker is the
- * engine thread itself, as before workers existed. The workers are created
- * when the engine thread starts and joined when it ends, after the last
- * server stopped; what they share (connection counts, drain, registry) is
- * described in gn-proxy-server.c and gn-connection-registry.c.
+ * Threading: create, start, stop, stop_async, restart, restart_async and
+ * set_config from the owner thread; set_blocklist, dup_blocklist,
+ * get_status, dup_error, get_port and get_n_draining from any thread.
+ * Inside, three kinds of threads: the owner's, the engine thread
+ * (listeners, start/stop/restart/drain bookkeeping, status, blocklist
+ * swaps: it hands each accepted connection to a worker together with the
+ * rules current at that moment), and n_workers worker threads
+ * (gn-worker.h), each with its own GMainContext, buffer pool and
+ * GSocketClient, on which connections live from accept to close — those
+ * of a draining server as well as those of the running one. With
+ * n_workers = 1 the only worker is the engine thread itself, as before
+ * workers existed. The workers are created when the engine thread starts
+ * and joined when it ends, after the last server stopped; what they share
+ * (connection counts, drain, registry) is described in gn-proxy-server.c
+ * and gn-connection-registry.c.
  */
 
 #include "gn-buffer-pool.h"
@@ -42,6 +64,8 @@
 
 #define BUFFER_SIZE (256 * 1024)
 #define MAX_FREE_BUFFERS 32
+/* How often n-draining is recounted while servers drain. */
+#define N_DRAINING_INTERVAL_MS 100
 
 typedef enum
 {
@@ -55,16 +79,32 @@ typedef struct
 {
   GnEngine     *engine;     /* (unowned) alive until the op completes */
   OpKind        kind;
-  gboolean      done;
+  gboolean      done;       /* under the engine's lock */
   GError       *error;      /* (owned) (nullable) */
   GTask        *task;       /* (owned) (nullable) owner thread only */
+  guint64       drain_seq;  /* stops: complete when no server up to this drains */
 } Op;
+
+/* A stopped server, draining in the background. */
+typedef struct
+{
+  GnEngine      *engine;    /* (unowned) */
+  GnProxyServer *server;    /* (owned) */
+  guint64        seq;
+} Draining;
+
+/* How the engine thread reaches the object on the owner's context. */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  GWeakRef        engine;
+} Notifier;
 
 struct _GnEngine
 {
   GObject               parent_instance;
 
-  /* Shared, under lock */
+  /* Shared, under lock (finalizing: atomic) */
   GMutex                lock;
   GCond                 cond;
   GnEngineConfig       *config;      /* (owned) used by the next start */
@@ -72,26 +112,33 @@ struct _GnEngine
   GnEngineStatus        status;
   GError               *error;       /* (owned) (nullable) */
   guint16               port;
-  gboolean              busy;        /* an operation is in flight */
+  guint                 n_draining;
   gboolean              thread_ready;
-  gboolean              finalizing;  /* no more notifications */
+  gint                  finalizing;  /* (atomic) no more notifications */
 
   /* Owner thread */
   GMainContext         *owner_context; /* (owned) */
   GnEngineStatus        notified_status;
+  guint                 notified_n_draining;
   GThread              *thread;      /* (owned) */
+  Notifier             *notifier;    /* (owned) */
 
   /* Engine thread (set before thread_ready, read-only elsewhere) */
   GMainContext         *context;     /* (owned) */
   GMainLoop            *loop;        /* (owned) */
   GnConnectionRegistry *registry;    /* (owned) */
   GPtrArray            *workers;     /* (owned) (element-type GnWorker) engine thread */
-  GnProxyServer        *server;      /* (owned) (nullable) engine thread */
+  GnProxyServer        *server;      /* (owned) (nullable) engine thread: the one accepting */
+  GPtrArray            *draining;    /* (owned) (element-type Draining) engine thread, by seq */
+  guint64               last_seq;    /* engine thread: of the last server stopped */
+  GQueue                stops;       /* (element-type Op) engine thread: waiting for drains */
+  GSource              *count_timer; /* (owned) (nullable) engine thread, while draining */
 };
 
 enum {
   PROP_0,
   PROP_STATUS,
+  PROP_N_DRAINING,
   N_PROPS
 };
 
@@ -99,32 +146,85 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (GnEngine, gn_engine, G_TYPE_OBJECT)
 
-/* ---- status --------------------------------------------------------------- */
-
-static gboolean
-notify_status_cb (gpointer user_data)
+/* Any thread: runs @func on @context in an idle source, never at once in
+ * the calling thread (g_main_context_invoke() would, whenever nobody
+ * iterates @context at that moment). */
+static void
+post_to (GMainContext   *context,
+         gint            priority,
+         GSourceFunc     func,
+         gpointer        data,
+         GDestroyNotify  notify)
 {
-  GWeakRef *ref = user_data;
-  g_autoptr(GnEngine) self = g_weak_ref_get (ref);
+  GSource *source = g_idle_source_new ();
 
-  if (self != NULL)
-    {
-      GnEngineStatus status = gn_engine_get_status (self);
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[guardnest] engine op");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
 
-      if (status != self->notified_status)
-        {
-          self->notified_status = status;
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
-        }
-    }
-  return G_SOURCE_REMOVE;
+/* ---- notifications on the owner's context -------------------------------- */
+
+static Notifier *
+notifier_ref (Notifier *notifier)
+{
+  g_atomic_ref_count_inc (&notifier->ref_count);
+  return notifier;
 }
 
 static void
-free_weak_ref (gpointer data)
+notifier_unref (gpointer data)
 {
-  g_weak_ref_clear (data);
-  g_free (data);
+  Notifier *notifier = data;
+
+  if (g_atomic_ref_count_dec (&notifier->ref_count))
+    {
+      g_weak_ref_clear (&notifier->engine);
+      g_free (notifier);
+    }
+}
+
+static gboolean
+notify_cb (gpointer user_data)
+{
+  Notifier *notifier = user_data;
+  g_autoptr(GnEngine) self = g_weak_ref_get (&notifier->engine);
+  GnEngineStatus status;
+  guint n_draining;
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_mutex_lock (&self->lock);
+  status = self->status;
+  n_draining = self->n_draining;
+  g_mutex_unlock (&self->lock);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (status != self->notified_status)
+    {
+      self->notified_status = status;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    }
+  if (n_draining != self->notified_n_draining)
+    {
+      self->notified_n_draining = n_draining;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DRAINING]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Engine thread: the owner looks at status and n_draining again soon. */
+static void
+schedule_notify (GnEngine *self)
+{
+  if (g_atomic_int_get (&self->finalizing))
+    return;
+  post_to (self->owner_context, G_PRIORITY_DEFAULT, notify_cb,
+           notifier_ref (self->notifier), notifier_unref);
 }
 
 /* Engine thread. Takes ownership of @error. */
@@ -133,8 +233,6 @@ set_status (GnEngine       *self,
             GnEngineStatus  status,
             GError         *error)
 {
-  GWeakRef *ref;
-
   g_mutex_lock (&self->lock);
   self->status = status;
   g_clear_error (&self->error);
@@ -143,37 +241,53 @@ set_status (GnEngine       *self,
                ? gn_proxy_server_get_port (self->server) : 0;
   g_mutex_unlock (&self->lock);
 
-  if (self->finalizing)
-    return;
-  ref = g_new0 (GWeakRef, 1);
-  g_weak_ref_init (ref, self);
-  g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT,
-                              notify_status_cb, ref, free_weak_ref);
+  schedule_notify (self);
 }
 
-/* ---- operations on the engine thread ------------------------------------- */
+/* Engine thread: recounts the connections left on draining servers. */
+static void
+update_n_draining (GnEngine *self)
+{
+  guint n = 0;
+  gboolean changed;
 
+  for (guint i = 0; i < self->draining->len; i++)
+    n += gn_proxy_server_get_n_open (((Draining *) g_ptr_array_index (self->draining, i))->server);
+
+  g_mutex_lock (&self->lock);
+  changed = n != self->n_draining;
+  self->n_draining = n;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    schedule_notify (self);
+}
+
+static gboolean
+count_timer_cb (gpointer user_data)
+{
+  update_n_draining (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- completing operations ----------------------------------------------- */
+
+/* Owner's context. */
 static gboolean
 return_task_cb (gpointer user_data)
 {
   Op *op = user_data;
-  GTask *task = g_steal_pointer (&op->task);
-  GnEngine *self = g_task_get_source_object (task);
-
-  g_mutex_lock (&self->lock);
-  self->busy = FALSE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  g_autoptr(GTask) task = g_steal_pointer (&op->task);
 
   if (op->error != NULL)
     g_task_return_error (task, g_steal_pointer (&op->error));
   else
     g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
   g_free (op);
   return G_SOURCE_REMOVE;
 }
 
+/* Engine thread. Takes ownership of @error. @op may be gone on return. */
 static void
 op_complete (Op     *op,
              GError *error)
@@ -183,7 +297,7 @@ op_complete (Op     *op,
   if (op->task != NULL)
     {
       op->error = error;
-      g_main_context_invoke (g_task_get_context (op->task), return_task_cb, op);
+      post_to (g_task_get_context (op->task), G_PRIORITY_DEFAULT, return_task_cb, op, NULL);
       return;
     }
 
@@ -194,12 +308,125 @@ op_complete (Op     *op,
   g_mutex_unlock (&self->lock);
 }
 
+/* Engine thread: completes the stops whose servers are all gone. */
+static void
+complete_stops (GnEngine *self)
+{
+  guint64 oldest = G_MAXUINT64;
+  GList *l, *next;
+
+  /* The list is in stop order: the first one is the oldest. */
+  if (self->draining->len > 0)
+    oldest = ((Draining *) g_ptr_array_index (self->draining, 0))->seq;
+
+  for (l = self->stops.head; l != NULL; l = next)
+    {
+      Op *op = l->data;
+
+      next = l->next;
+      if (op->drain_seq >= oldest)
+        continue;
+      g_queue_delete_link (&self->stops, l);
+      if (op->kind == OP_QUIT)
+        g_main_loop_quit (self->loop);
+      op_complete (op, NULL);
+    }
+}
+
+/* ---- draining servers (engine thread) ------------------------------------ */
+
+static gboolean
+server_gone_cb (gpointer user_data)
+{
+  Draining *d = user_data;
+  GnEngine *self = d->engine;
+
+  /* Freed here, not in the stopped callback, which runs inside the server. */
+  g_ptr_array_remove (self->draining, d);
+  g_clear_pointer (&d->server, gn_proxy_server_free);
+  g_free (d);
+
+  update_n_draining (self);
+  if (self->draining->len == 0)
+    {
+      if (self->count_timer != NULL)
+        {
+          g_source_destroy (self->count_timer);
+          g_clear_pointer (&self->count_timer, g_source_unref);
+        }
+      if (self->status == GN_ENGINE_STATUS_DRAINING)
+        set_status (self, GN_ENGINE_STATUS_STOPPED, NULL);
+    }
+  complete_stops (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_server_stopped (GnProxyServer *server,
+                   gpointer       user_data)
+{
+  Draining *d = user_data;
+
+  post_to (d->engine->context, G_PRIORITY_HIGH, server_gone_cb, d, NULL);
+}
+
+/* Stops @server (ours now) and lets it drain in the background. */
+static void
+drain_server (GnEngine      *self,
+              GnProxyServer *server)
+{
+  Draining *d = g_new0 (Draining, 1);
+
+  d->engine = self;
+  d->server = server;
+  d->seq = ++self->last_seq;
+  g_ptr_array_add (self->draining, d);
+  if (self->count_timer == NULL)
+    {
+      self->count_timer = g_timeout_source_new (N_DRAINING_INTERVAL_MS);
+      g_source_set_static_name (self->count_timer, "[guardnest] n-draining");
+      g_source_set_callback (self->count_timer, count_timer_cb, self, NULL);
+      g_source_attach (self->count_timer, self->context);
+    }
+  /* The callback only posts: `d` is still listed when this returns. */
+  gn_proxy_server_stop (server, on_server_stopped, d);
+  update_n_draining (self);
+}
+
+/* ---- operations on the engine thread ------------------------------------- */
+
+/* A new server with the current config and rules, started in place of
+ * @previous (nullable). */
+static GnProxyServer *
+start_server (GnEngine       *self,
+              GnProxyServer  *previous,
+              GError        **error)
+{
+  g_autoptr(GnEngineConfig) config = NULL;
+  g_autoptr(GnBlocklist) blocklist = NULL;
+  GnProxyServer *server;
+
+  g_mutex_lock (&self->lock);
+  config = gn_engine_config_ref (self->config);
+  blocklist = gn_blocklist_ref (self->blocklist);
+  g_mutex_unlock (&self->lock);
+
+  server = gn_proxy_server_new (config, blocklist, self->registry,
+                                (GnWorker * const *) self->workers->pdata,
+                                self->workers->len);
+  if (!gn_proxy_server_start (server, previous, error))
+    {
+      gn_proxy_server_free (server);
+      return NULL;
+    }
+  gn_connection_registry_set_linger (self->registry, config->linger_ms);
+  return server;
+}
+
 static void
 engine_start (GnEngine *self,
               Op       *op)
 {
-  g_autoptr(GnEngineConfig) config = NULL;
-  g_autoptr(GnBlocklist) blocklist = NULL;
   GError *error = NULL;
 
   if (self->server != NULL)
@@ -208,19 +435,10 @@ engine_start (GnEngine *self,
       return;
     }
 
-  g_mutex_lock (&self->lock);
-  config = gn_engine_config_ref (self->config);
-  blocklist = gn_blocklist_ref (self->blocklist);
-  g_mutex_unlock (&self->lock);
-
   set_status (self, GN_ENGINE_STATUS_STARTING, NULL);
-  gn_connection_registry_set_linger (self->registry, config->linger_ms);
-  self->server = gn_proxy_server_new (config, blocklist, self->registry,
-                                      (GnWorker * const *) self->workers->pdata,
-                                      self->workers->len);
-  if (!gn_proxy_server_start (self->server, &error))
+  self->server = start_server (self, NULL, &error);
+  if (self->server == NULL)
     {
-      g_clear_pointer (&self->server, gn_proxy_server_free);
       set_status (self, GN_ENGINE_STATUS_FAILED, g_error_copy (error));
       op_complete (op, error);
       return;
@@ -230,39 +448,56 @@ engine_start (GnEngine *self,
   op_complete (op, NULL);
 }
 
-static gboolean
-after_stop_cb (gpointer user_data)
+/* The new server accepts before the old one stops: on the same socket
+ * when the address and port stay, on a new one bound first otherwise. If
+ * that fails the old server keeps serving, status unchanged. */
+static void
+engine_restart (GnEngine *self,
+                Op       *op)
 {
-  Op *op = user_data;
-  GnEngine *self = op->engine;
+  GnProxyServer *server;
+  GError *error = NULL;
 
-  /* Freed here, not in the stopped callback, which runs inside the server. */
-  g_clear_pointer (&self->server, gn_proxy_server_free);
-  set_status (self, GN_ENGINE_STATUS_STOPPED, NULL);
-
-  if (op->kind == OP_RESTART)
-    engine_start (self, op);
-  else if (op->kind == OP_QUIT)
+  if (self->server == NULL)
     {
-      g_main_loop_quit (self->loop);
-      op_complete (op, NULL);
+      engine_start (self, op);
+      return;
     }
-  else
-    op_complete (op, NULL);
-  return G_SOURCE_REMOVE;
+
+  server = start_server (self, self->server, &error);
+  if (server == NULL)
+    {
+      if (!gn_proxy_server_is_listening (self->server))
+        {
+          /* It gave its port up for a new address that could not be
+           * bound, and could not take it back (see gn_proxy_server_start()). */
+          drain_server (self, g_steal_pointer (&self->server));
+          set_status (self, GN_ENGINE_STATUS_FAILED, g_error_copy (error));
+        }
+      op_complete (op, error);
+      return;
+    }
+
+  drain_server (self, g_steal_pointer (&self->server));
+  self->server = server;
+  /* RUNNING all along; the port may have changed. */
+  set_status (self, GN_ENGINE_STATUS_RUNNING, NULL);
+  op_complete (op, NULL);
 }
 
+/* Completes when every server draining now is gone. */
 static void
-on_server_stopped (GnProxyServer *server,
-                   gpointer       user_data)
+engine_stop (GnEngine *self,
+             Op       *op)
 {
-  Op *op = user_data;
-  GSource *source = g_idle_source_new ();
+  if (self->server != NULL)
+    drain_server (self, g_steal_pointer (&self->server));
+  set_status (self, self->draining->len > 0 ? GN_ENGINE_STATUS_DRAINING : GN_ENGINE_STATUS_STOPPED,
+              NULL);
 
-  g_source_set_priority (source, G_PRIORITY_HIGH);
-  g_source_set_callback (source, after_stop_cb, op, NULL);
-  g_source_attach (source, op->engine->context);
-  g_source_unref (source);
+  op->drain_seq = self->last_seq;
+  g_queue_push_tail (&self->stops, op);
+  complete_stops (self);
 }
 
 static gboolean
@@ -277,16 +512,13 @@ run_op_cb (gpointer user_data)
       engine_start (self, op);
       break;
 
-    case OP_STOP:
     case OP_RESTART:
+      engine_restart (self, op);
+      break;
+
+    case OP_STOP:
     case OP_QUIT:
-      if (self->server == NULL)
-        {
-          after_stop_cb (op);
-          break;
-        }
-      set_status (self, GN_ENGINE_STATUS_DRAINING, NULL);
-      gn_proxy_server_stop (self->server, on_server_stopped, op);
+      engine_stop (self, op);
       break;
 
     default:
@@ -323,6 +555,8 @@ engine_thread (gpointer data)
     g_ptr_array_add (self->workers,
                      gn_worker_new (i, n_workers == 1 ? self->context : NULL, BUFFER_SIZE,
                                     MAX (MAX_FREE_BUFFERS / n_workers, 4)));
+  self->draining = g_ptr_array_new ();
+  g_queue_init (&self->stops);
 
   g_mutex_lock (&self->lock);
   self->thread_ready = TRUE;
@@ -332,6 +566,9 @@ engine_thread (gpointer data)
   g_main_loop_run (self->loop);
 
   g_assert (self->server == NULL);
+  g_assert (self->draining->len == 0 && self->count_timer == NULL);
+  g_assert (g_queue_is_empty (&self->stops));
+  g_clear_pointer (&self->draining, g_ptr_array_unref);
   /* Every connection is gone: the workers quit and are joined. */
   g_clear_pointer (&self->workers, g_ptr_array_unref);
   g_clear_object (&self->registry);
@@ -348,21 +585,13 @@ run_op_sync (GnEngine  *self,
              OpKind     kind,
              GError   **error)
 {
-  Op op = { self, kind, FALSE, NULL, NULL };
+  Op op = { self, kind, FALSE, NULL, NULL, 0 };
 
-  g_mutex_lock (&self->lock);
-  while (self->busy)
-    g_cond_wait (&self->cond, &self->lock);
-  self->busy = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  g_main_context_invoke (self->context, run_op_cb, &op);
+  post_to (self->context, G_PRIORITY_DEFAULT, run_op_cb, &op, NULL);
 
   g_mutex_lock (&self->lock);
   while (!op.done)
     g_cond_wait (&self->cond, &self->lock);
-  self->busy = FALSE;
-  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
   if (op.error != NULL)
@@ -373,6 +602,21 @@ run_op_sync (GnEngine  *self,
   return TRUE;
 }
 
+/* Owner thread: runs @kind on the engine thread; @task completes on the
+ * caller's context. */
+static void
+run_op_async (GnEngine *self,
+              OpKind    kind,
+              GTask    *task)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->engine = self;
+  op->kind = kind;
+  op->task = task;
+  post_to (self->context, G_PRIORITY_DEFAULT, run_op_cb, op, NULL);
+}
+
 /* ---- GObject ------------------------------------------------------------- */
 
 static void
@@ -380,13 +624,14 @@ gn_engine_finalize (GObject *object)
 {
   GnEngine *self = GN_ENGINE (object);
 
-  self->finalizing = TRUE;
+  g_atomic_int_set (&self->finalizing, TRUE);
   run_op_sync (self, OP_QUIT, NULL);
   g_thread_join (self->thread);
 
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
+  g_clear_pointer (&self->notifier, notifier_unref);
   g_clear_pointer (&self->config, gn_engine_config_unref);
   g_clear_pointer (&self->blocklist, gn_blocklist_unref);
   g_clear_error (&self->error);
@@ -407,7 +652,10 @@ gn_engine_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATUS:
-      g_value_set_int (value, gn_engine_get_status (self));
+      g_value_set_enum (value, gn_engine_get_status (self));
+      break;
+    case PROP_N_DRAINING:
+      g_value_set_uint (value, gn_engine_get_n_draining (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -422,11 +670,16 @@ gn_engine_class_init (GnEngineClass *klass)
   object_class->finalize = gn_engine_finalize;
   object_class->get_property = gn_engine_get_property;
 
-  /* A GnEngineStatus. */
+  /* Notified on the owner's context. */
   properties[PROP_STATUS] =
-    g_param_spec_int ("status", NULL, NULL,
-                      GN_ENGINE_STATUS_STOPPED, GN_ENGINE_STATUS_FAILED, GN_ENGINE_STATUS_STOPPED,
-                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    g_param_spec_enum ("status", NULL, NULL,
+                       GN_TYPE_ENGINE_STATUS, GN_ENGINE_STATUS_STOPPED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Connections still open on stopped servers; notified on the owner's
+   * context at most every N_DRAINING_INTERVAL_MS, and when it reaches 0. */
+  properties[PROP_N_DRAINING] =
+    g_param_spec_uint ("n-draining", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -445,6 +698,9 @@ gn_engine_new (GnEngineConfig *config)
   self->config = config ? gn_engine_config_ref (config) : gn_engine_config_new ();
   self->blocklist = gn_blocklist_new_empty ();
   self->owner_context = g_main_context_ref_thread_default ();
+  self->notifier = g_new0 (Notifier, 1);
+  g_atomic_ref_count_init (&self->notifier->ref_count);
+  g_weak_ref_init (&self->notifier->engine, self);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("gn-engine", engine_thread, self);
@@ -504,6 +760,33 @@ gn_engine_stop (GnEngine *self)
   run_op_sync (self, OP_STOP, NULL);
 }
 
+void
+gn_engine_stop_async (GnEngine            *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (GN_IS_ENGINE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gn_engine_stop_async);
+  run_op_async (self, OP_STOP, task);
+}
+
+gboolean
+gn_engine_stop_finish (GnEngine      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gn_engine_stop_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 gn_engine_restart (GnEngine  *self,
                    GError   **error)
@@ -520,30 +803,14 @@ gn_engine_restart_async (GnEngine            *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  Op *op;
+  GTask *task;
 
   g_return_if_fail (GN_IS_ENGINE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gn_engine_restart_async);
-
-  g_mutex_lock (&self->lock);
-  if (self->busy)
-    {
-      g_mutex_unlock (&self->lock);
-      g_task_return_new_error (task, GN_ERROR, GN_ERROR_BUSY,
-                               "Another start, stop or restart is in progress");
-      return;
-    }
-  self->busy = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  op = g_new0 (Op, 1);
-  op->engine = self;
-  op->kind = OP_RESTART;
-  op->task = g_steal_pointer (&task);
-  g_main_context_invoke (self->context, run_op_cb, op);
+  run_op_async (self, OP_RESTART, task);
 }
 
 gboolean
@@ -552,6 +819,7 @@ gn_engine_restart_finish (GnEngine      *self,
                           GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gn_engine_restart_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -569,18 +837,30 @@ gn_engine_get_status (GnEngine *self)
   return status;
 }
 
-const GError *
-gn_engine_get_error (GnEngine *self)
+GError *
+gn_engine_dup_error (GnEngine *self)
 {
-  const GError *error;
+  GError *error;
 
   g_return_val_if_fail (GN_IS_ENGINE (self), NULL);
 
-  /* Only replaced by start/stop/restart, which the owner thread calls. */
   g_mutex_lock (&self->lock);
-  error = self->error;
+  error = self->error != NULL ? g_error_copy (self->error) : NULL;
   g_mutex_unlock (&self->lock);
   return error;
+}
+
+guint
+gn_engine_get_n_draining (GnEngine *self)
+{
+  guint n;
+
+  g_return_val_if_fail (GN_IS_ENGINE (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->n_draining;
+  g_mutex_unlock (&self->lock);
+  return n;
 }
 
 guint16

@@ -8,11 +8,27 @@
  * which the connections run, so no amount of traffic can stall the caller's
  * (the window's) main loop, and connection setups use every CPU.
  *
+ * Lifecycle: stopping closes the listener at once (the port is free, the
+ * status leaves RUNNING) and lets the open connections drain in the
+ * background, up to drain_timeout_ms; the engine can start again at once,
+ * the new listener serving while the old connections drain. A restart
+ * never leaves a moment when nothing accepts: with the same address and
+ * port the new server takes the very listening socket over, otherwise it
+ * binds first and the old one stops only if that worked (but for the same
+ * port on another address, which Linux lets only one socket listen on: the
+ * old listener closes first there). "n-draining" counts the connections
+ * still open on stopped servers.
+ *
  * Threading contract: create, configure, start, stop and restart the engine
  * from one thread (the "owner" thread, normally the main thread). Those calls
- * marshal to the engine thread and return success or a GError. The
- * "notify::status" signal and the registry's batches are emitted on the
- * owner's thread-default main context.
+ * marshal to the engine thread and are done in the order they were made.
+ * gn_engine_start(), gn_engine_restart() and the part of a stop that closes
+ * the listener take one round trip to the engine thread; only
+ * gn_engine_stop() also blocks for the drain (bounded by drain_timeout_ms),
+ * for quitting; a UI should use gn_engine_stop_async(). Async results,
+ * "notify::status" and "notify::n-draining" and the registry's batches are
+ * delivered on the owner's thread-default main context (the one current
+ * when the engine, or for tasks the call, was made).
  */
 
 #pragma once
@@ -22,6 +38,7 @@
 #include "gn-blocklist.h"
 #include "gn-connection-registry.h"
 #include "gn-engine-config.h"
+#include "gn-engine-enums.h"
 #include "gn-error.h"
 
 G_BEGIN_DECLS
@@ -31,6 +48,7 @@ typedef enum
   GN_ENGINE_STATUS_STOPPED,
   GN_ENGINE_STATUS_STARTING,
   GN_ENGINE_STATUS_RUNNING,
+  /* Stopped, with connections still draining. */
   GN_ENGINE_STATUS_DRAINING,
   GN_ENGINE_STATUS_FAILED,
 } GnEngineStatus;
@@ -46,9 +64,31 @@ void                  gn_engine_set_config        (GnEngine             *self,
 
 gboolean              gn_engine_start             (GnEngine             *self,
                                                    GError              **error);
-/* Stops accepting, drains open connections up to drain_timeout_ms, closes the
- * rest and releases the port before returning. */
+/* Stops accepting and releases the port, then waits until every connection
+ * of this and of earlier stopped servers is gone: drained, or closed at
+ * drain_timeout_ms. For quitting; elsewhere use gn_engine_stop_async(). */
 void                  gn_engine_stop              (GnEngine             *self);
+/* Stops accepting and releases the port within one round trip to the engine
+ * thread (the status is DRAINING, or STOPPED, from then on; start may be
+ * called at once), then completes on the caller's context when every
+ * connection of the stopped server(s) is gone — drained, or closed at
+ * drain_timeout_ms — and the status is STOPPED (unless a start came in
+ * between). Cancelling does not undo the stop; the result is then
+ * G_IO_ERROR_CANCELLED. */
+void                  gn_engine_stop_async        (GnEngine             *self,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean              gn_engine_stop_finish       (GnEngine             *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+/* Applies the current config without a moment when nothing accepts: the
+ * new server takes over the listening socket (same bind address, and the
+ * same port or port 0) or binds its own first (the same port on another
+ * address is the exception: see above). Done as soon as the new server
+ * accepts; the old connections drain in the background. On error
+ * (GN_ERROR_ADDRESS_IN_USE, …) the running server keeps serving unchanged,
+ * RUNNING. If nothing runs, the same as start. */
 gboolean              gn_engine_restart           (GnEngine             *self,
                                                    GError              **error);
 void                  gn_engine_restart_async     (GnEngine             *self,
@@ -60,8 +100,13 @@ gboolean              gn_engine_restart_finish    (GnEngine             *self,
                                                    GError              **error);
 
 GnEngineStatus        gn_engine_get_status        (GnEngine             *self);
-/* The error that put the engine in GN_ENGINE_STATUS_FAILED, or NULL. */
-const GError         *gn_engine_get_error         (GnEngine             *self);
+/* Any thread: a copy of the error that put the engine in
+ * GN_ENGINE_STATUS_FAILED, or NULL. */
+GError               *gn_engine_dup_error         (GnEngine             *self);
+/* Any thread: connections still open on stopped servers (the "n-draining"
+ * property, which is notified on the owner's context at most every 100 ms
+ * and when it reaches 0). */
+guint                 gn_engine_get_n_draining    (GnEngine             *self);
 /* The port actually bound (useful when the config asked for port 0). */
 guint16               gn_engine_get_port          (GnEngine             *self);
 

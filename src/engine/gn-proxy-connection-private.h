@@ -61,7 +61,7 @@ struct _GnProxyConnection
   guint16             port;
   GnConnectionKind    kind;
   guint               n_requests;
-  gboolean            idle;          /* waiting for another request, nothing read */
+  gboolean            idle;          /* kept alive, waiting for its next request, nothing read */
   gboolean            closing;
   gboolean            rejected;      /* answering 503 past max_connections */
   gboolean            timed_out;

@@ -738,12 +738,15 @@ on_request_head (GnProxyConnection *self,
 void
 _gn_proxy_connection_next_request (GnProxyConnection *self)
 {
-  if (gn_proxy_server_is_draining (self->server) && self->pending == NULL)
+  /* Draining ends keep-alive connections between requests; a new one
+   * (maybe accepted just before the stop) still gets its first request
+   * served, within the drain timeout. */
+  if (gn_proxy_server_is_draining (self->server) && self->pending == NULL && self->n_requests > 0)
     {
       _gn_proxy_connection_finish (self, NULL);
       return;
     }
-  self->idle = self->pending == NULL;
+  self->idle = self->pending == NULL && self->n_requests > 0;
   if (self->record != NULL)
     gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_READING);
   _gn_proxy_connection_read_head (self, self->client_socket, TRUE,

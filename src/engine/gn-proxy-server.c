@@ -4,14 +4,24 @@
  *
  * The listener and its connections (see gn-proxy-server.h).
  *
- * Stopping is what makes restarts race-free: the listening socket is
- * closed first, synchronously, so the port is free before anything else
- * happens (we bind with SO_REUSEADDR, so connections left in
- * TIME_WAIT never block the next bind). Open connections then get up to
- * drain_timeout_ms to finish — idle keep-alive connections are closed at
- * once, since nothing is in flight on them — and whatever is left is closed
- * by force. No sleeping, no guessing: the stop callback runs exactly when
- * the last connection is gone.
+ * Restarting never leaves a moment when nothing accepts. A new server
+ * that keeps the bind address and port takes the old one's listening socket
+ * over (steal_listener(): the old server's accept source goes, the socket
+ * stays open), so connections waiting in the kernel's accept queue are
+ * simply accepted by the new server; one that moves binds its own socket
+ * first, and the engine stops the old one only once that worked (except
+ * for the same port on another address, see rebind_in_place_of()).
+ * Stopping takes in what the kernel already queued (closing would reset
+ * those clients), then closes the listening socket (if it was not handed
+ * over) synchronously, so the port is free before anything else happens
+ * (we bind with SO_REUSEADDR, so connections left in TIME_WAIT, or still
+ * draining on the stopped server, never block the next bind). Open
+ * connections then get up to drain_timeout_ms to finish, in the background
+ * — idle keep-alive connections are closed at once, since nothing is in
+ * flight on them, while new ones still get their first request served —
+ * and whatever is left is closed by force. No sleeping, no guessing: the
+ * stop callback runs exactly when the last connection is gone, and until
+ * then the stopped server lives beside the engine's next one.
  *
  * Over max_connections, a new client still gets an answer (503 with
  * Retry-After) through a short-lived connection object that is not counted
@@ -145,8 +155,10 @@ gn_proxy_server_new (GnEngineConfig       *config,
   return self;
 }
 
-static void
-close_listener (GnProxyServer *self)
+/* Engine thread: stops accepting and hands the listening socket over,
+ * still open, so whatever waits in the kernel's accept queue stays there. */
+static GSocket *
+steal_listener (GnProxyServer *self)
 {
   g_atomic_int_set (&self->listening, FALSE);
   if (self->accept_source != NULL)
@@ -154,11 +166,18 @@ close_listener (GnProxyServer *self)
       g_source_destroy (self->accept_source);
       g_clear_pointer (&self->accept_source, g_source_unref);
     }
-  if (self->listener != NULL)
-    {
-      g_socket_close (self->listener, NULL);
-      g_clear_object (&self->listener);
-    }
+  return g_steal_pointer (&self->listener);
+}
+
+/* Engine thread: stops accepting and frees the port (unless the socket was
+ * handed over to the next server, see gn_proxy_server_start()). */
+static void
+close_listener (GnProxyServer *self)
+{
+  g_autoptr(GSocket) listener = steal_listener (self);
+
+  if (listener != NULL)
+    g_socket_close (listener, NULL);
 }
 
 /* Engine thread. Only after the stopped callback, or if the server never
@@ -366,21 +385,18 @@ accepted (GnProxyServer *self,
 }
 
 /* Engine thread: accepts everything pending (up to a batch), then wakes
- * each worker that got some once. A persistent source, not GSocketService:
- * no GTask, no source and no signal emission per connection. */
-static gboolean
-on_acceptable (GSocket      *listener,
-               GIOCondition  condition,
-               gpointer      user_data)
+ * each worker that got some once. Returns how many it accepted. */
+static guint
+accept_batch (GnProxyServer *self)
 {
-  GnProxyServer *self = user_data;
   SlotOp **batches = g_newa (SlotOp *, self->n_slots);
+  guint n;
 
   memset (batches, 0, sizeof (SlotOp *) * self->n_slots);
-  for (guint i = 0; i < ACCEPT_BATCH; i++)
+  for (n = 0; n < ACCEPT_BATCH; n++)
     {
       g_autoptr(GError) error = NULL;
-      GSocket *socket = g_socket_accept (listener, NULL, &error);
+      GSocket *socket = g_socket_accept (self->listener, NULL, &error);
 
       if (socket == NULL)
         {
@@ -394,65 +410,52 @@ on_acceptable (GSocket      *listener,
   for (guint i = 0; i < self->n_slots; i++)
     if (batches[i] != NULL)
       post (self, i, start_connections_cb, batches[i]);
+  return n;
+}
+
+/* A persistent source, not GSocketService: no GTask, no source and no
+ * signal emission per connection. */
+static gboolean
+on_acceptable (GSocket      *listener,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  accept_batch (user_data);
   return G_SOURCE_CONTINUE;
 }
 
-gboolean
-gn_proxy_server_start (GnProxyServer  *self,
-                       GError        **error)
+/* Engine thread: a new non-blocking listening socket on @address, with
+ * SO_REUSEADDR, so connections left in TIME_WAIT (or still draining on a
+ * stopped server) never block the bind. */
+static GSocket *
+bind_listener (GSocketAddress  *address,
+               GError         **error)
 {
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GSocket) listener = NULL;
 
-  g_return_val_if_fail (self->listener == NULL, FALSE);
-
-  if (!gn_engine_config_validate (self->config, error))
-    return FALSE;
-
-  g_clear_object (&self->bind_address);
-  self->bind_address = g_inet_address_new_from_string (self->config->bind_address);
-  address = g_inet_socket_address_new (self->bind_address, self->config->port);
-
-  self->listener = g_socket_new (g_inet_address_get_family (self->bind_address),
-                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &local_error);
-  if (self->listener != NULL)
+  listener = g_socket_new (g_socket_address_get_family (address),
+                           G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return NULL;
+  g_socket_set_blocking (listener, FALSE);
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, address, TRUE, error) ||
+      !g_socket_listen (listener, error))
     {
-      g_socket_set_blocking (self->listener, FALSE);
-      g_socket_set_listen_backlog (self->listener, LISTEN_BACKLOG);
-      /* SO_REUSEADDR: connections in TIME_WAIT never block a restart. */
-      if (!g_socket_bind (self->listener, address, TRUE, &local_error) ||
-          !g_socket_listen (self->listener, &local_error))
-        {
-          g_socket_close (self->listener, NULL);
-          g_clear_object (&self->listener);
-        }
-      else
-        effective = g_socket_get_local_address (self->listener, &local_error);
+      g_socket_close (listener, NULL);
+      return NULL;
     }
-  if (effective == NULL)
-    {
-      if (self->listener != NULL)
-        {
-          g_socket_close (self->listener, NULL);
-          g_clear_object (&self->listener);
-        }
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        g_set_error (error, GN_ERROR, GN_ERROR_ADDRESS_IN_USE,
-                     "Port %u is already used by another program", self->config->port);
-      else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-        g_set_error (error, GN_ERROR, GN_ERROR_FAILED,
-                     "Not allowed to listen on port %u: choose a port above 1023",
-                     self->config->port);
-      else
-        g_set_error (error, GN_ERROR, GN_ERROR_FAILED,
-                     "Could not listen on %s port %u: %s", self->config->bind_address,
-                     self->config->port, local_error ? local_error->message : "unknown error");
-      return FALSE;
-    }
+  return g_steal_pointer (&listener);
+}
 
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_atomic_int_set (&self->draining, FALSE);
+/* Engine thread: accepts on @listener (owned) from now on. */
+static void
+attach_listener (GnProxyServer *self,
+                 GSocket       *listener)
+{
+  g_assert (self->listener == NULL && self->accept_source == NULL);
+
+  self->listener = listener;
   g_atomic_int_set (&self->listening, TRUE);
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_static_name (self->accept_source, "[guardnest] accept");
@@ -462,6 +465,112 @@ gn_proxy_server_start (GnProxyServer  *self,
   g_source_set_can_recurse (self->accept_source, TRUE);
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_acceptable), self, NULL);
   g_source_attach (self->accept_source, self->context);
+}
+
+/* Engine thread: @previous's port on another of its addresses (127.0.0.1
+ * to 0.0.0.0, say) is the one move Linux refuses while @previous listens,
+ * even with SO_REUSEADDR. So @previous closes first — the only restart
+ * with a moment when nothing accepts — and, if @address cannot be bound
+ * either, listens again where it was. */
+static GSocket *
+rebind_in_place_of (GnProxyServer   *previous,
+                    GSocketAddress  *address,
+                    GError         **error)
+{
+  g_autoptr(GSocketAddress) old_address = g_inet_socket_address_new (previous->bind_address,
+                                                                      previous->port);
+  GSocket *listener;
+  GSocket *back;
+
+  /* What the kernel queued for it is served, not reset. */
+  while (accept_batch (previous) == ACCEPT_BATCH)
+    ;
+  close_listener (previous);
+  listener = bind_listener (address, error);
+  if (listener != NULL)
+    return listener;
+  back = bind_listener (old_address, NULL);
+  if (back != NULL)
+    attach_listener (previous, back);
+  return NULL;
+}
+
+static void
+set_bind_error (GnEngineConfig  *config,
+                guint16          port,
+                GError          *local_error,
+                GError         **error)
+{
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    g_set_error (error, GN_ERROR, GN_ERROR_ADDRESS_IN_USE,
+                 "Port %u is already used by another program", port);
+  else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    g_set_error (error, GN_ERROR, GN_ERROR_FAILED,
+                 "Not allowed to listen on port %u: choose a port above 1023", port);
+  else
+    g_set_error (error, GN_ERROR, GN_ERROR_FAILED,
+                 "Could not listen on %s port %u: %s", config->bind_address, port,
+                 local_error ? local_error->message : "unknown error");
+}
+
+gboolean
+gn_proxy_server_start (GnProxyServer  *self,
+                       GnProxyServer  *previous,
+                       GError        **error)
+{
+  g_autoptr(GSocket) listener = NULL;
+  guint16 port;
+
+  g_return_val_if_fail (self->listener == NULL, FALSE);
+  g_return_val_if_fail (previous != self, FALSE);
+
+  if (!gn_engine_config_validate (self->config, error))
+    return FALSE;
+
+  g_clear_object (&self->bind_address);
+  self->bind_address = g_inet_address_new_from_string (self->config->bind_address);
+  if (previous != NULL && previous->listener == NULL)
+    previous = NULL;
+  /* Port 0 on a restart: keep the port we have. */
+  port = self->config->port;
+  if (port == 0 && previous != NULL)
+    port = previous->port;
+
+  if (previous != NULL && port == previous->port &&
+      g_inet_address_equal (self->bind_address, previous->bind_address))
+    {
+      /* Same address and port: take the very socket over, so not one
+       * connection waiting to be accepted is refused or lost. */
+      listener = steal_listener (previous);
+    }
+  else
+    {
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (self->bind_address, port);
+      g_autoptr(GSocketAddress) effective = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      listener = bind_listener (address, &local_error);
+      if (listener == NULL && previous != NULL && port == previous->port &&
+          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_clear_error (&local_error);
+          listener = rebind_in_place_of (previous, address, &local_error);
+        }
+      if (listener != NULL)
+        effective = g_socket_get_local_address (listener, &local_error);
+      if (effective == NULL)
+        {
+          if (listener != NULL)
+            g_socket_close (listener, NULL);
+          set_bind_error (self->config, port, local_error, error);
+          return FALSE;
+        }
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+    }
+
+  self->port = port;
+  g_atomic_int_set (&self->draining, FALSE);
+  attach_listener (self, g_steal_pointer (&listener));
   return TRUE;
 }
 
@@ -517,6 +626,11 @@ gn_proxy_server_stop (GnProxyServer            *self,
                       GnProxyServerStoppedFunc  func,
                       gpointer                  user_data)
 {
+  /* Clients the kernel already accepted for us would get a reset when the
+   * socket closes: take them in, they are served while we drain. */
+  if (self->listener != NULL)
+    while (accept_batch (self) == ACCEPT_BATCH)
+      ;
   close_listener (self);
   g_atomic_int_set (&self->draining, TRUE);
   self->stopped_func = func;
@@ -574,6 +688,12 @@ gn_proxy_server_get_n_connections (GnProxyServer *self)
   return (guint) g_atomic_int_get (&self->n_connections);
 }
 
+guint
+gn_proxy_server_get_n_open (GnProxyServer *self)
+{
+  return (guint) (g_atomic_int_get (&self->n_connections) + g_atomic_int_get (&self->n_rejecting));
+}
+
 void
 gn_proxy_server_set_blocklist (GnProxyServer *self,
                                GnBlocklist   *blocklist)
@@ -600,6 +720,12 @@ gboolean
 gn_proxy_server_is_draining (GnProxyServer *self)
 {
   return g_atomic_int_get (&self->draining);
+}
+
+gboolean
+gn_proxy_server_is_listening (GnProxyServer *self)
+{
+  return g_atomic_int_get (&self->listening);
 }
 
 static gboolean

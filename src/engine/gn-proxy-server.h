@@ -2,17 +2,22 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GnProxyServer is one bound listener and the client connections it
- * accepted, spread over the engine's workers (gn-worker.h). It binds (refusing non-loopback addresses unless allowed), accepts,
- * enforces max_connections (503 + Retry-After past it, the listener keeps
- * running), and stops in the order a restart needs: stop accepting and
- * release the port, let open connections drain up to drain_timeout_ms,
- * close the rest, then report.
+ * GnProxyServer is one listening socket and the client connections it
+ * accepted, spread over the engine's workers (gn-worker.h). It binds
+ * (refusing non-loopback addresses unless allowed) or takes over the
+ * listening socket of the server it replaces, accepts, enforces
+ * max_connections (503 + Retry-After past it, the listener keeps running),
+ * and stops in the order a restart needs: stop accepting and release the
+ * port at once, then let the open connections drain up to drain_timeout_ms
+ * in the background, close the rest, and report. A stopped server that
+ * still drains lives beside the engine's next one, which may already
+ * listen on the same port.
  *
  * Threading: new, start, stop, free and set_blocklist on the engine
  * thread, with the engine's context pushed as thread-default when created;
  * each connection runs on the worker it was handed to and calls the
- * accessors below from there (they read fields fixed at start, or atomics).
+ * accessors below from there (they read fields fixed at start, or atomics;
+ * get_n_connections and get_n_open are atomic reads, any thread).
  * The stopped callback runs on the engine thread.
  */
 
@@ -39,17 +44,35 @@ GnProxyServer        *gn_proxy_server_new            (GnEngineConfig       *conf
                                                       GnConnectionRegistry *registry,
                                                       GnWorker * const     *workers,
                                                       guint                 n_workers);
-/* After the stopped callback (or if it never accepted anything). */
+/* After the stopped callback (or if it never started, or failed to). */
 void                  gn_proxy_server_free           (GnProxyServer        *self);
+/* Starts listening. With @previous (a running server this one replaces;
+ * nullable), port 0 in the config means @previous's port, and if the bind
+ * address and port are @previous's, @self takes over @previous's listening
+ * socket instead of binding: @previous stops accepting without closing it,
+ * so connections waiting in the kernel's accept queue are accepted by
+ * @self and none is refused. Otherwise @self binds its own socket and
+ * @previous is left untouched (it keeps serving if this fails: stop it
+ * after this succeeds) — except for @previous's port on another address,
+ * which Linux refuses while @previous listens: @previous then closes first
+ * and, if the bind fails, listens again (check is_listening() after a
+ * failure: in the unlikely case that failed too, @previous no longer
+ * accepts). */
 gboolean              gn_proxy_server_start          (GnProxyServer        *self,
+                                                      GnProxyServer        *previous,
                                                       GError              **error);
-/* Stops accepting (the port is free when this returns), drains, closes
- * what is left, then calls @func (possibly at once). */
+/* Stops accepting (the port is free when this returns, unless the socket
+ * was handed over), then drains in the background: idle keep-alive
+ * connections close at once, the rest get drain_timeout_ms, whatever is
+ * left is closed. Calls @func on the engine thread when the last
+ * connection is gone (possibly from within this call). */
 void                  gn_proxy_server_stop           (GnProxyServer        *self,
                                                       GnProxyServerStoppedFunc func,
                                                       gpointer              user_data);
 guint16               gn_proxy_server_get_port       (GnProxyServer        *self);
 guint                 gn_proxy_server_get_n_connections (GnProxyServer     *self);
+/* Connections still open, counted or answering 503 (any thread). */
+guint                 gn_proxy_server_get_n_open     (GnProxyServer        *self);
 void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
                                                       GnBlocklist          *blocklist);
 
@@ -57,6 +80,8 @@ void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self
 GnEngineConfig       *gn_proxy_server_get_config     (GnProxyServer        *self);
 GnConnectionRegistry *gn_proxy_server_get_registry   (GnProxyServer        *self);
 gboolean              gn_proxy_server_is_draining    (GnProxyServer        *self);
+/* Whether it accepts new connections (any thread). */
+gboolean              gn_proxy_server_is_listening   (GnProxyServer        *self);
 /* Whether host:port (before connecting) names this proxy itself. */
 gboolean              gn_proxy_server_is_self        (GnProxyServer        *self,
                                                       const char           *host,

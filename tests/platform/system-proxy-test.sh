@@ -141,10 +141,11 @@ signals)
       grep -q 'Restarted in' "$tmp/guardnest.log" && break
       sleep 0.05
     done
-    served=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -x "http://127.0.0.1:$port" \
+    # The proxy's own status page: it answers on the same port.
+    served=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --noproxy '*' \
              "http://127.0.0.1:$port/")
     if kill -0 "$pid" 2>/dev/null && grep -q 'SIGHUP: reloading' "$tmp/guardnest.log" &&
-       grep -q 'Restarted in' "$tmp/guardnest.log" && [ "$served" = 508 ] &&
+       grep -q 'Restarted in' "$tmp/guardnest.log" && [ "$served" = 200 ] &&
        [ "$(gsettings get org.gnome.system.proxy.http port)" = "$port" ]; then
       kill -TERM "$pid"; wait_exit "$pid"; status=$?
       if restored_cleanly "$status"; then
