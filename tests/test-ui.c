@@ -668,7 +668,8 @@ test_port_in_use (void)
   g_autoptr(GnEngineConfig) current = NULL;
   g_autoptr(GnEngineConfig) config = NULL;
   g_autofree char *expected = NULL;
-  guint16 port;
+  g_autofree char *kept = NULL;
+  guint16 port, old_port;
 
   /* Another program holds a port; the user picks it. */
   port = g_socket_listener_add_any_inet_port (squatter, NULL, &error);
@@ -678,7 +679,27 @@ test_port_in_use (void)
   config->port = port;
   g_assert_true (gn_session_set_config (gn_application_get_session (T.app), config, FALSE, &error));
 
+  /* A restart onto it fails, and the running proxy keeps protecting on
+   * its port: the system proxy still points at it. */
+  old_port = proxy_port ();
   activate ("app.restart");
+  WAIT_FOR (gn_protection_get_last_result (protection ()) != NULL &&
+            g_str_has_prefix (gn_protection_get_last_result (protection ()), "Restart failed"));
+  kept = g_strdup_printf ("Restart failed, still protecting on port %u: Port %u is already used "
+                          "by another program", old_port, port);
+  g_assert_cmpstr (gn_protection_get_last_result (protection ()), ==, kept);
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_ON);
+  g_assert_cmpuint (proxy_port (), ==, old_port);
+  {
+    g_autofree char *now = gnome_proxy ();
+    g_autofree char *want = gnome_proxy_expected ();
+    g_assert_cmpstr (now, ==, want);
+  }
+
+  /* Turned off and on again, it cannot start at all. */
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
+  activate ("app.enable");
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ERROR);
   expected = g_strdup_printf ("Error: port %u is used by another program", port);
   g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);

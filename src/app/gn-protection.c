@@ -55,6 +55,7 @@ struct _GnProtection
   GError            *error;         /* (owned) (nullable) why the state is ERROR */
   guint              start_id;
   gulong             status_id;
+  gulong             draining_id;
   gint64             restart_began;
 };
 
@@ -153,8 +154,18 @@ set_state (GnProtection      *self,
   switch (state)
     {
     case GN_PROTECTION_OFF:
-      set_string (self, &self->status_text, _("Off"), PROP_STATUS_TEXT);
-      set_string (self, &self->hint, _("Turn on protection to filter this computer’s web traffic."), PROP_HINT);
+      {
+        guint n = gn_engine_get_n_draining (self->engine);
+        g_autofree char *text = NULL;
+
+        /* The system proxy is already back; the open connections finish. */
+        if (n > 0)
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Off — closing %u connection…",
+                                               "Off — closing %u connections…", n), n);
+        set_string (self, &self->status_text, text ? text : _("Off"), PROP_STATUS_TEXT);
+        set_string (self, &self->hint, _("Turn on protection with the Protection switch to filter "
+                                         "this computer’s web traffic."), PROP_HINT);
+      }
       break;
     case GN_PROTECTION_STARTING:
       set_string (self, &self->status_text, _("Starting…"), PROP_STATUS_TEXT);
@@ -424,6 +435,13 @@ engine_status_cb (GnProtection *self)
 }
 
 static void
+engine_draining_cb (GnProtection *self)
+{
+  if (self->state == GN_PROTECTION_OFF)
+    set_state (self, GN_PROTECTION_OFF, NULL);
+}
+
+static void
 gn_protection_dispose (GObject *object)
 {
   GnProtection *self = (GnProtection *) object;
@@ -431,7 +449,10 @@ gn_protection_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->start_id, g_source_remove);
   if (self->engine != NULL)
-    g_clear_signal_handler (&self->status_id, self->engine);
+    {
+      g_clear_signal_handler (&self->status_id, self->engine);
+      g_clear_signal_handler (&self->draining_id, self->engine);
+    }
   if (self->guard != NULL)
     g_signal_handlers_disconnect_by_data (self->guard, self);
 
@@ -531,6 +552,8 @@ gn_protection_constructed (GObject *object)
   self->base_config = gn_engine_dup_config (self->engine);
   self->status_id = g_signal_connect_swapped (self->engine, "notify::status",
                                               G_CALLBACK (engine_status_cb), self);
+  self->draining_id = g_signal_connect_swapped (self->engine, "notify::n-draining",
+                                                G_CALLBACK (engine_draining_cb), self);
   if (self->guard != NULL)
     g_signal_connect (self->guard, "changed-by-other", G_CALLBACK (changed_by_other_cb), self);
   set_state (self, GN_PROTECTION_OFF, NULL);
@@ -608,6 +631,22 @@ gn_protection_get_engine (GnProtection *self)
   return self->engine;
 }
 
+static void
+stop_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GnProtection) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gn_engine_stop_finish (GN_ENGINE (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* "Off — closing 3 connections…" becomes "Off". */
+  if (self->state == GN_PROTECTION_OFF)
+    set_state (self, GN_PROTECTION_OFF, NULL);
+}
+
 void
 gn_protection_set_enabled (GnProtection *self,
                            gboolean      enabled)
@@ -631,9 +670,10 @@ gn_protection_set_enabled (GnProtection *self,
   else
     {
       g_clear_handle_id (&self->start_id, g_source_remove);
-      /* The OS first, so nothing is pointed at a closed port. */
+      /* The OS first, so nothing is pointed at a closed port; the open
+       * connections then drain in the background, never in this call. */
       restore_os_proxy (self);
-      gn_engine_stop (self->engine);
+      gn_engine_stop_async (self->engine, self->cancellable, stop_cb, g_object_ref (self));
       set_state (self, GN_PROTECTION_OFF, NULL);
     }
 }
@@ -686,6 +726,16 @@ restart_cb (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      if (gn_engine_get_status (self->engine) == GN_ENGINE_STATUS_RUNNING)
+        {
+          /* The running server was kept: still protecting, as before. */
+          text = g_strdup_printf (_("Restart failed, still protecting on port %u: %s"),
+                                  gn_engine_get_port (self->engine), error->message);
+          set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+          say (self, text);
+          set_state (self, GN_PROTECTION_ON, NULL);
+          return;
+        }
       /* Nothing listens now: never leave the system pointed at us. */
       restore_os_proxy (self);
       text = g_strdup_printf (_("Restart failed: %s"), error->message);
@@ -759,10 +809,23 @@ gn_protection_dup_base_config (GnProtection *self)
   return gn_engine_config_ref (self->base_config);
 }
 
-/* Quitting: the system proxy back first, then the engine stopped with its
- * bounded drain (the only path that waits for it). The "enabled" flag
- * follows, so the switch is off while the app goes. Returns FALSE when the
- * user's proxy settings could not be put back. */
+/* Quitting, step one: the system proxy back, the switch off. Returns
+ * FALSE when the user's proxy settings could not be put back. */
+static gboolean
+begin_shut_down (GnProtection *self)
+{
+  gboolean restored;
+
+  g_clear_handle_id (&self->start_id, g_source_remove);
+  restored = restore_os_proxy (self);
+  set_enabled_flag (self, FALSE);
+  return restored;
+}
+
+/* Quitting from a signal or the end of the session: the system proxy back
+ * first, then the engine stopped with its bounded drain (the only path
+ * that blocks for it). Returns FALSE when the user's proxy settings could
+ * not be put back. */
 gboolean
 gn_protection_shut_down (GnProtection *self)
 {
@@ -770,13 +833,52 @@ gn_protection_shut_down (GnProtection *self)
 
   g_return_val_if_fail (GN_IS_PROTECTION (self), FALSE);
 
-  g_clear_handle_id (&self->start_id, g_source_remove);
+  restored = begin_shut_down (self);
   g_cancellable_cancel (self->cancellable);
-  restored = restore_os_proxy (self);
   gn_engine_stop (self->engine);
-  set_enabled_flag (self, FALSE);
   set_state (self, GN_PROTECTION_OFF, NULL);
   return restored;
+}
+
+static void
+shut_down_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GnProtection *self = g_task_get_source_object (task);
+
+  gn_engine_stop_finish (GN_ENGINE (source), result, NULL);
+  set_state (self, GN_PROTECTION_OFF, NULL);
+  g_task_return_boolean (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
+}
+
+/* Quitting from the window: the same, but the drain runs while the main
+ * loop does, so the window can say "Off — closing 3 connections…". Done
+ * when every connection is gone (bounded by the drain timeout). */
+void
+gn_protection_shut_down_async (GnProtection        *self,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (GN_IS_PROTECTION (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, gn_protection_shut_down_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (begin_shut_down (self)), NULL);
+  gn_engine_stop_async (self->engine, NULL, shut_down_cb, task);
+  set_state (self, GN_PROTECTION_OFF, NULL);
+}
+
+/* Returns FALSE when the user's proxy settings could not be put back. */
+gboolean
+gn_protection_shut_down_finish (GnProtection  *self,
+                                GAsyncResult  *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 /* Returns: (transfer full) (nullable): why protection is in

@@ -52,6 +52,11 @@ void               gn_protection_set_base_config (GnProtection   *self,
                                                   GnEngineConfig *config);
 GnEngineConfig    *gn_protection_dup_base_config (GnProtection   *self);
 gboolean           gn_protection_shut_down       (GnProtection   *self);
+void               gn_protection_shut_down_async (GnProtection        *self,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean           gn_protection_shut_down_finish (GnProtection  *self,
+                                                   GAsyncResult  *result);
 GError            *gn_protection_dup_error       (GnProtection   *self);
 
 G_END_DECLS

@@ -374,6 +374,51 @@ gn_session_shut_down (GnSession *self)
   return restored;
 }
 
+static void
+shut_down_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GnSession *self = g_task_get_source_object (task);
+  gboolean restored = gn_protection_shut_down_finish (GN_PROTECTION (source), result);
+
+  gn_shutdown_watch_release_inhibitor (self->watch);
+  g_task_return_boolean (task, restored);
+}
+
+/* The window's Quit: like gn_session_shut_down(), but the drain runs while
+ * the main loop does, so the window can show it. */
+void
+gn_session_shut_down_async (GnSession           *self,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (GN_IS_SESSION (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, gn_session_shut_down_async);
+  self->shutting_down = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  if (self->protection == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  gn_protection_shut_down_async (self->protection, shut_down_cb, task);
+}
+
+gboolean
+gn_session_shut_down_finish (GnSession     *self,
+                             GAsyncResult  *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
 GnSettingsStore *
 gn_session_get_store (GnSession *self)
 {

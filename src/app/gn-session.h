@@ -83,6 +83,13 @@ void                gn_session_reload_lists   (GnSession           *self);
  * FALSE when the user's proxy settings could not be put back (said in a
  * "message"). */
 gboolean            gn_session_shut_down      (GnSession           *self);
+/* The same, with the drain running while the main loop does (the window's
+ * Quit shows "Off — closing 3 connections…"); bounded by the drain timeout. */
+void                gn_session_shut_down_async  (GnSession           *self,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean            gn_session_shut_down_finish (GnSession           *self,
+                                                 GAsyncResult        *result);
 
 GnSettingsStore    *gn_session_get_store      (GnSession           *self);
 GnEngine           *gn_session_get_engine     (GnSession           *self);

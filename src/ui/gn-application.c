@@ -49,6 +49,7 @@ struct _GnApplication
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
+  gboolean           quitting;
 };
 
 G_DEFINE_FINAL_TYPE (GnApplication, gn_application, GTK_TYPE_APPLICATION)
@@ -270,13 +271,14 @@ about_activated (GSimpleAction *action,
 }
 
 static void
-quit_activated (GSimpleAction *action,
-                GVariant      *param,
-                gpointer       user_data)
+quit_ready_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  GnApplication *self = user_data;
+  g_autoptr(GnApplication) self = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
+  gn_session_shut_down_finish (GN_SESSION (source), result);
   /* Closing the windows saves their state; the last one ends the app. */
   for (GList *l = windows; l != NULL;)
     {
@@ -284,7 +286,26 @@ quit_activated (GSimpleAction *action,
       gtk_window_close (l->data);
       l = next;
     }
+  g_application_release (G_APPLICATION (self));
   g_application_quit (G_APPLICATION (self));
+}
+
+/* The system proxy goes back at once; the window stays while open
+ * connections finish ("Off — closing 3 connections…", bounded by the drain
+ * timeout), then closes. */
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
+{
+  GnApplication *self = user_data;
+
+  if (self->quitting)
+    return;
+  self->quitting = TRUE;
+  g_simple_action_set_enabled (action, FALSE);
+  g_application_hold (G_APPLICATION (self));
+  gn_session_shut_down_async (self->session, quit_ready_cb, g_object_ref (self));
 }
 
 static const GActionEntry app_entries[] = {
