@@ -281,13 +281,41 @@ typedef struct
   guint16       port;   /* the origin's */
 } AddressFixture;
 
+/* A list with only @rule (domains format, written as given). */
+static GnBlocklist *
+list_with_rule (const char *rule)
+{
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strconcat (rule, "\n", NULL);
+
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Addresses", text, strlen (text),
+                                                GN_BLOCKLIST_FORMAT_DOMAINS, NULL, &error));
+  g_assert_no_error (error);
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 1);
+  return g_steal_pointer (&list);
+}
+
+/* @data is the one rule listed. The list is in place before the engine
+ * starts: a list swapped into a running engine reaches its workers a
+ * moment later. */
 static void
 address_fixture_set_up (AddressFixture *f,
                         gconstpointer   data)
 {
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnBlocklist) list = list_with_rule (data);
+  g_autoptr(GError) error = NULL;
+
   f->origin = gn_test_origin_new (FALSE);
   f->port = gn_test_origin_get_port (f->origin);
-  f->engine = gn_test_engine_new (NULL, NULL);
+  config->port = 0;
+  f->engine = gn_engine_new (config);
+  gn_engine_set_blocklist (f->engine, list);
+  g_assert_true (gn_engine_start (f->engine, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -297,43 +325,6 @@ address_fixture_tear_down (AddressFixture *f,
   gn_engine_stop (f->engine);
   g_clear_object (&f->engine);
   g_clear_pointer (&f->origin, gn_test_origin_free);
-}
-
-typedef struct
-{
-  GnEngine   *engine;
-  const char *host;
-} RuleWait;
-
-static gboolean
-engine_blocks (gpointer data)
-{
-  RuleWait *w = data;
-  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (w->engine);
-
-  return gn_blocklist_lookup (list, w->host, NULL) == GN_MATCH_BLOCK;
-}
-
-/* Swaps in a list that has only @rule (domains format, as written) and
- * waits until the engine uses it; @probe is a host it must block. */
-static void
-set_rule (GnEngine   *engine,
-          const char *rule,
-          const char *probe)
-{
-  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
-  g_autoptr(GnBlocklist) list = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = g_strconcat (rule, "\n", NULL);
-  RuleWait wait = { engine, probe };
-
-  g_assert_true (gn_blocklist_builder_add_data (builder, "Addresses", text, strlen (text),
-                                                GN_BLOCKLIST_FORMAT_DOMAINS, NULL, &error));
-  g_assert_no_error (error);
-  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
-  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 1);
-  gn_engine_set_blocklist (engine, list);
-  g_assert_true (gn_test_wait_until (engine_blocks, &wait, 10000));
 }
 
 static guint
@@ -370,8 +361,6 @@ static void
 test_address_spellings_blocked (AddressFixture *f,
                                 gconstpointer   data)
 {
-  set_rule (f->engine, "127.0.0.1", "127.0.0.1");
-
   for (guint i = 0; i < G_N_ELEMENTS (loopback_spellings); i++)
     {
       g_assert_cmpuint (get_status (f, loopback_spellings[i]), ==, 403);
@@ -395,8 +384,6 @@ static void
 test_address_rule_mapped (AddressFixture *f,
                           gconstpointer   data)
 {
-  set_rule (f->engine, "::ffff:127.0.0.1", "127.0.0.1");
-
   g_assert_cmpuint (get_status (f, "127.0.0.1"), ==, 403);
   g_assert_cmpuint (connect_status (f, "127.0.0.1"), ==, 403);
   g_assert_cmpuint (get_status (f, "0x7f.1"), ==, 403);
@@ -411,8 +398,6 @@ static void
 test_address_spellings_connect (AddressFixture *f,
                                 gconstpointer   data)
 {
-  set_rule (f->engine, "203.0.113.7", "203.0.113.7");
-
   for (guint i = 0; i < G_N_ELEMENTS (loopback_spellings); i++)
     {
       guint before = gn_test_origin_get_n_requests (f->origin);
@@ -429,11 +414,11 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/blocklist-e2e/manager-to-proxy", test_manager_to_proxy);
   g_test_add_func ("/blocklist-e2e/swap-under-load", test_swap_under_load);
-  g_test_add ("/blocklist-e2e/address/spellings-blocked", AddressFixture, NULL,
+  g_test_add ("/blocklist-e2e/address/spellings-blocked", AddressFixture, "127.0.0.1",
               address_fixture_set_up, test_address_spellings_blocked, address_fixture_tear_down);
-  g_test_add ("/blocklist-e2e/address/mapped-rule", AddressFixture, NULL,
+  g_test_add ("/blocklist-e2e/address/mapped-rule", AddressFixture, "::ffff:127.0.0.1",
               address_fixture_set_up, test_address_rule_mapped, address_fixture_tear_down);
-  g_test_add ("/blocklist-e2e/address/spellings-connect", AddressFixture, NULL,
+  g_test_add ("/blocklist-e2e/address/spellings-connect", AddressFixture, "203.0.113.7",
               address_fixture_set_up, test_address_spellings_connect, address_fixture_tear_down);
   return g_test_run ();
 }
