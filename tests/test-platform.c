@@ -958,6 +958,102 @@ test_kde_round_trip (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "X-Unknown-Future-Key=kept"));
 }
 
+/* Another program edits kioslaverc while we are on. */
+static void
+kde_set_key (const char *path, const char *key, const char *value)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, &error));
+  g_key_file_set_value (kf, "Proxy Settings", key, value);
+  g_assert_true (g_key_file_save_to_file (kf, path, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+kde_get_key (const char *path, const char *key)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+  return g_key_file_get_value (kf, "Proxy Settings", key, NULL);
+}
+
+/* The same per-key rule for kioslaverc: a changed httpProxy is kept and
+ * the rest is the user's; ProxyType=0 set by another program stays, our
+ * values go, and the user's come back only when asked for. */
+static void
+test_kde_per_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tmp_root, "kde-per-key", NULL);
+  g_autofree char *path = g_build_filename (dir, "kioslaverc", NULL);
+  g_autoptr(GnOsProxy) kde = NULL;
+  g_autoptr(GnOsProxyGuard) guard = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *value = NULL;
+  GnOsProxyRestoreFlags flags;
+  guint16 port = dead_port ();
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (path, kioslaverc, -1, NULL));
+  kde = _gn_os_proxy_kde_new (dir, &error);
+  g_assert_no_error (error);
+  before = gn_os_proxy_read (kde, &error);
+  guard = gn_os_proxy_guard_new (kde, f->journal);
+
+  /* only httpProxy */
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  kde_set_key (path, "httpProxy", "http://other.example 3128");
+  g_assert_true (gn_os_proxy_guard_disable (guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", message);
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED | GN_OS_PROXY_RESTORE_KEPT_OTHERS);
+  g_assert_nonnull (strstr (message, "changed httpProxy while"));
+  value = kde_get_key (path, "httpProxy");
+  g_assert_cmpstr (value, ==, "http://other.example 3128");
+  g_clear_pointer (&value, g_free);
+  value = kde_get_key (path, "httpsProxy");
+  g_assert_cmpstr (value, ==, "http://proxy.corp.example 8443");
+  g_clear_pointer (&value, g_free);
+  value = kde_get_key (path, "ProxyType");
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+  value = kde_get_key (path, "X-Unknown-Future-Key");
+  g_assert_cmpstr (value, ==, "kept");
+  g_clear_pointer (&value, g_free);
+  g_clear_pointer (&message, g_free);
+
+  /* the proxy turned off: after a crash, at repair */
+  g_assert_true (g_file_set_contents (path, kioslaverc, -1, NULL));
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  g_clear_object (&guard);
+  guard = gn_os_proxy_guard_new (kde, f->journal);
+  kde_set_key (path, "ProxyType", "0");
+  g_assert_true (gn_os_proxy_guard_repair (guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", message);
+  g_assert_true (flags & GN_OS_PROXY_RESTORE_TAKEN_OVER);
+  value = kde_get_key (path, "ProxyType");
+  g_assert_cmpstr (value, ==, "0");
+  g_clear_pointer (&value, g_free);
+  g_assert_null (kde_get_key (path, "httpProxy"));
+  g_assert_null (kde_get_key (path, "httpsProxy"));
+  value = kde_get_key (path, "X-Unknown-Future-Key");
+  g_assert_cmpstr (value, ==, "kept");
+  g_clear_pointer (&value, g_free);
+
+  g_assert_true (gn_os_proxy_guard_restore_previous (guard, NULL, &error));
+  g_assert_no_error (error);
+  after = gn_os_proxy_read (kde, &error);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+}
+
 static void
 test_kde_no_file (Fixture *f, gconstpointer data)
 {
@@ -1150,6 +1246,7 @@ main (int argc, char **argv)
   ADD ("/platform/guard/pac-mode", test_pac_mode);
   ADD ("/platform/kde/round-trip", test_kde_round_trip);
   ADD ("/platform/kde/no-file", test_kde_no_file);
+  ADD ("/platform/kde/per-key", test_kde_per_key);
   ADD ("/platform/kde/notifies-kio", test_kde_notifies_kio);
 #undef ADD
   g_test_add_func ("/platform/none", test_none_backend);
