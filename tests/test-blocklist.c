@@ -580,6 +580,33 @@ test_canonical_address (void)
     }
 }
 
+/* The same rule for socket addresses (the self-loop check compares a
+ * connected peer with our own address). */
+static void
+test_canonical_inet_address (void)
+{
+  const struct { const char *in; const char *out; } cases[] = {
+    { "::ffff:127.0.0.1", "127.0.0.1" },
+    { "::7f00:1",         "127.0.0.1" },
+    { "64:ff9b::7f00:1",  "127.0.0.1" },
+    { "::1",              "::1" },
+    { "::",               "::" },
+    { "2001:db8::1",      "2001:db8::1" },
+    { "127.0.0.1",        "127.0.0.1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GInetAddress) in = g_inet_address_new_from_string (cases[i].in);
+      g_autoptr(GInetAddress) out = gn_domain_canonical_inet_address (in);
+      g_autofree char *text = g_inet_address_to_string (out);
+
+      g_assert_cmpstr (text, ==, cases[i].out);
+      g_assert_cmpint (g_inet_address_get_family (out), ==,
+                       strchr (cases[i].out, ':') ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
+    }
+}
+
 /* gn_domain_normalize(), which parsers and lookups use, agrees with it for
  * everything a name can be spelt with. */
 static void
@@ -736,6 +763,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/blocklist/match/table", test_matching_table);
   g_test_add_func ("/blocklist/match/normalize", test_normalize);
   g_test_add_func ("/blocklist/address/canonical", test_canonical_address);
+  g_test_add_func ("/blocklist/address/inet", test_canonical_inet_address);
   g_test_add_func ("/blocklist/address/normalize", test_normalize_addresses);
   g_test_add_func ("/blocklist/address/rules", test_address_rules);
   g_test_add_func ("/blocklist/address/hosts-rules", test_address_rules_hosts);
