@@ -8,8 +8,10 @@
  * proxy (curl -p -x for a CONNECT tunnel, curl -x for plain HTTP) gets 403
  * for a listed domain's subdomain, with the list and the rule on the block
  * page. Then a user allowlist entry is swapped in while the engine runs, and
- * the same request is no longer refused by us. Last, readers on several
- * threads look names up while new sets are swapped in.
+ * the same request is no longer refused by us. Readers on several threads
+ * look names up while new sets are swapped in. Last, an address listed in
+ * one spelling is refused in every other spelling a client may choose, for
+ * plain HTTP and CONNECT alike, with nothing reaching the origin.
  */
 
 #include <string.h>
@@ -245,11 +247,178 @@ test_swap_under_load (void)
   gn_engine_stop (engine);
 }
 
+/* ---- addresses in every spelling ------------------------------------------ */
+
+/* Every way to write 127.0.0.1 in a URL or CONNECT line that some client,
+ * resolver or operating system takes to mean it. */
+static const char * const loopback_spellings[] = {
+  "127.0.0.1",
+  "127.0.0.1.",
+  "[::ffff:127.0.0.1]",
+  "[::ffff:7f00:1]",
+  "[0:0:0:0:0:ffff:7f00:1]",
+  "[::FFFF:7F00:0001]",
+  "[0000:0000:0000:0000:0000:ffff:7f00:0001]",
+  "[0000:0000:0000:0000:0000:FFFF:127.0.0.1]",
+  "[::127.0.0.1]",         /* IPv4-compatible */
+  "[::7f00:1]",
+  "[64:ff9b::7f00:1]",     /* NAT64 well-known prefix */
+  "[64:ff9b::127.0.0.1]",
+  "2130706433",
+  "0x7f000001",
+  "0X7F000001",
+  "0177.0.0.1",
+  "0x7f.0.0.1",
+  "127.1",
+  "127.0.1",
+  "0x7f.1",
+};
+
+typedef struct
+{
+  GnTestOrigin *origin;
+  GnEngine     *engine;
+  guint16       port;   /* the origin's */
+} AddressFixture;
+
+/* A list with only @rule (domains format, written as given). */
+static GnBlocklist *
+list_with_rule (const char *rule)
+{
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strconcat (rule, "\n", NULL);
+
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Addresses", text, strlen (text),
+                                                GN_BLOCKLIST_FORMAT_DOMAINS, NULL, &error));
+  g_assert_no_error (error);
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 1);
+  return g_steal_pointer (&list);
+}
+
+/* @data is the one rule listed. The list is in place before the engine
+ * starts: a list swapped into a running engine reaches its workers a
+ * moment later. */
+static void
+address_fixture_set_up (AddressFixture *f,
+                        gconstpointer   data)
+{
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnBlocklist) list = list_with_rule (data);
+  g_autoptr(GError) error = NULL;
+
+  f->origin = gn_test_origin_new (FALSE);
+  f->port = gn_test_origin_get_port (f->origin);
+  config->port = 0;
+  f->engine = gn_engine_new (config);
+  gn_engine_set_blocklist (f->engine, list);
+  g_assert_true (gn_engine_start (f->engine, &error));
+  g_assert_no_error (error);
+}
+
+static void
+address_fixture_tear_down (AddressFixture *f,
+                           gconstpointer   data)
+{
+  gn_engine_stop (f->engine);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->origin, gn_test_origin_free);
+}
+
+static guint
+get_status (AddressFixture *f,
+            const char     *host)
+{
+  g_autofree char *request = g_strdup_printf ("GET http://%s:%u/hello HTTP/1.1\r\n"
+                                              "Host: %s:%u\r\nConnection: close\r\n\r\n",
+                                              host, f->port, host, f->port);
+  g_autofree char *reply = gn_test_exchange (gn_engine_get_port (f->engine), request);
+
+  g_test_message ("GET %s -> %.12s", host, reply);
+  return gn_test_status (reply);
+}
+
+static guint
+connect_status (AddressFixture *f,
+                const char     *host)
+{
+  g_autofree char *request = g_strdup_printf ("CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n\r\n",
+                                              host, f->port, host, f->port);
+  g_autoptr(GSocketConnection) conn = gn_test_connect ("127.0.0.1", gn_engine_get_port (f->engine));
+  g_autofree char *head = NULL;
+
+  gn_test_send (conn, request, -1);
+  head = gn_test_read_head (conn);
+  g_test_message ("CONNECT %s -> %.12s", host, head);
+  return gn_test_status (head);
+}
+
+/* With 127.0.0.1 listed, every spelling of it gets 403, for a plain-HTTP
+ * request and a CONNECT alike, and the origin sees no request at all. */
+static void
+test_address_spellings_blocked (AddressFixture *f,
+                                gconstpointer   data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (loopback_spellings); i++)
+    {
+      g_assert_cmpuint (get_status (f, loopback_spellings[i]), ==, 403);
+      g_assert_cmpuint (connect_status (f, loopback_spellings[i]), ==, 403);
+    }
+  g_assert_cmpuint (gn_test_origin_get_n_requests (f->origin), ==, 0);
+
+  /* a zone id names no remote host: refused before any decision */
+  g_assert_cmpuint (get_status (f, "[::ffff:7f00:1%25lo]"), ==, 400);
+  g_assert_cmpuint (connect_status (f, "[::ffff:7f00:1%lo]"), ==, 400);
+  /* nor does the unspecified address, which Linux connects to this machine */
+  g_assert_cmpuint (get_status (f, "0.0.0.0"), ==, 400);
+  g_assert_cmpuint (get_status (f, "0"), ==, 400);
+  g_assert_cmpuint (connect_status (f, "[::]"), ==, 400);
+  g_assert_cmpuint (connect_status (f, "[::ffff:0.0.0.0]"), ==, 400);
+  g_assert_cmpuint (gn_test_origin_get_n_requests (f->origin), ==, 0);
+}
+
+/* Listed as an IPv4-mapped IPv6 address, 127.0.0.1 is blocked as such. */
+static void
+test_address_rule_mapped (AddressFixture *f,
+                          gconstpointer   data)
+{
+  g_assert_cmpuint (get_status (f, "127.0.0.1"), ==, 403);
+  g_assert_cmpuint (connect_status (f, "127.0.0.1"), ==, 403);
+  g_assert_cmpuint (get_status (f, "0x7f.1"), ==, 403);
+  g_assert_cmpuint (connect_status (f, "[::ffff:7f00:1]"), ==, 403);
+  g_assert_cmpuint (gn_test_origin_get_n_requests (f->origin), ==, 0);
+}
+
+/* With another address listed, each spelling reaches the origin: the
+ * canonical address is what the proxy connects to, and the 403s above are
+ * the rule's doing, not a failure to connect. */
+static void
+test_address_spellings_connect (AddressFixture *f,
+                                gconstpointer   data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (loopback_spellings); i++)
+    {
+      guint before = gn_test_origin_get_n_requests (f->origin);
+
+      g_assert_cmpuint (get_status (f, loopback_spellings[i]), ==, 200);
+      g_assert_cmpuint (gn_test_origin_get_n_requests (f->origin), ==, before + 1);
+      g_assert_cmpuint (connect_status (f, loopback_spellings[i]), ==, 200);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/blocklist-e2e/manager-to-proxy", test_manager_to_proxy);
   g_test_add_func ("/blocklist-e2e/swap-under-load", test_swap_under_load);
+  g_test_add ("/blocklist-e2e/address/spellings-blocked", AddressFixture, "127.0.0.1",
+              address_fixture_set_up, test_address_spellings_blocked, address_fixture_tear_down);
+  g_test_add ("/blocklist-e2e/address/mapped-rule", AddressFixture, "::ffff:127.0.0.1",
+              address_fixture_set_up, test_address_rule_mapped, address_fixture_tear_down);
+  g_test_add ("/blocklist-e2e/address/spellings-connect", AddressFixture, "203.0.113.7",
+              address_fixture_set_up, test_address_spellings_connect, address_fixture_tear_down);
   return g_test_run ();
 }

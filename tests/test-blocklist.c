@@ -566,6 +566,268 @@ test_enum_types (void)
   g_assert_true (pspec->value_type == GN_TYPE_BLOCKLIST_FORMAT);
 }
 
+typedef struct
+{
+  const char *in;
+  const char *canonical;  /* NULL: not an address */
+} AddressCase;
+
+/* Every spelling of an address a client or a list may choose, and the one
+ * form all of them become (see gn_domain_canonical_address()). */
+static const AddressCase address_cases[] = {
+  { "127.0.0.1",                               "127.0.0.1" },
+  { "127.0.0.1.",                              "127.0.0.1" },
+  { "[127.0.0.1]",                             "127.0.0.1" },
+  /* inet_aton() spellings, as curl, browsers and getaddrinfo() read them */
+  { "2130706433",                              "127.0.0.1" },
+  { "0x7f000001",                              "127.0.0.1" },
+  { "0X7F000001",                              "127.0.0.1" },
+  { "0177.0.0.1",                              "127.0.0.1" },
+  { "0177.0.0.01",                             "127.0.0.1" },
+  { "0x7f.0.0.1",                              "127.0.0.1" },
+  { "127.1",                                   "127.0.0.1" },
+  { "127.0.1",                                 "127.0.0.1" },
+  { "127.0.0x0.1",                             "127.0.0.1" },
+  { "0x7f.1",                                  "127.0.0.1" },
+  { "127.65536",                               "127.1.0.0" },
+  { "0",                                       "0.0.0.0" },
+  { "0x",                                      "0.0.0.0" },
+  { "4294967295",                              "255.255.255.255" },
+  /* not IPv4 in any spelling */
+  { "4294967296",                              NULL },
+  { "256.0.0.1",                               NULL },
+  { "127.0.0.256",                             NULL },
+  { "127.16777216",                            NULL },
+  { "08.0.0.1",                                NULL },
+  { "0x7g.0.0.1",                              NULL },
+  { "1.2.3.4.5",                               NULL },
+  { "127..1",                                  NULL },
+  { "127.0.0.1..",                             NULL },
+  { ".127.0.0.1",                              NULL },
+  { "example.com",                             NULL },
+  { "",                                        NULL },
+  /* IPv4-mapped, in every IPv6 spelling */
+  { "::ffff:127.0.0.1",                        "127.0.0.1" },
+  { "[::ffff:127.0.0.1]",                      "127.0.0.1" },
+  { "::ffff:7f00:1",                           "127.0.0.1" },
+  { "::FFFF:7F00:0001",                        "127.0.0.1" },
+  { "0:0:0:0:0:ffff:7f00:1",                   "127.0.0.1" },
+  { "0000:0000:0000:0000:0000:ffff:7f00:0001", "127.0.0.1" },
+  { "0000:0000:0000:0000:0000:FFFF:127.0.0.1", "127.0.0.1" },
+  { "[::ffff:7f00:1%eth0]",                    "127.0.0.1" },
+  /* IPv4-compatible (deprecated; Linux's sit0 still tunnels it to IPv4) */
+  { "::127.0.0.1",                             "127.0.0.1" },
+  { "::7f00:1",                                "127.0.0.1" },
+  /* NAT64's well-known prefix reaches the IPv4 host through the gateway */
+  { "64:ff9b::127.0.0.1",                      "127.0.0.1" },
+  { "64:FF9B::CB00:7107",                      "203.0.113.7" },
+  { "64:ff9b:0:0:0:0:cb00:7107",               "203.0.113.7" },
+  /* IPv6's own addresses stay IPv6, in RFC 5952 form */
+  { "::1",                                     "::1" },
+  { "0:0:0:0:0:0:0:1",                         "::1" },
+  { "[::1]",                                   "::1" },
+  { "::",                                      "::" },
+  { "2001:DB8:0:0:0:0:0:1",                    "2001:db8::1" },
+  { "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
+  { "fe80::1%eth0",                            "fe80::1" },
+  { "[FE80::1%25eth0]",                        "fe80::1" },
+  { "64:ff9b:1::cb00:7107",                    "64:ff9b:1::cb00:7107" },  /* local-use NAT64 */
+  { "2002:7f00:1::",                           "2002:7f00:1::" },          /* 6to4 */
+  { "::ffff:0:7f00:1",                         "::ffff:0:7f00:1" },        /* SIIT */
+  /* not IPv6 */
+  { "::ffff:127.0.0.01",                       NULL },
+  { "1::2::3",                                 NULL },
+  { "00000::1",                                NULL },
+  { "[::1",                                    NULL },
+};
+
+static void
+test_canonical_address (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (address_cases); i++)
+    {
+      const AddressCase *c = &address_cases[i];
+      char out[GN_ADDRESS_MAX];
+      gsize len = gn_domain_canonical_address (c->in, -1, out);
+
+      g_test_message ("%s -> %s", c->in, len > 0 ? out : "(not an address)");
+      if (c->canonical == NULL)
+        {
+          g_assert_cmpuint (len, ==, 0);
+          continue;
+        }
+      g_assert_cmpuint (len, ==, strlen (c->canonical));
+      g_assert_cmpstr (out, ==, c->canonical);
+
+      /* the canonical form is a fixed point */
+      g_assert_cmpuint (gn_domain_canonical_address (out, len, out), ==, len);
+      g_assert_cmpstr (out, ==, c->canonical);
+    }
+}
+
+/* The same rule for socket addresses (the self-loop check compares a
+ * connected peer with our own address). */
+static void
+test_canonical_inet_address (void)
+{
+  const struct { const char *in; const char *out; } cases[] = {
+    { "::ffff:127.0.0.1", "127.0.0.1" },
+    { "::7f00:1",         "127.0.0.1" },
+    { "64:ff9b::7f00:1",  "127.0.0.1" },
+    { "::1",              "::1" },
+    { "::",               "::" },
+    { "2001:db8::1",      "2001:db8::1" },
+    { "127.0.0.1",        "127.0.0.1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GInetAddress) in = g_inet_address_new_from_string (cases[i].in);
+      g_autoptr(GInetAddress) out = gn_domain_canonical_inet_address (in);
+      g_autofree char *text = g_inet_address_to_string (out);
+
+      g_assert_cmpstr (text, ==, cases[i].out);
+      g_assert_cmpint (g_inet_address_get_family (out), ==,
+                       strchr (cases[i].out, ':') ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
+    }
+}
+
+/* gn_domain_normalize(), which parsers and lookups use, agrees with it for
+ * everything a name can be spelt with. */
+static void
+test_normalize_addresses (void)
+{
+  const struct { const char *in; GnNameKind kind; const char *out; } cases[] = {
+    { "2130706433",          GN_NAME_IP,      "127.0.0.1" },
+    { "0x7F000001",          GN_NAME_IP,      "127.0.0.1" },
+    { "0177.0.0.1",          GN_NAME_IP,      "127.0.0.1" },
+    { "127.1",               GN_NAME_IP,      "127.0.0.1" },
+    { "127.0.1.",            GN_NAME_IP,      "127.0.0.1" },
+    { "[::ffff:7f00:1]",     GN_NAME_IP,      "127.0.0.1" },
+    { "::FFFF:127.0.0.1",    GN_NAME_IP,      "127.0.0.1" },
+    { "64:ff9b::7f00:1",     GN_NAME_IP,      "127.0.0.1" },
+    { "fe80::1%eth0",        GN_NAME_IP,      "fe80::1" },
+    { "1.2.3.4.5",           GN_NAME_INVALID, NULL },   /* ends in a number, not IPv4 */
+    { "example.0x10",        GN_NAME_INVALID, NULL },
+    { "example.123",         GN_NAME_INVALID, NULL },
+    { "0x10.example",        GN_NAME_DOMAIN,  "0x10.example" },
+    { "123.example",         GN_NAME_DOMAIN,  "123.example" },
+    { "example.0xzz",        GN_NAME_DOMAIN,  "example.0xzz" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      char out[GN_DOMAIN_MAX + 1];
+      gsize len;
+
+      g_test_message ("%s", cases[i].in);
+      g_assert_cmpint (gn_domain_normalize (cases[i].in, strlen (cases[i].in), out, &len),
+                       ==, cases[i].kind);
+      if (cases[i].out != NULL)
+        {
+          g_assert_cmpstr (out, ==, cases[i].out);
+          g_assert_cmpuint (len, ==, strlen (cases[i].out));
+        }
+    }
+}
+
+static void
+assert_blocked_by (GnBlocklist *list,
+                   const char  *host,
+                   const char  *rule)
+{
+  GnMatch match;
+
+  g_test_message ("%s", host);
+  g_assert_cmpint (gn_blocklist_lookup (list, host, &match), ==, GN_MATCH_BLOCK);
+  g_assert_cmpstr (match.rule, ==, rule);
+}
+
+/* A rule for an address blocks it in every spelling, whatever spelling the
+ * rule was written in, in every list format and in the user's own list
+ * (which the manager hands to the builder as saved, maybe before addresses
+ * had one spelling). */
+static void
+test_address_rules (void)
+{
+  const char *spellings[] = {
+    "127.0.0.1", "[::ffff:127.0.0.1]", "::ffff:7f00:1", "[0:0:0:0:0:ffff:7f00:1]",
+    "::FFFF:7F00:0001", "0000:0000:0000:0000:0000:ffff:7f00:0001", "::127.0.0.1",
+    "64:ff9b::7f00:1", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "127.0.1",
+    "127.0.0.1.", "[::ffff:7f00:1%eth0]",
+  };
+  /* hosts files name loopback as a sink, not a rule: skipped in every
+   * spelling, as "127.0.0.1" itself always was */
+  const struct { const char *data; GnBlocklistFormat format; guint n_rules; } lists[] = {
+    { "||127.0.0.1^\n", GN_BLOCKLIST_FORMAT_ADBLOCK, 1 },
+    { "||0x7f000001^\n", GN_BLOCKLIST_FORMAT_ADBLOCK, 1 },
+    { "::ffff:7f00:1\n", GN_BLOCKLIST_FORMAT_DOMAINS, 1 },
+    { "127.1\n", GN_BLOCKLIST_FORMAT_DOMAINS, 1 },
+    { "0.0.0.0 2130706433\n", GN_BLOCKLIST_FORMAT_HOSTS, 0 },
+    { "0.0.0.0 ::ffff:7f00:1\n", GN_BLOCKLIST_FORMAT_HOSTS, 0 },
+  };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists) + G_N_ELEMENTS (spellings); l++)
+    {
+      g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+      g_autoptr(GnBlocklist) list = NULL;
+      g_autoptr(GError) error = NULL;
+      guint n_rules = 1;
+      guint index;
+
+      if (l < G_N_ELEMENTS (lists))
+        {
+          g_test_message ("list %s", lists[l].data);
+          g_assert_true (gn_blocklist_builder_add_data (builder, "Addresses", lists[l].data,
+                                                        strlen (lists[l].data), lists[l].format,
+                                                        NULL, &error));
+          g_assert_no_error (error);
+          n_rules = lists[l].n_rules;
+        }
+      else
+        {
+          /* a rule saved as written, handed over without normalising */
+          const char *rule = spellings[l - G_N_ELEMENTS (lists)];
+
+          g_test_message ("user rule %s", rule);
+          if (rule[0] == '[')
+            continue;  /* the manager never saves brackets */
+          index = gn_blocklist_builder_add_list (builder, "Your blocklist");
+          gn_blocklist_builder_add_rule (builder, index, GN_MATCH_BLOCK, rule, strlen (rule));
+        }
+      list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+      g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, n_rules);
+      if (n_rules == 0)
+        continue;
+      for (guint s = 0; s < G_N_ELEMENTS (spellings); s++)
+        assert_blocked_by (list, spellings[s], "127.0.0.1");
+      g_assert_cmpint (gn_blocklist_lookup (list, "127.0.0.2", NULL), ==, GN_MATCH_NONE);
+      g_assert_cmpint (gn_blocklist_lookup (list, "::1", NULL), ==, GN_MATCH_NONE);
+    }
+}
+
+/* Hosts lists block public addresses in any spelling, too. */
+static void
+test_address_rules_hosts (void)
+{
+  const char *data = "0.0.0.0 ::ffff:cb00:7107\n0.0.0.0 0xC6336401\n0.0.0.0 2001:0DB8::0:1\n";
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Hosts", data, strlen (data),
+                                                GN_BLOCKLIST_FORMAT_HOSTS, NULL, &error));
+  g_assert_no_error (error);
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 3);
+  assert_blocked_by (list, "203.0.113.7", "203.0.113.7");
+  assert_blocked_by (list, "[::ffff:203.0.113.7]", "203.0.113.7");
+  assert_blocked_by (list, "3405803783", "203.0.113.7");
+  assert_blocked_by (list, "198.51.100.1", "198.51.100.1");
+  assert_blocked_by (list, "198.51.25601", "198.51.100.1");
+  assert_blocked_by (list, "[2001:db8:0:0:0:0:0:1]", "2001:db8::1");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -591,6 +853,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/blocklist/match/table", test_matching_table);
   g_test_add_func ("/blocklist/match/normalize", test_normalize);
   g_test_add_func ("/blocklist/enum-types", test_enum_types);
+  g_test_add_func ("/blocklist/address/canonical", test_canonical_address);
+  g_test_add_func ("/blocklist/address/inet", test_canonical_inet_address);
+  g_test_add_func ("/blocklist/address/normalize", test_normalize_addresses);
+  g_test_add_func ("/blocklist/address/rules", test_address_rules);
+  g_test_add_func ("/blocklist/address/hosts-rules", test_address_rules_hosts);
 
   return g_test_run ();
 }

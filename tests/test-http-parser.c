@@ -180,7 +180,13 @@ test_authority (void)
     "example.com:44a", "exa mple.com:443", "::1:443", "[::1", "[::1]x", "[example.com]:443",
     "[1.2.3.4]:80", "1.2.3.999:80", "a..b:80", ".a:80", "-a.com:80", "a/b:80", "a@b:80",
     "example.com:443:1",
+    /* ends in a number but is no IPv4 address in any spelling */
+    "1.2.3.4.5:80", "example.123:80", "example.0x1:80", "08.0.0.1:80", "4294967296:80",
+    "[fe80::1%eth0]:80", "[fe80::1%25eth0]:80",
   };
+  /* IPv4 spellings that resolvers and browsers accept: parsed here, made
+   * canonical by the connection before any decision */
+  const char *aton[] = { "2130706433", "0x7F000001", "0177.0.0.1", "127.1", "127.0.1", "0x7f.1" };
 
   g_assert_true (gn_http_parse_authority ("Example.COM:443", -1, 0, host, &port));
   g_assert_cmpstr (host, ==, "example.com");
@@ -206,6 +212,16 @@ test_authority (void)
   g_assert_true (gn_http_parse_authority ("a.b:1/path", 5, 0, host, &port));
   g_assert_cmpstr (host, ==, "a.b");
   g_assert_cmpuint (port, ==, 1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (aton); i++)
+    {
+      g_autofree char *authority = g_strconcat (aton[i], ":80", NULL);
+      g_autofree char *lower = g_ascii_strdown (aton[i], -1);
+
+      g_test_message ("authority %s", authority);
+      g_assert_true (gn_http_parse_authority (authority, -1, 0, host, &port));
+      g_assert_cmpstr (host, ==, lower);
+    }
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -318,15 +318,214 @@ test_compare_and_clear (Fixture *f, gconstpointer data)
 
   g_assert_true (gn_os_proxy_guard_disable (f->guard, &flags, &message, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_KEPT_OTHERS);
-  g_assert_nonnull (strstr (message, "another program"));
+  /* Its four keys are kept and named; ours (the bypass list, mode…) are
+   * the user's again. */
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_KEPT_OTHERS | GN_OS_PROXY_RESTORE_RESTORED);
+  g_assert_nonnull (strstr (message, "Another program changed http.host, http.port, https.host, "
+                                     "https.port while GuardNest was on"));
   g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
 
   after = read_settings (f);
   e = gn_os_proxy_settings_get_entry (after, 0);
   g_assert_cmpstr (e->http.host, ==, "third.party.example");
   g_assert_cmpuint (e->http.port, ==, 9999);
+  g_assert_null (g_settings_get_user_value (f->root, "ignore-hosts"));
 }
+
+/* ---- per-key compare-and-clear ------------------------------------------ */
+
+typedef enum
+{
+  CHANGE_HTTP_HOST,    /* only the HTTP proxy's host */
+  CHANGE_PORT,         /* only the HTTPS proxy's port */
+  CHANGE_IGNORE_HOSTS, /* only the bypass list */
+  CHANGE_MODE_NONE,    /* the proxy turned off */
+} Change;
+
+typedef struct
+{
+  Change   change;
+  gboolean crash;  /* killed, then the journal is repaired by a new guard */
+} PerKeyCase;
+
+/* The user's own settings: a company proxy with its bypass list, a PAC
+ * address kept for later and a SOCKS proxy. */
+static void
+set_user_settings (Fixture *f)
+{
+  set_manual (f, "user.example", 8080);
+  g_settings_set_strv (f->root, "ignore-hosts",
+                       (const char * const[]) { "*.corp.example", "localhost", NULL });
+  g_settings_set_string (f->root, "autoconfig-url", "http://wpad.corp.example/wpad.dat");
+  g_settings_set_string (f->socks, "host", "socks.corp.example");
+  g_settings_set_int (f->socks, "port", 1080);
+  g_settings_sync ();
+}
+
+/* Waits until our GSettings sees what another process wrote. */
+static void
+wait_for_value (GSettings *settings, const char *key, const char *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GVariant) value = g_settings_get_value (settings, key);
+      g_autofree char *text = g_variant_print (value, FALSE);
+
+      if (g_str_equal (text, expected))
+        return;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  g_error ("%s never became %s", key, expected);
+}
+
+static void
+other_program_changes (Fixture *f, Change change)
+{
+  switch (change)
+    {
+    case CHANGE_HTTP_HOST:
+      run_gsettings ("org.gnome.system.proxy.http", "host", "other.example");
+      wait_for_value (f->http, "host", "'other.example'");
+      break;
+    case CHANGE_PORT:
+      run_gsettings ("org.gnome.system.proxy.https", "port", "3129");
+      wait_for_value (f->https, "port", "3129");
+      break;
+    case CHANGE_IGNORE_HOSTS:
+      run_gsettings ("org.gnome.system.proxy", "ignore-hosts", "['other.example']");
+      wait_for_value (f->root, "ignore-hosts", "['other.example']");
+      break;
+    case CHANGE_MODE_NONE:
+    default:
+      run_gsettings ("org.gnome.system.proxy", "mode", "none");
+      wait_for_value (f->root, "mode", "'none'");
+      break;
+    }
+}
+
+#define assert_key(settings, key, expected) \
+  G_STMT_START { \
+    g_autoptr(GVariant) v_ = g_settings_get_value ((settings), (key)); \
+    g_autofree char *t_ = g_variant_print (v_, FALSE); \
+    g_assert_cmpstr (t_, ==, (expected)); \
+  } G_STMT_END
+
+/* Another program changes one key while we are on; at stop (or at repair
+ * after a crash) that key keeps its value, every key still holding ours
+ * gets the user's value back, and the message names the kept key. When it
+ * turns the proxy off, our values go and the user's are not put back over
+ * that choice, but kept for an explicit restore. */
+static void
+test_per_key_restore (Fixture *f, gconstpointer data)
+{
+  const PerKeyCase *c = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autofree char *message = NULL;
+  GnOsProxyRestoreFlags flags;
+  guint16 port = dead_port ();
+  const char *kept_key[] = { "http.host", "https.port", "ignore-hosts", NULL };
+
+  set_user_settings (f);
+  before = read_settings (f);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  assert_key (f->http, "host", "'127.0.0.1'");
+
+  if (c->crash)
+    {
+      /* kill -9: the guard goes without a word; the journal stays */
+      g_clear_object (&f->guard);
+      f->guard = gn_os_proxy_guard_new (f->backend, f->journal);
+    }
+  other_program_changes (f, c->change);
+
+  if (c->crash)
+    g_assert_true (gn_os_proxy_guard_repair (f->guard, &flags, &message, &error));
+  else
+    g_assert_true (gn_os_proxy_guard_disable (f->guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", message);
+  g_assert_false (g_file_test (f->journal, G_FILE_TEST_EXISTS));
+
+  if (c->change == CHANGE_MODE_NONE)
+    {
+      /* the mode is the key it changed, and kept */
+      g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_TAKEN_OVER | GN_OS_PROXY_RESTORE_KEPT_OTHERS);
+      g_assert_nonnull (strstr (message, "did not put your previous settings"));
+      g_assert_nonnull (strstr (message, "changed mode while"));
+      /* the other program's choice stands, without our address in it … */
+      assert_key (f->root, "mode", "'none'");
+      assert_key (f->http, "host", "''");
+      assert_key (f->https, "host", "''");
+      g_assert_null (g_settings_get_user_value (f->http, "host"));
+      g_assert_null (g_settings_get_user_value (f->http, "port"));
+      g_assert_null (g_settings_get_user_value (f->https, "host"));
+      g_assert_null (g_settings_get_user_value (f->https, "port"));
+      g_assert_null (g_settings_get_user_value (f->root, "ignore-hosts"));
+      /* … and without the user's settings brought back over it */
+      assert_key (f->root, "autoconfig-url", "''");
+      assert_key (f->socks, "host", "''");
+      g_assert_null (g_settings_get_user_value (f->socks, "port"));
+
+      /* which are kept, and come back when asked for */
+      g_assert_true (gn_os_proxy_guard_has_previous (f->guard));
+      g_clear_pointer (&message, g_free);
+      g_assert_true (gn_os_proxy_guard_restore_previous (f->guard, &message, &error));
+      g_assert_no_error (error);
+      g_assert_false (gn_os_proxy_guard_has_previous (f->guard));
+      after = read_settings (f);
+      g_assert_true (gn_os_proxy_settings_equal (before, after));
+      return;
+    }
+
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED | GN_OS_PROXY_RESTORE_KEPT_OTHERS);
+  g_assert_false (gn_os_proxy_guard_has_previous (f->guard));
+  /* the message names the one key kept, and only it */
+  for (guint i = 0; kept_key[i]; i++)
+    {
+      g_autofree char *named = g_strdup_printf ("changed %s while", kept_key[i]);
+
+      g_assert_true ((strstr (message, named) != NULL) == (i == (guint) c->change));
+    }
+
+  /* the kept key … */
+  if (c->change == CHANGE_HTTP_HOST)
+    assert_key (f->http, "host", "'other.example'");
+  else
+    assert_key (f->http, "host", "'user.example'");
+  if (c->change == CHANGE_PORT)
+    assert_key (f->https, "port", "3129");
+  else
+    assert_key (f->https, "port", "8080");
+  if (c->change == CHANGE_IGNORE_HOSTS)
+    assert_key (f->root, "ignore-hosts", "['other.example']");
+  else
+    assert_key (f->root, "ignore-hosts", "['*.corp.example', 'localhost']");
+  /* … and everything else the user's */
+  assert_key (f->http, "port", "8080");
+  assert_key (f->https, "host", "'user.example'");
+  assert_key (f->root, "mode", "'manual'");
+  assert_key (f->root, "autoconfig-url", "'http://wpad.corp.example/wpad.dat'");
+  assert_key (f->socks, "host", "'socks.corp.example'");
+  assert_key (f->socks, "port", "1080");
+  assert_key (f->ftp, "host", "''");
+  g_assert_null (g_settings_get_user_value (f->ftp, "host"));
+}
+
+static const PerKeyCase per_key_cases[] = {
+  { CHANGE_HTTP_HOST, FALSE }, { CHANGE_PORT, FALSE }, { CHANGE_IGNORE_HOSTS, FALSE },
+  { CHANGE_MODE_NONE, FALSE },
+  { CHANGE_HTTP_HOST, TRUE }, { CHANGE_PORT, TRUE }, { CHANGE_IGNORE_HOSTS, TRUE },
+  { CHANGE_MODE_NONE, TRUE },
+};
+static const char * const per_key_names[] = {
+  "http-host", "port", "ignore-hosts", "mode-none",
+};
 
 static void
 check_dead_loopback (Fixture *f, gboolean keep_alive)
@@ -759,6 +958,102 @@ test_kde_round_trip (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "X-Unknown-Future-Key=kept"));
 }
 
+/* Another program edits kioslaverc while we are on. */
+static void
+kde_set_key (const char *path, const char *key, const char *value)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, &error));
+  g_key_file_set_value (kf, "Proxy Settings", key, value);
+  g_assert_true (g_key_file_save_to_file (kf, path, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+kde_get_key (const char *path, const char *key)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+  return g_key_file_get_value (kf, "Proxy Settings", key, NULL);
+}
+
+/* The same per-key rule for kioslaverc: a changed httpProxy is kept and
+ * the rest is the user's; ProxyType=0 set by another program stays, our
+ * values go, and the user's come back only when asked for. */
+static void
+test_kde_per_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tmp_root, "kde-per-key", NULL);
+  g_autofree char *path = g_build_filename (dir, "kioslaverc", NULL);
+  g_autoptr(GnOsProxy) kde = NULL;
+  g_autoptr(GnOsProxyGuard) guard = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_autoptr(GnOsProxySettings) after = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *value = NULL;
+  GnOsProxyRestoreFlags flags;
+  guint16 port = dead_port ();
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (path, kioslaverc, -1, NULL));
+  kde = _gn_os_proxy_kde_new (dir, &error);
+  g_assert_no_error (error);
+  before = gn_os_proxy_read (kde, &error);
+  guard = gn_os_proxy_guard_new (kde, f->journal);
+
+  /* only httpProxy */
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  kde_set_key (path, "httpProxy", "http://other.example 3128");
+  g_assert_true (gn_os_proxy_guard_disable (guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", message);
+  g_assert_cmpint (flags, ==, GN_OS_PROXY_RESTORE_RESTORED | GN_OS_PROXY_RESTORE_KEPT_OTHERS);
+  g_assert_nonnull (strstr (message, "changed httpProxy while"));
+  value = kde_get_key (path, "httpProxy");
+  g_assert_cmpstr (value, ==, "http://other.example 3128");
+  g_clear_pointer (&value, g_free);
+  value = kde_get_key (path, "httpsProxy");
+  g_assert_cmpstr (value, ==, "http://proxy.corp.example 8443");
+  g_clear_pointer (&value, g_free);
+  value = kde_get_key (path, "ProxyType");
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+  value = kde_get_key (path, "X-Unknown-Future-Key");
+  g_assert_cmpstr (value, ==, "kept");
+  g_clear_pointer (&value, g_free);
+  g_clear_pointer (&message, g_free);
+
+  /* the proxy turned off: after a crash, at repair */
+  g_assert_true (g_file_set_contents (path, kioslaverc, -1, NULL));
+  g_assert_true (gn_os_proxy_guard_enable (guard, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  g_clear_object (&guard);
+  guard = gn_os_proxy_guard_new (kde, f->journal);
+  kde_set_key (path, "ProxyType", "0");
+  g_assert_true (gn_os_proxy_guard_repair (guard, &flags, &message, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", message);
+  g_assert_true (flags & GN_OS_PROXY_RESTORE_TAKEN_OVER);
+  value = kde_get_key (path, "ProxyType");
+  g_assert_cmpstr (value, ==, "0");
+  g_clear_pointer (&value, g_free);
+  g_assert_null (kde_get_key (path, "httpProxy"));
+  g_assert_null (kde_get_key (path, "httpsProxy"));
+  value = kde_get_key (path, "X-Unknown-Future-Key");
+  g_assert_cmpstr (value, ==, "kept");
+  g_clear_pointer (&value, g_free);
+
+  g_assert_true (gn_os_proxy_guard_restore_previous (guard, NULL, &error));
+  g_assert_no_error (error);
+  after = gn_os_proxy_read (kde, &error);
+  g_assert_true (gn_os_proxy_settings_equal (before, after));
+}
+
 static void
 test_kde_no_file (Fixture *f, gconstpointer data)
 {
@@ -931,6 +1226,15 @@ main (int argc, char **argv)
   ADD ("/platform/gnome/round-trip/auto", test_round_trip_auto);
   ADD ("/platform/gnome/round-trip/none", test_round_trip_none);
   ADD ("/platform/guard/compare-and-clear", test_compare_and_clear);
+  for (guint i = 0; i < G_N_ELEMENTS (per_key_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/platform/guard/per-key/%s/%s",
+                                               per_key_cases[i].crash ? "repair" : "stop",
+                                               per_key_names[per_key_cases[i].change]);
+
+      g_test_add (name, Fixture, &per_key_cases[i], fixture_setup, test_per_key_restore,
+                  fixture_teardown);
+    }
   ADD ("/platform/guard/dead-loopback", test_dead_loopback);
   ADD ("/platform/guard/live-loopback", test_live_loopback);
   ADD ("/platform/guard/kill-between-journal-and-apply", test_kill_between_journal_and_apply);
@@ -942,6 +1246,7 @@ main (int argc, char **argv)
   ADD ("/platform/guard/pac-mode", test_pac_mode);
   ADD ("/platform/kde/round-trip", test_kde_round_trip);
   ADD ("/platform/kde/no-file", test_kde_no_file);
+  ADD ("/platform/kde/per-key", test_kde_per_key);
   ADD ("/platform/kde/notifies-kio", test_kde_notifies_kio);
 #undef ADD
   g_test_add_func ("/platform/none", test_none_backend);

@@ -145,6 +145,15 @@ is_ip_literal (const char *name,
   return dots == 3;
 }
 
+/* Whether @name may be an address in a spelling other than the canonical
+ * one: cheap enough for every rule of a million-name list. */
+static gboolean
+may_be_address (const char *name,
+                gsize       len)
+{
+  return memchr (name, ':', len) != NULL || gn_domain_ends_in_number (name, len);
+}
+
 GnBuilderResult
 gn_blocklist_builder_add_rule (GnBlocklistBuilder *self,
                                guint               list_index,
@@ -152,6 +161,7 @@ gn_blocklist_builder_add_rule (GnBlocklistBuilder *self,
                                const char         *name,
                                gsize               len)
 {
+  char canonical[GN_ADDRESS_MAX];
   guint64 hash;
   guint32 tag, pos;
   gsize need;
@@ -161,6 +171,19 @@ gn_blocklist_builder_add_rule (GnBlocklistBuilder *self,
   g_return_val_if_fail (list_index < self->list_names->len, GN_BUILDER_DUPLICATE);
   g_return_val_if_fail (kind == GN_MATCH_BLOCK || kind == GN_MATCH_ALLOW, GN_BUILDER_DUPLICATE);
   g_return_val_if_fail (len > 0 && len <= GN_DOMAIN_MAX, GN_BUILDER_DUPLICATE);
+
+  /* Rules saved before addresses had one spelling ("::ffff:127.0.0.1", say,
+   * in a user's blocklist) are stored, and so matched, canonically too. */
+  if (may_be_address (name, len))
+    {
+      gsize canonical_len = gn_domain_canonical_address (name, len, canonical);
+
+      if (canonical_len > 0)
+        {
+          name = canonical;
+          len = canonical_len;
+        }
+    }
 
   hash = gn_domain_hash (name, len);
   tag = _gn_slot_tag (hash);

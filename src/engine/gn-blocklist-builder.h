@@ -38,8 +38,10 @@ void                gn_blocklist_builder_free      (GnBlocklistBuilder *self);
  * The name is what GnMatch.list_name reports. */
 guint               gn_blocklist_builder_add_list  (GnBlocklistBuilder *self,
                                                     const char         *list_name);
-/* @name must already be normalised (gn_domain_normalize()). An allow rule
- * replaces a block rule for the same name, never the other way round. */
+/* @name must already be normalised (gn_domain_normalize()); an IP literal
+ * in any other spelling is stored in its canonical form
+ * (gn_domain_canonical_address()) all the same. An allow rule replaces a
+ * block rule for the same name, never the other way round. */
 GnBuilderResult     gn_blocklist_builder_add_rule  (GnBlocklistBuilder *self,
                                                     guint               list_index,
                                                     GnMatchKind         kind,

@@ -13,7 +13,9 @@
  * ("example.com" blocks "a.b.example.com" but not "notexample.com" nor
  * "com"). Allow rules beat block rules at any depth. Names are normalised
  * before matching (case, trailing dot, IDN to punycode, "[::1]" to "::1");
- * IP literals match exactly. See README.md, "How blocking decides".
+ * IP literals match exactly, in their one canonical spelling
+ * (gn_domain_canonical_address(): "::ffff:7f00:1" and "127.1" are
+ * "127.0.0.1"). See README.md, "How blocking decides".
  *
  * Build one from files with gn_blocklist_new_from_files() (format detected
  * per file) or from anything with GnBlocklistBuilder

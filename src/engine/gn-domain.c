@@ -4,8 +4,13 @@
  *
  * Host-name normalisation and hashing, shared by parsers and lookups. The
  * fast path (plain ASCII names, which is every entry of every real list) does
- * no allocation; only IDN names and IP literals go through GLib's slower
- * helpers. Pure functions: any thread.
+ * no allocation; only IDN names and IPv6 literals go through GLib's slower
+ * helpers.
+ *
+ * Addresses have exactly one spelling here (gn_domain_canonical_address()):
+ * a decision that compared address text would let "[::ffff:127.0.0.1]" or
+ * "2130706433" through a rule for "127.0.0.1", while the resolver dials the
+ * very same host. Pure functions: any thread.
  */
 
 #include <string.h>
@@ -85,31 +90,211 @@ gn_domain_hash_suffixes (const char *name,
   return n;
 }
 
+/* ---- addresses ------------------------------------------------------------ */
+
+gboolean
+gn_domain_parse_ipv4 (const char *s,
+                      gsize       len,
+                      guint32    *address)
+{
+  guint32 parts[4];
+  guint n = 0;
+  gsize i = 0;
+
+  g_return_val_if_fail (s != NULL || len == 0, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  /* inet_aton(): 1 to 4 parts separated by dots, each decimal, octal after
+   * a leading 0 or hex after 0x ("0x" alone is 0, as glibc and WHATWG say) */
+  while (TRUE)
+    {
+      guint64 value = 0;
+      guint base = 10;
+
+      if (i >= len || !g_ascii_isdigit (s[i]) || n == 4)
+        return FALSE;
+      if (s[i] == '0')
+        {
+          i++;
+          base = 8;
+          if (i < len && (s[i] == 'x' || s[i] == 'X'))
+            {
+              base = 16;
+              i++;
+            }
+        }
+      for (; i < len && s[i] != '.'; i++)
+        {
+          int digit = g_ascii_xdigit_value (s[i]);
+
+          if (digit < 0 || (guint) digit >= base)
+            return FALSE;
+          value = value * base + digit;
+          if (value > G_MAXUINT32)
+            return FALSE;
+        }
+      parts[n++] = (guint32) value;
+      if (i == len)
+        break;
+      i++;  /* the dot; an empty part after it fails above */
+    }
+
+  /* all but the last part are one byte; the last fills what is left */
+  for (guint k = 0; k + 1 < n; k++)
+    if (parts[k] > 0xff)
+      return FALSE;
+  if (n < 4 && parts[n - 1] > (G_MAXUINT32 >> (8 * (n - 1))))
+    return FALSE;
+  if (n == 4 && parts[3] > 0xff)
+    return FALSE;
+
+  *address = parts[n - 1];
+  for (guint k = 0; k + 1 < n; k++)
+    *address |= parts[k] << (24 - 8 * k);
+  return TRUE;
+}
+
+gboolean
+gn_domain_ends_in_number (const char *name,
+                          gsize       len)
+{
+  gsize start;
+
+  if (len > 0 && name[len - 1] == '.')
+    len--;
+  start = len;
+  while (start > 0 && name[start - 1] != '.')
+    start--;
+  if (start == len)
+    return FALSE;
+
+  if (len - start >= 2 && name[start] == '0' && (name[start + 1] == 'x' || name[start + 1] == 'X'))
+    {
+      for (gsize i = start + 2; i < len; i++)
+        if (!g_ascii_isxdigit (name[i]))
+          return FALSE;
+      return TRUE;
+    }
+  for (gsize i = start; i < len; i++)
+    if (!g_ascii_isdigit (name[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gsize
+format_ipv4 (guint32 a,
+             char    out[GN_ADDRESS_MAX])
+{
+  return g_snprintf (out, GN_ADDRESS_MAX, "%u.%u.%u.%u",
+                     a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+/* The IPv4 address an IPv6 address reaches, if any (see gn-domain.h). */
+static gboolean
+ipv6_embedded_ipv4 (const guint8 *b,
+                    guint32      *v4)
+{
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  static const guint8 compat[12] = { 0 };
+  static const guint8 nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+  *v4 = ((guint32) b[12] << 24) | ((guint32) b[13] << 16) | ((guint32) b[14] << 8) | b[15];
+  if (memcmp (b, mapped, 12) == 0 || memcmp (b, nat64, 12) == 0)
+    return TRUE;
+  /* "::" and "::1" are IPv6's own unspecified and loopback addresses */
+  return memcmp (b, compat, 12) == 0 && *v4 > 1;
+}
+
+gsize
+gn_domain_canonical_address (const char *host,
+                             gssize      len,
+                             char        out[GN_ADDRESS_MAX])
+{
+  char copy[64];
+  g_autoptr(GInetAddress) addr = NULL;
+  g_autofree char *text = NULL;
+  const guint8 *bytes;
+  guint32 v4;
+  char *percent;
+  gsize text_len;
+
+  g_return_val_if_fail (host != NULL, 0);
+  g_return_val_if_fail (out != NULL, 0);
+
+  /* @out may be @host itself (gn_domain_normalize() does that): it is
+   * written only once the input has been read. */
+  if (len < 0)
+    len = strlen (host);
+
+  /* "[::1]" as it appears in URLs and CONNECT lines */
+  if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+    {
+      host++;
+      len -= 2;
+    }
+  if (len == 0 || (gsize) len >= sizeof copy)
+    goto not_an_address;
+
+  if (memchr (host, ':', len) == NULL)
+    {
+      if (host[len - 1] == '.')
+        len--;
+      if (!gn_domain_parse_ipv4 (host, len, &v4))
+        goto not_an_address;
+      return format_ipv4 (v4, out);
+    }
+
+  memcpy (copy, host, len);
+  copy[len] = '\0';
+  /* Drop an IPv6 zone ("fe80::1%eth0"): it never names a remote host. */
+  if ((percent = strchr (copy, '%')) != NULL)
+    *percent = '\0';
+
+  addr = g_inet_address_new_from_string (copy);
+  if (addr == NULL || g_inet_address_get_family (addr) != G_SOCKET_FAMILY_IPV6)
+    goto not_an_address;
+
+  bytes = g_inet_address_to_bytes (addr);
+  if (ipv6_embedded_ipv4 (bytes, &v4))
+    return format_ipv4 (v4, out);
+
+  text = g_inet_address_to_string (addr);
+  text_len = strlen (text);
+  if (text_len >= GN_ADDRESS_MAX)
+    goto not_an_address;
+  memcpy (out, text, text_len + 1);
+  return text_len;
+
+not_an_address:
+  out[0] = '\0';
+  return 0;
+}
+
+GInetAddress *
+gn_domain_canonical_inet_address (GInetAddress *address)
+{
+  guint32 v4;
+
+  g_return_val_if_fail (G_IS_INET_ADDRESS (address), NULL);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+      ipv6_embedded_ipv4 (g_inet_address_to_bytes (address), &v4))
+    {
+      guint8 b[4] = { v4 >> 24, (v4 >> 16) & 0xff, (v4 >> 8) & 0xff, v4 & 0xff };
+
+      return g_inet_address_new_from_bytes (b, G_SOCKET_FAMILY_IPV4);
+    }
+  return g_object_ref (address);
+}
+
 static GnNameKind
 normalize_ip (const char *in,
               gsize       len,
               char       *out,
               gsize      *out_len)
 {
-  g_autofree char *copy = g_strndup (in, len);
-  g_autoptr(GInetAddress) addr = NULL;
-  g_autofree char *text = NULL;
-  char *percent;
-
-  /* Drop an IPv6 zone ("fe80::1%eth0"): it never names a remote host. */
-  if ((percent = strchr (copy, '%')) != NULL)
-    *percent = '\0';
-
-  addr = g_inet_address_new_from_string (copy);
-  if (addr == NULL)
-    return GN_NAME_INVALID;
-
-  text = g_inet_address_to_string (addr);
-  *out_len = strlen (text);
-  if (*out_len > GN_DOMAIN_MAX)
-    return GN_NAME_INVALID;
-  memcpy (out, text, *out_len + 1);
-  return GN_NAME_IP;
+  *out_len = gn_domain_canonical_address (in, len, out);
+  return *out_len > 0 ? GN_NAME_IP : GN_NAME_INVALID;
 }
 
 /* 0: not allowed, '.': separator, else the lower-case character */
@@ -155,7 +340,6 @@ gn_domain_normalize (const char *in,
 {
   gsize label_len = 0;
   guint n_labels = 1;
-  gboolean all_digits = TRUE;
 
   g_return_val_if_fail (in != NULL, GN_NAME_INVALID);
   g_return_val_if_fail (out != NULL, GN_NAME_INVALID);
@@ -166,7 +350,7 @@ gn_domain_normalize (const char *in,
 
   /* "[::1]" as it appears in URLs and CONNECT lines */
   if (len >= 2 && in[0] == '[' && in[len - 1] == ']')
-    return normalize_ip (in + 1, len - 2, out, out_len);
+    return normalize_ip (in, len, out, out_len);
 
   if (len > 0 && in[len - 1] == '.')
     len--;
@@ -198,7 +382,6 @@ gn_domain_normalize (const char *in,
         }
       else
         {
-          all_digits &= (m >= '0' && m <= '9');
           if (++label_len > 63)
             return GN_NAME_INVALID;
         }
@@ -214,8 +397,10 @@ gn_domain_normalize (const char *in,
   out[len] = '\0';
   *out_len = len;
 
-  if (all_digits && n_labels == 4)
-    return g_hostname_is_ip_address (out) ? GN_NAME_IP : GN_NAME_INVALID;
+  /* A numeric last label makes the whole name an IPv4 address in some
+   * spelling ("127.1", "0x7f000001"), or nothing a browser would open. */
+  if (gn_domain_ends_in_number (out, len))
+    return normalize_ip (out, len, out, out_len);
 
   return n_labels >= 2 ? GN_NAME_DOMAIN : GN_NAME_SINGLE_LABEL;
 }

@@ -555,6 +555,11 @@ _gn_forward_request (GnProxyConnection *self)
       fail (self, 400, _("The request URL does not name a valid host"));
       return;
     }
+  if (!_gn_proxy_connection_canonicalize_host (self))
+    {
+      fail (self, 400, "The request URL names an address one cannot connect to");
+      return;
+    }
   if (self->record != NULL)
     gn_connection_record_set_target (self->record, self->host, self->port, GN_CONNECTION_KIND_HTTP);
 

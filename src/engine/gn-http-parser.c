@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "gn-domain.h"
 #include "gn-http-parser.h"
 
 #define DEFAULT_MAX_HEAD_BYTES (32 * 1024)
@@ -491,8 +492,6 @@ valid_host_name (const char *h,
                  gsize       len)
 {
   gsize label = 0;
-  gboolean all_numeric = TRUE;
-  gsize last_label_start = 0;
 
   if (len == 0 || len > 253)
     return FALSE;
@@ -506,7 +505,6 @@ valid_host_name (const char *h,
           if (label == 0)
             return FALSE;
           label = 0;
-          last_label_start = i + 1;
           continue;
         }
       if (!g_ascii_isalnum (c) && c != '-' && c != '_')
@@ -519,19 +517,15 @@ valid_host_name (const char *h,
   if (label == 0)
     return FALSE;
 
-  /* A name whose last label is numeric must be a whole IPv4 address. */
-  for (gsize i = last_label_start; i < len; i++)
-    if (!g_ascii_isdigit (h[i]))
-      all_numeric = FALSE;
-  if (all_numeric)
+  /* A name whose last label is a number ("127.1", "0x7f000001") is an IPv4
+   * address in an inet_aton() spelling, as browsers and resolvers read it,
+   * or nothing at all. The caller turns it into its canonical form
+   * (gn_domain_canonical_address()) before deciding or connecting. */
+  if (gn_domain_ends_in_number (h, len))
     {
-      char tmp[16];
+      guint32 address;
 
-      if (len >= sizeof tmp)
-        return FALSE;
-      memcpy (tmp, h, len);
-      tmp[len] = '\0';
-      return g_hostname_is_ip_address (tmp);
+      return gn_domain_parse_ipv4 (h, len, &address);
     }
   return TRUE;
 }

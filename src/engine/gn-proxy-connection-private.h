@@ -140,6 +140,7 @@ void     _gn_proxy_connection_start_tunnel (GnProxyConnection *self,
                                            GBytes            *to_client);
 gboolean _gn_proxy_connection_check_blocked (GnProxyConnection *self,
                                            gboolean           html);
+gboolean _gn_proxy_connection_canonicalize_host (GnProxyConnection *self);
 
 /* gn-forward.c */
 void     _gn_forward_request              (GnProxyConnection *self);

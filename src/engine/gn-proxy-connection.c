@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-block-page.h"
+#include "gn-domain.h"
 #include "gn-pac.h"
 #include "gn-proxy-connection-private.h"
 #include "gn-socket-source.h"
@@ -501,6 +502,26 @@ respond_text (GnProxyConnection *self,
   _gn_proxy_connection_respond (self, status, NULL, body, text);
 }
 
+/* Puts a target address in its one canonical spelling
+ * (gn_domain_canonical_address()), in place, right after parsing: the
+ * blocklist, the self-loop check and the connection then all see the same
+ * address, so "[::ffff:127.0.0.1]", "2130706433" or "127.1" cannot reach a
+ * host that "127.0.0.1" blocks. Names are left alone. Returns FALSE for the
+ * unspecified addresses ("0.0.0.0", "::"): they name no remote host, and
+ * connecting to them reaches this machine (Linux), around any rule. */
+gboolean
+_gn_proxy_connection_canonicalize_host (GnProxyConnection *self)
+{
+  char canonical[GN_ADDRESS_MAX];
+  gsize len = gn_domain_canonical_address (self->host, -1, canonical);
+
+  if (len == 0)
+    return TRUE;
+  G_STATIC_ASSERT (GN_ADDRESS_MAX <= GN_HTTP_HOST_MAX);
+  memcpy (self->host, canonical, len + 1);
+  return !g_str_equal (self->host, "0.0.0.0") && !g_str_equal (self->host, "::");
+}
+
 /* Records the verdict and answers 403 if the host is blocked. */
 gboolean
 _gn_proxy_connection_check_blocked (GnProxyConnection *self,
@@ -627,6 +648,11 @@ handle_connect (GnProxyConnection *self)
   if (!gn_http_parse_authority (head->target, head->target_len, 0, self->host, &self->port))
     {
       respond_text (self, 400, _("The CONNECT target is not a valid host:port"));
+      return;
+    }
+  if (!_gn_proxy_connection_canonicalize_host (self))
+    {
+      respond_text (self, 400, "The CONNECT target is not an address one can connect to");
       return;
     }
   if (self->record != NULL)

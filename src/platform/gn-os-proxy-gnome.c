@@ -14,6 +14,14 @@
  * `mode` last, so no program sees "manual" with half-written servers, and end
  * with g_settings_sync() so a kill right after a write cannot lose it.
  *
+ * Per-key restore (_gn_os_proxy_gnome_restore_entry()): of the keys we
+ * write (written_keys[]), each one that still holds our value gets the
+ * user's value back (or is reset, if the user never set it); a key another
+ * program changed meanwhile is kept, and keys we never write are never
+ * touched. When another program changed `mode` ("none", say), it took over:
+ * keys still holding our values are reset and the user's are not put back
+ * over that choice (see _gn_os_proxy_plan_keys()).
+ *
  * Threading: the thread that created the backend; GSettings "changed" is
  * delivered on that thread's thread-default main context and re-emitted as
  * GnOsProxy::changed from an idle, once per burst of key changes.
@@ -121,6 +129,9 @@ lookup_raw (GVariant *raw, guint i, const char *key)
   return g_variant_lookup_value (raw, name, NULL);
 }
 
+static gboolean set_checked (GnOsProxyGnome *self, guint i, const char *key,
+                             GVariant *value, GError **error);
+
 static gboolean
 write_raw (GnOsProxyGnome *self, GVariant *raw, GError **error)
 {
@@ -136,38 +147,96 @@ write_raw (GnOsProxyGnome *self, GVariant *raw, GError **error)
         for (guint k = 0; keys[k]; k++)
           {
             g_autoptr(GVariant) value = NULL;
-            g_autoptr(GSettingsSchemaKey) skey = NULL;
             gboolean is_mode = i == ROOT && g_str_equal (keys[k], "mode");
 
             if (is_mode != (pass == 1))
               continue;
             value = lookup_raw (raw, i, keys[k]);
             if (value == NULL)
-              {
-                g_settings_reset (self->settings[i], keys[k]);
-                continue;
-              }
-            skey = g_settings_schema_get_key (schema, keys[k]);
-            if (!g_variant_is_of_type (value, g_settings_schema_key_get_value_type (skey)) ||
-                !g_settings_schema_key_range_check (skey, value) ||
-                !g_settings_set_value (self->settings[i], keys[k], value))
-              {
-                g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
-                             "The saved proxy setting “%s%s%s” is not valid for this system, "
-                             "so the proxy settings were not fully restored.",
-                             prefix_of (i), i == ROOT ? "" : ".", keys[k]);
-                return FALSE;
-              }
+              g_settings_reset (self->settings[i], keys[k]);
+            else if (!set_checked (self, i, keys[k], value, error))
+              return FALSE;
           }
     }
   return TRUE;
 }
 
-static void
-write_server (GSettings *settings, const GnOsProxyServer *server)
+/* The keys we write for an entry without raw values (ours, or a snapshot
+ * turned into "no proxy"), `mode` last. */
+typedef struct
 {
-  g_settings_set_string (settings, "host", server->host ? server->host : "");
-  g_settings_set_int (settings, "port", server->port);
+  guint       schema;
+  const char *key;
+} WrittenKey;
+
+static const WrittenKey written_keys[] = {
+  { 0, "host" }, { 0, "port" }, { 0, "enabled" },
+  { 1, "host" }, { 1, "port" },
+  { 2, "host" }, { 2, "port" },
+  { 3, "host" }, { 3, "port" },
+  { ROOT, "ignore-hosts" }, { ROOT, "autoconfig-url" }, { ROOT, "mode" },
+};
+#define N_WRITTEN G_N_ELEMENTS (written_keys)
+
+static const GnOsProxyServer *
+server_of (const GnOsProxyEntry *e, guint schema)
+{
+  const GnOsProxyServer *servers[] = { &e->http, &e->https, &e->ftp, &e->socks };
+
+  return servers[schema];
+}
+
+/* The value of written_keys[k] for @e's portable fields (floating). */
+static GVariant *
+entry_key_value (const GnOsProxyEntry *e, guint k)
+{
+  const WrittenKey *w = &written_keys[k];
+
+  if (w->schema != ROOT)
+    {
+      const GnOsProxyServer *server = server_of (e, w->schema);
+
+      if (g_str_equal (w->key, "host"))
+        return g_variant_new_string (server->host ? server->host : "");
+      if (g_str_equal (w->key, "port"))
+        return g_variant_new_int32 (server->port);
+      return g_variant_new_boolean ((e->flags & GN_OS_PROXY_MANUAL) != 0);  /* http.enabled */
+    }
+  if (g_str_equal (w->key, "ignore-hosts"))
+    return g_variant_new_strv ((const char * const *) e->bypass, -1);
+  if (g_str_equal (w->key, "autoconfig-url"))
+    return g_variant_new_string ((e->flags & GN_OS_PROXY_PAC) && e->pac_url ? e->pac_url : "");
+
+  switch (gn_os_proxy_entry_get_mode (e))
+    {
+    case GN_OS_PROXY_MODE_MANUAL: return g_variant_new_string ("manual");
+    case GN_OS_PROXY_MODE_PAC:
+    case GN_OS_PROXY_MODE_AUTO_DETECT: return g_variant_new_string ("auto");
+    case GN_OS_PROXY_MODE_NONE:
+    default: return g_variant_new_string ("none");
+    }
+}
+
+/* Sets @value (a saved one: checked against the schema first). */
+static gboolean
+set_checked (GnOsProxyGnome *self, guint i, const char *key, GVariant *value, GError **error)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) skey = NULL;
+
+  g_object_get (self->settings[i], "settings-schema", &schema, NULL);
+  skey = g_settings_schema_get_key (schema, key);
+  if (!g_variant_is_of_type (value, g_settings_schema_key_get_value_type (skey)) ||
+      !g_settings_schema_key_range_check (skey, value) ||
+      !g_settings_set_value (self->settings[i], key, value))
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
+                   "The saved proxy setting “%s%s%s” is not valid for this system, "
+                   "so the proxy settings were not fully restored.",
+                   prefix_of (i), i == ROOT ? "" : ".", key);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -176,7 +245,6 @@ _gn_os_proxy_gnome_write_entry (GnOsProxy            *proxy,
                                 GError              **error)
 {
   GnOsProxyGnome *self = GN_OS_PROXY_GNOME (proxy);
-  const char *mode;
 
   if (e->raw != NULL)
     {
@@ -185,28 +253,100 @@ _gn_os_proxy_gnome_write_entry (GnOsProxy            *proxy,
     }
   else
     {
-      switch (gn_os_proxy_entry_get_mode (e))
-        {
-        case GN_OS_PROXY_MODE_MANUAL: mode = "manual"; break;
-        case GN_OS_PROXY_MODE_PAC:
-        case GN_OS_PROXY_MODE_AUTO_DETECT: mode = "auto"; break;
-        case GN_OS_PROXY_MODE_NONE:
-        default: mode = "none"; break;
-        }
-      write_server (self->settings[0], &e->http);
-      g_settings_set_boolean (self->settings[0], "enabled", (e->flags & GN_OS_PROXY_MANUAL) != 0);
-      write_server (self->settings[1], &e->https);
-      write_server (self->settings[2], &e->ftp);
-      write_server (self->settings[3], &e->socks);
-      g_settings_set_strv (self->settings[ROOT], "ignore-hosts",
-                           (const char * const *) e->bypass);
-      g_settings_set_string (self->settings[ROOT], "autoconfig-url",
-                             (e->flags & GN_OS_PROXY_PAC) && e->pac_url ? e->pac_url : "");
-      g_settings_set_string (self->settings[ROOT], "mode", mode);
+      for (guint k = 0; k < N_WRITTEN; k++)
+        g_settings_set_value (self->settings[written_keys[k].schema], written_keys[k].key,
+                              entry_key_value (e, k));
     }
 
   g_settings_sync ();
   return TRUE;
+}
+
+gboolean
+_gn_os_proxy_gnome_restore_entry (GnOsProxy            *proxy,
+                                  const GnOsProxyEntry *snapshot,
+                                  const GnOsProxyEntry *ours,
+                                  GnOsProxyKeysResult  *result,
+                                  GStrv                *kept,
+                                  GError              **error)
+{
+  GnOsProxyGnome *self = GN_OS_PROXY_GNOME (proxy);
+  g_autoptr(GPtrArray) kept_keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GVariant *ours_v[N_WRITTEN], *current_v[N_WRITTEN], *snapshot_v[N_WRITTEN];
+  GnOsProxyKeyAction actions[N_WRITTEN];
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (ours->raw == NULL, FALSE);
+
+  for (guint k = 0; k < N_WRITTEN; k++)
+    {
+      GSettings *settings = self->settings[written_keys[k].schema];
+      GVariant *user;
+
+      g_ptr_array_add (names, raw_key (written_keys[k].schema, written_keys[k].key));
+      ours_v[k] = g_variant_ref_sink (entry_key_value (ours, k));
+      current_v[k] = g_settings_get_value (settings, written_keys[k].key);
+      /* the user's value: as set (raw), or the default if never set */
+      if (snapshot->raw == NULL)
+        user = g_variant_ref_sink (entry_key_value (snapshot, k));
+      else if ((user = lookup_raw (snapshot->raw, written_keys[k].schema, written_keys[k].key)) == NULL)
+        user = g_settings_get_default_value (settings, written_keys[k].key);
+      snapshot_v[k] = user;
+    }
+
+  *result = _gn_os_proxy_plan_keys ((const char * const *) names->pdata, ours_v, current_v,
+                                    snapshot_v, N_WRITTEN, "mode", actions, kept_keys);
+
+  /* written_keys[] ends with `mode`: servers first, as for any write */
+  for (guint k = 0; ok && k < N_WRITTEN; k++)
+    {
+      GSettings *settings = self->settings[written_keys[k].schema];
+      const char *key = written_keys[k].key;
+      g_autoptr(GVariant) user = NULL;
+
+      switch (actions[k])
+        {
+        case GN_OS_PROXY_KEY_RESTORE:
+          if (snapshot->raw == NULL)
+            g_settings_set_value (settings, key, snapshot_v[k]);
+          else if ((user = lookup_raw (snapshot->raw, written_keys[k].schema, key)) != NULL)
+            ok = set_checked (self, written_keys[k].schema, key, user, error);
+          else
+            g_settings_reset (settings, key);
+          break;
+        case GN_OS_PROXY_KEY_CLEAR:
+          g_settings_reset (settings, key);
+          break;
+        case GN_OS_PROXY_KEY_LEAVE:
+        default:
+          break;
+        }
+    }
+  g_settings_sync ();
+
+  for (guint k = 0; k < N_WRITTEN; k++)
+    {
+      g_variant_unref (ours_v[k]);
+      g_variant_unref (current_v[k]);
+      g_clear_pointer (&snapshot_v[k], g_variant_unref);
+    }
+  if (!ok)
+    return FALSE;
+  g_ptr_array_add (kept_keys, NULL);
+  *kept = kept_keys->len > 1 ? (GStrv) g_ptr_array_free (g_steal_pointer (&kept_keys), FALSE) : NULL;
+  return TRUE;
+}
+
+static gboolean
+gn_os_proxy_gnome_restore (GnOsProxy            *proxy,
+                           const GnOsProxyEntry *snapshot,
+                           const GnOsProxyEntry *ours,
+                           GnOsProxyKeysResult  *result,
+                           GStrv                *kept,
+                           GError              **error)
+{
+  return _gn_os_proxy_gnome_restore_entry (proxy, snapshot, ours, result, kept, error);
 }
 
 static const char *
@@ -299,6 +439,7 @@ gn_os_proxy_gnome_class_init (GnOsProxyGnomeClass *klass)
   proxy_class->install_repair_entry = _gn_os_proxy_xdg_install_repair;
   proxy_class->remove_repair_entry = _gn_os_proxy_xdg_remove_repair;
   proxy_class->write = gn_os_proxy_gnome_write;
+  proxy_class->restore_entry = gn_os_proxy_gnome_restore;
 }
 
 static void

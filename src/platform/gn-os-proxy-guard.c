@@ -168,8 +168,116 @@ sanitize_snapshot (const GnOsProxySettings *current, const char *host, guint16 p
   return out;
 }
 
+/* What we wrote for @j: the same build as enable's, from the same snapshot.
+ * A journal from before "use-pac" was saved tells PAC mode by the settings
+ * still naming our script. */
+static GnOsProxySettings *
+ours_for_journal (GnOsProxyGuard          *self,
+                  const GnOsProxyJournal  *j,
+                  const GnOsProxySettings *current)
+{
+  GnOsProxySettings *ours = gn_os_proxy_build_ours (self->backend, j->snapshot, j->host, j->port,
+                                                    (const char * const *) j->bypass);
+  gboolean use_pac = j->use_pac;
+
+  for (guint i = 0; !use_pac && current && i < gn_os_proxy_settings_get_n_entries (current); i++)
+    {
+      const GnOsProxyEntry *e = gn_os_proxy_settings_get_entry (current, i);
+
+      use_pac = (e->flags & GN_OS_PROXY_PAC) && gn_os_proxy_entry_points_at (e, j->host, j->port);
+    }
+  if (use_pac)
+    to_pac (ours, j->host, j->port);
+  return ours;
+}
+
+static char *
+previous_path (GnOsProxyGuard *self)
+{
+  return g_strconcat (self->journal_path, ".previous", NULL);
+}
+
+/* A place whose snapshot had a manual proxy on loopback with nothing
+ * listening any more: putting it back would cut the user off. */
+static const GnOsProxyServer *
+dead_loopback_server (const GnOsProxyEntry *snap)
+{
+  const GnOsProxyServer *server = manual_server (snap);
+
+  if (server != NULL && gn_os_proxy_host_is_loopback (server->host) &&
+      !gn_os_proxy_is_listening (server->host, server->port))
+    return server;
+  return NULL;
+}
+
+/* Per-key compare-and-clear of one place (backends that can). */
+static gboolean
+restore_keys (GnOsProxyGuard         *self,
+              GnOsProxyJournal       *j,
+              const GnOsProxyEntry   *now,
+              const GnOsProxyEntry   *snap,
+              const GnOsProxyEntry   *ours,
+              GnOsProxyRestoreFlags  *flags,
+              GString                *msg,
+              GError                **error)
+{
+  g_autoptr(GnOsProxyEntry) no_proxy = NULL;
+  const GnOsProxyServer *dead = NULL;
+  GnOsProxyKeysResult result;
+  g_auto(GStrv) kept = NULL;
+
+  /* The dead-loopback rule, where our mode is still set (else another
+   * program's mode stays anyway): everything but the mode comes back. */
+  if (gn_os_proxy_entry_points_at (now, j->host, j->port) &&
+      (dead = dead_loopback_server (snap)) != NULL)
+    {
+      no_proxy = gn_os_proxy_entry_copy (snap);
+      no_proxy->flags = GN_OS_PROXY_DIRECT;
+      g_clear_pointer (&no_proxy->raw, g_variant_unref);
+    }
+
+  if (!gn_os_proxy_restore_entry (self->backend, no_proxy ? no_proxy : snap, ours, &result,
+                                  &kept, error))
+    return FALSE;
+
+  if (result & GN_OS_PROXY_KEYS_TAKEN_OVER)
+    {
+      g_autofree char *what = gn_os_proxy_entry_describe (now);
+      g_autofree char *theirs = gn_os_proxy_entry_describe (snap);
+
+      *flags |= GN_OS_PROXY_RESTORE_TAKEN_OVER;
+      g_string_append_printf (msg, "Another program changed the proxy settings to “%s” while "
+                              "GuardNest was on. GuardNest removed its own address and did not "
+                              "put your previous settings (%s) back over that choice; they are "
+                              "saved, and can be restored later. ", what, theirs);
+    }
+  else if (result & GN_OS_PROXY_KEYS_RESTORED)
+    {
+      *flags |= GN_OS_PROXY_RESTORE_RESTORED;
+      if (no_proxy != NULL)
+        {
+          *flags |= GN_OS_PROXY_RESTORE_NO_PROXY;
+          g_string_append_printf (msg, "Your previous proxy %s:%u is not running any more, so "
+                                  "“no proxy” was set instead. ", dead->host, dead->port);
+        }
+    }
+
+  if (kept != NULL)
+    {
+      g_autofree char *keys = g_strjoinv (", ", kept);
+
+      *flags |= GN_OS_PROXY_RESTORE_KEPT_OTHERS;
+      g_string_append_printf (msg, "Another program changed %s%s%s while GuardNest was on; "
+                              "GuardNest kept what that program set. ",
+                              now->connection ? now->connection : "",
+                              now->connection ? " " : "", keys);
+    }
+  return TRUE;
+}
+
 /* The core of disable and repair: compare-and-clear plus the dead-loopback
- * rule. Writes only the entries that still point at us. */
+ * rule. Backends that can restore key by key do; for the others, only the
+ * places that still point at us are written, whole. */
 static gboolean
 restore_journal (GnOsProxyGuard        *self,
                  GnOsProxyJournal      *j,
@@ -178,21 +286,32 @@ restore_journal (GnOsProxyGuard        *self,
                  GError               **error)
 {
   g_autoptr(GnOsProxySettings) current = NULL;
+  g_autoptr(GnOsProxySettings) ours = NULL;
   g_autoptr(GnOsProxySettings) merged = NULL;
   g_autoptr(GString) msg = g_string_new (NULL);
   GnOsProxyRestoreFlags flags = GN_OS_PROXY_RESTORE_NOTHING;
+  gboolean per_key = gn_os_proxy_can_restore_keys (self->backend);
 
   current = gn_os_proxy_read (self->backend, error);
   if (current == NULL)
     return FALSE;
+  ours = ours_for_journal (self, j, current);
 
   merged = gn_os_proxy_settings_new (gn_os_proxy_get_name (self->backend));
   for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (current); i++)
     {
       const GnOsProxyEntry *now = gn_os_proxy_settings_get_entry (current, i);
       const GnOsProxyEntry *snap = gn_os_proxy_settings_lookup (j->snapshot, now->connection);
+      const GnOsProxyEntry *our = gn_os_proxy_settings_lookup (ours, now->connection);
       const GnOsProxyServer *server;
       GnOsProxyEntry *put;
+
+      if (per_key && snap != NULL && our != NULL)
+        {
+          if (!restore_keys (self, j, now, snap, our, &flags, msg, error))
+            return FALSE;
+          continue;
+        }
 
       if (!gn_os_proxy_entry_points_at (now, j->host, j->port))
         {
@@ -216,9 +335,7 @@ restore_journal (GnOsProxyGuard        *self,
           put->flags = GN_OS_PROXY_DIRECT;
           g_clear_pointer (&put->raw, g_variant_unref);
         }
-      else if ((server = manual_server (snap)) != NULL &&
-               gn_os_proxy_host_is_loopback (server->host) &&
-               !gn_os_proxy_is_listening (server->host, server->port))
+      else if ((server = dead_loopback_server (snap)) != NULL)
         {
           /* A dead local tool's proxy: putting it back would cut the user
            * off. Keep everything but the mode. */
@@ -237,18 +354,32 @@ restore_journal (GnOsProxyGuard        *self,
 
   if (gn_os_proxy_settings_get_n_entries (merged) > 0)
     {
-      g_autofree char *what = NULL;
-
       if (!gn_os_proxy_write (self->backend, merged, error))
         return FALSE;
       flags |= GN_OS_PROXY_RESTORE_RESTORED;
-      if (!(flags & GN_OS_PROXY_RESTORE_NO_PROXY))
-        {
-          what = gn_os_proxy_settings_describe (merged);
-          g_string_prepend (msg, ". ");
-          g_string_prepend (msg, what);
-          g_string_prepend (msg, _("Your previous proxy settings were put back: "));
-        }
+    }
+
+  /* The user's settings from before us stay on disk until they ask for
+   * them (gn_os_proxy_guard_restore_previous()). */
+  if (flags & GN_OS_PROXY_RESTORE_TAKEN_OVER)
+    {
+      g_autofree char *path = previous_path (self);
+
+      if (!gn_os_proxy_journal_save (j, path, error))
+        return FALSE;
+    }
+
+  if ((flags & GN_OS_PROXY_RESTORE_RESTORED) && !(flags & GN_OS_PROXY_RESTORE_NO_PROXY))
+    {
+      g_autoptr(GnOsProxySettings) after = gn_os_proxy_read (self->backend, NULL);
+      g_autofree char *what = after ? gn_os_proxy_settings_describe (after) : NULL;
+
+      g_string_prepend (msg, ". ");
+      g_string_prepend (msg, what ? what : "");
+      g_string_prepend (msg, (flags & GN_OS_PROXY_RESTORE_KEPT_OTHERS)
+                        ? _("Your previous proxy settings were put back where no other program "
+                            "had changed them; now: ")
+                        : _("Your previous proxy settings were put back: "));
     }
   else if (flags == GN_OS_PROXY_RESTORE_NOTHING)
     g_string_append (msg, _("The proxy settings no longer pointed at GuardNest; nothing was changed."));
@@ -376,16 +507,15 @@ gn_os_proxy_guard_enable (GnOsProxyGuard  *self,
       j = gn_os_proxy_journal_new (host, port, (const char * const *) self->bypass, snapshot);
     }
 
+  /* Restoring rebuilds exactly what we write from the journal. */
+  j->use_pac = self->use_pac;
   if (!gn_os_proxy_journal_save (j, self->journal_path, error))
     return FALSE;
 
   if (self->hook)
     self->hook (self->hook_data);
 
-  ours = gn_os_proxy_build_ours (self->backend, j->snapshot, host, port,
-                                 (const char * const *) self->bypass);
-  if (self->use_pac)
-    to_pac (ours, host, port);
+  ours = ours_for_journal (self, j, NULL);
   if (!gn_os_proxy_write (self->backend, ours, error))
     {
       /* Put back whatever got half-written, then forget the journal. */
@@ -509,6 +639,52 @@ gn_os_proxy_guard_get_active (GnOsProxyGuard *self)
 {
   g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), FALSE);
   return self->journal != NULL;
+}
+
+gboolean
+gn_os_proxy_guard_has_previous (GnOsProxyGuard *self)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), FALSE);
+  path = previous_path (self);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+gn_os_proxy_guard_restore_previous (GnOsProxyGuard  *self,
+                                    char           **message,
+                                    GError         **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GnOsProxyJournal) j = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *what = NULL;
+
+  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), FALSE);
+
+  if (message)
+    *message = NULL;
+  path = previous_path (self);
+  j = gn_os_proxy_journal_load (path, &local);
+  if (j == NULL && local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (j == NULL)
+    {
+      if (message)
+        *message = g_strdup ("There are no earlier proxy settings to put back.");
+      return TRUE;
+    }
+  if (!gn_os_proxy_write (self->backend, j->snapshot, error) ||
+      !gn_os_proxy_journal_delete (path, error))
+    return FALSE;
+  what = gn_os_proxy_settings_describe (j->snapshot);
+  if (message)
+    *message = g_strdup_printf ("Your proxy settings from before GuardNest were put back: %s.", what);
+  return TRUE;
 }
 
 GnOsProxySettings *

@@ -7,11 +7,17 @@
  *
  *  - enable: snapshot the user's settings → write the journal (atomically)
  *    → only then point the OS at us, and install the logon repair entry;
- *  - disable: compare-and-clear — put the snapshot back only in the places
- *    that still point at us; a place another program changed meanwhile is
- *    left as it is and reported; a snapshot whose manual proxy was on
- *    loopback with nothing listening any more becomes "no proxy" instead,
- *    and that is reported too; then delete the journal and the repair entry;
+ *  - disable: compare-and-clear, key by key where the backend can (GNOME,
+ *    KDE): every key that still holds the value we wrote gets the user's
+ *    value back; every key another program changed meanwhile is kept, and
+ *    the message names it. When another program changed the mode ("none",
+ *    say), it took over: our values are removed, the user's are not put
+ *    back over that choice but kept in a copy of the journal
+ *    (gn_os_proxy_guard_restore_previous()). Other backends put the
+ *    snapshot back in the places that still point at us. A snapshot whose
+ *    manual proxy was on loopback with nothing listening any more becomes
+ *    "no proxy" instead, and that is reported too; then delete the journal
+ *    and the repair entry;
  *  - repair: at start and for `guardnest --repair-proxy`, a journal left by
  *    a crash with no proxy listening on its address is restored the same way;
  *  - "changed-by-other": while on, another program changed the settings
@@ -35,6 +41,9 @@ typedef enum
   GN_OS_PROXY_RESTORE_KEPT_OTHERS   = 1 << 1,  /* changed by another program: left alone */
   GN_OS_PROXY_RESTORE_NO_PROXY      = 1 << 2,  /* dead loopback proxy: "no proxy" set instead */
   GN_OS_PROXY_RESTORE_STILL_RUNNING = 1 << 3,  /* repair: something listens on our address */
+  GN_OS_PROXY_RESTORE_TAKEN_OVER    = 1 << 4,  /* another program changed the mode: ours
+                                                * removed, the user's settings not put back
+                                                * but kept (gn_os_proxy_guard_has_previous()) */
 } GnOsProxyRestoreFlags;
 
 #define GN_TYPE_OS_PROXY_GUARD (gn_os_proxy_guard_get_type ())
@@ -81,6 +90,16 @@ gboolean            gn_os_proxy_guard_disable      (GnOsProxyGuard        *self,
 /* What --repair-proxy and every start do. */
 gboolean            gn_os_proxy_guard_repair       (GnOsProxyGuard        *self,
                                                     GnOsProxyRestoreFlags *flags,
+                                                    char                 **message,
+                                                    GError               **error);
+
+/* After a restore that another program's choice overrode
+ * (GN_OS_PROXY_RESTORE_TAKEN_OVER), the user's settings from before
+ * GuardNest are kept in "<journal path>.previous": whether there is such a
+ * copy, and putting it back on the user's explicit request (whole places,
+ * over whatever is set now), after which the copy is deleted. */
+gboolean            gn_os_proxy_guard_has_previous (GnOsProxyGuard        *self);
+gboolean            gn_os_proxy_guard_restore_previous (GnOsProxyGuard    *self,
                                                     char                 **message,
                                                     GError               **error);
 

@@ -89,6 +89,8 @@ gn_os_proxy_journal_save (const GnOsProxyJournal *j,
   for (guint i = 0; j->bypass[i]; i++)
     json_builder_add_string_value (b, j->bypass[i]);
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "use-pac");
+  json_builder_add_boolean_value (b, j->use_pac);
   json_builder_set_member_name (b, "created");
   json_builder_add_int_value (b, j->created);
   json_builder_set_member_name (b, "snapshot");
@@ -179,6 +181,7 @@ gn_os_proxy_journal_load (const char  *path,
     j->port = (guint16) port;
   }
   j->created = json_object_get_int_member_with_default (obj, "created", 0);
+  j->use_pac = json_object_get_boolean_member_with_default (obj, "use-pac", FALSE);
 
   node = json_object_get_member (obj, "bypass");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))

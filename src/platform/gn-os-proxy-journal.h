@@ -25,6 +25,8 @@ typedef struct
   char              *host;      /* (owned) where we pointed the OS */
   guint16            port;
   char             **bypass;    /* (owned) (array zero-terminated=1) ours */
+  gboolean           use_pac;   /* ours was our PAC script, not a manual proxy
+                                 * (absent in older journals: FALSE) */
   gint64             created;   /* g_get_real_time () of the snapshot */
   GnOsProxySettings *snapshot;  /* (owned) the user's settings before us */
 } GnOsProxyJournal;

@@ -18,6 +18,13 @@
  * with the org.kde.KIO.Scheduler reparseSlaveConfiguration signal on the
  * session bus, when there is one.
  *
+ * Per-key restore, as on GNOME: of the keys we write (ours_keys[]), each
+ * that still holds our value gets the user's value back (or goes, if the
+ * user had none); a key another program changed is kept; a ProxyType
+ * another program changed means it took over, and our values are removed
+ * without putting the user's back over its choice. The "gsettings" place
+ * is restored by the GNOME backend's own per-key rule.
+ *
  * Threading: the thread that created the backend (file monitor and GSettings
  * signals arrive on its thread-default main context).
  */
@@ -197,56 +204,47 @@ notify_kio (void)
     g_dbus_connection_close_sync (bus, NULL, NULL);
 }
 
-static gboolean
-write_kioslaverc (GnOsProxyKde *self, const GnOsProxyEntry *e, GError **error)
+/* The keys we write for an entry without raw values, in [Proxy Settings]. */
+static const char * const ours_keys[] = {
+  "ProxyType", "httpProxy", "httpsProxy", "ftpProxy", "socksProxy", "NoProxyFor",
+  "Proxy Config Script", "ReversedException",
+};
+#define N_OURS G_N_ELEMENTS (ours_keys)
+
+static void
+fill_group (GKeyFile *kf, const GnOsProxyEntry *e)
 {
-  g_autoptr(GKeyFile) kf = load (self, error);
+  static const char * const scheme[] = { "http", "http", "ftp", "socks" };
+  static const char * const key[] = { "httpProxy", "httpsProxy", "ftpProxy", "socksProxy" };
+  const GnOsProxyServer *servers[] = { &e->http, &e->https, &e->ftp, &e->socks };
+  g_autofree char *no_proxy = g_strjoinv (",", e->bypass);
+  int type;
+
+  switch (gn_os_proxy_entry_get_mode (e))
+    {
+    case GN_OS_PROXY_MODE_MANUAL: type = 1; break;
+    case GN_OS_PROXY_MODE_PAC: type = 2; break;
+    case GN_OS_PROXY_MODE_AUTO_DETECT: type = 3; break;
+    case GN_OS_PROXY_MODE_NONE:
+    default: type = 0; break;
+    }
+  g_key_file_set_integer (kf, GROUP, "ProxyType", type);
+  for (guint i = 0; i < G_N_ELEMENTS (key); i++)
+    {
+      g_autofree char *value = format_server (scheme[i], servers[i]);
+      g_key_file_set_string (kf, GROUP, key[i], value);
+    }
+  g_key_file_set_string (kf, GROUP, "NoProxyFor", no_proxy);
+  g_key_file_set_string (kf, GROUP, "Proxy Config Script", e->pac_url ? e->pac_url : "");
+  g_key_file_set_boolean (kf, GROUP, "ReversedException", FALSE);
+}
+
+static gboolean
+save (GnOsProxyKde *self, GKeyFile *kf, GError **error)
+{
   g_autoptr(GError) local = NULL;
-  g_autofree char *dir = NULL;
+  g_autofree char *dir = g_path_get_dirname (self->path);
 
-  if (kf == NULL)
-    return FALSE;
-
-  g_key_file_remove_group (kf, GROUP, NULL);
-  if (e->raw != NULL)
-    {
-      GVariantIter iter;
-      const char *key;
-      GVariant *value;
-
-      g_variant_iter_init (&iter, e->raw);
-      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-        if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-          g_key_file_set_value (kf, GROUP, key, g_variant_get_string (value, NULL));
-    }
-  else
-    {
-      static const char * const scheme[] = { "http", "http", "ftp", "socks" };
-      static const char * const key[] = { "httpProxy", "httpsProxy", "ftpProxy", "socksProxy" };
-      const GnOsProxyServer *servers[] = { &e->http, &e->https, &e->ftp, &e->socks };
-      g_autofree char *no_proxy = g_strjoinv (",", e->bypass);
-      int type;
-
-      switch (gn_os_proxy_entry_get_mode (e))
-        {
-        case GN_OS_PROXY_MODE_MANUAL: type = 1; break;
-        case GN_OS_PROXY_MODE_PAC: type = 2; break;
-        case GN_OS_PROXY_MODE_AUTO_DETECT: type = 3; break;
-        case GN_OS_PROXY_MODE_NONE:
-        default: type = 0; break;
-        }
-      g_key_file_set_integer (kf, GROUP, "ProxyType", type);
-      for (guint i = 0; i < G_N_ELEMENTS (key); i++)
-        {
-          g_autofree char *value = format_server (scheme[i], servers[i]);
-          g_key_file_set_string (kf, GROUP, key[i], value);
-        }
-      g_key_file_set_string (kf, GROUP, "NoProxyFor", no_proxy);
-      g_key_file_set_string (kf, GROUP, "Proxy Config Script", e->pac_url ? e->pac_url : "");
-      g_key_file_set_boolean (kf, GROUP, "ReversedException", FALSE);
-    }
-
-  dir = g_path_get_dirname (self->path);
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
       !g_key_file_save_to_file (kf, self->path, &local))
     {
@@ -257,6 +255,135 @@ write_kioslaverc (GnOsProxyKde *self, const GnOsProxyEntry *e, GError **error)
     }
   notify_kio ();
   return TRUE;
+}
+
+static gboolean
+write_kioslaverc (GnOsProxyKde *self, const GnOsProxyEntry *e, GError **error)
+{
+  g_autoptr(GKeyFile) kf = load (self, error);
+
+  if (kf == NULL)
+    return FALSE;
+
+  /* A snapshot is put back exactly, the whole group; ours sets only the
+   * keys we own, so the user's other keys in the group stay. */
+  if (e->raw != NULL)
+    {
+      GVariantIter iter;
+      const char *key;
+      GVariant *value;
+
+      g_key_file_remove_group (kf, GROUP, NULL);
+      g_variant_iter_init (&iter, e->raw);
+      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+        if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+          g_key_file_set_value (kf, GROUP, key, g_variant_get_string (value, NULL));
+    }
+  else
+    fill_group (kf, e);
+
+  return save (self, kf, error);
+}
+
+/* The group's value of @key as written, or NULL. */
+static GVariant *
+group_value (GKeyFile *kf, const char *key)
+{
+  g_autofree char *value = g_key_file_get_value (kf, GROUP, key, NULL);
+
+  return value ? g_variant_ref_sink (g_variant_new_string (value)) : NULL;
+}
+
+static gboolean
+restore_kioslaverc (GnOsProxyKde         *self,
+                    const GnOsProxyEntry *snapshot,
+                    const GnOsProxyEntry *ours,
+                    GnOsProxyKeysResult  *result,
+                    GStrv                *kept,
+                    GError              **error)
+{
+  g_autoptr(GKeyFile) kf = load (self, error);
+  g_autoptr(GKeyFile) ours_kf = g_key_file_new ();
+  g_autoptr(GKeyFile) snapshot_kf = g_key_file_new ();
+  g_autoptr(GPtrArray) kept_keys = g_ptr_array_new_with_free_func (g_free);
+  GVariant *ours_v[N_OURS], *current_v[N_OURS], *snapshot_v[N_OURS];
+  GnOsProxyKeyAction actions[N_OURS];
+  gboolean ok;
+
+  if (kf == NULL)
+    return FALSE;
+
+  /* Our values and the user's, as the file spells them. */
+  fill_group (ours_kf, ours);
+  if (snapshot->raw != NULL)
+    {
+      GVariantIter iter;
+      const char *key;
+      GVariant *value;
+
+      g_variant_iter_init (&iter, snapshot->raw);
+      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+        if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+          g_key_file_set_value (snapshot_kf, GROUP, key, g_variant_get_string (value, NULL));
+    }
+  else
+    fill_group (snapshot_kf, snapshot);
+
+  for (guint k = 0; k < N_OURS; k++)
+    {
+      ours_v[k] = group_value (ours_kf, ours_keys[k]);
+      current_v[k] = group_value (kf, ours_keys[k]);
+      snapshot_v[k] = group_value (snapshot_kf, ours_keys[k]);
+    }
+  *result = _gn_os_proxy_plan_keys (ours_keys, ours_v, current_v, snapshot_v, N_OURS,
+                                    "ProxyType", actions, kept_keys);
+
+  for (guint k = 0; k < N_OURS; k++)
+    {
+      if (actions[k] == GN_OS_PROXY_KEY_RESTORE && snapshot_v[k] != NULL)
+        g_key_file_set_value (kf, GROUP, ours_keys[k], g_variant_get_string (snapshot_v[k], NULL));
+      else if (actions[k] != GN_OS_PROXY_KEY_LEAVE)
+        g_key_file_remove_key (kf, GROUP, ours_keys[k], NULL);
+    }
+  /* A group left empty was not there before us. */
+  {
+    g_auto(GStrv) left = g_key_file_get_keys (kf, GROUP, NULL, NULL);
+
+    if (left != NULL && left[0] == NULL)
+      g_key_file_remove_group (kf, GROUP, NULL);
+  }
+  ok = save (self, kf, error);
+
+  for (guint k = 0; k < N_OURS; k++)
+    {
+      g_clear_pointer (&ours_v[k], g_variant_unref);
+      g_clear_pointer (&current_v[k], g_variant_unref);
+      g_clear_pointer (&snapshot_v[k], g_variant_unref);
+    }
+  if (!ok)
+    return FALSE;
+  g_ptr_array_add (kept_keys, NULL);
+  *kept = kept_keys->len > 1 ? (GStrv) g_ptr_array_free (g_steal_pointer (&kept_keys), FALSE) : NULL;
+  return TRUE;
+}
+
+static gboolean
+gn_os_proxy_kde_restore (GnOsProxy            *proxy,
+                         const GnOsProxyEntry *snapshot,
+                         const GnOsProxyEntry *ours,
+                         GnOsProxyKeysResult  *result,
+                         GStrv                *kept,
+                         GError              **error)
+{
+  GnOsProxyKde *self = GN_OS_PROXY_KDE (proxy);
+
+  if (g_strcmp0 (snapshot->connection, GSETTINGS_ENTRY) == 0)
+    {
+      if (self->gnome == NULL)
+        return TRUE;
+      return _gn_os_proxy_gnome_restore_entry (self->gnome, snapshot, ours, result, kept, error);
+    }
+  return restore_kioslaverc (self, snapshot, ours, result, kept, error);
 }
 
 static const char *
@@ -349,6 +476,7 @@ gn_os_proxy_kde_class_init (GnOsProxyKdeClass *klass)
   proxy_class->install_repair_entry = _gn_os_proxy_xdg_install_repair;
   proxy_class->remove_repair_entry = _gn_os_proxy_xdg_remove_repair;
   proxy_class->write = gn_os_proxy_kde_write;
+  proxy_class->restore_entry = gn_os_proxy_kde_restore;
 }
 
 static void

@@ -17,6 +17,7 @@
 
 #include "gn-os-proxy.h"
 #include "gn-names.h"
+#include "gn-os-proxy-private.h"
 
 #define GN_SETTINGS_JSON_VERSION 1
 
@@ -602,4 +603,74 @@ gn_os_proxy_settings_new_from_json (JsonNode  *node,
       gn_os_proxy_settings_take_entry (self, e);
     }
   return g_steal_pointer (&self);
+}
+
+/* ------------------------------------------------------ per-key restore */
+
+static gboolean
+value_equal0 (GVariant *a,
+              GVariant *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_variant_equal (a, b);
+}
+
+GnOsProxyKeysResult
+_gn_os_proxy_plan_keys (const char * const *names,
+                        GVariant * const   *ours,
+                        GVariant * const   *current,
+                        GVariant * const   *snapshot,
+                        guint               n_keys,
+                        const char         *mode_key,
+                        GnOsProxyKeyAction *actions,
+                        GPtrArray          *kept)
+{
+  GnOsProxyKeysResult result = GN_OS_PROXY_KEYS_NOTHING;
+  gboolean taken_over = FALSE;
+
+  /* Another program took over when it set the mode to anything but the
+   * user's own mode. */
+  for (guint k = 0; k < n_keys; k++)
+    if (g_str_equal (names[k], mode_key) &&
+        !value_equal0 (current[k], ours[k]) && !value_equal0 (current[k], snapshot[k]))
+      taken_over = TRUE;
+
+  for (guint k = 0; k < n_keys; k++)
+    {
+      g_assert (ours[k] != NULL);
+
+      if (!value_equal0 (current[k], ours[k]))
+        {
+          actions[k] = GN_OS_PROXY_KEY_LEAVE;
+          /* set back to the user's own value by someone: nothing was lost */
+          if (!value_equal0 (current[k], snapshot[k]))
+            {
+              result |= GN_OS_PROXY_KEYS_KEPT;
+              if (kept != NULL)
+                g_ptr_array_add (kept, g_strdup (names[k]));
+            }
+          continue;
+        }
+
+      if (value_equal0 (ours[k], snapshot[k]))
+        {
+          /* ours was the user's value too: putting it back loses nothing */
+          actions[k] = GN_OS_PROXY_KEY_RESTORE;
+        }
+      else if (taken_over)
+        {
+          actions[k] = GN_OS_PROXY_KEY_CLEAR;
+          result |= GN_OS_PROXY_KEYS_TAKEN_OVER;
+        }
+      else
+        {
+          actions[k] = GN_OS_PROXY_KEY_RESTORE;
+          result |= GN_OS_PROXY_KEYS_RESTORED;
+        }
+    }
+
+  if (taken_over)
+    result |= GN_OS_PROXY_KEYS_TAKEN_OVER;
+  return result;
 }

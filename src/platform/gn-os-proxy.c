@@ -136,6 +136,52 @@ gn_os_proxy_write (GnOsProxy               *self,
   return GN_OS_PROXY_GET_CLASS (self)->write (self, settings, error);
 }
 
+gboolean
+gn_os_proxy_can_restore_keys (GnOsProxy *self)
+{
+  g_return_val_if_fail (GN_IS_OS_PROXY (self), FALSE);
+  return GN_OS_PROXY_GET_CLASS (self)->restore_entry != NULL;
+}
+
+gboolean
+gn_os_proxy_restore_entry (GnOsProxy            *self,
+                           const GnOsProxyEntry *snapshot,
+                           const GnOsProxyEntry *ours,
+                           GnOsProxyKeysResult  *result,
+                           GStrv                *kept,
+                           GError              **error)
+{
+  GnOsProxyKeysResult local_result = GN_OS_PROXY_KEYS_NOTHING;
+  GStrv local_kept = NULL;
+
+  g_return_val_if_fail (GN_IS_OS_PROXY (self), FALSE);
+  g_return_val_if_fail (snapshot != NULL && ours != NULL, FALSE);
+  g_return_val_if_fail (g_strcmp0 (snapshot->connection, ours->connection) == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (result)
+    *result = GN_OS_PROXY_KEYS_NOTHING;
+  if (kept)
+    *kept = NULL;
+  if (GN_OS_PROXY_GET_CLASS (self)->restore_entry == NULL)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
+                   "The %s proxy settings cannot be restored key by key.",
+                   gn_os_proxy_get_name (self));
+      return FALSE;
+    }
+  if (!GN_OS_PROXY_GET_CLASS (self)->restore_entry (self, snapshot, ours, &local_result,
+                                                    &local_kept, error))
+    return FALSE;
+  if (result)
+    *result = local_result;
+  if (kept)
+    *kept = local_kept;
+  else
+    g_strfreev (local_kept);
+  return TRUE;
+}
+
 GnOsProxySettings *
 gn_os_proxy_build_ours (GnOsProxy               *self,
                         const GnOsProxySettings *current,

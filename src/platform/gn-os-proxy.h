@@ -148,6 +148,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnOsProxySettings, gn_os_proxy_settings_unref)
  * 172.16.0.0/12, 192.168.0.0/16. */
 const char * const *gn_os_proxy_default_bypass (void);
 
+/* ---------------------------------------------------- per-key restore */
+
+/* What a per-key compare-and-clear restore of one place did
+ * (gn_os_proxy_restore_entry()). */
+typedef enum
+{
+  GN_OS_PROXY_KEYS_NOTHING    = 0,
+  GN_OS_PROXY_KEYS_RESTORED   = 1 << 0,  /* keys that still held our values got the user's back */
+  GN_OS_PROXY_KEYS_KEPT       = 1 << 1,  /* keys another program changed were left as they are */
+  GN_OS_PROXY_KEYS_TAKEN_OVER = 1 << 2,  /* another program changed the mode ("none", say):
+                                          * our values were removed, the user's were NOT put
+                                          * back over that choice */
+} GnOsProxyKeysResult;
+
 /* --------------------------------------------------------------- backend */
 
 #define GN_TYPE_OS_PROXY (gn_os_proxy_get_type ())
@@ -190,8 +204,22 @@ struct _GnOsProxyClass
   gboolean            (*remove_repair_entry)  (GnOsProxy             *self,
                                                GError               **error);
 
+  /* Optional: per-key compare-and-clear of one place. Every key that `ours`
+   * (what build_ours() made, as written) sets and that still holds that
+   * value gets the `snapshot`'s value back; every key another program
+   * changed is kept and named in `kept`. When another program changed the
+   * mode, keys still holding our values are cleared instead (the user's
+   * values are not put back over that choice). Without it, the guard puts
+   * back whole places that still point at us. */
+  gboolean            (*restore_entry)      (GnOsProxy               *self,
+                                             const GnOsProxyEntry    *snapshot,
+                                             const GnOsProxyEntry    *ours,
+                                             GnOsProxyKeysResult     *result,
+                                             GStrv                   *kept,
+                                             GError                 **error);
+
   /*< private >*/
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 /* Signals: "changed" (no arguments) — the OS settings changed (by anyone,
@@ -235,6 +263,16 @@ void                gn_os_proxy_emit_changed         (GnOsProxy          *self);
 gboolean            gn_os_proxy_install_repair_entry (GnOsProxy          *self,
                                                       GError            **error);
 gboolean            gn_os_proxy_remove_repair_entry  (GnOsProxy          *self,
+                                                      GError            **error);
+/* Whether the backend restores key by key (GnOsProxyClass.restore_entry). */
+gboolean            gn_os_proxy_can_restore_keys     (GnOsProxy          *self);
+/* See GnOsProxyClass.restore_entry. @kept (nullable out): the keys kept,
+ * as the backend names them ("http.host"), NULL when none. */
+gboolean            gn_os_proxy_restore_entry        (GnOsProxy          *self,
+                                                      const GnOsProxyEntry *snapshot,
+                                                      const GnOsProxyEntry *ours,
+                                                      GnOsProxyKeysResult *result,
+                                                      GStrv              *kept,
                                                       GError            **error);
 
 G_END_DECLS
