@@ -150,6 +150,9 @@ test_stop_does_not_wait (void)
   guint16 port;
   gint64 t0, elapsed;
 
+  /* The state is an enum GType (bindable, readable in a .ui expression). */
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (g_object_class_find_property (G_OBJECT_GET_CLASS (protection),
+                                                                    "state")));
   gn_protection_set_enabled (protection, TRUE);
   wait_state (protection, GN_PROTECTION_ON);
   during = gnome_mode ();

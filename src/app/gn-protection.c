@@ -497,7 +497,7 @@ gn_protection_get_property (GObject    *object,
       g_value_set_boolean (value, self->enabled);
       break;
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_STATUS_TEXT:
       g_value_set_string (value, self->status_text);
@@ -580,7 +580,8 @@ gn_protection_class_init (GnProtectionClass *klass)
   properties[PROP_ENABLED] =
     g_param_spec_boolean ("enabled", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, G_MAXINT, 0, ro);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, GN_TYPE_PROTECTION_STATE,
+                                              GN_PROTECTION_OFF, ro);
   properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, ro);
   properties[PROP_HINT] = g_param_spec_string ("hint", NULL, NULL, NULL, ro);
   properties[PROP_LAST_RESULT] = g_param_spec_string ("last-result", NULL, NULL, NULL, ro);

@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 
+#include "gn-app-enums.h"
 #include "gn-engine.h"
 #include "gn-os-proxy-guard.h"
 

@@ -35,6 +35,7 @@
 
 #include <gio/gio.h>
 
+#include "gn-app-enums.h"
 #include "gn-blocklist-manager.h"
 #include "gn-engine.h"
 #include "gn-os-proxy-guard.h"
