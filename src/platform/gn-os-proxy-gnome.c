@@ -132,6 +132,16 @@ lookup_raw (GVariant *raw, guint i, const char *key)
 static gboolean set_checked (GnOsProxyGnome *self, guint i, const char *key,
                              GVariant *value, GError **error);
 
+/* Applies what the writes gathered (the objects are in delay mode), then
+ * waits until the backend has it, so a kill right after cannot lose it. */
+static void
+commit (GnOsProxyGnome *self)
+{
+  for (guint i = 0; i < N_SCHEMAS; i++)
+    g_settings_apply (self->settings[i]);
+  g_settings_sync ();
+}
+
 static gboolean
 write_raw (GnOsProxyGnome *self, GVariant *raw, GError **error)
 {
@@ -258,7 +268,7 @@ _gn_os_proxy_gnome_write_entry (GnOsProxy            *proxy,
                               entry_key_value (e, k));
     }
 
-  g_settings_sync ();
+  commit (self);
   return TRUE;
 }
 
@@ -323,7 +333,7 @@ _gn_os_proxy_gnome_restore_entry (GnOsProxy            *proxy,
           break;
         }
     }
-  g_settings_sync ();
+  commit (self);
 
   for (guint k = 0; k < N_WRITTEN; k++)
     {
@@ -472,6 +482,9 @@ _gn_os_proxy_gnome_new (GError **error)
                                       : g_strconcat (SCHEMA ".", children[i], NULL);
 
       self->settings[i] = g_settings_new (id);
+      /* Writes are gathered and applied together (commit()): one change
+       * for the backend and for every program watching, not one per key. */
+      g_settings_delay (self->settings[i]);
       g_signal_connect (self->settings[i], "changed", G_CALLBACK (on_settings_changed), self);
     }
   return GN_OS_PROXY (self);
