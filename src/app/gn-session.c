@@ -339,6 +339,7 @@ gn_session_reload_lists (GnSession *self)
       g_autoptr(GError) error = NULL;
       g_autoptr(GnBlocklist) blocklist = read_local_files (self, &error);
       g_autofree char *line = NULL;
+      gsize n_rules;
 
       /* A list that went bad keeps the rules in force. */
       if (blocklist == NULL)
@@ -349,8 +350,10 @@ gn_session_reload_lists (GnSession *self)
           return;
         }
       gn_engine_set_blocklist (self->engine, blocklist);
-      line = g_strdup_printf (_("Blocklists reloaded: %" G_GSIZE_FORMAT " rules"),
-                              gn_blocklist_get_n_rules (blocklist));
+      n_rules = gn_blocklist_get_n_rules (blocklist);
+      line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Blocklists reloaded: %lu rule",
+                                           "Blocklists reloaded: %lu rules", n_rules),
+                              (gulong) n_rules);
       say (self, line);
       return;
     }

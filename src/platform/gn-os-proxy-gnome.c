@@ -27,6 +27,8 @@
  * GnOsProxy::changed from an idle, once per burst of key changes.
  */
 
+#include <glib/gi18n.h>
+
 #include "gn-os-proxy-private.h"
 
 #define SCHEMA "org.gnome.system.proxy"
@@ -241,8 +243,8 @@ set_checked (GnOsProxyGnome *self, guint i, const char *key, GVariant *value, GE
       !g_settings_set_value (self->settings[i], key, value))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_PLATFORM,
-                   "The saved proxy setting “%s%s%s” is not valid for this system, "
-                   "so the proxy settings were not fully restored.",
+                   _("The saved proxy setting “%s%s%s” is not valid for this system, "
+                     "so the proxy settings were not fully restored."),
                    prefix_of (i), i == ROOT ? "" : ".", key);
       return FALSE;
     }
@@ -470,8 +472,8 @@ _gn_os_proxy_gnome_new (GError **error)
   if (schema == NULL)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_NOT_SUPPORTED,
-                   "The desktop's proxy settings (%s, from the package "
-                   "gsettings-desktop-schemas) are not installed.", SCHEMA);
+                   _("The desktop’s proxy settings (%s, from the package "
+                     "gsettings-desktop-schemas) are not installed."), SCHEMA);
       return NULL;
     }
 
