@@ -373,36 +373,17 @@ test_sighup_serves_throughout (void)
 int
 main (int argc, char **argv)
 {
-  const char *dirs[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
   int ret;
 
   /* Before GLib caches the user directories. */
-  tmp_root = g_dir_make_tmp ("gn-protection-XXXXXX", NULL);
-  g_assert_nonnull (tmp_root);
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp_root, dirs[i], NULL);
-
-      g_setenv (dirs[i], dir, TRUE);
-    }
-  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
-  g_setenv ("XDG_CURRENT_DESKTOP", "GNOME", TRUE);
-  g_unsetenv ("GN_OS_PROXY_BACKEND");
-  g_unsetenv ("GN_PROXY_JOURNAL");
-  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
-  g_unsetenv ("DBUS_SYSTEM_BUS_ADDRESS");
+  tmp_root = gn_test_private_user_dirs ("protection");
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/protection/stop-does-not-wait", test_stop_does_not_wait);
   g_test_add_func ("/protection/restarts-serve-throughout", test_restarts_serve_throughout);
   g_test_add_func ("/headless/sighup-serves-throughout", test_sighup_serves_throughout);
   ret = g_test_run ();
-
-  {
-    const char *rm[] = { "rm", "-rf", tmp_root, NULL };
-
-    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-  }
+  gn_test_remove_tree (tmp_root);
   g_free (tmp_root);
   return ret;
 }

@@ -608,6 +608,37 @@ gn_test_remove_file (const char *path)
   g_rmdir (dir);
 }
 
+char *
+gn_test_private_user_dirs (const char *name)
+{
+  const char *dirs[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
+  g_autofree char *template = g_strdup_printf ("gn-%s-XXXXXX", name);
+  char *root = g_dir_make_tmp (template, NULL);
+
+  g_assert_nonnull (root);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (root, dirs[i], NULL);
+
+      g_setenv (dirs[i], dir, TRUE);
+    }
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_setenv ("XDG_CURRENT_DESKTOP", "GNOME", TRUE);
+  g_unsetenv ("GN_OS_PROXY_BACKEND");
+  g_unsetenv ("GN_PROXY_JOURNAL");
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_unsetenv ("DBUS_SYSTEM_BUS_ADDRESS");
+  return root;
+}
+
+void
+gn_test_remove_tree (const char *path)
+{
+  const char *rm[] = { "rm", "-rf", path, NULL };
+
+  g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
 GnEngine *
 gn_test_engine_new (GnEngineConfig *config,
                     const char     *blocklist_contents)

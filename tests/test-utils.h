@@ -118,6 +118,15 @@ GThread      *gn_test_close_later       (GPtrArray    *conns,
 void          gn_test_wait_open         (GnEngine     *engine,
                                          guint         n);
 
+/* ---- a private desktop user ---- */
+/* Before GLib caches the user directories (first thing in main()): points
+ * XDG_CONFIG_HOME, _CACHE_, _STATE_ and _DATA_ into a new temporary folder,
+ * the GNOME proxy schema on the key-file GSettings backend there, and
+ * forgets any session's bus, backend override or journal path. Returns the
+ * folder; gn_test_remove_tree() it at the end. */
+char         *gn_test_private_user_dirs (const char   *name);
+void          gn_test_remove_tree       (const char   *path);
+
 /* ---- resources ---- */
 guint         gn_test_count_fds         (void);
 /* The fd count once it has not changed for 100 ms (GLib's own threads may
