@@ -57,6 +57,8 @@ struct _GnProtection
   gulong             status_id;
   gulong             draining_id;
   gint64             restart_began;
+  gint64             paused_until;  /* wall clock µs, 0: blocking */
+  guint              countdown_id;
 };
 
 G_DEFINE_FINAL_TYPE (GnProtection, gn_protection, G_TYPE_OBJECT)
@@ -180,6 +182,23 @@ set_state (GnProtection      *self,
         g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
         g_autofree char *text = NULL;
 
+        if (self->paused_until != 0)
+          {
+            gint64 left = self->paused_until - g_get_real_time ();
+            guint minutes = (guint) MAX ((left + 60 * G_USEC_PER_SEC - 1) / (60 * G_USEC_PER_SEC), 1);
+            g_autoptr(GDateTime) end = g_date_time_new_from_unix_local (self->paused_until / G_USEC_PER_SEC);
+            g_autofree char *at = end != NULL ? g_date_time_format (end, "%H:%M") : g_strdup ("?");
+            g_autofree char *hint = g_strdup_printf (_("Blocking resumes by itself at %s; Resume "
+                                                       "Protection ends the pause now."), at);
+
+            text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "Paused — nothing is blocked for %u more minute",
+                                                 "Paused — nothing is blocked for %u more minutes",
+                                                 minutes), minutes);
+            set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+            set_string (self, &self->hint, hint, PROP_HINT);
+            break;
+          }
         if (config->upstream_host != NULL)
           text = g_strdup_printf (_("Protecting — 127.0.0.1:%u, via your proxy %s:%u"),
                                   gn_engine_get_port (self->engine), config->upstream_host,
@@ -448,6 +467,7 @@ gn_protection_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->start_id, g_source_remove);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   if (self->engine != NULL)
     {
       g_clear_signal_handler (&self->status_id, self->engine);
@@ -889,4 +909,40 @@ gn_protection_dup_error (GnProtection *self)
 {
   g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
   return self->error != NULL ? g_error_copy (self->error) : NULL;
+}
+
+static gboolean
+countdown_cb (gpointer user_data)
+{
+  GnProtection *self = user_data;
+
+  if (self->state == GN_PROTECTION_ON)
+    set_state (self, GN_PROTECTION_ON, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A pause (GnTimedRules): while @until (wall clock µs) lies ahead the
+ * status says nothing is blocked, with the minutes left; 0 ends it. The
+ * session takes the rules out of the engine; this only tells the user. */
+void
+gn_protection_set_paused_until (GnProtection *self,
+                                gint64        until)
+{
+  g_return_if_fail (GN_IS_PROTECTION (self));
+
+  if (self->paused_until == until)
+    return;
+  self->paused_until = until;
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  if (until != 0)
+    self->countdown_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 15, countdown_cb, self, NULL);
+  if (self->state == GN_PROTECTION_ON)
+    set_state (self, GN_PROTECTION_ON, NULL);
+}
+
+gint64
+gn_protection_get_paused_until (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), 0);
+  return self->paused_until;
 }

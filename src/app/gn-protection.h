@@ -59,5 +59,8 @@ void               gn_protection_shut_down_async (GnProtection        *self,
 gboolean           gn_protection_shut_down_finish (GnProtection  *self,
                                                    GAsyncResult  *result);
 GError            *gn_protection_dup_error       (GnProtection   *self);
+void               gn_protection_set_paused_until (GnProtection  *self,
+                                                   gint64         until);
+gint64             gn_protection_get_paused_until (GnProtection  *self);
 
 G_END_DECLS

@@ -20,6 +20,7 @@
 
 #include "gn-session.h"
 #include "gn-shutdown-watch.h"
+#include "gn-timed-rules.h"
 
 struct _GnSession
 {
@@ -33,6 +34,8 @@ struct _GnSession
   GnOsProxyGuard     *guard;        /* (owned) (nullable) */
   GnProtection       *protection;   /* (owned) (nullable) before start up */
   GnBlocklistManager *blocklists;   /* (owned) (nullable) */
+  GnTimedRules       *timed;        /* (owned) (nullable) before start up */
+  GnBlocklist        *rules;        /* (owned) (nullable) the rules in force unless paused */
   char              **local_files;  /* (owned) (nullable) */
   GCancellable       *cancellable;  /* (owned) */
   gboolean            shutting_down;
@@ -84,6 +87,10 @@ gn_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->protection, self);
   if (self->blocklists != NULL)
     g_signal_handlers_disconnect_by_data (self->blocklists, self);
+  if (self->timed != NULL)
+    g_signal_handlers_disconnect_by_data (self->timed, self);
+  g_clear_object (&self->timed);
+  g_clear_pointer (&self->rules, gn_blocklist_unref);
   g_clear_object (&self->blocklists);
   g_clear_object (&self->protection);
   g_clear_object (&self->guard);
@@ -190,12 +197,52 @@ gn_session_set_config (GnSession       *self,
 
 /* ---- wiring ---- */
 
+/* The rules the engine gets: none while paused. */
+static void
+apply_rules (GnSession *self)
+{
+  gint64 paused = self->timed != NULL ? gn_timed_rules_get_paused_until (self->timed) : 0;
+
+  if (paused != 0)
+    {
+      g_autoptr(GnBlocklist) none = gn_blocklist_new_empty ();
+
+      gn_engine_set_blocklist (self->engine, none);
+    }
+  else if (self->rules != NULL)
+    gn_engine_set_blocklist (self->engine, self->rules);
+  if (self->protection != NULL)
+    gn_protection_set_paused_until (self->protection, paused);
+}
+
+static void
+set_rules (GnSession   *self,
+           GnBlocklist *blocklist)
+{
+  g_clear_pointer (&self->rules, gn_blocklist_unref);
+  self->rules = gn_blocklist_ref (blocklist);
+  apply_rules (self);
+}
+
 static void
 blocklist_changed_cb (GnBlocklistManager *manager,
                       GnBlocklist        *blocklist,
                       GnSession          *self)
 {
-  gn_engine_set_blocklist (self->engine, blocklist);
+  set_rules (self, blocklist);
+}
+
+/* A pause or a timed allow began or ended. */
+static void
+timed_changed_cb (GnSession *self)
+{
+  if (self->blocklists != NULL)
+    {
+      g_auto(GStrv) allowed = gn_timed_rules_dup_allowed (self->timed);
+
+      gn_blocklist_manager_set_temporary_allow (self->blocklists, (const char * const *) allowed);
+    }
+  apply_rules (self);
 }
 
 /* List downloads leave the way the engine's traffic does: through the
@@ -274,7 +321,7 @@ gn_session_start_up (GnSession           *self,
       if (blocklist == NULL)
         return FALSE;
       self->engine = gn_engine_new (self->config);
-      gn_engine_set_blocklist (self->engine, blocklist);
+      self->rules = gn_blocklist_ref (blocklist);
     }
   else
     {
@@ -285,7 +332,8 @@ gn_session_start_up (GnSession           *self,
                         G_CALLBACK (blocklist_changed_cb), self);
       if (!gn_blocklist_manager_load (self->blocklists, &local_error))
         say (self, local_error->message);
-      gn_engine_set_blocklist (self->engine, gn_blocklist_manager_get_blocklist (self->blocklists));
+      g_clear_error (&local_error);
+      self->rules = gn_blocklist_ref (gn_blocklist_manager_get_blocklist (self->blocklists));
     }
 
   if (self->flags & GN_SESSION_SYSTEM_PROXY)
@@ -296,6 +344,13 @@ gn_session_start_up (GnSession           *self,
     }
   self->protection = gn_protection_new (self->engine, self->guard);
   gn_protection_set_base_config (self->protection, self->config);
+
+  /* Pauses and timed allows that outlived the last run. */
+  self->timed = gn_timed_rules_new (NULL);
+  g_signal_connect_swapped (self->timed, "changed", G_CALLBACK (timed_changed_cb), self);
+  if (!gn_timed_rules_load (self->timed, &local_error))
+    say (self, local_error->message);
+  timed_changed_cb (self);
   upstream_changed_cb (self);
   g_signal_connect_swapped (self->protection, "notify::enabled",
                             G_CALLBACK (enabled_changed_cb), self);
@@ -334,6 +389,13 @@ gn_session_reload_lists (GnSession *self)
   g_return_if_fail (GN_IS_SESSION (self));
   g_return_if_fail (self->engine != NULL);
 
+  {
+    g_autoptr(GError) error = NULL;
+
+    /* Another instance (the window) may have paused or allowed meanwhile. */
+    if (!gn_timed_rules_load (self->timed, &error))
+      say (self, error->message);
+  }
   if (self->local_files != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -349,7 +411,7 @@ gn_session_reload_lists (GnSession *self)
           say (self, line);
           return;
         }
-      gn_engine_set_blocklist (self->engine, blocklist);
+      set_rules (self, blocklist);
       n_rules = gn_blocklist_get_n_rules (blocklist);
       line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Blocklists reloaded: %lu rule",
                                            "Blocklists reloaded: %lu rules", n_rules),
@@ -448,6 +510,13 @@ gn_session_get_blocklists (GnSession *self)
 {
   g_return_val_if_fail (GN_IS_SESSION (self), NULL);
   return self->blocklists;
+}
+
+GnTimedRules *
+gn_session_get_timed_rules (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->timed;
 }
 
 GnOsProxyGuard *

@@ -41,6 +41,7 @@
 #include "gn-os-proxy-guard.h"
 #include "gn-protection.h"
 #include "gn-settings-store.h"
+#include "gn-timed-rules.h"
 
 G_BEGIN_DECLS
 
@@ -97,6 +98,9 @@ GnEngine           *gn_session_get_engine     (GnSession           *self);
 GnProtection       *gn_session_get_protection (GnSession           *self);
 /* (nullable): NULL with local blocklists. */
 GnBlocklistManager *gn_session_get_blocklists (GnSession           *self);
+/* Pauses and timed allows (a timed allow applies to the subscriptions and
+ * own rules, not to local --blocklist files). */
+GnTimedRules       *gn_session_get_timed_rules (GnSession          *self);
 /* (nullable): NULL without GN_SESSION_SYSTEM_PROXY. */
 GnOsProxyGuard     *gn_session_get_guard      (GnSession           *self);
 

@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 /* List names the user sees (block page, blocked log): translate at use */
 #define USER_ALLOW_NAME  N_("Your allowlist")
 #define USER_BLOCK_NAME  N_("Your blocklist")
+#define TEMPORARY_ALLOW_NAME N_("Allowed for a while")
 
 struct _GnBlocklistManager
 {
@@ -32,6 +33,7 @@ struct _GnBlocklistManager
   char         *cache_dir;        /* (owned) */
   GListStore   *sources;          /* (owned) of GnBlocklistSource */
   GPtrArray    *user_rules[2];    /* (owned) NULL-terminated char*; [0] allow, [1] block */
+  char        **temporary_allow;  /* (owned) (nullable) allowed for a while, never saved here */
   GnBlocklist  *blocklist;        /* (owned) the active list */
   SoupSession  *session;          /* (owned) (nullable) created on first download */
   char         *upstream_uri;     /* (owned) (nullable) the way out; NULL: direct */

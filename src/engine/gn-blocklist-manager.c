@@ -94,6 +94,7 @@ typedef struct
   GArray      *items;       /* BuildItem */
   GStrv        allow;
   GStrv        block;
+  GStrv        temporary;   /* (nullable) allowed for a while */
   GnBlocklist *result;
 } BuildJob;
 
@@ -114,6 +115,7 @@ build_job_free (BuildJob *job)
   g_array_unref (job->items);
   g_strfreev (job->allow);
   g_strfreev (job->block);
+  g_strfreev (job->temporary);
   g_clear_pointer (&job->result, gn_blocklist_unref);
   g_free (job);
 }
@@ -148,6 +150,8 @@ build_worker (GTask        *task,
       again = FALSE;
       add_user_list (builder, _(USER_ALLOW_NAME), GN_MATCH_ALLOW, job->allow);
       add_user_list (builder, _(USER_BLOCK_NAME), GN_MATCH_BLOCK, job->block);
+      if (job->temporary != NULL)
+        add_user_list (builder, _(TEMPORARY_ALLOW_NAME), GN_MATCH_ALLOW, job->temporary);
 
       for (guint i = 0; i < job->items->len && !again; i++)
         {
@@ -256,6 +260,7 @@ start_rebuild (GnBlocklistManager *self)
   g_array_set_clear_func (job->items, build_item_clear);
   job->allow = copy_rules (self->user_rules[0]);
   job->block = copy_rules (self->user_rules[1]);
+  job->temporary = g_strdupv (self->temporary_allow);
 
   for (guint i = 0; i < n; i++)
     {
@@ -587,6 +592,7 @@ gn_blocklist_manager_finalize (GObject *object)
   g_clear_object (&self->sources);
   g_clear_pointer (&self->user_rules[0], g_ptr_array_unref);
   g_clear_pointer (&self->user_rules[1], g_ptr_array_unref);
+  g_clear_pointer (&self->temporary_allow, g_strfreev);
   g_clear_pointer (&self->blocklist, gn_blocklist_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
@@ -734,4 +740,42 @@ gn_blocklist_manager_new (const char *config_dir,
     : g_build_filename (g_get_user_cache_dir (), "guardnest", "lists", NULL);
 
   return self;
+}
+
+/* Domains allowed for a while (GnTimedRules in the app keeps their expiry
+ * and saves them): built in as one more allow list, "Allowed for a while",
+ * never saved with the user's own rules. Rebuilds (and emits
+ * "blocklist-changed") only when the set changed. */
+void
+gn_blocklist_manager_set_temporary_allow (GnBlocklistManager  *self,
+                                          const char * const  *domains)
+{
+  const char * const empty[] = { NULL };
+
+  g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
+
+  if (domains == NULL)
+    domains = empty;
+  if (g_strv_equal (domains, (const char * const *) (self->temporary_allow ? self->temporary_allow
+                                                                         : (char **) empty)))
+    return;
+  g_strfreev (self->temporary_allow);
+  self->temporary_allow = domains[0] != NULL ? g_strdupv ((char **) domains) : NULL;
+  _gn_blocklist_manager_request_rebuild (self, NULL);
+}
+
+/* Returns: (transfer full) (nullable): @domain as the user rules store it
+ * (trimmed, a leading "*." dropped, normalised), or NULL with an error a
+ * user can read when it is not a domain name or address. */
+char *
+gn_blocklist_manager_normalize_rule (const char  *domain,
+                                     GError     **error)
+{
+  char name[GN_DOMAIN_MAX + 1];
+
+  g_return_val_if_fail (domain != NULL, NULL);
+
+  if (!normalize_user_rule (domain, name, error))
+    return NULL;
+  return g_strdup (name);
 }

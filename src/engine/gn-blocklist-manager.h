@@ -87,6 +87,14 @@ gboolean            gn_blocklist_manager_remove_user_rule (GnBlocklistManager  *
 const char * const *gn_blocklist_manager_get_user_rules   (GnBlocklistManager  *self,
                                                            GnMatchKind          kind);
 
+/* @domain as a user rule: trimmed, "*." dropped, normalised; NULL and an
+ * error when it is not a domain name or address. */
+char               *gn_blocklist_manager_normalize_rule       (const char         *domain,
+                                                               GError            **error);
+/* Allowed for a while: not saved here, built in as one more allow list. */
+void                gn_blocklist_manager_set_temporary_allow  (GnBlocklistManager *self,
+                                                               const char * const *domains);
+
 /* Downloads go through this proxy ("http://[user:password@]host:port", see
  * gn_engine_config_dup_upstream_uri()) instead of direct; NULL = direct. */
 void                gn_blocklist_manager_set_upstream         (GnBlocklistManager *self,

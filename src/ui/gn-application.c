@@ -190,6 +190,42 @@ use_pac_changed_cb (GnApplication *self)
     gn_protection_report (self->protection, error->message);
 }
 
+/* Pause / Resume: the session's timed rules; the status line counts down. */
+static void
+timed_changed_cb (GnApplication *self)
+{
+  GAction *resume = g_action_map_lookup_action (G_ACTION_MAP (self), "resume");
+  GnTimedRules *timed = gn_session_get_timed_rules (self->session);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (resume),
+                               gn_timed_rules_get_paused_until (timed) != 0);
+}
+
+static void
+pause_activated (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gn_timed_rules_pause (gn_session_get_timed_rules (self->session),
+                             g_variant_get_uint32 (param), &error))
+    gn_protection_report (self->protection, error->message);
+}
+
+static void
+resume_activated (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gn_timed_rules_resume (gn_session_get_timed_rules (self->session), &error))
+    gn_protection_report (self->protection, error->message);
+}
+
 static void
 restart_activated (GSimpleAction *action,
                    GVariant      *param,
@@ -311,6 +347,8 @@ quit_activated (GSimpleAction *action,
 static const GActionEntry app_entries[] = {
   { "enable", NULL, NULL, "false", enable_changed, { 0 } },
   { "restart", restart_activated, NULL, NULL, NULL, { 0 } },
+  { "pause", pause_activated, "u", NULL, NULL, { 0 } },
+  { "resume", resume_activated, NULL, NULL, NULL, { 0 } },
   { "refresh-lists", refresh_lists_activated, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
@@ -404,6 +442,9 @@ gn_application_startup (GApplication *application)
   g_signal_connect_swapped (self->protection, "notify::enabled",
                             G_CALLBACK (protection_enabled_cb), self);
   protection_enabled_cb (self);
+  g_signal_connect_swapped (gn_session_get_timed_rules (self->session), "changed",
+                            G_CALLBACK (timed_changed_cb), self);
+  timed_changed_cb (self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
@@ -620,6 +661,19 @@ gn_application_set_port (GnApplication  *self,
   config = gn_engine_config_copy (current);
   config->port = port;
   return gn_session_set_config (self->session, config, TRUE, error);
+}
+
+/* Lets @domain through for @minutes (the session's timed rules). */
+gboolean
+gn_application_allow_domain_for (GnApplication  *self,
+                                 const char     *domain,
+                                 guint           minutes,
+                                 GError        **error)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (domain != NULL, FALSE);
+
+  return gn_timed_rules_allow (gn_session_get_timed_rules (self->session), domain, minutes, error);
 }
 
 GnBlocklistManager *

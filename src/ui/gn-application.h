@@ -37,5 +37,9 @@ gboolean           gn_application_set_port        (GnApplication  *self,
 gboolean           gn_application_allow_domain    (GnApplication  *self,
                                                    const char     *domain,
                                                    GError        **error);
+gboolean           gn_application_allow_domain_for (GnApplication *self,
+                                                    const char    *domain,
+                                                    guint          minutes,
+                                                    GError       **error);
 
 G_END_DECLS

@@ -213,6 +213,27 @@ allow_domain_activated (GSimpleAction *action,
   set_action_enabled (self, "allow-domain", FALSE);
 }
 
+/* The selected domain for 10 minutes; blocked again by itself after. */
+static void
+allow_for_a_while_activated (GSimpleAction *action,
+                             GVariant      *param,
+                             gpointer       user_data)
+{
+  GnWindow *self = user_data;
+  GnBlockedRow *row = gn_blocked_page_get_selected (self->blocked_page);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (row == NULL)
+    return;
+  if (!gn_application_allow_domain_for (self->app, gn_blocked_row_get_domain (row), 10, &error))
+    text = g_strdup_printf (_("Could not allow %s: %s"), gn_blocked_row_get_domain (row),
+                            error->message);
+  else
+    text = g_strdup_printf (_("%s is allowed for 10 minutes"), gn_blocked_row_get_domain (row));
+  gtk_label_set_text (self->result_label, text);
+}
+
 static void
 copy_domain_activated (GSimpleAction *action,
                        GVariant      *param,
@@ -250,6 +271,7 @@ static const GActionEntry win_entries[] = {
   { "close-all", close_all_activated, NULL, NULL, NULL, { 0 } },
   { "pause-updates", NULL, NULL, "false", pause_changed, { 0 } },
   { "allow-domain", allow_domain_activated, NULL, NULL, NULL, { 0 } },
+  { "allow-domain-for-a-while", allow_for_a_while_activated, NULL, NULL, NULL, { 0 } },
   { "copy-domain", copy_domain_activated, NULL, NULL, NULL, { 0 } },
   { "clear-blocked", clear_blocked_activated, NULL, NULL, NULL, { 0 } },
   { "show-page", show_page_activated, "s", NULL, NULL, { 0 } },
@@ -269,6 +291,8 @@ blocked_selection_changed (GnWindow *self)
   GnBlockedRow *row = gn_blocked_page_get_selected (self->blocked_page);
 
   set_action_enabled (self, "allow-domain", row != NULL && !gn_blocked_row_get_allowed (row));
+  set_action_enabled (self, "allow-domain-for-a-while",
+                      row != NULL && !gn_blocked_row_get_allowed (row));
   set_action_enabled (self, "copy-domain", row != NULL);
 }
 
