@@ -370,6 +370,58 @@ test_sighup_serves_throughout (void)
   gn_test_remove_file (list);
 }
 
+/* The log as a user running a daemon sees it: one line per connection by
+ * default, none with --quiet. */
+static char *
+headless_log (const char *option)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = gn_test_write_list ("ads.example\n");
+  g_autofree char *line = NULL;
+  g_autofree char *rest = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  guint16 port;
+
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("GN_GUARDNEST"), "--headless",
+                                      "--port", "0", "--blocklist", list, option, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)) != NULL &&
+         !g_str_has_prefix (line, "GuardNest proxy listening on"))
+    g_clear_pointer (&line, g_free);
+  g_assert_nonnull (line);
+  port = (guint16) atoi (strstr (line, " port ") + strlen (" port "));
+  gn_test_assert_served (port, origin);
+  /* The log line comes with the registry's next batch (250 ms). */
+  g_usleep (600 * 1000);
+  g_subprocess_send_signal (proc, SIGTERM);
+  rest = g_data_input_stream_read_upto (out, "", 0, NULL, NULL, &error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_string_append_printf (log, "%s\n%s", line, rest ? rest : "");
+  gn_test_origin_free (origin);
+  gn_test_remove_file (list);
+  return g_string_free (g_steal_pointer (&log), FALSE);
+}
+
+static void
+test_headless_quiet (void)
+{
+  g_autofree char *normal = headless_log ("--verbose");
+  g_autofree char *quiet = headless_log ("--quiet");
+  g_autofree char *connection = g_strdup (" http 127.0.0.1:");
+
+  g_test_message ("default log:\n%s", normal);
+  g_assert_nonnull (strstr (normal, connection));
+  g_assert_nonnull (strstr (quiet, "GuardNest proxy stopped"));
+  g_assert_null (strstr (quiet, connection));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,6 +434,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protection/stop-does-not-wait", test_stop_does_not_wait);
   g_test_add_func ("/protection/restarts-serve-throughout", test_restarts_serve_throughout);
   g_test_add_func ("/headless/sighup-serves-throughout", test_sighup_serves_throughout);
+  g_test_add_func ("/headless/quiet", test_headless_quiet);
   ret = g_test_run ();
   gn_test_remove_tree (tmp_root);
   g_free (tmp_root);

@@ -577,6 +577,63 @@ test_linger (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* max_closed: a burst costs a bounded number of closed records             */
+
+#define BURST 300
+#define KEEP 20
+
+static gboolean
+burst_cb (gpointer data)
+{
+  Engine *engine = data;
+
+  for (guint i = 0; i < BURST; i++)
+    {
+      GnConnectionRecord *record = gn_connection_registry_open (engine->registry, "127.0.0.1",
+                                                                (guint16) (2000 + i), NULL, NULL);
+      gn_connection_registry_close (engine->registry, record);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_max_closed (void)
+{
+  Engine *engine = engine_new ();
+  Table table = { 0 };
+  g_autoptr(GPtrArray) infos = NULL;
+  guint sub;
+
+  table_init (&table);
+  table.thread = g_thread_self ();
+  /* A long linger: only the cap can free them within the test. */
+  gn_connection_registry_set_linger (engine->registry, 600 * 1000);
+  gn_connection_registry_set_max_closed (engine->registry, KEEP);
+  sub = gn_connection_registry_subscribe (engine->registry, NULL, 50,
+                                          table_batch_cb, &table, table_destroy_cb);
+  engine_run (engine, burst_cb, engine);
+  /* The subscriber ends up with the newest KEEP (records that came and
+   * went between two batches are never announced at all). */
+  WAIT_UNTIL (g_hash_table_size (table.table) == KEEP && table.last != NULL &&
+              table.last->open_now == 0, 5000);
+  iterate_for (200);
+  g_assert_cmpuint (g_hash_table_size (table.table), ==, KEEP);
+  infos = gn_connection_registry_snapshot (engine->registry, NULL, NULL);
+  g_assert_cmpuint (infos->len, ==, KEEP);
+  /* The newest are the ones kept. */
+  for (guint i = 0; i < infos->len; i++)
+    {
+      GnConnectionInfo *info = g_ptr_array_index (infos, i);
+
+      g_assert_cmpuint (info->client_port, >=, 2000 + BURST - KEEP);
+    }
+
+  gn_connection_registry_unsubscribe (engine->registry, sub);
+  engine_free (engine);
+  table_clear (&table);
+}
+
+/* ------------------------------------------------------------------------ */
 /* close_by_id                                                              */
 
 typedef struct
@@ -829,6 +886,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/batched-and-exact", test_batched_and_exact);
   g_test_add_func ("/registry/snapshot-consistent", test_snapshot_consistent);
   g_test_add_func ("/registry/linger", test_linger);
+  g_test_add_func ("/registry/max-closed", test_max_closed);
   g_test_add_func ("/registry/close-by-id", test_close_by_id);
   g_test_add_func ("/registry/unsubscribe-and-counters", test_unsubscribe_and_counters);
   g_test_add_func ("/registry/midnight", test_midnight);

@@ -245,6 +245,8 @@ gn_headless_run (int    argc,
   gboolean allow_remote = FALSE;
   gboolean system_proxy = FALSE;
   gboolean pac = FALSE;
+  gboolean quiet = FALSE;
+  gboolean verbose = FALSE;
   int port = -1;   /* -1: from the settings file */
   g_autofree char *listen = NULL;
   g_auto(GStrv) blocklists = NULL;
@@ -255,6 +257,8 @@ gn_headless_run (int    argc,
     { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote, N_("Allow a non-loopback --listen address"), NULL },
     { "blocklist", 'b', 0, G_OPTION_ARG_FILENAME_ARRAY, &blocklists, N_("Block the domains in FILE instead of your subscribed lists and own rules (repeatable)"), "FILE" },
     { "system-proxy", 0, 0, G_OPTION_ARG_NONE, &system_proxy, N_("Point the system proxy settings at GuardNest while running (restored on exit)"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("No line per connection (errors and what changes are still said)"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print debugging messages"), NULL },
     { "pac", 0, 0, G_OPTION_ARG_NONE, &pac, N_("With --system-proxy: point them at GuardNest's auto-configuration script (http://ADDRESS:PORT/proxy.pac) instead, so programs go direct if GuardNest is not running"), NULL },
     { NULL }
   };
@@ -284,6 +288,13 @@ gn_headless_run (int    argc,
       g_printerr ("guardnest: %s\n", _("--pac only makes sense with --system-proxy"));
       return 2;
     }
+  if (quiet && verbose)
+    {
+      g_printerr ("guardnest: %s\n", _("--quiet and --verbose contradict each other"));
+      return 2;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
   if (port < -1 || port > 65535)
     {
       g_printerr ("guardnest: %s\n", _("--port must be between 0 and 65535"));
@@ -325,10 +336,12 @@ gn_headless_run (int    argc,
   g_signal_connect (protection, "message", G_CALLBACK (say), NULL);
   g_signal_connect (protection, "notify::state", G_CALLBACK (on_state), &h);
 
+  /* The per-connection log, unless quiet: then nobody reads the records,
+   * and the engine keeps no more of them than its cap. */
   h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  subscription = gn_connection_registry_subscribe (gn_engine_get_registry (engine),
-                                                   g_main_context_default (), 250,
-                                                   on_batch, &h, NULL);
+  subscription = quiet ? 0 : gn_connection_registry_subscribe (gn_engine_get_registry (engine),
+                                                               g_main_context_default (), 250,
+                                                               on_batch, &h, NULL);
 
   gn_protection_set_enabled (protection, TRUE);
   /* A quit before the loop runs is lost: the flag is not. */
@@ -341,7 +354,8 @@ gn_headless_run (int    argc,
   /* The last batches (the drained connections) before leaving. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
+  if (subscription != 0)
+    gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
   g_signal_handlers_disconnect_by_data (protection, &h);
   g_hash_table_unref (h.logged);
   g_print ("GuardNest proxy stopped\n");

@@ -65,6 +65,7 @@ struct _GnConnectionRegistry
   GnCounters     today;
   gint64         next_midnight; /* real time of the next local midnight */
   GSource       *linger_source; /* (owned) (nullable) */
+  gint64         linger_due;    /* monotonic time it is armed for */
   GSource       *midnight_source; /* (owned) (nullable) */
 
   GPtrArray     *subscribers;  /* (element-type Subscriber) */
@@ -72,6 +73,7 @@ struct _GnConnectionRegistry
 
   /* Any thread, no lock. */
   guint          linger_ms;    /* atomic */
+  guint          max_closed;   /* atomic: closed records kept at most */
   gint           n_open;       /* atomic */
 };
 

@@ -26,7 +26,11 @@
  * by serial and a subscriber that last saw generation L reads from the tail
  * back to the first serial <= L. Records created after L are "added", the
  * others "changed". Records freed after their linger time go to a small log
- * of removals that is pruned once every subscriber has seen them.
+ * of removals that is pruned once every subscriber has seen them. Closed
+ * records are also capped by count (max_closed): past it the oldest go at
+ * once, so a burst of thousands of connections a second costs a bounded
+ * amount of memory, and after a large purge the heap is handed back to the
+ * system (malloc_trim on glibc).
  *
  * Each subscriber has a timeout source on the engine context that is only
  * armed when something changed, so an idle registry wakes nobody, and a
@@ -35,7 +39,14 @@
 
 #include "gn-connection-registry-private.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #define GN_DEFAULT_LINGER_MS (60 * 1000)
+#define GN_DEFAULT_MAX_CLOSED 2000
+/* A purge this large gives the freed heap back to the system. */
+#define GN_TRIM_AFTER 4096
 #define GN_MIN_INTERVAL_MS   50
 
 typedef struct
@@ -331,11 +342,24 @@ _gn_connection_registry_linger_arm (GnConnectionRegistry *self)
   GnConnectionRecord *head;
   gint64 due, now;
 
-  if (self->linger_source != NULL || self->closed.head == NULL)
+  if (self->closed.head == NULL)
     return;
   head = self->closed.head->data;
-  due = head->closed_mono + (gint64) g_atomic_int_get (&self->linger_ms) * 1000;
   now = g_get_monotonic_time ();
+  /* Over the cap: the oldest go at once. */
+  if (self->closed.length > (guint) g_atomic_int_get (&self->max_closed))
+    due = now;
+  else
+    due = head->closed_mono + (gint64) g_atomic_int_get (&self->linger_ms) * 1000;
+  if (self->linger_source != NULL)
+    {
+      if (self->linger_due <= due)
+        return;
+      /* Due sooner than armed (the cap was passed): again, earlier. */
+      g_source_destroy (self->linger_source);
+      g_clear_pointer (&self->linger_source, g_source_unref);
+    }
+  self->linger_due = due;
   self->linger_source = g_timeout_source_new ((guint) CLAMP ((due - now + 999) / 1000, 0, G_MAXUINT));
   g_source_set_static_name (self->linger_source, "[guardnest] registry linger");
   g_source_set_callback (self->linger_source, linger_cb, self, NULL);
@@ -348,7 +372,9 @@ linger_cb (gpointer data)
   GnConnectionRegistry *self = data;
   gint64 now = g_get_monotonic_time ();
   gint64 linger_us = (gint64) g_atomic_int_get (&self->linger_ms) * 1000;
+  guint max_closed = (guint) g_atomic_int_get (&self->max_closed);
   gboolean have_subscribers;
+  guint freed = 0;
 
   g_mutex_lock (&self->lock);
   have_subscribers = self->subscribers->len > 0;
@@ -357,8 +383,9 @@ linger_cb (gpointer data)
     {
       GnConnectionRecord *record = self->closed.head->data;
 
-      if (record->closed_mono + linger_us > now)
+      if (record->closed_mono + linger_us > now && self->closed.length <= max_closed)
         break;
+      freed++;
       g_queue_unlink (&self->closed, &record->closed_link);
       g_queue_unlink (&self->changed, &record->link);
       if (have_subscribers)
@@ -370,9 +397,16 @@ linger_cb (gpointer data)
       g_hash_table_remove (self->records, &record->id);
     }
 
-  g_clear_pointer (&self->linger_source, g_source_unref);
+  /* A close on a worker may have re-armed it sooner meanwhile: that source
+   * is the live one. */
+  if (self->linger_source == g_main_current_source ())
+    g_clear_pointer (&self->linger_source, g_source_unref);
   _gn_connection_registry_linger_arm (self);
   g_mutex_unlock (&self->lock);
+#ifdef __GLIBC__
+  if (freed >= GN_TRIM_AFTER)
+    malloc_trim (0);
+#endif
   return G_SOURCE_REMOVE;
 }
 
@@ -425,6 +459,7 @@ gn_connection_registry_init (GnConnectionRegistry *self)
   self->next_id = 1;
   self->gen = 1;
   self->linger_ms = GN_DEFAULT_LINGER_MS;
+  self->max_closed = GN_DEFAULT_MAX_CLOSED;
   self->next_midnight = next_local_midnight (g_get_real_time ());
   g_mutex_init (&self->lock);
 }
@@ -456,6 +491,16 @@ gn_connection_registry_set_linger (GnConnectionRegistry *self,
 {
   g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
   g_atomic_int_set (&self->linger_ms, linger_ms);
+}
+
+/* Any thread. At most @max_closed closed records are kept (the oldest go
+ * first, before their linger time); applies from the next close. */
+void
+gn_connection_registry_set_max_closed (GnConnectionRegistry *self,
+                                       guint                 max_closed)
+{
+  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
+  g_atomic_int_set (&self->max_closed, max_closed);
 }
 
 guint

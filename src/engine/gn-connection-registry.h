@@ -115,6 +115,10 @@ void               gn_connection_batch_unref     (GnConnectionBatch *batch);
 GnConnectionRegistry *gn_connection_registry_new          (GMainContext          *engine_context);
 void                  gn_connection_registry_set_linger   (GnConnectionRegistry  *self,
                                                            guint                  linger_ms);
+/* Closed records kept at most (default 2,000): past it the oldest go at
+ * once, whatever their linger time. */
+void                  gn_connection_registry_set_max_closed (GnConnectionRegistry *self,
+                                                             guint                 max_closed);
 
 /* Any thread. Returns a subscription id for unsubscribe. */
 guint                 gn_connection_registry_subscribe    (GnConnectionRegistry  *self,
