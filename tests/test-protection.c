@@ -24,6 +24,7 @@
 
 #include <gio/gio.h>
 
+#include "gn-app-resolver.h"
 #include "gn-session.h"
 #include "test-utils.h"
 
@@ -422,6 +423,92 @@ test_headless_quiet (void)
   g_assert_null (strstr (quiet, connection));
 }
 
+/* A curl that takes its time (50 s for 50 MB, killed long before) through
+ * the proxy on @port. */
+static GSubprocess *
+slow_curl (guint16       port,
+           GnTestOrigin *origin)
+{
+  g_autofree char *proxy = gn_test_proxy_url (port);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/big?size=50000000",
+                                          gn_test_origin_get_port (origin));
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *curl;
+
+  g_subprocess_launcher_unsetenv (launcher, "http_proxy");
+  g_subprocess_launcher_unsetenv (launcher, "HTTP_PROXY");
+  curl = g_subprocess_launcher_spawn (launcher, &error, "curl", "-sS", "--limit-rate", "1M",
+                                      "-x", proxy, "-o", "/dev/null", url, NULL);
+  g_assert_no_error (error);
+  return curl;
+}
+
+typedef struct
+{
+  GnAppResolver *apps;
+  GHashTable    *names;   /* name → TRUE */
+} Resolved;
+
+static void
+on_resolved (GnAppResolver *apps,
+             guint64        id,
+             const char    *name,
+             Resolved      *r)
+{
+  g_hash_table_add (r->names, g_strdup (name));
+}
+
+static void
+feed_resolver (const GnConnectionBatch *batch,
+               gpointer                 data)
+{
+  GnSession *session = data;
+  GnAppResolver *apps = g_object_get_data (G_OBJECT (session), "apps");
+
+  gn_app_resolver_apply_batch (apps, batch, gn_engine_get_port (gn_session_get_engine (session)));
+}
+
+static gboolean
+curl_seen (gpointer data)
+{
+  Resolved *r = data;
+
+  return g_hash_table_contains (r->names, "curl");
+}
+
+/* The program behind a connection, found while it is open. */
+static void
+test_app_names (void)
+{
+  g_autoptr(GnSession) session = session_new (GN_SESSION_FLAGS_NONE, 1000);
+  GnProtection *protection = gn_session_get_protection (session);
+  GnEngine *engine = gn_session_get_engine (session);
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  g_autoptr(GnAppResolver) apps = gn_app_resolver_new ();
+  g_autoptr(GSubprocess) curl = NULL;
+  Resolved r = { apps, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+  guint sub;
+
+  gn_protection_set_enabled (protection, TRUE);
+  wait_state (protection, GN_PROTECTION_ON);
+  g_object_set_data (G_OBJECT (session), "apps", apps);
+  g_signal_connect (apps, "resolved", G_CALLBACK (on_resolved), &r);
+  sub = gn_connection_registry_subscribe (gn_engine_get_registry (engine), NULL, 100,
+                                          feed_resolver, session, NULL);
+
+  curl = slow_curl (gn_engine_get_port (engine), origin);
+  g_assert_true (gn_test_wait_until (curl_seen, &r, 2500));
+
+  g_subprocess_force_exit (curl);
+  g_subprocess_wait (curl, NULL, NULL);
+  gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), sub);
+  g_assert_true (gn_session_shut_down (session));
+  g_hash_table_unref (r.names);
+  gn_test_origin_free (origin);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -435,6 +522,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protection/restarts-serve-throughout", test_restarts_serve_throughout);
   g_test_add_func ("/headless/sighup-serves-throughout", test_sighup_serves_throughout);
   g_test_add_func ("/headless/quiet", test_headless_quiet);
+  g_test_add_func ("/protection/app-names", test_app_names);
   ret = g_test_run ();
   gn_test_remove_tree (tmp_root);
   g_free (tmp_root);

@@ -28,6 +28,7 @@ struct _GnConnectionRow
   guint64            id;
   char              *host;        /* (owned) (nullable) */
   char              *client;      /* (owned) */
+  char              *app;         /* (owned) (nullable) the program that made it */
   char              *detail;      /* (owned) (nullable) */
   guint16            port;
   GnConnectionKind   kind;
@@ -68,6 +69,7 @@ enum {
   PROP_CLOSED,
   PROP_DETAIL,
   PROP_CSS_CLASSES,
+  PROP_APP,
   N_PROPS
 };
 
@@ -129,6 +131,7 @@ gn_connection_row_finalize (GObject *object)
 
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->client, g_free);
+  g_clear_pointer (&self->app, g_free);
   g_clear_pointer (&self->detail, g_free);
 
   G_OBJECT_CLASS (gn_connection_row_parent_class)->finalize (object);
@@ -213,6 +216,9 @@ gn_connection_row_get_property (GObject    *object,
     case PROP_DETAIL:
       g_value_set_string (value, self->detail);
       break;
+    case PROP_APP:
+      g_value_set_string (value, self->app);
+      break;
     case PROP_CSS_CLASSES:
       {
         static const char * const closed[] = { "closed", NULL };
@@ -243,6 +249,7 @@ gn_connection_row_class_init (GnConnectionRowClass *klass)
 
   properties[PROP_ID] = g_param_spec_uint64 ("id", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, NULL, ro);
+  properties[PROP_APP] = g_param_spec_string ("app", NULL, NULL, NULL, ro);
   properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, ro);
   properties[PROP_KIND] = g_param_spec_int ("kind", NULL, NULL, 0, G_MAXINT, 0, ro);
   properties[PROP_KIND_TEXT] = g_param_spec_string ("kind-text", NULL, NULL, NULL, ro);
@@ -484,4 +491,22 @@ gn_connection_row_get_closed (GnConnectionRow *self)
 {
   g_return_val_if_fail (GN_IS_CONNECTION_ROW (self), FALSE);
   return self->state == GN_CONNECTION_STATE_CLOSED;
+}
+
+/* The program that made the connection (GnAppResolver), once known. */
+void
+gn_connection_row_set_app (GnConnectionRow *self,
+                           const char      *app)
+{
+  g_return_if_fail (GN_IS_CONNECTION_ROW (self));
+
+  if (gn_set_str (&self->app, app))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_APP]);
+}
+
+const char *
+gn_connection_row_get_app (GnConnectionRow *self)
+{
+  g_return_val_if_fail (GN_IS_CONNECTION_ROW (self), NULL);
+  return self->app;
 }

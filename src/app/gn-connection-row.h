@@ -29,6 +29,10 @@ GnConnectionState gn_connection_row_get_state     (GnConnectionRow        *self)
 guint64          gn_connection_row_get_bytes_up   (GnConnectionRow        *self);
 guint64          gn_connection_row_get_bytes_down (GnConnectionRow        *self);
 gboolean         gn_connection_row_get_closed     (GnConnectionRow        *self);
+/* (nullable) the program that made it, once GnAppResolver knows. */
+const char      *gn_connection_row_get_app        (GnConnectionRow        *self);
+void             gn_connection_row_set_app        (GnConnectionRow        *self,
+                                                   const char             *app);
 
 const char      *gn_connection_kind_to_string     (GnConnectionKind        kind);
 const char      *gn_connection_state_to_string    (GnConnectionState       state);

@@ -29,6 +29,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
+#include "gn-app-resolver.h"
 #include "gn-headless.h"
 #include "gn-session.h"
 
@@ -36,6 +37,7 @@ typedef struct
 {
   GMainLoop      *loop;
   GnSession      *session;   /* (unowned) */
+  GnAppResolver  *apps;      /* (owned) which program made each connection */
   GHashTable     *logged;    /* (owned) ids of closed connections already logged */
   gboolean        stopping;  /* a signal came, maybe before the loop ran */
   gboolean        announced; /* "listening on …" printed */
@@ -90,6 +92,8 @@ log_closed (Headless         *h,
                             info->rule ? info->rule : "");
   if (info->reason != NULL)
     g_string_append_printf (out, " reason=\"%s\"", info->reason);
+  if (gn_app_resolver_lookup (h->apps, info->id) != NULL)
+    g_string_append_printf (out, " app=\"%s\"", gn_app_resolver_lookup (h->apps, info->id));
   g_string_append_c (out, '\n');
 }
 
@@ -109,6 +113,8 @@ on_batch (const GnConnectionBatch *batch,
     log_closed (h, tz, out, g_ptr_array_index (batch->changed, i));
   for (guint i = 0; i < batch->removed->len; i++)
     g_hash_table_remove (h->logged, &g_array_index (batch->removed, guint64, i));
+  /* After logging: it forgets the removed ones. */
+  gn_app_resolver_apply_batch (h->apps, batch, gn_engine_get_port (gn_session_get_engine (h->session)));
   if (out->len > 0)
     g_print ("%s", out->str);
 }
@@ -339,6 +345,7 @@ gn_headless_run (int    argc,
   /* The per-connection log, unless quiet: then nobody reads the records,
    * and the engine keeps no more of them than its cap. */
   h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  h.apps = gn_app_resolver_new ();
   subscription = quiet ? 0 : gn_connection_registry_subscribe (gn_engine_get_registry (engine),
                                                                g_main_context_default (), 250,
                                                                on_batch, &h, NULL);
@@ -358,6 +365,7 @@ gn_headless_run (int    argc,
     gn_connection_registry_unsubscribe (gn_engine_get_registry (engine), subscription);
   g_signal_handlers_disconnect_by_data (protection, &h);
   g_hash_table_unref (h.logged);
+  g_clear_object (&h.apps);
   g_print ("GuardNest proxy stopped\n");
   return h.status;
 }

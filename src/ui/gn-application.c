@@ -46,6 +46,7 @@ struct _GnApplication
   GnConnectionModel *connections;   /* (owned) */
   GnBlockedModel    *blocked;       /* (owned) */
   GnTrafficStats    *stats;         /* (owned) */
+  GnAppResolver     *apps;          /* (owned) which program made each connection */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -117,8 +118,20 @@ batch_cb (const GnConnectionBatch *batch,
   GnApplication *self = user_data;
 
   gn_connection_model_apply_batch (self->connections, batch);
+  gn_app_resolver_apply_batch (self->apps, batch, gn_engine_get_port (self->engine));
   gn_blocked_model_apply_batch (self->blocked, batch);
   gn_traffic_stats_apply_batch (self->stats, batch, g_get_real_time ());
+}
+
+static void
+app_resolved_cb (GnApplication *self,
+                 guint64        id,
+                 const char    *name)
+{
+  GnConnectionRow *row = gn_connection_model_lookup (self->connections, id);
+
+  if (row != NULL)
+    gn_connection_row_set_app (row, name);
 }
 
 /* ---- app.* actions ---- */
@@ -432,6 +445,8 @@ gn_application_startup (GApplication *application)
   self->connections = gn_connection_model_new ();
   self->blocked = gn_blocked_model_new ();
   self->stats = gn_traffic_stats_new ();
+  self->apps = gn_app_resolver_new ();
+  g_signal_connect_swapped (self->apps, "resolved", G_CALLBACK (app_resolved_cb), self);
 
   self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
                                                          NULL, BATCH_INTERVAL_MS,
@@ -520,6 +535,7 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->connections);
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
+  g_clear_object (&self->apps);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);

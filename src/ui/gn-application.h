@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "gn-app-resolver.h"
 #include "gn-blocked-model.h"
 #include "gn-blocklist-manager.h"
 #include "gn-connection-model.h"

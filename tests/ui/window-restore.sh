@@ -55,7 +55,14 @@ is_before()    { [ "$(proxy_state)" = "$before" ]; }
 answers()      { curl -s -o /dev/null --max-time 5 --noproxy '' -x "http://127.0.0.1:$port" "http://127.0.0.1:$port/"; }
 registered()   { gdbus introspect --session --dest "$app" --object-path "/${app//.//}" 2>/dev/null | grep -q org.gtk.Actions; }
 saved_on()     { grep -qx 'protection=true' "$settings"; }
-gone()         { ! kill -0 "$pid" 2>/dev/null; }
+# Gone: the process, and its name on the session bus (the bus releases it a
+# moment later; a new start that sees it still owned would only activate
+# the dying instance and exit).
+gone()         { ! kill -0 "$pid" 2>/dev/null && ! name_owned; }
+name_owned()   {
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner "$app" 2>/dev/null | grep -q true
+}
 
 start() {
   "$guardnest" > "$tmp/guardnest.log" 2>&1 &

@@ -1,0 +1,30 @@
+/* gn-process-table-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Between gn-process-table.c and the OS file that fills the table.
+ * Threading: the thread building the table.
+ */
+
+#pragma once
+
+#include "gn-process-table.h"
+
+G_BEGIN_DECLS
+
+struct _GnProcessTable
+{
+  GHashTable *owners;   /* client port → GnProcessInfo (owned) */
+};
+
+void _gn_process_table_fill (GnProcessTable *self,
+                             guint16         server_port,
+                             const guint16  *client_ports,
+                             guint           n_client_ports);
+void _gn_process_table_add  (GnProcessTable *self,
+                             guint16         client_port,
+                             guint           pid,
+                             const char     *name,
+                             const char     *path);
+
+G_END_DECLS

@@ -1,0 +1,47 @@
+/* gn-process-table.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Which program made a connection: a snapshot of the TCP connections on
+ * this machine that go to one local port (the proxy's), each with the
+ * process that owns its client end. One table answers many lookups for
+ * the cost of one scan (Linux: /proc/net/tcp{,6} for the socket inode,
+ * then /proc/PID/fd for its owner and /proc/PID/comm for the name;
+ * Windows: GetExtendedTcpTable for the owning PID, then the process's image
+ * name). A connection that is already gone, or owned by another user whose
+ * processes we may not read, is simply not in it.
+ *
+ * Threading: building a table reads many small files: call it from a
+ * worker thread, never the main thread. A table is immutable once built
+ * and may be read from any thread.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint  pid;
+  char  *name;   /* (owned) the program's short name ("firefox", "curl.exe") */
+  char  *path;   /* (owned) (nullable) its executable */
+} GnProcessInfo;
+
+typedef struct _GnProcessTable GnProcessTable;
+
+/* The owners of the connections from @client_ports (an array of n ports,
+ * the clients' ends) to @server_port on this machine. */
+GnProcessTable      *gn_process_table_new    (guint16         server_port,
+                                              const guint16  *client_ports,
+                                              guint           n_client_ports);
+/* (nullable) (transfer none): the owner of the client end at @client_port. */
+const GnProcessInfo *gn_process_table_lookup (GnProcessTable *self,
+                                              guint16         client_port);
+guint                gn_process_table_get_size (GnProcessTable *self);
+void                 gn_process_table_free   (GnProcessTable *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnProcessTable, gn_process_table_free)
+
+G_END_DECLS
