@@ -510,6 +510,33 @@ test_old_allow_key (Fixture       *fixture,
   saved = read_file (fixture->path, NULL);
   g_assert_null (strstr (saved, "allow-non-loopback"));
   g_assert_nonnull (strstr (saved, "port=3102"));
+  g_clear_pointer (&saved, g_free);
+
+  /* Given twice (found by fuzz-settings): every copy goes, so the saved
+   * file loads without a complaint; the other keys, comments and groups
+   * stay. */
+  write_file (fixture->path, "# top\n[engine]\nallow-non-loopback=true\nport=3103\n"
+                             "# about workers\nworkers=2\n[ui]\ntheme=dark\n"
+                             "[engine]\nallow-non-loopback=yes\nport=3104\n", -1);
+  g_assert_false (gn_settings_store_load (store, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+  g_clear_error (&error);
+  g_assert_true (gn_settings_store_save (store, &error));
+  g_assert_no_error (error);
+  saved = read_file (fixture->path, NULL);
+  g_test_message ("saved:\n%s", saved);
+  g_assert_null (strstr (saved, "allow-non-loopback"));
+  g_assert_nonnull (strstr (saved, "# top"));
+  g_assert_nonnull (strstr (saved, "# about workers\nworkers=2"));
+  g_assert_nonnull (strstr (saved, "theme=dark"));
+  g_assert_true (gn_settings_store_load (store, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GnEngineConfig) config = gn_settings_store_dup_config (store);
+
+    g_assert_cmpuint (config->port, ==, 3104);
+    g_assert_cmpuint (config->n_workers, ==, 2);
+  }
 }
 
 static void

@@ -158,6 +158,26 @@ printable_value (const char *value)
   return g_strconcat (escaped, "…", NULL);
 }
 
+/* @problems made fit for one line of a log or a dialog, whatever the file
+ * held: valid UTF-8 (GKeyFile quotes a damaged line as it is) with control
+ * characters and line separators turned into spaces. */
+static void
+make_one_line (GString *problems)
+{
+  g_autofree char *valid = g_utf8_make_valid (problems->str, (gssize) problems->len);
+
+  g_string_truncate (problems, 0);
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+        g_string_append_c (problems, ' ');
+      else
+        g_string_append_len (problems, p, g_utf8_next_char (p) - p);
+    }
+}
+
 /* Whether @value is a bare host name (ASCII or internationalised) or an IP
  * literal, and nothing else: no control characters or spaces, no
  * "user@", "http://", "/path" or ":port". An IPv6 literal is written
@@ -206,6 +226,45 @@ is_bare_host (const char *value)
     }
 }
 
+/* Removes every copy of @key from @group. g_key_file_remove_key() is not
+ * enough: a key given twice in a group ("[engine]" twice, say) is kept
+ * twice, and only the copy that lookups see is removed, so the other one
+ * would be saved again. The group is rebuilt from what lookups see (the
+ * last value of every other key, with its comment) at the end of the
+ * file; comments above the group stay where they were. */
+static void
+remove_key_everywhere (GKeyFile   *key_file,
+                       const char *group,
+                       const char *key)
+{
+  g_auto(GStrv) keys = g_key_file_get_keys (key_file, group, NULL, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);   /* key, value, comment */
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      if (g_str_equal (keys[i], key) || !g_hash_table_add (seen, keys[i]))
+        continue;
+      g_ptr_array_add (kept, g_strdup (keys[i]));
+      g_ptr_array_add (kept, g_key_file_get_value (key_file, group, keys[i], NULL));
+      g_ptr_array_add (kept, g_key_file_get_comment (key_file, group, keys[i], NULL));
+    }
+
+  g_key_file_remove_group (key_file, group, NULL);
+  for (guint i = 0; i + 2 < kept->len; i += 3)
+    {
+      const char *name = g_ptr_array_index (kept, i);
+      const char *value = g_ptr_array_index (kept, i + 1);
+      const char *comment = g_ptr_array_index (kept, i + 2);
+
+      if (value == NULL)
+        continue;
+      g_key_file_set_value (key_file, group, name, value);
+      if (comment != NULL)
+        g_key_file_set_comment (key_file, group, name, comment, NULL);
+    }
+}
+
 /* The file may not open the proxy to other computers (see the top): an
  * `allow-non-loopback` key is dropped from @key_file, so the next save does
  * not write it back, and reported unless it said false; a bind-address
@@ -233,7 +292,7 @@ keep_to_this_computer (GKeyFile       *key_file,
                                               "--allow-remote” for that."),
                                   ALLOW_NON_LOOPBACK_KEY);
         }
-      g_key_file_remove_key (key_file, ENGINE_GROUP, ALLOW_NON_LOOPBACK_KEY, NULL);
+      remove_key_everywhere (key_file, ENGINE_GROUP, ALLOW_NON_LOOPBACK_KEY);
     }
 
   config->allow_non_loopback = FALSE;
@@ -437,9 +496,10 @@ gn_settings_store_load (GnSettingsStore  *self,
       if (local_error != NULL)
         {
           g_autofree char *raw = g_key_file_get_value (key_file, STATE_GROUP, "protection", NULL);
+          g_autofree char *shown = printable_value (raw);
 
           g_string_append_c (problems, ' ');
-          g_string_append_printf (problems, _("protection: “%s” is not true or false."), raw);
+          g_string_append_printf (problems, _("protection: “%s” is not true or false."), shown);
           g_clear_error (&local_error);
           protection = FALSE;
         }
@@ -476,6 +536,7 @@ gn_settings_store_load (GnSettingsStore  *self,
     return TRUE;
 
   bad_path = keep_bad_copy (self, problems);
+  make_one_line (problems);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
                _("Some settings in %s could not be used and were reset to their "
                  "defaults:%s%s%s"),
@@ -486,6 +547,7 @@ gn_settings_store_load (GnSettingsStore  *self,
 
 damaged:
   bad_path = keep_bad_copy (self, problems);
+  make_one_line (problems);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
                _("The settings file %s is damaged and was not used; GuardNest started "
                  "with default settings.%s%s%s"),
