@@ -339,24 +339,37 @@ test_window_session_loopback (Fixture       *f,
 }
 
 /* An upstream-host with CR/LF in it (written as the \r\n escapes a key
- * file knows) is reported on one line and not used: requests go straight
- * to the origin. */
+ * file knows) is reported on one line and not used. The second file's
+ * value would be a loopback upstream (which loopback targets use) on a port
+ * that refuses, had the CR/LF been trimmed off and the rest used: the
+ * origin on 127.0.0.1 answering through the proxy shows it was not. */
 static void
 test_upstream_host_crlf (Fixture       *f,
                          gconstpointer  data)
 {
   guint16 saved = gn_test_free_port ();
+  guint16 refusing_port = 0;
+  g_autoptr(GSocket) refusing = gn_test_refusing_port_new (&refusing_port);
   GnTestOrigin *origin = gn_test_origin_new (FALSE);
   g_autofree char *errors = NULL;
+  g_autofree char *extra = NULL;
 
   save_settings (f, saved, "\n[engine]\nupstream-host=corp.example\\r\\nX-Injected: 1\n"
                            "upstream-port=8080\n");
-  g_assert_cmpuint (run_headless (f, &errors, NULL, origin, NULL), ==, saved);
+  g_assert_cmpuint (run_headless (f, &errors, NULL, NULL, NULL), ==, saved);
   g_test_message ("stderr: %s", errors);
   g_assert_nonnull (strstr (errors, "upstream-host: “corp.example\\r\\nX-Injected: 1” is not a "
                                     "host name or IP address"));
   g_assert_null (strchr (errors, '\r'));
   g_assert_null (strstr (errors, "\nX-Injected"));
+  g_clear_pointer (&errors, g_free);
+
+  extra = g_strdup_printf ("\n[engine]\nupstream-host=127.0.0.1\\r\\n\nupstream-port=%u\n",
+                           refusing_port);
+  save_settings (f, saved, extra);
+  g_assert_cmpuint (run_headless (f, &errors, NULL, origin, NULL), ==, saved);
+  g_test_message ("stderr: %s", errors);
+  g_assert_nonnull (strstr (errors, "upstream-host: “127.0.0.1\\r\\n”"));
   gn_test_origin_free (origin);
 }
 
