@@ -561,6 +561,41 @@ static void test_keys_server_repair (void) { change_then_restore (CHANGE_SERVER,
 static void test_keys_override_repair (void) { change_then_restore (CHANGE_OVERRIDE, TRUE); }
 static void test_keys_direct_repair (void) { change_then_restore (CHANGE_DIRECT, TRUE); }
 
+/* PAC mode, and another program points Windows at its own script (as
+ * WinINet on Windows stores it: the URL in the blob and in AutoConfigURL):
+ * it took over. Its script stays in use, ours is gone, and the user's
+ * manual proxy is not switched back on. */
+static void
+test_keys_pac_taken_over (void)
+{
+  GnWpConfig config = { OUR_PORT, NULL, OUR_PAC };
+  GnWpError error = { 0 };
+  wchar_t previous[MAX_PATH + 64];
+  GnWpRestoreResult r;
+  State s;
+
+  set_start (START_MANUAL, CORP_SERVER);
+  CHECK (gn_wp_enable (&config, journal_path, L"x", NULL, NULL, &error));
+  set_reg_string (L"AutoConfigURL", L"http://other.example/wpad.dat");
+  CHECK (gn_wp_blob_write_fields (NULL, PROXY_TYPE_DIRECT | PROXY_TYPE_AUTO_PROXY_URL, NULL,
+                                  NULL, L"http://other.example/wpad.dat", NULL, 0, &error));
+  CHECK (!gn_wp_points_at_us (&config));
+  r = gn_wp_disable (journal_path, log_to_tap, NULL, &error);
+  state_read (&s);
+  state_print ("after", &s);
+  CHECK (r == GN_WP_TAKEN_OVER);
+  CHECK (str_eq (s.values.autoconfig, L"http://other.example/wpad.dat"));
+  CHECK (s.values.has_enable && s.values.enable == 0);
+  CHECK (s.have_blob && s.blob.flags == (PROXY_TYPE_DIRECT | PROXY_TYPE_AUTO_PROXY_URL));
+  CHECK (blob_str_eq (s.blob.pac_url, s.blob.pac_url_len, "http://other.example/wpad.dat"));
+  CHECK (!(s.wininet_flags & PROXY_TYPE_PROXY));
+  state_clear (&s);
+  CHECK (!gn_wp_journal_exists (journal_path));
+  CHECK (gn_wp_journal_previous_path (journal_path, previous, MAX_PATH + 64));
+  CHECK (GetFileAttributesW (previous) != INVALID_FILE_ATTRIBUTES);
+  DeleteFileW (previous);
+}
+
 /* Someone put the user's own settings back by hand: nothing was lost, so
  * nothing is reported, and nothing of ours is left to remove. */
 static void
@@ -991,6 +1026,7 @@ static const struct { const char *name; void (*func) (void); } tests[] = {
   { "per-key/server-changed-wininet", test_keys_server_wininet },
   { "per-key/override-changed", test_keys_override },
   { "per-key/direct-taken-over", test_keys_direct },
+  { "per-key/pac-taken-over", test_keys_pac_taken_over },
   { "per-key/user-restored-by-hand", test_keys_user_restored_by_hand },
   { "per-key/repair/server-changed", test_keys_server_repair },
   { "per-key/repair/override-changed", test_keys_override_repair },

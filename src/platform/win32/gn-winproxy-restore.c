@@ -22,9 +22,10 @@
  *   - the mode (the blob's flags, ProxyEnable and, in PAC mode,
  *     AutoConfigURL) changed to something that is neither ours nor the
  *     user's ("direct", another proxy): that program took over. Keys still
- *     holding our values are cleared (our address removed), and the user's
- *     values are NOT put back over that choice: the caller keeps them in the
- *     journal (gn_wp_journal_previous_path()).
+ *     holding our values are cleared (our address removed; the flags lose
+ *     our mode bits but keep a PAC URL the other program set working), and
+ *     the user's values are NOT put back over that choice: the caller keeps
+ *     them in the journal (gn_wp_journal_previous_path()).
  * The dead-loopback rule still applies where our mode is still set: the
  * user's proxy on this machine that nothing answers any more comes back
  * switched off.
@@ -396,8 +397,20 @@ place_finish_key (Place *p, Key *k)
           k->final[v] = k->user[v];
           break;
         case ACTION_CLEAR:
-          if (k->kind == KIND_FLAGS)
-            k->final[v] = number_value (TRUE, v == VIEW_BLOB ? PROXY_TYPE_DIRECT : 0);
+          if (k->kind == KIND_FLAGS && v == VIEW_BLOB)
+            {
+              /* Our mode bits go; a PAC URL another program set keeps the
+               * bit that makes Windows use it. */
+              const Key *pac = &p->keys[K_PAC];
+              DWORD flags = PROXY_TYPE_DIRECT;
+
+              if (pac->action == ACTION_LEAVE && pac->final[VIEW_BLOB].present
+                  && pac->final[VIEW_BLOB].len > 0)
+                flags |= PROXY_TYPE_AUTO_PROXY_URL;
+              k->final[v] = number_value (TRUE, flags);
+            }
+          else if (k->kind == KIND_FLAGS)
+            k->final[v] = number_value (TRUE, 0);
           else
             k->final[v] = v == VIEW_BLOB ? bytes_value (TRUE, "", 0) : text_value (NULL);
           break;
@@ -465,7 +478,8 @@ place_target (Place *p, GnWpConnection *conn, GnWpRegistryValues *values)
   const Value *pac = &p->keys[K_PAC].final[VIEW_BLOB];
   BOOL lan = p->user_conn->name == NULL;
 
-  for (unsigned i = 0; i < N_KEYS; i++)
+  /* The flags last: clearing them looks at the PAC URL's outcome. */
+  for (unsigned i = N_KEYS; i-- > 0; )
     if (!place_finish_key (p, &p->keys[i]))
       return FALSE;
 
