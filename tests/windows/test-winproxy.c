@@ -423,7 +423,9 @@ set_reg_string (const wchar_t *name, const wchar_t *value)
 
 static DWORD run_repair (const wchar_t *extra);
 
-typedef enum { CHANGE_SERVER, CHANGE_SERVER_WININET, CHANGE_OVERRIDE, CHANGE_DIRECT } Change;
+typedef enum {
+  CHANGE_SERVER, CHANGE_SERVER_WININET, CHANGE_OVERRIDE, CHANGE_DIRECT, CHANGE_ALL_REGISTRY,
+} Change;
 
 /* Another program's change while we are on (manual mode, the user's
  * corporate proxy before us), then the restore: gn_wp_disable() as at a
@@ -474,6 +476,13 @@ change_then_restore (Change change, BOOL via_repair)
     case CHANGE_OVERRIDE:
       set_reg_string (L"ProxyOverride", L"*.other.example;<local>");
       break;
+    case CHANGE_ALL_REGISTRY:
+      /* Every value, by a program that writes the registry only: the blob
+       * still holds ours. */
+      set_reg_string (L"ProxyServer", L"other-vpn.example:3128");
+      set_reg_string (L"ProxyOverride", L"*.other.example;<local>");
+      set_reg_string (L"AutoConfigURL", L"http://other.example/wpad.dat");
+      break;
     }
   state_read (&s);
   state_print ("changed", &s);
@@ -517,6 +526,18 @@ change_then_restore (Change change, BOOL via_repair)
       CHECK (blob_str_eq (s.blob.bypass, s.blob.bypass_len, "*.other.example;<local>"));
       CHECK ((s.wininet_flags & PROXY_TYPE_PROXY) && str_eq (s.wininet_server, CORP_SERVER));
       break;
+    case CHANGE_ALL_REGISTRY:
+      /* Nothing of ours is left to restore, but the blob (what WinINet
+       * reads on Windows) must not go on sending everything to us. */
+      CHECK (via_repair || r == GN_WP_LEFT_ALONE);
+      CHECK (via_repair || wcsstr (logged, L"ProxyOverride") != NULL);
+      CHECK (str_eq (s.values.server, L"other-vpn.example:3128"));
+      CHECK (str_eq (s.values.override, L"*.other.example;<local>"));
+      CHECK (s.have_blob && s.blob.flags == (PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY));
+      CHECK (blob_str_eq (s.blob.server, s.blob.server_len, "other-vpn.example:3128"));
+      CHECK (blob_str_eq (s.blob.bypass, s.blob.bypass_len, "*.other.example;<local>"));
+      CHECK (blob_str_eq (s.blob.pac_url, s.blob.pac_url_len, "http://other.example/wpad.dat"));
+      break;
     case CHANGE_DIRECT:
       /* The other program turned the proxy off: ours is gone everywhere,
        * and the user's corporate proxy is NOT switched back on. */
@@ -557,6 +578,7 @@ static void test_keys_server (void) { change_then_restore (CHANGE_SERVER, FALSE)
 static void test_keys_server_wininet (void) { change_then_restore (CHANGE_SERVER_WININET, FALSE); }
 static void test_keys_override (void) { change_then_restore (CHANGE_OVERRIDE, FALSE); }
 static void test_keys_direct (void) { change_then_restore (CHANGE_DIRECT, FALSE); }
+static void test_keys_all_registry (void) { change_then_restore (CHANGE_ALL_REGISTRY, FALSE); }
 static void test_keys_server_repair (void) { change_then_restore (CHANGE_SERVER, TRUE); }
 static void test_keys_override_repair (void) { change_then_restore (CHANGE_OVERRIDE, TRUE); }
 static void test_keys_direct_repair (void) { change_then_restore (CHANGE_DIRECT, TRUE); }
@@ -1027,6 +1049,7 @@ static const struct { const char *name; void (*func) (void); } tests[] = {
   { "per-key/override-changed", test_keys_override },
   { "per-key/direct-taken-over", test_keys_direct },
   { "per-key/pac-taken-over", test_keys_pac_taken_over },
+  { "per-key/all-changed-in-registry", test_keys_all_registry },
   { "per-key/user-restored-by-hand", test_keys_user_restored_by_hand },
   { "per-key/repair/server-changed", test_keys_server_repair },
   { "per-key/repair/override-changed", test_keys_override_repair },

@@ -454,6 +454,19 @@ place_finish_key (Place *p, Key *k)
   return TRUE;
 }
 
+/* Whether some store does not hold its final value yet: a key still ours,
+ * or one that another program wrote to one store only (the blob would
+ * still send everything to us). */
+static BOOL
+place_needs_write (const Place *p)
+{
+  for (unsigned i = 0; i < N_KEYS; i++)
+    for (unsigned v = 0; v < p->keys[i].n_views; v++)
+      if (!value_equal (&p->keys[i], v, &p->keys[i].final[v], &p->keys[i].current[v]))
+        return TRUE;
+  return FALSE;
+}
+
 static wchar_t *
 text_dup (const Value *v)
 {
@@ -565,6 +578,7 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
   GnWpSnapshot target;
   Place *places;
   BOOL restored = FALSE, kept = FALSE, taken_over = FALSE, dead = FALSE, ok = TRUE;
+  BOOL needs_write = FALSE;
   int loopback_dead = -1;   /* not asked yet: it takes a connect() */
   GnWpRestoreResult result;
 
@@ -605,6 +619,7 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
       taken_over |= p->taken_over;
       target.n_connections = i + 1;
       ok = place_target (p, &target.connections[i], &target.values);
+      needs_write |= ok && place_needs_write (p);
     }
 
   if (!ok)
@@ -613,16 +628,16 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
                        L"settings.");
       result = GN_WP_FAILED;
     }
-  else if (!restored && !taken_over)
-    result = GN_WP_LEFT_ALONE;   /* nothing of ours left: nothing to write */
-  else if (!gn_wp_restore (&target, FALSE, log, log_data, error))
+  /* Nothing to write when nothing of ours is left anywhere. */
+  else if (needs_write && !gn_wp_restore (&target, FALSE, log, log_data, error))
     result = GN_WP_FAILED;
   else if (taken_over)
     result = GN_WP_TAKEN_OVER;
-  else if (kept)
-    result = GN_WP_RESTORED_KEPT_OTHERS;
+  else if (restored)
+    result = kept ? GN_WP_RESTORED_KEPT_OTHERS
+                  : dead ? GN_WP_RESTORED_NO_PROXY : GN_WP_RESTORED;
   else
-    result = dead ? GN_WP_RESTORED_NO_PROXY : GN_WP_RESTORED;
+    result = GN_WP_LEFT_ALONE;   /* another program's values only (now in every store) */
 
   if (result != GN_WP_FAILED && kept)
     log_message (log, log_data, L"Another program changed %ls while GuardNest was on; "
