@@ -41,17 +41,35 @@ fixture_setup (Fixture       *f,
   f->settings = g_build_filename (f->config_home, "guardnest", "settings.ini", NULL);
 }
 
+/* Everything the binary left there too (the blocklist manager saves
+ * guardnest/blocklists.json), so no directory is left in /tmp. */
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_unlink (path);
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      remove_tree (child);
+    }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autofree char *dir = g_path_get_dirname (f->settings);
-  g_autofree char *bad = g_strconcat (f->settings, ".bad", NULL);
-
-  g_unlink (f->settings);
-  g_unlink (bad);
-  g_rmdir (dir);
-  g_rmdir (f->config_home);
+  remove_tree (f->config_home);
+  g_assert_false (g_file_test (f->config_home, G_FILE_TEST_EXISTS));
   g_free (f->settings);
   g_free (f->config_home);
 }
