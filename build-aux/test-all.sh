@@ -45,8 +45,8 @@ echo "== fuzzers (clang + libFuzzer + ASan/UBSan), 60 s each"
 # harness stops the run and leaves the input in _build/fuzz/crash-*.
 rm -rf _build/fuzz
 CC=clang meson setup _build/fuzz -Dfuzzing=true -Dgui=false -Dbuildtype=debugoptimized
-meson compile -C _build/fuzz -j "$jobs" fuzz-request-head fuzz-authority fuzz-blocklist
-for target in request-head authority blocklist; do
+meson compile -C _build/fuzz -j "$jobs" fuzz-request-head fuzz-authority fuzz-blocklist fuzz-settings
+for target in request-head authority blocklist settings; do
   mkdir -p "_build/fuzz/corpus-$target"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

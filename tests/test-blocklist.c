@@ -7,16 +7,22 @@
  * when present, the full lists in $GN_SHARED_BLOCKLISTS (default
  * ../shared/blocklists beside the source tree; skipped when absent). Counts
  * are also checked against grep/awk/sort run by the test. Then the skip
- * reasons, bad input, and the matching table the README promises.
+ * reasons, bad input, and the matching table the README promises. Local
+ * files: the size cap (checked before reading), UTF-16 with a byte order
+ * mark decoded, without one named as such, a UTF-8 byte order mark skipped.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "gn-blocklist.h"
 #include "gn-blocklist-builder.h"
+#include "gn-blocklist-manager.h"
 #include "gn-blocklist-source.h"
 #include "gn-connection-registry.h"
 #include "gn-domain.h"
@@ -828,6 +834,306 @@ test_address_rules_hosts (void)
   assert_blocked_by (list, "[2001:db8:0:0:0:0:0:1]", "2001:db8::1");
 }
 
+/* ---- local files: size cap and encodings ---- */
+
+/* The cap on a local file is the manager's cap on a download. */
+G_STATIC_ASSERT (GN_BLOCKLIST_MAX_FILE_BYTES == GN_BLOCKLIST_DEFAULT_MAX_BYTES);
+
+/* A temporary file holding @len bytes of @data; free with g_unlink(). */
+static char *
+write_temp (const char *data,
+            gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("gn-list-XXXXXX.txt", &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (path, data, (gssize) len, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_file_size_cap (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *size_text = g_format_size_full (70 * 1024 * 1024, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *cap_text = g_format_size_full (GN_BLOCKLIST_MAX_FILE_BYTES,
+                                                  G_FORMAT_SIZE_IEC_UNITS);
+  const char *paths[2] = { NULL, NULL };
+  gint64 start;
+  int fd;
+
+  /* 70 MiB that cost no disk: all zeros, so had the file been read, the
+   * error would be "binary data at byte 0". */
+  fd = g_file_open_tmp ("gn-huge-XXXXXX.txt", &path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ftruncate (fd, 70 * 1024 * 1024), ==, 0);
+  close (fd);
+  display = g_filename_display_name (path);
+  paths[0] = path;
+
+  start = g_get_monotonic_time ();
+  g_assert_null (gn_blocklist_new_from_files (paths, &error));
+  g_test_message ("%s (%" G_GINT64_FORMAT " µs)", error->message,
+                  g_get_monotonic_time () - start);
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, display));
+  g_assert_nonnull (strstr (error->message, size_text));
+  g_assert_nonnull (strstr (error->message, cap_text));
+  g_assert_null (strstr (error->message, "binary"));
+  g_unlink (path);
+  g_clear_error (&error);
+
+  /* The cap itself, on small files: at the cap is fine, one byte over not. */
+  {
+    static const char text[] = "a.example\nb.example\n";
+    g_autofree char *small = write_temp (text, strlen (text));
+    g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+    GnBlocklistReport report;
+
+    g_assert_true (gn_blocklist_builder_add_file_full (builder, "Small", small,
+                                                       GN_BLOCKLIST_FORMAT_AUTO, strlen (text),
+                                                       &report, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (report.accepted, ==, 2);
+    g_assert_false (gn_blocklist_builder_add_file_full (builder, "Small", small,
+                                                        GN_BLOCKLIST_FORMAT_AUTO, strlen (text) - 1,
+                                                        &report, NULL, &error));
+    g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+    g_unlink (small);
+    g_clear_error (&error);
+  }
+}
+
+static gpointer
+fifo_writer (gpointer data)
+{
+  const char *fifo = data;
+  g_autoptr(GString) text = g_string_new (NULL);
+  int fd = open (fifo, O_WRONLY);
+
+  g_assert_cmpint (fd, >=, 0);
+  for (guint i = 0; text->len < 3000; i++)
+    g_string_append_printf (text, "d%u.example\n", i);
+  /* One write within PIPE_BUF: in the pipe before the reader can give up. */
+  g_assert_cmpint (write (fd, text->str, text->len), ==, (gssize) text->len);
+  close (fd);
+  return NULL;
+}
+
+/* Something that is not a regular file has no size to check first: the
+ * cap cuts it off as it streams. */
+static void
+test_file_size_cap_stream (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autofree char *dir = g_dir_make_tmp ("gn-fifo-XXXXXX", &error);
+  g_autofree char *fifo = g_build_filename (dir, "list.txt", NULL);
+  GnBlocklistReport report;
+  GThread *writer;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  writer = g_thread_new ("fifo-writer", fifo_writer, fifo);
+  g_assert_false (gn_blocklist_builder_add_file_full (builder, "Fifo", fifo,
+                                                      GN_BLOCKLIST_FORMAT_AUTO, 1024,
+                                                      &report, NULL, &error));
+  g_thread_join (writer);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "list.txt"));
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
+/* @text in UTF-16 (@charset), with its byte order mark when @bom. */
+static GBytes *
+utf16 (const char *text,
+       const char *charset,
+       gboolean    bom)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  g_autofree char *converted = g_convert (text, -1, charset, "UTF-8", NULL, &len, &error);
+  GByteArray *out = g_byte_array_new ();
+
+  g_assert_no_error (error);
+  if (bom)
+    {
+      static const guint8 le[] = { 0xff, 0xfe }, be[] = { 0xfe, 0xff };
+
+      g_byte_array_append (out, g_str_equal (charset, "UTF-16LE") ? le : be, 2);
+    }
+  g_byte_array_append (out, (const guint8 *) converted, len);
+  return g_byte_array_free_to_bytes (out);
+}
+
+static void
+test_file_utf16 (void)
+{
+  static const char *const charsets[] = { "UTF-16LE", "UTF-16BE" };
+  static const char text[] = "# a list saved by a Windows tool\r\n"
+                             "ads.example\r\n"
+                             "tracker.example\r\n"
+                             "bücher.example\r\n";
+  static const char adblock[] = "[Adblock Plus 2.0]\n! Title: test\n||ads.example^\n"
+                                "@@||ok.ads.example^\n";
+
+  for (guint c = 0; c < G_N_ELEMENTS (charsets); c++)
+    {
+      g_autoptr(GBytes) bytes = utf16 (text, charsets[c], TRUE);
+      g_autoptr(GBytes) ab = utf16 (adblock, charsets[c], TRUE);
+      g_autoptr(GBytes) bare = utf16 (text, charsets[c], FALSE);
+      g_autofree char *path = write_temp (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      g_autofree char *ab_path = write_temp (g_bytes_get_data (ab, NULL), g_bytes_get_size (ab));
+      g_autofree char *bare_path = write_temp (g_bytes_get_data (bare, NULL), g_bytes_get_size (bare));
+      const char *paths[2] = { path, NULL };
+      g_autoptr(GnBlocklist) list = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", charsets[c]);
+
+      /* A file, as --blocklist reads it. */
+      list = gn_blocklist_new_from_files (paths, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 3);
+      g_assert_cmpint (gn_blocklist_lookup (list, "x.ads.example", NULL), ==, GN_MATCH_BLOCK);
+      g_assert_cmpint (gn_blocklist_lookup (list, "tracker.example", NULL), ==, GN_MATCH_BLOCK);
+      g_assert_cmpint (gn_blocklist_lookup (list, "xn--bcher-kva.example", NULL), ==, GN_MATCH_BLOCK);
+      g_clear_pointer (&list, gn_blocklist_unref);
+
+      /* The same bytes in memory. */
+      {
+        g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+        GnBlocklistReport report;
+
+        g_assert_true (gn_blocklist_builder_add_data (builder, "Mem", g_bytes_get_data (bytes, NULL),
+                                                      g_bytes_get_size (bytes),
+                                                      GN_BLOCKLIST_FORMAT_AUTO, &report, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (report.accepted, ==, 3);
+        g_assert_cmpint (report.format, ==, GN_BLOCKLIST_FORMAT_DOMAINS);
+      }
+
+      /* The format is detected from the decoded text. */
+      {
+        g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+        GnBlocklistReport report;
+
+        g_assert_true (gn_blocklist_builder_add_file (builder, "Adblock", ab_path,
+                                                      GN_BLOCKLIST_FORMAT_AUTO, &report, NULL,
+                                                      &error));
+        g_assert_no_error (error);
+        g_assert_cmpint (report.format, ==, GN_BLOCKLIST_FORMAT_ADBLOCK);
+        g_assert_cmpuint (report.accepted, ==, 2);
+        g_assert_cmpuint (report.allow_rules, ==, 1);
+      }
+
+      /* Without a byte order mark: refused, but not as "binary data". */
+      paths[0] = bare_path;
+      g_assert_null (gn_blocklist_new_from_files (paths, &error));
+      g_test_message ("%s", error->message);
+      g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+      g_assert_nonnull (strstr (error->message, "looks like UTF-16"));
+      g_clear_error (&error);
+
+      g_unlink (path);
+      g_unlink (ab_path);
+      g_unlink (bare_path);
+    }
+}
+
+/* A UTF-16 list bigger than one read chunk (1 MiB): a character split
+ * between two reads is decoded whole. Then a file cut in the middle of a
+ * character is refused as invalid UTF-16. */
+static void
+test_file_utf16_large (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *cut_path = NULL;
+  const char *paths[2] = { NULL, NULL };
+
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_printf (text, "d%u.bücher.example\n", i);
+  bytes = utf16 (text->str, "UTF-16LE", TRUE);
+  g_assert_cmpuint (g_bytes_get_size (bytes), >, 2 * 1024 * 1024);
+  path = write_temp (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  paths[0] = path;
+  list = gn_blocklist_new_from_files (paths, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gn_blocklist_get_n_rules (list), ==, 60000);
+  g_assert_cmpint (gn_blocklist_lookup (list, "d59999.xn--bcher-kva.example", NULL), ==,
+                   GN_MATCH_BLOCK);
+
+  /* An odd number of bytes: the last character is half there. */
+  cut_path = write_temp (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes) - 1);
+  paths[0] = cut_path;
+  g_assert_null (gn_blocklist_new_from_files (paths, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "UTF-16LE"));
+  g_clear_error (&error);
+
+  {
+    g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+
+    g_assert_false (gn_blocklist_builder_add_data (builder, "Cut", g_bytes_get_data (bytes, NULL),
+                                                   g_bytes_get_size (bytes) - 1,
+                                                   GN_BLOCKLIST_FORMAT_AUTO, NULL, &error));
+    g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "UTF-16LE"));
+  }
+  g_unlink (path);
+  g_unlink (cut_path);
+}
+
+/* A UTF-8 byte order mark (Notepad's "UTF-8 with BOM") is not part of the
+ * first rule, nor does it hide an Adblock header. */
+static void
+test_file_utf8_bom (void)
+{
+  static const char domains[] = "\xef\xbb\xbf" "ads.example\ntracker.example\n";
+  static const char adblock[] = "\xef\xbb\xbf" "[Adblock Plus 2.0]\n||ads.example^\n";
+  g_autofree char *path = write_temp (domains, strlen (domains));
+  g_autofree char *ab_path = write_temp (adblock, strlen (adblock));
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) list = NULL;
+  g_autoptr(GError) error = NULL;
+  GnBlocklistReport report;
+
+  g_assert_true (gn_blocklist_builder_add_file (builder, "Domains", path, GN_BLOCKLIST_FORMAT_AUTO,
+                                                &report, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report.accepted, ==, 2);
+  g_assert_cmpuint (gn_blocklist_report_get_skipped (&report), ==, 0);
+
+  g_assert_true (gn_blocklist_builder_add_file (builder, "Adblock", ab_path,
+                                                GN_BLOCKLIST_FORMAT_AUTO, &report, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (report.format, ==, GN_BLOCKLIST_FORMAT_ADBLOCK);
+  g_assert_cmpuint (report.comments, ==, 1);
+
+  g_assert_true (gn_blocklist_builder_add_data (builder, "Mem", domains, strlen (domains),
+                                                GN_BLOCKLIST_FORMAT_AUTO, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gn_blocklist_report_get_skipped (&report), ==, 0);
+
+  list = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpint (gn_blocklist_lookup (list, "ads.example", NULL), ==, GN_MATCH_BLOCK);
+  g_unlink (path);
+  g_unlink (ab_path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -850,6 +1156,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/blocklist/parse/wildcard-and-domains", test_wildcard_and_domains);
   g_test_add_func ("/blocklist/parse/format-override", test_format_override);
   g_test_add_func ("/blocklist/parse/bad-input", test_bad_input);
+  g_test_add_func ("/blocklist/file/size-cap", test_file_size_cap);
+  g_test_add_func ("/blocklist/file/size-cap-stream", test_file_size_cap_stream);
+  g_test_add_func ("/blocklist/file/utf16", test_file_utf16);
+  g_test_add_func ("/blocklist/file/utf16-large", test_file_utf16_large);
+  g_test_add_func ("/blocklist/file/utf8-bom", test_file_utf8_bom);
   g_test_add_func ("/blocklist/match/table", test_matching_table);
   g_test_add_func ("/blocklist/match/normalize", test_normalize);
   g_test_add_func ("/blocklist/enum-types", test_enum_types);

@@ -499,7 +499,7 @@ test_app_names (void)
                                           feed_resolver, session, NULL);
 
   curl = slow_curl (gn_engine_get_port (engine), origin);
-  g_assert_true (gn_test_wait_until (curl_seen, &r, 2500));
+  g_assert_true (gn_test_wait_until (curl_seen, &r, 10000));
 
   g_subprocess_force_exit (curl);
   g_subprocess_wait (curl, NULL, NULL);

@@ -4,7 +4,9 @@
  *
  * Tests of the persisted engine settings on real files in a temporary
  * directory: round trip, atomic replacement under a concurrent reader,
- * damaged files and bad values (clear error, defaults, file kept).
+ * damaged files and bad values (clear error, defaults, file kept); the
+ * file never opens the proxy to other computers, and upstream-host is a
+ * bare host name or IP literal.
  */
 
 #include <sys/stat.h>
@@ -442,26 +444,168 @@ static void
 test_non_loopback (Fixture       *fixture,
                    gconstpointer  data)
 {
+  static const char allowed[] =
+    "[engine]\nbind-address=0.0.0.0\nallow-non-loopback=true\nport=3101\n";
   g_autoptr(GnSettingsStore) store = gn_settings_store_new (fixture->path);
   g_autoptr(GnEngineConfig) config = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *saved = NULL;
 
   write_file (fixture->path, "[engine]\nbind-address=0.0.0.0\nport=3100\n", -1);
   g_assert_false (gn_settings_store_load (store, &error));
   g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "bind-address: 0.0.0.0"));
+  g_assert_nonnull (strstr (error->message, "--allow-remote"));
   config = gn_settings_store_dup_config (store);
   g_assert_cmpstr (config->bind_address, ==, "127.0.0.1");
+  g_assert_false (config->allow_non_loopback);
   g_assert_cmpuint (config->port, ==, 3100);
   g_clear_pointer (&config, gn_engine_config_unref);
   g_clear_error (&error);
 
-  /* Explicitly allowed: accepted as is. */
-  write_file (fixture->path, "[engine]\nbind-address=0.0.0.0\nallow-non-loopback=true\n", -1);
+  /* "Allowed" in the file is not allowed: the key is ignored with a
+   * message naming it, the address is reset, the rest applies and the
+   * file is kept as .bad. */
+  write_file (fixture->path, allowed, -1);
+  g_assert_false (gn_settings_store_load (store, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "allow-non-loopback: ignored"));
+  g_assert_nonnull (strstr (error->message, "bind-address: 0.0.0.0"));
+  config = gn_settings_store_dup_config (store);
+  g_assert_cmpstr (config->bind_address, ==, "127.0.0.1");
+  g_assert_false (config->allow_non_loopback);
+  g_assert_cmpuint (config->port, ==, 3101);
+  assert_bad_copy (fixture->path, allowed, strlen (allowed));
+  g_clear_error (&error);
+
+  /* A config that allows it is never saved as allowing it. */
+  config->allow_non_loopback = TRUE;
+  gn_settings_store_set_config (store, config);
+  g_assert_true (gn_settings_store_save (store, &error));
+  g_assert_no_error (error);
+  saved = read_file (fixture->path, NULL);
+  g_assert_null (strstr (saved, "allow-non-loopback"));
+}
+
+/* Every earlier version saved allow-non-loopback=false: such a file loads
+ * without a complaint, and the next save drops the key. */
+static void
+test_old_allow_key (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GnSettingsStore) store = gn_settings_store_new (fixture->path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad_path = g_strconcat (fixture->path, ".bad", NULL);
+  g_autofree char *saved = NULL;
+
+  write_file (fixture->path, "[engine]\nbind-address=127.0.0.1\nallow-non-loopback=false\n"
+                             "port=3102\n", -1);
   g_assert_true (gn_settings_store_load (store, &error));
   g_assert_no_error (error);
-  config = gn_settings_store_dup_config (store);
-  g_assert_cmpstr (config->bind_address, ==, "0.0.0.0");
-  g_assert_true (config->allow_non_loopback);
+  g_assert_false (g_file_test (bad_path, G_FILE_TEST_EXISTS));
+  g_assert_true (gn_settings_store_save (store, &error));
+  g_assert_no_error (error);
+  saved = read_file (fixture->path, NULL);
+  g_assert_null (strstr (saved, "allow-non-loopback"));
+  g_assert_nonnull (strstr (saved, "port=3102"));
+  g_clear_pointer (&saved, g_free);
+
+  /* Given twice (found by fuzz-settings): every copy goes, so the saved
+   * file loads without a complaint; the other keys, comments and groups
+   * stay. */
+  write_file (fixture->path, "# top\n[engine]\nallow-non-loopback=true\nport=3103\n"
+                             "# about workers\nworkers=2\n[ui]\ntheme=dark\n"
+                             "[engine]\nallow-non-loopback=yes\nport=3104\n", -1);
+  g_assert_false (gn_settings_store_load (store, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+  g_clear_error (&error);
+  g_assert_true (gn_settings_store_save (store, &error));
+  g_assert_no_error (error);
+  saved = read_file (fixture->path, NULL);
+  g_test_message ("saved:\n%s", saved);
+  g_assert_null (strstr (saved, "allow-non-loopback"));
+  g_assert_nonnull (strstr (saved, "# top"));
+  g_assert_nonnull (strstr (saved, "# about workers\nworkers=2"));
+  g_assert_nonnull (strstr (saved, "theme=dark"));
+  g_assert_true (gn_settings_store_load (store, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GnEngineConfig) config = gn_settings_store_dup_config (store);
+
+    g_assert_cmpuint (config->port, ==, 3104);
+    g_assert_cmpuint (config->n_workers, ==, 2);
+  }
+}
+
+static void
+test_upstream_host (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  /* As written in the file (GKeyFile escapes: \r \n \s). */
+  static const char *const bad[] = {
+    "corp.example\\r\\nX-Injected: 1",
+    "corp.example\\n",
+    "corp.example\\r",
+    "\\ncorp.example",
+    "corp example",
+    "user:secret@corp.example",
+    "user@corp.example",
+    "http://corp.example",
+    "corp.example/path",
+    "corp.example:8080",
+    "[2001:db8::1]:8080",
+    "fe80::1%eth0",
+    "corp.example?x",
+    "corp..example",
+    "-",
+  };
+  static const struct { const char *in; const char *out; } good[] = {
+    { "proxy.corp.example", "proxy.corp.example" },
+    { "proxy", "proxy" },
+    { "10.0.0.1", "10.0.0.1" },
+    { "2001:db8::1", "2001:db8::1" },
+    { "[2001:db8::1]", "2001:db8::1" },
+    { "  proxy.corp.example  ", "proxy.corp.example" },
+    { "bücher.example", "bücher.example" },
+  };
+  g_autoptr(GnSettingsStore) store = gn_settings_store_new (fixture->path);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *contents = g_strdup_printf ("[engine]\nport=3200\nupstream-host=%s\n"
+                                                   "upstream-port=8080\n", bad[i]);
+      g_autoptr(GnEngineConfig) config = NULL;
+      g_autoptr(GError) error = NULL;
+
+      write_file (fixture->path, contents, -1);
+      g_assert_false (gn_settings_store_load (store, &error));
+      g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG);
+      g_test_message ("%s → %s", bad[i], error->message);
+      g_assert_nonnull (strstr (error->message, "upstream-host:"));
+      /* The message stays one line, whatever the value held. */
+      g_assert_null (strchr (error->message, '\n'));
+      g_assert_null (strchr (error->message, '\r'));
+      config = gn_settings_store_dup_config (store);
+      g_assert_null (config->upstream_host);
+      g_assert_cmpuint (config->port, ==, 3200);   /* the rest still loads */
+      assert_bad_copy (fixture->path, contents, strlen (contents));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *contents = g_strdup_printf ("[engine]\nupstream-host=%s\n"
+                                                   "upstream-port=8080\n", good[i].in);
+      g_autoptr(GnEngineConfig) config = NULL;
+      g_autoptr(GError) error = NULL;
+
+      write_file (fixture->path, contents, -1);
+      g_assert_true (gn_settings_store_load (store, &error));
+      g_assert_no_error (error);
+      config = gn_settings_store_dup_config (store);
+      g_assert_cmpstr (config->upstream_host, ==, good[i].out);
+    }
 }
 
 int
@@ -479,6 +623,8 @@ main (int argc, char *argv[])
   ADD ("/settings-store/huge-file", test_huge_file);
   ADD ("/settings-store/bad-values", test_bad_values);
   ADD ("/settings-store/non-loopback", test_non_loopback);
+  ADD ("/settings-store/old-allow-key", test_old_allow_key);
+  ADD ("/settings-store/upstream-host", test_upstream_host);
 #undef ADD
   g_test_add_func ("/settings-store/default-path", test_default_path);
 

@@ -313,7 +313,8 @@ gn_headless_run (int    argc,
   h.listen = listen;
   h.allow_remote = allow_remote;
 
-  session = gn_session_new (system_proxy ? GN_SESSION_SYSTEM_PROXY : GN_SESSION_FLAGS_NONE, NULL);
+  session = gn_session_new ((system_proxy ? GN_SESSION_SYSTEM_PROXY : GN_SESSION_FLAGS_NONE) |
+                           (allow_remote ? GN_SESSION_ALLOW_REMOTE : GN_SESSION_FLAGS_NONE), NULL);
   h.session = session;
   g_signal_connect (session, "message", G_CALLBACK (say), NULL);
   g_signal_connect (session, "shutdown", G_CALLBACK (on_shutdown), &h);

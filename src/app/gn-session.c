@@ -18,6 +18,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gn-error.h"
 #include "gn-session.h"
 #include "gn-shutdown-watch.h"
 #include "gn-timed-rules.h"
@@ -183,6 +184,14 @@ gn_session_set_config (GnSession       *self,
   g_return_val_if_fail (GN_IS_SESSION (self), FALSE);
   g_return_val_if_fail (config != NULL, FALSE);
 
+  if (config->allow_non_loopback && !(self->flags & GN_SESSION_ALLOW_REMOTE))
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_NOT_LOOPBACK,
+                   _("Refusing to let other computers use the proxy on %s: only "
+                     "“guardnest --headless --listen ADDRESS --allow-remote” can do that."),
+                   config->bind_address ? config->bind_address : "");
+      return FALSE;
+    }
   if (!gn_engine_config_validate (config, error))
     return FALSE;
   gn_engine_config_unref (self->config);

@@ -52,6 +52,11 @@ typedef enum
   GN_SESSION_SYSTEM_PROXY        = 1 << 0,
   /* Save whether protection is on, and turn it back on at start up. */
   GN_SESSION_REMEMBER_PROTECTION = 1 << 1,
+  /* The command line allowed listening beyond this computer (headless
+   * --allow-remote). Without it, gn_session_set_config() refuses a config
+   * with allow_non_loopback, and the saved settings never allow it, so the
+   * window always listens on loopback only. */
+  GN_SESSION_ALLOW_REMOTE        = 1 << 2,
 } GnSessionFlags;
 
 #define GN_TYPE_SESSION (gn_session_get_type ())
@@ -66,7 +71,8 @@ void                gn_session_load_settings  (GnSession           *self);
 /* The configuration the user chose (before the upstream policy). */
 GnEngineConfig     *gn_session_dup_config     (GnSession           *self);
 /* Validates @config and makes it the base configuration; with @save it is
- * also written to settings.ini. Takes effect at the next start or restart. */
+ * also written to settings.ini (never allow_non_loopback: see
+ * GN_SESSION_ALLOW_REMOTE). Takes effect at the next start or restart. */
 gboolean            gn_session_set_config     (GnSession           *self,
                                                GnEngineConfig      *config,
                                                gboolean             save,

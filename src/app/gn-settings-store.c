@@ -14,21 +14,34 @@
  * overwritten silently: it is copied to `<path>.bad` and the caller gets an
  * error that names the problem and where the copy is.
  *
+ * What the file may not decide: listening beyond this computer. The file is
+ * writable by anything running as the user, so a non-loopback bind-address
+ * is reset to 127.0.0.1 and an `allow-non-loopback` key is ignored (and
+ * dropped at the next save), each with a message; only `guardnest
+ * --headless --listen ADDRESS --allow-remote` opens the proxy to others.
+ * `upstream-host` must be a bare host name or IP literal, because it ends up
+ * in a URI and in the requests we send upstream: no CR/LF, spaces,
+ * userinfo, scheme, path or port.
+ *
  * Threading: one thread (see the header).
  */
 
 #include <errno.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
+#include "gn-domain.h"
 #include "gn-error.h"
 #include "gn-settings-store.h"
 
 #define ENGINE_GROUP   "engine"
 #define STATE_GROUP    "state"
 #define MAX_FILE_BYTES (64 * 1024)
+/* A key older versions saved; never read any more (see the top). */
+#define ALLOW_NON_LOOPBACK_KEY "allow-non-loopback"
 
 struct _GnSettingsStore
 {
@@ -42,7 +55,7 @@ struct _GnSettingsStore
 
 G_DEFINE_FINAL_TYPE (GnSettingsStore, gn_settings_store, G_TYPE_OBJECT)
 
-typedef enum { KEY_UINT, KEY_UINT16, KEY_BOOL, KEY_STRING } KeyType;
+typedef enum { KEY_UINT, KEY_UINT16, KEY_BOOL, KEY_STRING, KEY_HOST } KeyType;
 
 /* Every engine setting: its key, where it lives in GnEngineConfig, and the
  * range a user may give it. */
@@ -56,7 +69,6 @@ static const struct
 } engine_keys[] = {
   { "bind-address",       KEY_STRING, G_STRUCT_OFFSET (GnEngineConfig, bind_address), 0, 0 },
   { "port",               KEY_UINT16, G_STRUCT_OFFSET (GnEngineConfig, port), 0, 65535 },
-  { "allow-non-loopback", KEY_BOOL,   G_STRUCT_OFFSET (GnEngineConfig, allow_non_loopback), 0, 1 },
   { "connect-timeout-ms", KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, connect_timeout_ms), 100, 10 * 60 * 1000 },
   { "idle-timeout-s",     KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, idle_timeout_s), 1, 24 * 60 * 60 },
   { "header-timeout-ms",  KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, header_timeout_ms), 100, 10 * 60 * 1000 },
@@ -66,7 +78,7 @@ static const struct
   { "max-headers",        KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, max_headers), 1, 10000 },
   { "linger-ms",          KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, linger_ms), 0, 24 * 60 * 60 * 1000 },
   { "workers",            KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, n_workers), 0, GN_ENGINE_MAX_WORKERS },
-  { "upstream-host",      KEY_STRING, G_STRUCT_OFFSET (GnEngineConfig, upstream_host), 0, 0 },
+  { "upstream-host",      KEY_HOST,   G_STRUCT_OFFSET (GnEngineConfig, upstream_host), 0, 0 },
   { "upstream-port",      KEY_UINT16, G_STRUCT_OFFSET (GnEngineConfig, upstream_port), 0, 65535 },
 };
 
@@ -133,6 +145,174 @@ keep_bad_copy (GnSettingsStore *self,
   return g_steal_pointer (&bad_path);
 }
 
+/* @value as it may appear in a message: control characters escaped (a
+ * CR/LF must not start a new line in a log), at most 80 characters. */
+static char *
+printable_value (const char *value)
+{
+  g_autofree char *escaped = g_strescape (value, NULL);
+
+  if (g_utf8_strlen (escaped, -1) <= 80)
+    return g_steal_pointer (&escaped);
+  *g_utf8_offset_to_pointer (escaped, 80) = '\0';
+  return g_strconcat (escaped, "…", NULL);
+}
+
+/* @problems made fit for one line of a log or a dialog, whatever the file
+ * held: valid UTF-8 (GKeyFile quotes a damaged line as it is) with control
+ * characters and line separators turned into spaces. */
+static void
+make_one_line (GString *problems)
+{
+  g_autofree char *valid = g_utf8_make_valid (problems->str, (gssize) problems->len);
+
+  g_string_truncate (problems, 0);
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+        g_string_append_c (problems, ' ');
+      else
+        g_string_append_len (problems, p, g_utf8_next_char (p) - p);
+    }
+}
+
+/* Whether @value is a bare host name (ASCII or internationalised) or an IP
+ * literal, and nothing else: no control characters or spaces, no
+ * "user@", "http://", "/path" or ":port". An IPv6 literal is written
+ * without brackets, as gn_engine_config_dup_upstream_uri() adds them. */
+static gboolean
+is_bare_host (const char *value)
+{
+  char normalized[GN_DOMAIN_MAX + 1];
+  gsize normalized_len;
+
+  for (const char *p = value; *p != '\0'; p++)
+    if ((guchar) *p <= ' ' || *p == 0x7f)
+      return FALSE;
+
+  if (strchr (value, ':') != NULL)
+    {
+      g_autoptr(GInetAddress) address = NULL;
+
+      /* An IPv6 address; a zone id ("%eth0") never names a proxy elsewhere. */
+      if (strchr (value, '%') != NULL)
+        return FALSE;
+      address = g_inet_address_new_from_string (value);
+      return address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6;
+    }
+
+  switch (gn_domain_normalize (value, strlen (value), normalized, &normalized_len))
+    {
+    case GN_NAME_IP:
+      return TRUE;
+    case GN_NAME_DOMAIN:
+    case GN_NAME_SINGLE_LABEL:
+      /* RFC 952/1123: a label neither starts nor ends with a hyphen. */
+      for (const char *label = normalized; label != NULL; )
+        {
+          const char *dot = strchr (label, '.');
+          gsize label_len = dot != NULL ? (gsize) (dot - label) : strlen (label);
+
+          if (label_len == 0 || label[0] == '-' || label[label_len - 1] == '-')
+            return FALSE;
+          label = dot != NULL ? dot + 1 : NULL;
+        }
+      return TRUE;
+    case GN_NAME_INVALID:
+    default:
+      return FALSE;
+    }
+}
+
+/* Removes every copy of @key from @group. g_key_file_remove_key() is not
+ * enough: a key given twice in a group ("[engine]" twice, say) is kept
+ * twice, and only the copy that lookups see is removed, so the other one
+ * would be saved again. The group is rebuilt from what lookups see (the
+ * last value of every other key, with its comment) at the end of the
+ * file; comments above the group stay where they were. */
+static void
+remove_key_everywhere (GKeyFile   *key_file,
+                       const char *group,
+                       const char *key)
+{
+  g_auto(GStrv) keys = g_key_file_get_keys (key_file, group, NULL, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);   /* key, value, comment */
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      if (g_str_equal (keys[i], key) || !g_hash_table_add (seen, keys[i]))
+        continue;
+      g_ptr_array_add (kept, g_strdup (keys[i]));
+      g_ptr_array_add (kept, g_key_file_get_value (key_file, group, keys[i], NULL));
+      g_ptr_array_add (kept, g_key_file_get_comment (key_file, group, keys[i], NULL));
+    }
+
+  g_key_file_remove_group (key_file, group, NULL);
+  for (guint i = 0; i + 2 < kept->len; i += 3)
+    {
+      const char *name = g_ptr_array_index (kept, i);
+      const char *value = g_ptr_array_index (kept, i + 1);
+      const char *comment = g_ptr_array_index (kept, i + 2);
+
+      if (value == NULL)
+        continue;
+      g_key_file_set_value (key_file, group, name, value);
+      if (comment != NULL)
+        g_key_file_set_comment (key_file, group, name, comment, NULL);
+    }
+}
+
+/* The file may not open the proxy to other computers (see the top): an
+ * `allow-non-loopback` key is dropped from @key_file, so the next save does
+ * not write it back, and reported unless it said false; a bind-address
+ * that is not this computer's is replaced by the default. */
+static void
+keep_to_this_computer (GKeyFile       *key_file,
+                       GnEngineConfig *config,
+                       GString        *problems)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_key_file_has_key (key_file, ENGINE_GROUP, ALLOW_NON_LOOPBACK_KEY, NULL))
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean allow = g_key_file_get_boolean (key_file, ENGINE_GROUP, ALLOW_NON_LOOPBACK_KEY,
+                                               &error);
+
+      /* "false" is what every earlier version saved: nothing to say. */
+      if (allow || error != NULL)
+        {
+          g_string_append_c (problems, ' ');
+          g_string_append_printf (problems, _("%s: ignored. Whether other computers may use the "
+                                              "proxy is never read from the settings file; start "
+                                              "“guardnest --headless --listen ADDRESS "
+                                              "--allow-remote” for that."),
+                                  ALLOW_NON_LOOPBACK_KEY);
+        }
+      remove_key_everywhere (key_file, ENGINE_GROUP, ALLOW_NON_LOOPBACK_KEY);
+    }
+
+  config->allow_non_loopback = FALSE;
+  address = g_inet_address_new_from_string (config->bind_address ? config->bind_address : "");
+  if (address != NULL && !g_inet_address_get_is_loopback (address))
+    {
+      g_autoptr(GnEngineConfig) defaults = gn_engine_config_new ();
+
+      g_string_append_c (problems, ' ');
+      g_string_append_printf (problems, _("bind-address: %s can be reached from other computers; "
+                                          "the settings file may only choose an address of this "
+                                          "computer, so %s is used. To let other computers use "
+                                          "the proxy, start “guardnest --headless --listen %s "
+                                          "--allow-remote”."),
+                              config->bind_address, defaults->bind_address, config->bind_address);
+      g_free (config->bind_address);
+      config->bind_address = g_strdup (defaults->bind_address);
+    }
+}
+
 /* Reads one key into @config; returns FALSE with a description in
  * @problems when the value is present but unusable. */
 static gboolean
@@ -164,6 +344,48 @@ read_key (GKeyFile       *key_file,
         return TRUE;
       }
 
+    case KEY_HOST:
+      {
+        g_autofree char *value = g_key_file_get_string (key_file, ENGINE_GROUP, key, &error);
+        g_autofree char *shown = NULL;
+        gsize len;
+
+        if (value == NULL)
+          break;
+        /* Surrounding blanks are a typing slip; blanks inside (or a CR/LF
+         * from an escape such as \r\n) are refused below. */
+        len = strspn (value, " \t");
+        memmove (value, value + len, strlen (value + len) + 1);
+        len = strlen (value);
+        while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+          value[--len] = '\0';
+        /* "[2001:db8::1]", as in a URL: the address inside. */
+        if (len > 2 && value[0] == '[' && value[len - 1] == ']')
+          {
+            memmove (value, value + 1, len - 2);
+            value[len - 2] = '\0';
+          }
+        if (value[0] == '\0')
+          {
+            g_clear_pointer ((char **) field, g_free);
+            return TRUE;
+          }
+        if (is_bare_host (value))
+          {
+            g_free (*(char **) field);
+            *(char **) field = g_steal_pointer (&value);
+            return TRUE;
+          }
+        shown = printable_value (value);
+        g_string_append_c (problems, ' ');
+        g_string_append_printf (problems, _("%s: “%s” is not a host name or IP address; write "
+                                            "only the name (such as proxy.example.com) and put "
+                                            "the port in upstream-port. No upstream proxy is "
+                                            "used."), key, shown);
+        g_clear_pointer ((char **) field, g_free);
+        return FALSE;
+      }
+
     case KEY_BOOL:
       {
         gboolean value = g_key_file_get_boolean (key_file, ENGINE_GROUP, key, &error);
@@ -180,9 +402,11 @@ read_key (GKeyFile       *key_file,
       if (!g_ascii_string_to_unsigned (raw, 10, engine_keys[i].min, engine_keys[i].max,
                                        &number, NULL))
         {
+          g_autofree char *shown = printable_value (raw);
+
           g_string_append_c (problems, ' ');
           g_string_append_printf (problems, _("%s: “%s” is not a whole number from %llu to %llu."),
-                                  key, raw, (unsigned long long) engine_keys[i].min,
+                                  key, shown, (unsigned long long) engine_keys[i].min,
                                   (unsigned long long) engine_keys[i].max);
           return FALSE;
         }
@@ -196,8 +420,12 @@ read_key (GKeyFile       *key_file,
       g_assert_not_reached ();
     }
 
-  g_string_append_c (problems, ' ');
-  g_string_append_printf (problems, _("%s: “%s” is not valid."), key, raw);
+  {
+    g_autofree char *shown = printable_value (raw);
+
+    g_string_append_c (problems, ' ');
+    g_string_append_printf (problems, _("%s: “%s” is not valid."), key, shown);
+  }
   return FALSE;
 }
 
@@ -260,6 +488,7 @@ gn_settings_store_load (GnSettingsStore  *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (engine_keys); i++)
     read_key (key_file, i, config, problems);
+  keep_to_this_computer (key_file, config, problems);
 
   if (g_key_file_has_key (key_file, STATE_GROUP, "protection", NULL))
     {
@@ -267,9 +496,10 @@ gn_settings_store_load (GnSettingsStore  *self,
       if (local_error != NULL)
         {
           g_autofree char *raw = g_key_file_get_value (key_file, STATE_GROUP, "protection", NULL);
+          g_autofree char *shown = printable_value (raw);
 
           g_string_append_c (problems, ' ');
-          g_string_append_printf (problems, _("protection: “%s” is not true or false."), raw);
+          g_string_append_printf (problems, _("protection: “%s” is not true or false."), shown);
           g_clear_error (&local_error);
           protection = FALSE;
         }
@@ -285,8 +515,8 @@ gn_settings_store_load (GnSettingsStore  *self,
 
   if (!gn_engine_config_validate (config, &local_error))
     {
-      /* Something the engine would refuse (a non-loopback address without
-       * permission): fall back to the safe listening defaults. */
+      /* Something the engine would refuse (a bind-address that is not an
+       * IP address): fall back to the safe listening defaults. */
       GnEngineConfig *defaults = gn_engine_config_new ();
 
       g_string_append_printf (problems, " %s.", local_error->message);
@@ -306,6 +536,7 @@ gn_settings_store_load (GnSettingsStore  *self,
     return TRUE;
 
   bad_path = keep_bad_copy (self, problems);
+  make_one_line (problems);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_CONFIG,
                _("Some settings in %s could not be used and were reset to their "
                  "defaults:%s%s%s"),
@@ -316,6 +547,7 @@ gn_settings_store_load (GnSettingsStore  *self,
 
 damaged:
   bad_path = keep_bad_copy (self, problems);
+  make_one_line (problems);
   g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
                _("The settings file %s is damaged and was not used; GuardNest started "
                  "with default settings.%s%s%s"),
@@ -349,6 +581,7 @@ gn_settings_store_save (GnSettingsStore  *self,
       switch (engine_keys[i].type)
         {
         case KEY_STRING:
+        case KEY_HOST:
           g_key_file_set_string (key_file, ENGINE_GROUP, key,
                                  *(char **) field != NULL ? *(char **) field : "");
           break;

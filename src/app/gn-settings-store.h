@@ -33,7 +33,14 @@ const char      *gn_settings_store_get_path       (GnSettingsStore  *self);
  * GN_ERROR_INVALID_CONFIG error that says what was wrong; the store then
  * holds the defaults for what could not be used (the whole file if it could
  * not be parsed), the file itself is left in place and a copy is kept next to
- * it as `<path>.bad`, so a later save never loses it silently. */
+ * it as `<path>.bad`, so a later save never loses it silently.
+ *
+ * The file never opens the proxy to other computers: the config it gives
+ * always has allow_non_loopback FALSE and a loopback bind-address (another
+ * address is reset to 127.0.0.1 with a message), and an
+ * `allow-non-loopback` key is ignored with a message and not saved again.
+ * An upstream-host that is not a bare host name or IP literal (CR/LF,
+ * spaces, "user@", "http://", a path or ":port") is reported and not used. */
 gboolean         gn_settings_store_load           (GnSettingsStore  *self,
                                                    GError          **error);
 /* Writes atomically (a temporary file renamed over the old one), creating the

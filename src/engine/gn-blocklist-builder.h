@@ -48,7 +48,9 @@ GnBuilderResult     gn_blocklist_builder_add_rule  (GnBlocklistBuilder *self,
                                                     const char         *name,
                                                     gsize               len);
 
-/* Parse a whole list. @report (nullable) is filled in even on error. */
+/* Parse a whole list. @report (nullable) is filled in even on error. UTF-8
+ * (a byte order mark is skipped) or UTF-16 with a byte order mark (decoded);
+ * see gn-blocklist-parser.c. */
 gboolean            gn_blocklist_builder_add_data  (GnBlocklistBuilder  *self,
                                                     const char          *list_name,
                                                     const char          *data,
@@ -64,6 +66,18 @@ gboolean            gn_blocklist_builder_add_file  (GnBlocklistBuilder  *self,
                                                     GnBlocklistReport   *report,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
+/* Same, refusing a file of more than @max_bytes (0: no cap) with a
+ * GN_ERROR_INVALID_DATA error that names the file and its size: a regular
+ * file's size is checked before anything is read; anything else (a FIFO)
+ * is cut off when more than @max_bytes of text arrived. */
+gboolean            gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
+                                                        const char          *list_name,
+                                                        const char          *path,
+                                                        GnBlocklistFormat    format,
+                                                        guint64              max_bytes,
+                                                        GnBlocklistReport   *report,
+                                                        GCancellable        *cancellable,
+                                                        GError             **error);
 
 gsize               gn_blocklist_builder_get_n_rules (GnBlocklistBuilder *self);
 

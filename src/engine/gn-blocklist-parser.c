@@ -13,6 +13,15 @@
  * counted by reason, never guessed at. Binary input (NUL or control bytes)
  * stops the parse with GN_ERROR_INVALID_DATA.
  *
+ * Encodings: UTF-8 (a byte order mark is skipped) and UTF-16 with a byte
+ * order mark, LE or BE (Windows tools such as PowerShell's Out-File write
+ * that), which is decoded to UTF-8 as it is read (iconv through g_convert()
+ * and GCharsetConverter). UTF-16 without a byte order mark is refused, but
+ * the message says that it looks like UTF-16 rather than "binary data".
+ * gn_blocklist_builder_add_file_full() can cap the size: a regular file's
+ * size is checked before anything is read, and a stream (a FIFO) is cut
+ * off as soon as it goes past the cap.
+ *
  * Threading: no shared state; any thread (normally a GTask worker).
  */
 
@@ -447,6 +456,64 @@ gn_blocklist_format_detect (const char *data,
   return best;
 }
 
+typedef enum
+{
+  TEXT_UTF8,
+  TEXT_UTF16LE,
+  TEXT_UTF16BE,
+} TextEncoding;
+
+/* The encoding a byte order mark at the start of @data announces (UTF-8
+ * without one), and the mark's length in @bom_len. */
+static TextEncoding
+sniff_bom (const char *data,
+           gsize       len,
+           gsize      *bom_len)
+{
+  const guchar *u = (const guchar *) data;
+
+  *bom_len = 0;
+  if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+    *bom_len = 3;
+  else if (len >= 2 && u[0] == 0xff && u[1] == 0xfe)
+    {
+      *bom_len = 2;
+      return TEXT_UTF16LE;
+    }
+  else if (len >= 2 && u[0] == 0xfe && u[1] == 0xff)
+    {
+      *bom_len = 2;
+      return TEXT_UTF16BE;
+    }
+  return TEXT_UTF8;
+}
+
+static const char *
+utf16_charset (TextEncoding encoding)
+{
+  return encoding == TEXT_UTF16BE ? "UTF-16BE" : "UTF-16LE";
+}
+
+/* Whether the start of a file without a byte order mark is UTF-16 text:
+ * mostly ASCII, so every other byte is a zero ("a\0b\0" little-endian). */
+static gboolean
+looks_like_utf16 (const char *data,
+                  gsize       len)
+{
+  gsize n = MIN (len, 1024) & ~(gsize) 1;
+  gsize pairs = n / 2, zero_even = 0, zero_odd = 0;
+
+  if (pairs < 2)
+    return FALSE;
+  for (gsize i = 0; i < n; i += 2)
+    {
+      zero_even += data[i] == '\0';
+      zero_odd += data[i + 1] == '\0';
+    }
+  return (zero_odd * 10 >= pairs * 7 && zero_even * 10 < pairs) ||
+         (zero_even * 10 >= pairs * 7 && zero_odd * 10 < pairs);
+}
+
 static gboolean
 check_text (Parser      *p,
             const char  *data,
@@ -459,9 +526,15 @@ check_text (Parser      *p,
 
       if (G_UNLIKELY ((c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v') || c == 0x7f))
         {
-          g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                       _("“%s” is not a text blocklist (binary data at byte %llu)"),
-                       p->list_name, (unsigned long long) (p->offset + i));
+          if (p->offset == 0 && looks_like_utf16 (data, len))
+            g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                         _("“%s” looks like UTF-16 text without a byte order mark; save it "
+                           "as UTF-8, or as UTF-16 with a byte order mark"),
+                         p->list_name);
+          else
+            g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                         _("“%s” is not a text blocklist (binary data at byte %llu)"),
+                         p->list_name, (unsigned long long) (p->offset + i));
           return FALSE;
         }
     }
@@ -571,6 +644,9 @@ gn_blocklist_builder_add_data (GnBlocklistBuilder  *self,
 {
   GnBlocklistReport local_report;
   g_autofree Parser *p = g_new (Parser, 1);
+  g_autofree char *decoded = NULL;
+  TextEncoding encoding;
+  gsize bom_len;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (list_name != NULL, FALSE);
@@ -578,11 +654,60 @@ gn_blocklist_builder_add_data (GnBlocklistBuilder  *self,
 
   if (report == NULL)
     report = &local_report;
+  memset (report, 0, sizeof *report);
+
+  encoding = sniff_bom (data, len, &bom_len);
+  data += bom_len;
+  len -= bom_len;
+  if (encoding != TEXT_UTF8)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gsize decoded_len = 0;
+
+      decoded = g_convert (data, len, "UTF-8", utf16_charset (encoding), NULL, &decoded_len,
+                           &local_error);
+      if (decoded == NULL)
+        {
+          g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                       _("“%s” is not valid %s text: %s"), list_name,
+                       utf16_charset (encoding), local_error->message);
+          return FALSE;
+        }
+      data = decoded;
+      len = decoded_len;
+    }
+
   if (format == GN_BLOCKLIST_FORMAT_AUTO)
     format = gn_blocklist_format_detect (data, len);
 
   parser_init (p, self, list_name, format, report);
   return parser_feed (p, data, len, error) && parser_finish (p, error);
+}
+
+/* An error that names the file, its size and the cap. */
+static void
+set_too_large_error (GError     **error,
+                     const char  *path,
+                     guint64      size,
+                     guint64      max_bytes)
+{
+  g_autofree char *name = g_filename_display_name (path);
+  g_autofree char *cap = g_format_size_full (max_bytes, G_FORMAT_SIZE_IEC_UNITS);
+
+  if (size > 0)
+    {
+      g_autofree char *how_big = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
+
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   _("The blocklist file %s is %s, more than the %s a list may have; it was "
+                     "not read. Split it into smaller files, or keep only the rules you need."),
+                   name, how_big, cap);
+    }
+  else
+    g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                 _("The blocklist %s goes on past the %s a list may have; it was not used. "
+                   "Split it into smaller files, or keep only the rules you need."),
+                 name, cap);
 }
 
 gboolean
@@ -594,13 +719,33 @@ gn_blocklist_builder_add_file (GnBlocklistBuilder  *self,
                                GCancellable        *cancellable,
                                GError             **error)
 {
+  return gn_blocklist_builder_add_file_full (self, list_name, path, format, 0, report,
+                                             cancellable, error);
+}
+
+gboolean
+gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
+                                    const char          *list_name,
+                                    const char          *path,
+                                    GnBlocklistFormat    format,
+                                    guint64              max_bytes,
+                                    GnBlocklistReport   *report,
+                                    GCancellable        *cancellable,
+                                    GError             **error)
+{
   GnBlocklistReport local_report;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GInputStream) buffered = NULL;
+  g_autoptr(GInputStream) text = NULL;
   g_autofree char *buf = NULL;
   g_autofree Parser *p = g_new (Parser, 1);
   g_autoptr(GError) local_error = NULL;
+  TextEncoding encoding = TEXT_UTF8;
   gboolean first = TRUE;
+  guint64 total = 0;
+  gsize bom_len = 0;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (list_name != NULL, FALSE);
@@ -619,16 +764,88 @@ gn_blocklist_builder_add_file (GnBlocklistBuilder  *self,
       return FALSE;
     }
 
+  /* The size of what was opened (not of what the path names a moment
+   * later): a 200 MB file costs one fstat(). */
+  info = g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                                         G_FILE_ATTRIBUTE_STANDARD_SIZE, cancellable, NULL);
+  if (max_bytes > 0 && info != NULL &&
+      g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR &&
+      (guint64) g_file_info_get_size (info) > max_bytes)
+    {
+      set_too_large_error (error, path, g_file_info_get_size (info), max_bytes);
+      return FALSE;
+    }
+
+  /* A byte order mark decides how the rest is read. */
+  buffered = g_buffered_input_stream_new (G_INPUT_STREAM (in));
+  for (;;)
+    {
+      gssize got = 0;
+      gsize available;
+      const char *start = g_buffered_input_stream_peek_buffer (G_BUFFERED_INPUT_STREAM (buffered),
+                                                               &available);
+
+      if (available >= 3 ||
+          (got = g_buffered_input_stream_fill (G_BUFFERED_INPUT_STREAM (buffered), 3 - available,
+                                               cancellable, &local_error)) <= 0)
+        {
+          if (got < 0)
+            {
+              g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
+                           list_name, local_error->message);
+              return FALSE;
+            }
+          encoding = sniff_bom (start, available, &bom_len);
+          break;
+        }
+    }
+  if (bom_len > 0 && g_input_stream_skip (buffered, bom_len, cancellable, &local_error) < 0)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
+                   list_name, local_error->message);
+      return FALSE;
+    }
+  if (encoding == TEXT_UTF8)
+    text = g_object_ref (buffered);
+  else
+    {
+      g_autoptr(GCharsetConverter) converter =
+        g_charset_converter_new ("UTF-8", utf16_charset (encoding), &local_error);
+
+      if (converter == NULL)
+        {
+          g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                       _("“%s” is %s text, which cannot be read here: %s"), list_name,
+                       utf16_charset (encoding), local_error->message);
+          return FALSE;
+        }
+      text = g_converter_input_stream_new (buffered, G_CONVERTER (converter));
+    }
+
   buf = g_malloc (CHUNK_SIZE);
   for (;;)
     {
       gsize n = 0;
 
-      if (!g_input_stream_read_all (G_INPUT_STREAM (in), buf, CHUNK_SIZE, &n,
-                                    cancellable, &local_error))
+      if (!g_input_stream_read_all (text, buf, CHUNK_SIZE, &n, cancellable, &local_error))
         {
-          g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
-                       list_name, local_error->message);
+          if (encoding != TEXT_UTF8 &&
+              (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
+               g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)))
+            g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                         _("“%s” is not valid %s text: %s"), list_name,
+                         utf16_charset (encoding), local_error->message);
+          else
+            g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
+                         list_name, local_error->message);
+          return FALSE;
+        }
+
+      /* Not a regular file (a FIFO, a device): the cap holds all the same. */
+      total += n;
+      if (max_bytes > 0 && total > max_bytes)
+        {
+          set_too_large_error (error, path, 0, max_bytes);
           return FALSE;
         }
 

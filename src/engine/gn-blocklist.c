@@ -69,8 +69,8 @@ gn_blocklist_new_from_files (const char * const  *paths,
     {
       g_autofree char *base = g_path_get_basename (paths[i]);
 
-      if (!gn_blocklist_builder_add_file (builder, base, paths[i], GN_BLOCKLIST_FORMAT_AUTO,
-                                          NULL, NULL, error))
+      if (!gn_blocklist_builder_add_file_full (builder, base, paths[i], GN_BLOCKLIST_FORMAT_AUTO,
+                                               GN_BLOCKLIST_MAX_FILE_BYTES, NULL, NULL, error))
         return NULL;
     }
 

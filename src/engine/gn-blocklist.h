@@ -50,6 +50,14 @@ typedef struct _GnBlocklist GnBlocklist;
 
 GType        gn_blocklist_get_type        (void) G_GNUC_CONST;
 GnBlocklist *gn_blocklist_new_empty       (void);
+/* The most a local list file may hold (`guardnest --headless --blocklist
+ * FILE`): the same 64 MiB as GN_BLOCKLIST_DEFAULT_MAX_BYTES, the cap on a
+ * downloaded list. A larger file is refused before it is read. */
+#define GN_BLOCKLIST_MAX_FILE_BYTES (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+
+/* Reads each file (UTF-8, or UTF-16 with a byte order mark; at most
+ * GN_BLOCKLIST_MAX_FILE_BYTES) into one set; the first file that cannot be
+ * used fails the whole call with an error naming it. */
 GnBlocklist *gn_blocklist_new_from_files  (const char * const  *paths,
                                            GError             **error);
 GnBlocklist *gn_blocklist_ref             (GnBlocklist         *self);

@@ -96,8 +96,8 @@ gn_engine_config_validate (const GnEngineConfig  *self,
   if (!g_inet_address_get_is_loopback (address) && !self->allow_non_loopback)
     {
       g_set_error (error, GN_ERROR, GN_ERROR_NOT_LOOPBACK,
-                   "Refusing to listen on %s: only this computer should reach the proxy. "
-                   "Allow non-loopback addresses explicitly to do this.",
+                   "Refusing to listen on %s: other computers could use the proxy there. "
+                   "Only “guardnest --headless --listen ADDRESS --allow-remote” allows that.",
                    self->bind_address);
       return FALSE;
     }

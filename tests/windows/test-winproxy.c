@@ -222,6 +222,12 @@ set_start (Start start, const wchar_t *manual_server)
   gn_wp_registry_write (&v, NULL);
   gn_wp_runonce_remove (NULL);
   DeleteFileW (journal_path);
+  {
+    wchar_t previous[MAX_PATH + 64];
+
+    if (gn_wp_journal_previous_path (journal_path, previous, MAX_PATH + 64))
+      DeleteFileW (previous);
+  }
 }
 
 static void
@@ -393,42 +399,256 @@ static void test_roundtrip_none_pac (void) { roundtrip (START_NONE, OUR_PAC); }
 static void test_roundtrip_manual_pac (void) { roundtrip (START_MANUAL, OUR_PAC); }
 static void test_roundtrip_pac_pac (void) { roundtrip (START_PAC, OUR_PAC); }
 
-/* Another program changes the proxy while we are on: disable leaves it. */
+/* ---- per-key compare-and-clear: another program changes some keys ---- */
+
 static void
-third_party (BOOL through_wininet)
+log_to_tap (const wchar_t *message, void *user_data)
+{
+  wchar_t *last = user_data;
+
+  printf ("# log: %ls\n", message);
+  if (last != NULL)
+    {
+      wcsncpy (last, message, GN_WP_MESSAGE_MAX - 1);
+      last[GN_WP_MESSAGE_MAX - 1] = L'\0';
+    }
+}
+
+static void
+set_reg_string (const wchar_t *name, const wchar_t *value)
+{
+  RegSetKeyValueW (HKEY_CURRENT_USER, SETTINGS_KEY, name, REG_SZ, value,
+                   (DWORD) ((wcslen (value) + 1) * sizeof (wchar_t)));
+}
+
+static DWORD run_repair (const wchar_t *extra);
+
+typedef enum {
+  CHANGE_SERVER, CHANGE_SERVER_WININET, CHANGE_OVERRIDE, CHANGE_DIRECT, CHANGE_ALL_REGISTRY,
+} Change;
+
+/* Another program's change while we are on (manual mode, the user's
+ * corporate proxy before us), then the restore: gn_wp_disable() as at a
+ * normal turn-off, or (@via_repair) a crash and the real
+ * guardnest-repair.exe reading the journal. */
+static void
+change_then_restore (Change change, BOOL via_repair)
 {
   GnWpConfig config = { OUR_PORT, NULL, NULL };
   GnWpError error = { 0 };
+  wchar_t runonce[1024], logged[GN_WP_MESSAGE_MAX] = L"", previous[MAX_PATH + 64];
+  GnWpRestoreResult r = GN_WP_FAILED;
   State s;
-  wchar_t runonce[1024];
 
   set_start (START_MANUAL, CORP_SERVER);
   CHECK (gn_wp_enable (&config, journal_path, L"x", NULL, NULL, &error));
-  if (through_wininet)
+  switch (change)
     {
-      INTERNET_PER_CONN_OPTIONW o[2];
-      INTERNET_PER_CONN_OPTION_LISTW l = { sizeof l, NULL, 2, 0, o };
-      o[0].dwOption = INTERNET_PER_CONN_FLAGS;
-      o[0].Value.dwValue = PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY;
-      o[1].dwOption = INTERNET_PER_CONN_PROXY_SERVER;
-      o[1].Value.pszValue = L"other-vpn.example:3128";
-      CHECK (InternetSetOptionW (NULL, INTERNET_OPTION_PER_CONNECTION_OPTION, &l, sizeof l));
+    case CHANGE_SERVER:
+      set_reg_string (L"ProxyServer", L"other-vpn.example:3128");
+      break;
+    case CHANGE_SERVER_WININET:
+    case CHANGE_DIRECT:
+      {
+        INTERNET_PER_CONN_OPTIONW o[2];
+        INTERNET_PER_CONN_OPTION_LISTW l = { sizeof l, NULL, 2, 0, o };
+
+        memset (o, 0, sizeof o);
+        o[0].dwOption = INTERNET_PER_CONN_FLAGS;
+        o[0].Value.dwValue = change == CHANGE_DIRECT ? PROXY_TYPE_DIRECT
+                                                     : PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY;
+        o[1].dwOption = INTERNET_PER_CONN_PROXY_SERVER;
+        o[1].Value.pszValue = change == CHANGE_DIRECT ? L"127.0.0.1:3000"
+                                                      : L"other-vpn.example:3128";
+        l.dwOptionCount = change == CHANGE_DIRECT ? 1 : 2;
+        CHECK (InternetSetOptionW (NULL, INTERNET_OPTION_PER_CONNECTION_OPTION, &l, sizeof l));
+        /* What a program that writes the registry itself does too (Wine's
+         * WinINet may keep the flags elsewhere). */
+        if (change == CHANGE_DIRECT)
+          {
+            DWORD zero = 0;
+
+            CHECK (RegSetKeyValueW (HKEY_CURRENT_USER, SETTINGS_KEY, L"ProxyEnable", REG_DWORD,
+                                    &zero, sizeof zero) == ERROR_SUCCESS);
+          }
+      }
+      break;
+    case CHANGE_OVERRIDE:
+      set_reg_string (L"ProxyOverride", L"*.other.example;<local>");
+      break;
+    case CHANGE_ALL_REGISTRY:
+      /* Every value, by a program that writes the registry only: the blob
+       * still holds ours. */
+      set_reg_string (L"ProxyServer", L"other-vpn.example:3128");
+      set_reg_string (L"ProxyOverride", L"*.other.example;<local>");
+      set_reg_string (L"AutoConfigURL", L"http://other.example/wpad.dat");
+      break;
+    }
+  state_read (&s);
+  state_print ("changed", &s);
+  state_clear (&s);
+  /* (a changed bypass list still sends everything else to us) */
+  CHECK (change == CHANGE_OVERRIDE || !gn_wp_points_at_us (&config));
+
+  if (via_repair)
+    CHECK (run_repair (L"") == 0);
+  else
+    {
+      r = gn_wp_disable (journal_path, log_to_tap, logged, &error);
+      printf ("# result: %ls\n", gn_wp_restore_result_describe (r));
+    }
+
+  state_read (&s);
+  state_print ("after", &s);
+  switch (change)
+    {
+    case CHANGE_SERVER:
+    case CHANGE_SERVER_WININET:
+      /* The server the other program set stays, in every store; the rest
+       * is the user's again. */
+      CHECK (via_repair || r == GN_WP_RESTORED_KEPT_OTHERS);
+      CHECK (via_repair || wcsstr (logged, L"ProxyServer") != NULL);
+      CHECK (str_eq (s.values.server, L"other-vpn.example:3128"));
+      CHECK (str_eq (s.values.override, CORP_BYPASS));
+      CHECK (s.values.has_enable && s.values.enable == 1 && s.values.autoconfig == NULL);
+      CHECK (s.have_blob && s.blob.flags == (PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY));
+      CHECK (blob_str_eq (s.blob.server, s.blob.server_len, "other-vpn.example:3128"));
+      CHECK (blob_str_eq (s.blob.bypass, s.blob.bypass_len, "*.corp.example;intranet;<local>"));
+      break;
+    case CHANGE_OVERRIDE:
+      CHECK (via_repair || r == GN_WP_RESTORED_KEPT_OTHERS);
+      CHECK (via_repair || wcsstr (logged, L"ProxyOverride") != NULL);
+      CHECK (str_eq (s.values.server, CORP_SERVER));
+      CHECK (str_eq (s.values.override, L"*.other.example;<local>"));
+      CHECK (s.values.has_enable && s.values.enable == 1);
+      CHECK (s.have_blob && s.blob.flags == (PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY));
+      CHECK (blob_str_eq (s.blob.server, s.blob.server_len, "corp-proxy.example:8080"));
+      CHECK (blob_str_eq (s.blob.bypass, s.blob.bypass_len, "*.other.example;<local>"));
+      CHECK ((s.wininet_flags & PROXY_TYPE_PROXY) && str_eq (s.wininet_server, CORP_SERVER));
+      break;
+    case CHANGE_ALL_REGISTRY:
+      /* Nothing of ours is left to restore, but the blob (what WinINet
+       * reads on Windows) must not go on sending everything to us. */
+      CHECK (via_repair || r == GN_WP_LEFT_ALONE);
+      CHECK (via_repair || wcsstr (logged, L"ProxyOverride") != NULL);
+      CHECK (str_eq (s.values.server, L"other-vpn.example:3128"));
+      CHECK (str_eq (s.values.override, L"*.other.example;<local>"));
+      CHECK (s.have_blob && s.blob.flags == (PROXY_TYPE_DIRECT | PROXY_TYPE_PROXY));
+      CHECK (blob_str_eq (s.blob.server, s.blob.server_len, "other-vpn.example:3128"));
+      CHECK (blob_str_eq (s.blob.bypass, s.blob.bypass_len, "*.other.example;<local>"));
+      CHECK (blob_str_eq (s.blob.pac_url, s.blob.pac_url_len, "http://other.example/wpad.dat"));
+      break;
+    case CHANGE_DIRECT:
+      /* The other program turned the proxy off: ours is gone everywhere,
+       * and the user's corporate proxy is NOT switched back on. */
+      CHECK (via_repair || r == GN_WP_TAKEN_OVER);
+      CHECK (s.values.has_enable && s.values.enable == 0);
+      CHECK (s.values.server == NULL && s.values.override == NULL && s.values.autoconfig == NULL);
+      CHECK (s.have_blob && s.blob.flags == PROXY_TYPE_DIRECT);
+      CHECK (s.blob.server_len == 0 && s.blob.bypass_len == 0);
+      CHECK (!(s.wininet_flags & PROXY_TYPE_PROXY));
+      break;
+    }
+  state_clear (&s);
+  CHECK (!gn_wp_points_at_us (&config));
+  CHECK (!gn_wp_journal_exists (journal_path));
+  CHECK (via_repair || !gn_wp_runonce_get (runonce, 1024));
+  CHECK (gn_wp_journal_previous_path (journal_path, previous, MAX_PATH + 64));
+  if (change == CHANGE_DIRECT)
+    {
+      /* The user's settings wait in the previous journal, whole. */
+      GnWpSnapshot saved;
+      unsigned port = 0;
+      wchar_t *pac = NULL, *bypass = NULL;
+
+      CHECK (gn_wp_journal_read (previous, &port, &pac, &bypass, &saved, &error));
+      free (pac);
+      free (bypass);
+      CHECK (port == OUR_PORT && saved.n_connections >= 1);
+      CHECK (str_eq (saved.values.server, CORP_SERVER) && saved.values.enable == 1);
+      CHECK (str_eq (saved.values.override, CORP_BYPASS));
+      gn_wp_snapshot_clear (&saved);
+      DeleteFileW (previous);
     }
   else
-    CHECK (RegSetKeyValueW (HKEY_CURRENT_USER, SETTINGS_KEY, L"ProxyServer", REG_SZ,
-                            L"other-vpn.example:3128", 23 * sizeof (wchar_t)) == ERROR_SUCCESS);
-  CHECK (!gn_wp_points_at_us (&config));
-  CHECK (gn_wp_disable (journal_path, NULL, NULL, &error) == GN_WP_LEFT_ALONE);
-  state_read (&s);
-  CHECK (str_eq (s.values.server, L"other-vpn.example:3128"));
-  CHECK (s.values.enable == 1);
-  state_clear (&s);
-  CHECK (!gn_wp_journal_exists (journal_path));
-  CHECK (!gn_wp_runonce_get (runonce, 1024));
+    CHECK (GetFileAttributesW (previous) == INVALID_FILE_ATTRIBUTES);
 }
 
-static void test_third_party_wininet (void) { third_party (TRUE); }
-static void test_third_party_registry (void) { third_party (FALSE); }
+static void test_keys_server (void) { change_then_restore (CHANGE_SERVER, FALSE); }
+static void test_keys_server_wininet (void) { change_then_restore (CHANGE_SERVER_WININET, FALSE); }
+static void test_keys_override (void) { change_then_restore (CHANGE_OVERRIDE, FALSE); }
+static void test_keys_direct (void) { change_then_restore (CHANGE_DIRECT, FALSE); }
+static void test_keys_all_registry (void) { change_then_restore (CHANGE_ALL_REGISTRY, FALSE); }
+static void test_keys_server_repair (void) { change_then_restore (CHANGE_SERVER, TRUE); }
+static void test_keys_override_repair (void) { change_then_restore (CHANGE_OVERRIDE, TRUE); }
+static void test_keys_direct_repair (void) { change_then_restore (CHANGE_DIRECT, TRUE); }
+
+/* PAC mode, and another program points Windows at its own script (as
+ * WinINet on Windows stores it: the URL in the blob and in AutoConfigURL):
+ * it took over. Its script stays in use, ours is gone, and the user's
+ * manual proxy is not switched back on. */
+static void
+test_keys_pac_taken_over (void)
+{
+  GnWpConfig config = { OUR_PORT, NULL, OUR_PAC };
+  GnWpError error = { 0 };
+  wchar_t previous[MAX_PATH + 64];
+  GnWpRestoreResult r;
+  State s;
+
+  set_start (START_MANUAL, CORP_SERVER);
+  CHECK (gn_wp_enable (&config, journal_path, L"x", NULL, NULL, &error));
+  set_reg_string (L"AutoConfigURL", L"http://other.example/wpad.dat");
+  CHECK (gn_wp_blob_write_fields (NULL, PROXY_TYPE_DIRECT | PROXY_TYPE_AUTO_PROXY_URL, NULL,
+                                  NULL, L"http://other.example/wpad.dat", NULL, 0, &error));
+  CHECK (!gn_wp_points_at_us (&config));
+  r = gn_wp_disable (journal_path, log_to_tap, NULL, &error);
+  state_read (&s);
+  state_print ("after", &s);
+  CHECK (r == GN_WP_TAKEN_OVER);
+  CHECK (str_eq (s.values.autoconfig, L"http://other.example/wpad.dat"));
+  CHECK (s.values.has_enable && s.values.enable == 0);
+  CHECK (s.have_blob && s.blob.flags == (PROXY_TYPE_DIRECT | PROXY_TYPE_AUTO_PROXY_URL));
+  CHECK (blob_str_eq (s.blob.pac_url, s.blob.pac_url_len, "http://other.example/wpad.dat"));
+  CHECK (!(s.wininet_flags & PROXY_TYPE_PROXY));
+  state_clear (&s);
+  CHECK (!gn_wp_journal_exists (journal_path));
+  CHECK (gn_wp_journal_previous_path (journal_path, previous, MAX_PATH + 64));
+  CHECK (GetFileAttributesW (previous) != INVALID_FILE_ATTRIBUTES);
+  DeleteFileW (previous);
+}
+
+/* Someone put the user's own settings back by hand: nothing was lost, so
+ * nothing is reported, and nothing of ours is left to remove. */
+static void
+test_keys_user_restored_by_hand (void)
+{
+  GnWpConfig config = { OUR_PORT, NULL, NULL };
+  GnWpError error = { 0 };
+  wchar_t logged[GN_WP_MESSAGE_MAX] = L"";
+  State before, after;
+  BOOL equal;
+
+  set_start (START_MANUAL, CORP_SERVER);
+  state_read (&before);
+  CHECK (gn_wp_enable (&config, journal_path, L"x", NULL, NULL, &error));
+  set_start (START_MANUAL, CORP_SERVER);   /* (deletes the journal: write it again) */
+  {
+    GnWpSnapshot snap;
+
+    CHECK (gn_wp_snapshot (&snap, &error));
+    CHECK (gn_wp_journal_write (journal_path, &config, &snap, &error));
+    gn_wp_snapshot_clear (&snap);
+  }
+  CHECK (gn_wp_disable (journal_path, log_to_tap, logged, &error) == GN_WP_LEFT_ALONE);
+  CHECK (logged[0] == L'\0');
+  state_read (&after);
+  equal = state_equal (&before, &after);
+  state_clear (&before);
+  state_clear (&after);
+  CHECK (equal);
+  CHECK (!gn_wp_journal_exists (journal_path));
+}
 
 static unsigned
 loopback_listener (SOCKET *out)
@@ -824,8 +1044,16 @@ static const struct { const char *name; void (*func) (void); } tests[] = {
   { "roundtrip/none/pac", test_roundtrip_none_pac },
   { "roundtrip/manual/pac", test_roundtrip_manual_pac },
   { "roundtrip/pac/pac", test_roundtrip_pac_pac },
-  { "compare-and-clear/wininet", test_third_party_wininet },
-  { "compare-and-clear/registry", test_third_party_registry },
+  { "per-key/server-changed", test_keys_server },
+  { "per-key/server-changed-wininet", test_keys_server_wininet },
+  { "per-key/override-changed", test_keys_override },
+  { "per-key/direct-taken-over", test_keys_direct },
+  { "per-key/pac-taken-over", test_keys_pac_taken_over },
+  { "per-key/all-changed-in-registry", test_keys_all_registry },
+  { "per-key/user-restored-by-hand", test_keys_user_restored_by_hand },
+  { "per-key/repair/server-changed", test_keys_server_repair },
+  { "per-key/repair/override-changed", test_keys_override_repair },
+  { "per-key/repair/direct-taken-over", test_keys_direct_repair },
   { "dead-loopback", test_dead_loopback },
   { "live-loopback", test_live_loopback },
   { "bad-bypass-changes-nothing", test_bad_bypass },

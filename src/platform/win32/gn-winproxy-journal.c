@@ -483,3 +483,15 @@ gn_wp_journal_remove (const wchar_t *path, GnWpError *error)
     }
   return TRUE;
 }
+
+BOOL
+gn_wp_journal_previous_path (const wchar_t *journal, wchar_t *path, DWORD path_len)
+{
+  size_t len = wcslen (journal);
+
+  if (len + 10 > path_len)
+    return FALSE;
+  wcscpy (path, journal);
+  wcscat (path, L".previous");
+  return TRUE;
+}

@@ -7,9 +7,12 @@
  *
  *  - enable:  repair a journal left by a crash; snapshot; write the journal;
  *             only then apply ours; then add the RunOnce repair entry.
- *  - disable: compare-and-clear: restore from the journal only if the settings
- *             still point at us (the dead-loopback rule may restore "no proxy"),
- *             then delete the journal and the RunOnce entry.
+ *  - disable: per-key compare-and-clear (gn-winproxy-restore.c): every key that
+ *             still holds our value gets the user's back, keys another program
+ *             changed are kept (the dead-loopback rule may restore "no proxy");
+ *             then the journal and the RunOnce entry are deleted. When another
+ *             program changed the mode, our values are removed, the user's are
+ *             not put back, and the journal is kept as "<journal>.previous".
  *  - repair:  what guardnest-repair.exe and --repair-proxy do at logon or
  *             uninstall: like disable, but never while a running GuardNest owns
  *             the settings (it holds the GN_WP_OWNER_MUTEX named mutex, which
@@ -20,6 +23,7 @@
  */
 #include "gn-winproxy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <wininet.h>
 
@@ -105,6 +109,14 @@ gn_wp_restore_result_describe (GnWpRestoreResult result)
     case GN_WP_RESTORED_NO_PROXY:
       return L"Your previous proxy pointed at a program on this computer that no longer "
              L"answers, so \"no proxy\" was restored instead.";
+    case GN_WP_RESTORED_KEPT_OTHERS:
+      return L"Your previous proxy settings were restored where no other program had "
+             L"changed them; what another program set while GuardNest was on was kept.";
+    case GN_WP_TAKEN_OVER:
+      return L"Another program changed the proxy settings (turned the proxy off, or chose "
+             L"another one) while GuardNest was on. GuardNest removed its own settings and "
+             L"did not put your previous ones back over that choice; they are saved next "
+             L"to GuardNest's journal (proxy-journal.txt.previous).";
     case GN_WP_LEFT_ALONE:
       return L"Another program or you changed the proxy settings while GuardNest was on; "
              L"they were left as they are.";
@@ -137,19 +149,35 @@ restore_from_journal (const wchar_t *journal, GnWpLogFunc log, void *log_data,
   config.pac_url = pac_url;
   config.bypass = bypass;
 
-  if (!gn_wp_points_at_us (&config))
-    result = GN_WP_LEFT_ALONE;
-  else
+  result = gn_wp_restore_keys (&config, &snap, log, log_data, error);
+  if (result == GN_WP_TAKEN_OVER)
     {
-      BOOL dead = gn_wp_snapshot_loopback_dead (&snap, port);
+      /* The user's settings stay on disk, but not as a journal: the next
+       * start or logon repair must not treat them as a crash to undo. */
+      wchar_t previous[MAX_PATH + 64];
 
-      if (gn_wp_restore (&snap, dead, log, log_data, error))
-        result = dead ? GN_WP_RESTORED_NO_PROXY : GN_WP_RESTORED;
-      else
-        result = GN_WP_FAILED;
+      if (!gn_wp_journal_previous_path (journal, previous, MAX_PATH + 64)
+          || !MoveFileExW (journal, previous,
+                           MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+        {
+          DWORD code = GetLastError ();
+
+          gn_wp_set_error (error, code, L"Could not keep your previous proxy settings "
+                           L"(\"%ls\", error %lu).", journal, code);
+          result = GN_WP_FAILED;
+        }
+      else if (log != NULL)
+        {
+          wchar_t message[GN_WP_MESSAGE_MAX];
+
+          _snwprintf (message, GN_WP_MESSAGE_MAX - 1, L"Your previous proxy settings are "
+                      L"saved in \"%ls\".", previous);
+          message[GN_WP_MESSAGE_MAX - 1] = L'\0';
+          log (message, log_data);
+        }
     }
   /* Failed restores keep the journal so the next attempt can retry. */
-  if (result != GN_WP_FAILED && !gn_wp_journal_remove (journal, error))
+  else if (result != GN_WP_FAILED && !gn_wp_journal_remove (journal, error))
     result = GN_WP_FAILED;
   gn_wp_snapshot_clear (&snap);
   free (pac_url);

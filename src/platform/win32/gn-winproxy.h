@@ -92,6 +92,11 @@ typedef struct {
 typedef enum {
   GN_WP_RESTORED,             /* the snapshot is back */
   GN_WP_RESTORED_NO_PROXY,    /* snapshot's loopback proxy was dead: "no proxy" */
+  GN_WP_RESTORED_KEPT_OTHERS, /* keys still ours got the user's values back; keys
+                               * another program changed were kept (and logged) */
+  GN_WP_TAKEN_OVER,           /* another program changed the mode ("direct", say): our
+                               * values were removed, the user's NOT put back; they
+                               * stay in gn_wp_journal_previous_path() */
   GN_WP_LEFT_ALONE,           /* settings no longer ours: not touched */
   GN_WP_NOTHING_TO_DO,        /* no journal */
   GN_WP_OWNER_RUNNING,        /* a running GuardNest owns the settings */
@@ -117,6 +122,15 @@ BOOL  gn_wp_set_connection      (const wchar_t *name, DWORD flags, const wchar_t
 BOOL  gn_wp_points_at_us        (const GnWpConfig *config);
 BOOL  gn_wp_validate_bypass     (const wchar_t *bypass, GnWpError *error);
 BOOL  gn_wp_snapshot_loopback_dead (const GnWpSnapshot *snap, unsigned our_port);
+
+/* --- gn-winproxy-restore.c: per-key compare-and-clear -------------------- */
+/* Restores @snap (the journal's) key by key: what still holds what @config
+ * made apply write gets the user's value back, what another program changed
+ * is kept (named through @log), and when that program changed the mode,
+ * ours is removed and the user's values are not put back (GN_WP_TAKEN_OVER).
+ * GN_WP_LEFT_ALONE when nothing of ours is left. */
+GnWpRestoreResult gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
+                                      GnWpLogFunc log, void *log_data, GnWpError *error);
 void  gn_wp_notify_wininet      (GnWpLogFunc log, void *log_data);
 
 /* --- gn-winproxy-registry.c: the registry mirror ------------------------- */
@@ -139,6 +153,10 @@ BOOL  gn_wp_journal_read        (const wchar_t *path, unsigned *port, wchar_t **
                                  wchar_t **bypass, GnWpSnapshot *snap, GnWpError *error);
 BOOL  gn_wp_journal_exists      (const wchar_t *path);
 BOOL  gn_wp_journal_remove      (const wchar_t *path, GnWpError *error);
+/* Where a journal is kept after another program took the proxy over
+ * (GN_WP_TAKEN_OVER): "<journal>.previous", the user's settings from before
+ * GuardNest, in the same format, until they ask for them back. */
+BOOL  gn_wp_journal_previous_path (const wchar_t *journal, wchar_t *path, DWORD path_len);
 
 /* --- gn-winproxy-protect.c: the enable / disable / repair transactions --- */
 BOOL  gn_wp_runonce_set         (const wchar_t *command, GnWpError *error);

@@ -109,6 +109,8 @@ wmain (int argc, wchar_t **argv)
       return 3;
     case GN_WP_RESTORED:
     case GN_WP_RESTORED_NO_PROXY:
+    case GN_WP_RESTORED_KEPT_OTHERS:
+    case GN_WP_TAKEN_OVER:
     case GN_WP_LEFT_ALONE:
     case GN_WP_NOTHING_TO_DO:
     default:
