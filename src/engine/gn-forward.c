@@ -294,7 +294,7 @@ on_response_head (GnProxyConnection *self,
 
   self->origin_keep_alive = head->keep_alive && self->resp_body_kind != GN_HTTP_BODY_UNTIL_CLOSE;
   self->client_keep_alive = self->req_keep_alive && self->resp_body_kind != GN_HTTP_BODY_UNTIL_CLOSE &&
-                            !gn_proxy_server_is_draining (self->server);
+                            !gn_listener_context_is_draining (self->context);
 
   out = g_string_sized_new (head->head_len + 64);
   g_string_append_printf (out, "HTTP/1.1 %u ", head->status);
@@ -405,20 +405,20 @@ write_request_head (GnProxyConnection *self)
 }
 
 static void
-on_origin_connected (GnProxyConnection *self,
-                     GSocketConnection *origin,
-                     guint              status,
-                     const char        *reason)
+on_origin_connected (GSocketConnection *origin,
+                     const GError      *error,
+                     gpointer           user_data)
 {
+  GnProxyConnection *self = user_data;
+
   if (origin == NULL)
     {
-      fail (self, status, reason);
+      fail (self, error->code, error->message);
       return;
     }
 
-  self->origin = g_object_ref (origin);
+  self->origin = origin;
   self->origin_socket = g_socket_connection_get_socket (origin);
-  g_socket_set_option (self->origin_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   memcpy (self->origin_host, self->host, sizeof self->host);
   self->origin_port = self->port;
   self->origin_reused = FALSE;
@@ -447,7 +447,10 @@ send_request (GnProxyConnection *self)
     }
 
   _gn_forward_clear (self);
-  _gn_proxy_connection_connect (self, on_origin_connected);
+  if (self->record != NULL)
+    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
+  gn_origin_connector_start (&self->connector, self->context, self->socket_client,
+                             self->host, self->port, FALSE, on_origin_connected, self);
 }
 
 /* Builds the head we send to the origin into self->out. */
@@ -485,7 +488,7 @@ build_request_head (GnProxyConnection *self,
     }
   append_headers (out, head, "Host", "Expect");
   g_string_append_printf (out, "Via: 1.%u %s\r\n", head->version_minor,
-                          gn_proxy_server_get_via (self->server));
+                          self->context->via);
   if (self->req_body_kind == GN_HTTP_BODY_CHUNKED)
     g_string_append (out, "Transfer-Encoding: chunked\r\n");
   if (!self->req_keep_alive && !self->req_upgrade)
@@ -512,7 +515,7 @@ build_request_head (GnProxyConnection *self,
 static gboolean
 came_through_us (GnProxyConnection *self)
 {
-  const char *via = gn_proxy_server_get_via (self->server);
+  const char *via = self->context->via;
 
   for (guint i = 0; i < self->head->n_headers; i++)
     {
@@ -566,7 +569,7 @@ _gn_forward_request (GnProxyConnection *self)
   if (_gn_proxy_connection_check_blocked (self, TRUE))
     return;
 
-  if (gn_proxy_server_is_self (self->server, self->host, self->port) || came_through_us (self))
+  if (gn_listener_context_is_self (self->context, self->host, self->port) || came_through_us (self))
     {
       _gn_proxy_connection_respond_own (self, path, end - path, TRUE);
       return;

@@ -4,6 +4,7 @@
  *
  * The connection's state, shared between gn-proxy-connection.c (head
  * reading, answers, CONNECT) and gn-forward.c (plain-HTTP forwarding).
+ * The server does not see it (it uses gn-proxy-connection.h only).
  *
  * Threading: the worker thread the connection was handed to, only.
  */
@@ -11,6 +12,7 @@
 #pragma once
 
 #include "gn-http-parser.h"
+#include "gn-origin-connector.h"
 #include "gn-proxy-connection.h"
 #include "gn-pump.h"
 #include "gn-tunnel.h"
@@ -21,22 +23,19 @@ typedef void (*GnHeadReadFunc) (GnProxyConnection *self,
                                 GnHttpParseResult  result);
 typedef void (*GnWriteDoneFunc) (GnProxyConnection *self,
                                  const GError      *error);
-typedef void (*GnConnectDoneFunc) (GnProxyConnection *self,
-                                   GSocketConnection *origin,
-                                   guint              status,
-                                   const char        *reason);
 
 struct _GnProxyConnection
 {
   guint               ref_count;     /* the server's ref plus one per async call */
-  GnProxyServer      *server;        /* (unowned) outlives its connections */
-  guint               slot;          /* the server's slot for our worker */
+  GnListenerContext  *context;       /* (owned) the listener's, fixed */
+  GnEngineConfig     *config;        /* (unowned) context->config */
+  GnProxyConnectionDoneFunc done_func;
+  gpointer            done_data;
   GnBufferPool       *pool;          /* (unowned) the worker's */
   GSocketClient      *socket_client; /* (unowned) the worker's */
-  GnEngineConfig     *config;        /* (owned) the config it started with */
   GnBlocklist        *blocklist;     /* (owned) the rules it started with */
   GnConnectionRecord *record;        /* (unowned) (nullable) registry entry */
-  GList               link;          /* in the server's list */
+  GList               link;          /* in the server's list (gn_proxy_connection_get_link()) */
 
   GSocketConnection  *client;        /* (owned) */
   GSocket            *client_socket; /* (unowned) */
@@ -64,13 +63,10 @@ struct _GnProxyConnection
   gboolean            idle;          /* kept alive, waiting for its next request, nothing read */
   gboolean            closing;
   gboolean            rejected;      /* answering 503 past max_connections */
-  gboolean            timed_out;
 
   /* CONNECT and WebSocket */
   GnTunnel           *tunnel;        /* (owned) (nullable) */
-  GCancellable       *connect_cancellable; /* (owned) (nullable) */
-  GSocket            *connect_socket; /* (owned) (nullable) direct connect in progress */
-  GSocketAddress     *connect_address; /* (owned) (nullable) its target */
+  GnOriginConnector   connector;     /* idle unless connecting */
 
   /* Plain-HTTP forwarding (gn-forward.c) */
   GSocketConnection  *origin;        /* (owned) (nullable) kept alive between requests */
@@ -87,7 +83,6 @@ struct _GnProxyConnection
   GString            *out;           /* (owned) (nullable) data being written */
   GString            *request_head;  /* (owned) (nullable) rewritten head, kept for a retry */
   GnWriteDoneFunc     write_func;
-  GnConnectDoneFunc   connect_func;
   gboolean            req_is_head;
   gboolean            req_keep_alive;
   gboolean            req_upgrade;
@@ -130,10 +125,7 @@ void     _gn_proxy_connection_write       (GnProxyConnection *self,
 void     _gn_proxy_connection_finish      (GnProxyConnection *self,
                                            const char        *error_reason);
 void     _gn_proxy_connection_next_request (GnProxyConnection *self);
-/* gn-origin-connect.c: connects to self->host:self->port, then @func. */
 gboolean _gn_proxy_connection_uses_upstream (GnProxyConnection *self);
-void     _gn_proxy_connection_connect     (GnProxyConnection *self,
-                                           GnConnectDoneFunc  func);
 void     _gn_proxy_connection_start_tunnel (GnProxyConnection *self,
                                            GSocket           *origin,
                                            GBytes            *to_origin,

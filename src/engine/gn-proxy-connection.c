@@ -3,8 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A client connection (see gn-proxy-connection.h): reading heads, our own
- * answers, CONNECT tunnels. Connecting to origins is in gn-origin-connect.c
- * and plain-HTTP forwarding in gn-forward.c, on the same state.
+ * answers, CONNECT tunnels. Connecting to origins is GnOriginConnector's
+ * (gn-origin-connector.h, one completion callback) and plain-HTTP
+ * forwarding is in gn-forward.c. What it knows of its listener comes from
+ * its GnListenerContext; it tells its owner it ended through the done
+ * callback it was created with, and calls nothing else of the server.
  *
  * Heads are read with non-blocking receives into a buffer that grows up to
  * the configured limit, and parsed incrementally. The header timeout runs
@@ -16,8 +19,10 @@
  * unread data would make the kernel send a reset that can destroy the answer
  * before the client reads it.
  *
- * Lifetime: the server holds one reference; each pending asynchronous call
- * holds another and returns early when the connection was closed meanwhile.
+ * Lifetime: the owner (the server) holds one reference; each pending
+ * asynchronous call holds another and returns early when the connection
+ * was closed meanwhile. The origin connector is embedded and cancelled on
+ * close, so it needs no reference.
  *
  * Threading: the connection's worker thread only (see gn-proxy-server.c).
  */
@@ -46,23 +51,25 @@ record_close_cb (gpointer data)
 }
 
 GnProxyConnection *
-gn_proxy_connection_new (GnProxyServer     *server,
-                         guint              slot,
-                         GnBufferPool      *pool,
-                         GSocketClient     *socket_client,
-                         GSocketConnection *client,
-                         GnBlocklist       *blocklist,
-                         gboolean           rejected)
+gn_proxy_connection_new (GnListenerContext         *context,
+                         GnBufferPool              *pool,
+                         GSocketClient             *socket_client,
+                         GSocketConnection         *client,
+                         GnBlocklist               *blocklist,
+                         gboolean                   rejected,
+                         GnProxyConnectionDoneFunc  done_func,
+                         gpointer                   done_data)
 {
   GnProxyConnection *self = g_new0 (GnProxyConnection, 1);
-  GnConnectionRegistry *registry = gn_proxy_server_get_registry (server);
+  GnConnectionRegistry *registry = context->registry;
 
   self->ref_count = 1;
-  self->server = server;
-  self->slot = slot;
+  self->context = gn_listener_context_ref (context);
+  self->config = context->config;
+  self->done_func = done_func;
+  self->done_data = done_data;
   self->pool = pool;
   self->socket_client = socket_client;
-  self->config = gn_engine_config_ref (gn_proxy_server_get_config (server));
   self->blocklist = blocklist != NULL ? gn_blocklist_ref (blocklist) : NULL;
   self->client = g_object_ref (client);
   self->client_socket = g_socket_connection_get_socket (client);
@@ -126,13 +133,11 @@ gn_proxy_connection_unref (GnProxyConnection *self)
   g_clear_pointer (&self->head, g_free);
   g_clear_pointer (&self->head_buf, g_free);
   g_clear_pointer (&self->pending, g_bytes_unref);
-  g_clear_object (&self->connect_cancellable);
-  g_clear_object (&self->connect_socket);
-  g_clear_object (&self->connect_address);
+  gn_origin_connector_cancel (&self->connector);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_pointer (&self->blocklist, gn_blocklist_unref);
-  g_clear_pointer (&self->config, gn_engine_config_unref);
+  g_clear_pointer (&self->context, gn_listener_context_unref);
   g_free (self);
 }
 
@@ -152,14 +157,8 @@ _gn_proxy_connection_finish (GnProxyConnection *self,
   self->closing = TRUE;
 
   g_cancellable_cancel (self->cancellable);
-  if (self->connect_cancellable != NULL)
-    g_cancellable_cancel (self->connect_cancellable);
+  gn_origin_connector_cancel (&self->connector);
   _gn_proxy_connection_clear_sources (self);
-  if (self->connect_socket != NULL)
-    {
-      g_socket_close (self->connect_socket, NULL);
-      g_clear_object (&self->connect_socket);
-    }
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
   _gn_forward_clear (self);
 
@@ -168,9 +167,40 @@ _gn_proxy_connection_finish (GnProxyConnection *self,
   if (self->record != NULL && error_reason != NULL)
     gn_connection_record_set_error (self->record, 0, error_reason);
 
-  /* Frees our place under max_connections, then closes the record, then
-   * drops the server's reference: may free self. */
-  _gn_proxy_server_connection_done (self->server, self);
+  /* The owner frees our place under max_connections, closes the record,
+   * then drops its reference: may free self. */
+  self->done_func (self, self->done_data);
+}
+
+GList *
+gn_proxy_connection_get_link (GnProxyConnection *self)
+{
+  return &self->link;
+}
+
+gboolean
+gn_proxy_connection_is_rejected (GnProxyConnection *self)
+{
+  return self->rejected;
+}
+
+void
+gn_proxy_connection_close_record (GnProxyConnection *self)
+{
+  if (self->record != NULL)
+    {
+      gn_connection_registry_close (self->context->registry, self->record);
+      self->record = NULL;
+    }
+}
+
+void
+gn_proxy_connection_reject (GnProxyConnection *self)
+{
+  g_assert (self->rejected);
+  _gn_proxy_connection_respond (self, 503, NULL,
+                                "503 Service Unavailable: too many connections, try again shortly\n",
+                                "Too many connections");
 }
 
 void
@@ -209,7 +239,6 @@ on_head_timeout (gpointer user_data)
   GnProxyConnection *self = user_data;
 
   g_clear_pointer (&self->timer, g_source_unref);
-  self->timed_out = TRUE;
   self->head->error_status = self->head_is_request ? 408 : 504;
   self->head->error_reason = self->head_is_request ? _("Timed out reading the request head")
                                                    : _("The server did not answer in time");
@@ -502,6 +531,12 @@ respond_text (GnProxyConnection *self,
   _gn_proxy_connection_respond (self, status, NULL, body, text);
 }
 
+gboolean
+_gn_proxy_connection_uses_upstream (GnProxyConnection *self)
+{
+  return gn_origin_connector_uses_upstream (self->config, self->host);
+}
+
 /* Puts a target address in its one canonical spelling
  * (gn_domain_canonical_address()), in place, right after parsing: the
  * blocklist, the self-loop check and the connection then all see the same
@@ -619,21 +654,21 @@ on_established_written (GnProxyConnection *self,
 }
 
 static void
-on_connect_origin (GnProxyConnection *self,
-                   GSocketConnection *origin,
-                   guint              status,
-                   const char        *reason)
+on_connect_origin (GSocketConnection *origin,
+                   const GError      *error,
+                   gpointer           user_data)
 {
+  GnProxyConnection *self = user_data;
+
   if (origin == NULL)
     {
-      respond_text (self, status, reason);
+      respond_text (self, error->code, error->message);
       return;
     }
 
   /* The tunnel keeps the origin in the forwarding slot; closing clears it. */
-  self->origin = g_object_ref (origin);
+  self->origin = origin;
   self->origin_socket = g_socket_connection_get_socket (origin);
-  g_socket_set_option (self->origin_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   _gn_proxy_connection_write (self, G_IO_STREAM (self->client),
                               g_string_new ("HTTP/1.1 200 Connection established\r\n\r\n"),
                               on_established_written);
@@ -661,13 +696,16 @@ handle_connect (GnProxyConnection *self)
   if (_gn_proxy_connection_check_blocked (self, FALSE))
     return;
 
-  if (gn_proxy_server_is_self (self->server, self->host, self->port))
+  if (gn_listener_context_is_self (self->context, self->host, self->port))
     {
       respond_text (self, 508, _("The target is this proxy itself"));
       return;
     }
 
-  _gn_proxy_connection_connect (self, on_connect_origin);
+  if (self->record != NULL)
+    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
+  gn_origin_connector_start (&self->connector, self->context, self->socket_client,
+                             self->host, self->port, TRUE, on_connect_origin, self);
 }
 
 /* The host our own PAC script names: the listening address, or loopback
@@ -699,7 +737,7 @@ _gn_proxy_connection_respond_own (GnProxyConnection *self,
   if (get && bare_len == strlen (GN_PAC_PATH) && memcmp (path, GN_PAC_PATH, bare_len) == 0)
     {
       g_autofree char *host = pac_proxy_host (self);
-      g_autofree char *script = gn_pac_script (host, gn_proxy_server_get_port (self->server),
+      g_autofree char *script = gn_pac_script (host, self->context->port,
                                                (const char * const *) self->config->pac_bypass);
 
       _gn_proxy_connection_respond (self, 200, GN_PAC_CONTENT_TYPE, script, NULL);
@@ -707,8 +745,8 @@ _gn_proxy_connection_respond_own (GnProxyConnection *self,
     }
   if (any_path || (get && bare_len == 1 && path[0] == '/'))
     {
-      g_autofree char *body = gn_block_page_status (gn_proxy_server_get_port (self->server),
-                                                    gn_proxy_server_get_n_connections (self->server));
+      g_autofree char *body = gn_block_page_status (self->context->port,
+                                                    (guint) g_atomic_int_get (&self->context->n_connections));
 
       _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
       return TRUE;
@@ -767,7 +805,7 @@ _gn_proxy_connection_next_request (GnProxyConnection *self)
   /* Draining ends keep-alive connections between requests; a new one
    * (maybe accepted just before the stop) still gets its first request
    * served, within the drain timeout. */
-  if (gn_proxy_server_is_draining (self->server) && self->pending == NULL && self->n_requests > 0)
+  if (gn_listener_context_is_draining (self->context) && self->pending == NULL && self->n_requests > 0)
     {
       _gn_proxy_connection_finish (self, NULL);
       return;
