@@ -112,6 +112,7 @@ struct _GnEngine
   GnEngineStatus        status;
   GError               *error;       /* (owned) (nullable) */
   guint16               port;
+  guint                 max_connections; /* the running server's, within the fd budget */
   guint                 n_draining;
   gboolean              thread_ready;
   gint                  finalizing;  /* (atomic) no more notifications */
@@ -239,6 +240,8 @@ set_status (GnEngine       *self,
   self->error = error;
   self->port = self->server != NULL && status == GN_ENGINE_STATUS_RUNNING
                ? gn_proxy_server_get_port (self->server) : 0;
+  if (self->port != 0)
+    self->max_connections = gn_proxy_server_get_max_connections (self->server);
   g_mutex_unlock (&self->lock);
 
   schedule_notify (self);
@@ -874,6 +877,19 @@ gn_engine_get_port (GnEngine *self)
   port = self->port;
   g_mutex_unlock (&self->lock);
   return port;
+}
+
+guint
+gn_engine_get_max_connections (GnEngine *self)
+{
+  guint max;
+
+  g_return_val_if_fail (GN_IS_ENGINE (self), 0);
+
+  g_mutex_lock (&self->lock);
+  max = self->port != 0 ? self->max_connections : self->config->max_connections;
+  g_mutex_unlock (&self->lock);
+  return max;
 }
 
 void

@@ -109,6 +109,12 @@ GError               *gn_engine_dup_error         (GnEngine             *self);
 guint                 gn_engine_get_n_draining    (GnEngine             *self);
 /* The port actually bound (useful when the config asked for port 0). */
 guint16               gn_engine_get_port          (GnEngine             *self);
+/* The connections served at once while running: the config's
+ * max_connections, or fewer when the open-file limit (raised to its hard
+ * limit at start) leaves room for fewer — two descriptors each plus a
+ * reserve; logged with g_message() when it is lower. Not running: the
+ * config's. */
+guint                 gn_engine_get_max_connections (GnEngine           *self);
 
 /* Any thread. Swaps the whole rule set atomically; connections in flight
  * keep the set they started with. */

@@ -57,12 +57,24 @@
 #include <gio/gio.h>
 
 #include "gn-error.h"
+#include "gn-fd-budget.h"
 #include "gn-proxy-connection.h"
 #include "gn-proxy-server.h"
 
 #define MAX_REJECTING 1024
 #define LISTEN_BACKLOG 4096
 #define ACCEPT_BATCH 64
+/* After accept() failed (out of descriptors): how long the listener rests. */
+#define ACCEPT_BACKOFF_MS 150
+
+static const char answer_503[] =
+  "HTTP/1.1 503 Service Unavailable\r\n"
+  "Retry-After: 1\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n"
+  "Content-Length: 66\r\n"
+  "Cache-Control: no-store\r\n"
+  "Connection: close\r\n\r\n"
+  "503 Service Unavailable: too many connections, try again shortly\n";
 
 typedef struct
 {
@@ -88,6 +100,8 @@ struct _GnProxyServer
   Slot                 *slots;        /* (owned) one per worker */
   guint                 n_slots;
 
+  guint                 max_rejecting; /* 503 answers in flight, within the fd budget */
+
   /* Any thread, atomic */
   gint                  n_rejecting;
   gint                  n_live;       /* connections + the running token */
@@ -96,6 +110,8 @@ struct _GnProxyServer
   GnBlocklist          *blocklist;    /* (owned) current rules for new connections */
   GSocket              *listener;     /* (owned) (nullable) while listening */
   GSource              *accept_source; /* (owned) (nullable) while listening */
+  GSource              *backoff_timer; /* (owned) (nullable) instead of accept_source, for a moment */
+  int                   spare_fd;     /* -1 or a descriptor to give up for a 503 at the limit */
   guint                 next_slot;
   GSource              *drain_timer;  /* (owned) (nullable) */
   GnProxyServerStoppedFunc stopped_func;
@@ -156,6 +172,8 @@ gn_proxy_server_new (GnEngineConfig       *config,
       g_queue_init (&self->slots[i].rejecting);
     }
   self->n_live = 1;   /* the running token, dropped by stop() */
+  self->spare_fd = -1;
+  self->max_rejecting = MAX_REJECTING;
   return self;
 }
 
@@ -171,6 +189,12 @@ steal_listener (GnProxyServer *self)
       g_source_destroy (self->accept_source);
       g_clear_pointer (&self->accept_source, g_source_unref);
     }
+  if (self->backoff_timer != NULL)
+    {
+      g_source_destroy (self->backoff_timer);
+      g_clear_pointer (&self->backoff_timer, g_source_unref);
+    }
+  gn_fd_budget_close_spare (&self->spare_fd);
   return g_steal_pointer (&self->listener);
 }
 
@@ -352,6 +376,24 @@ pick_slot (GnProxyServer *self)
   return best;
 }
 
+/* Engine thread: the 503 for a client we cannot even give a connection
+ * object (past the cap on those, or out of descriptors): one non-blocking
+ * send, which a fresh socket's buffer always takes, then close. What the
+ * client already sent is read first, so the close is not a reset that
+ * could destroy the answer. */
+static void
+answer_503_now (GSocket *socket)
+{
+  char scratch[4096];
+
+  g_socket_set_blocking (socket, FALSE);
+  while (g_socket_receive (socket, scratch, sizeof scratch, NULL, NULL) > 0)
+    ;
+  g_socket_send (socket, answer_503, sizeof answer_503 - 1, NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_socket_close (socket, NULL);
+}
+
 /* Decides the fate of one accepted socket and queues it for its worker. */
 static void
 accepted (GnProxyServer *self,
@@ -365,9 +407,9 @@ accepted (GnProxyServer *self,
     {
       if (self->registry != NULL)
         gn_connection_registry_count_rejected (self->registry);
-      if ((guint) g_atomic_int_get (&self->n_rejecting) >= MAX_REJECTING)
+      if ((guint) g_atomic_int_get (&self->n_rejecting) >= self->max_rejecting)
         {
-          g_socket_close (socket, NULL);
+          answer_503_now (socket);
           g_object_unref (socket);
           return;
         }
@@ -390,6 +432,58 @@ accepted (GnProxyServer *self,
   g_array_append_val (batches[slot]->accepted, a);
 }
 
+static void watch_listener (GnProxyServer *self);
+
+static gboolean
+on_backoff_done (gpointer user_data)
+{
+  GnProxyServer *self = user_data;
+
+  g_clear_pointer (&self->backoff_timer, g_source_unref);
+  if (self->spare_fd < 0)
+    self->spare_fd = gn_fd_budget_open_spare ();
+  watch_listener (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Engine thread: accept() failed for want of descriptors (or otherwise).
+ * The client waiting first gets its 503 through the spare descriptor; the
+ * listener then rests for a moment, its source removed, instead of waking
+ * at once for the same failure: never a busy loop. */
+static void
+accept_failed (GnProxyServer *self,
+               const GError  *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    {
+      if (self->spare_fd >= 0)
+        {
+          g_autoptr(GSocket) socket = NULL;
+
+          gn_fd_budget_close_spare (&self->spare_fd);
+          socket = g_socket_accept (self->listener, NULL, NULL);
+          if (socket != NULL)
+            {
+              if (self->registry != NULL)
+                gn_connection_registry_count_rejected (self->registry);
+              answer_503_now (socket);
+            }
+          self->spare_fd = gn_fd_budget_open_spare ();
+        }
+    }
+  else
+    g_debug ("accept: %s", error->message);
+
+  if (self->accept_source == NULL)
+    return;
+  g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  self->backoff_timer = g_timeout_source_new (ACCEPT_BACKOFF_MS);
+  g_source_set_static_name (self->backoff_timer, "[guardnest] accept back-off");
+  g_source_set_callback (self->backoff_timer, on_backoff_done, self, NULL);
+  g_source_attach (self->backoff_timer, self->context);
+}
+
 /* Engine thread: accepts everything pending (up to a batch), then wakes
  * each worker that got some once. Returns how many it accepted. */
 static guint
@@ -407,7 +501,7 @@ accept_batch (GnProxyServer *self)
       if (socket == NULL)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("accept: %s", error->message);
+            accept_failed (self, error);
           break;
         }
       accepted (self, socket, batches);
@@ -463,6 +557,16 @@ attach_listener (GnProxyServer *self,
 
   self->listener = listener;
   g_atomic_int_set (&self->lctx->listening, TRUE);
+  if (self->spare_fd < 0)
+    self->spare_fd = gn_fd_budget_open_spare ();
+  watch_listener (self);
+}
+
+static void
+watch_listener (GnProxyServer *self)
+{
+  g_assert (self->accept_source == NULL && self->backoff_timer == NULL);
+
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_static_name (self->accept_source, "[guardnest] accept");
   /* Dispatching a source that may not recurse takes its descriptor out of
@@ -526,6 +630,7 @@ gn_proxy_server_start (GnProxyServer  *self,
 {
   g_autoptr(GSocket) listener = NULL;
   guint16 port;
+  guint max_connections;
 
   g_return_val_if_fail (self->listener == NULL, FALSE);
   g_return_val_if_fail (previous != self, FALSE);
@@ -575,9 +680,16 @@ gn_proxy_server_start (GnProxyServer  *self,
     }
 
   self->port = port;
+  max_connections = gn_fd_budget_max_connections (gn_fd_budget_raise_limit (),
+                                                  self->config->max_connections,
+                                                  MAX_REJECTING, &self->max_rejecting);
+  if (max_connections < self->config->max_connections)
+    g_message ("Open-file limit too low for %u connections: serving at most %u at once "
+               "(503 + Retry-After past that); raise it with “ulimit -n” to serve more",
+               self->config->max_connections, max_connections);
   g_clear_pointer (&self->lctx, gn_listener_context_unref);
   self->lctx = gn_listener_context_new (self->config, self->registry, self->bind_address,
-                                           port, self->config->max_connections);
+                                        port, max_connections);
   attach_listener (self, g_steal_pointer (&listener));
   return TRUE;
 }
@@ -708,6 +820,12 @@ gn_proxy_server_set_blocklist (GnProxyServer *self,
 
   self->blocklist = gn_blocklist_ref (blocklist);
   gn_blocklist_unref (old);
+}
+
+guint
+gn_proxy_server_get_max_connections (GnProxyServer *self)
+{
+  return self->lctx != NULL ? self->lctx->max_connections : self->config->max_connections;
 }
 
 gboolean

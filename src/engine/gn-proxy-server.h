@@ -73,6 +73,9 @@ guint16               gn_proxy_server_get_port       (GnProxyServer        *self
 guint                 gn_proxy_server_get_n_open     (GnProxyServer        *self);
 void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
                                                       GnBlocklist          *blocklist);
+/* The connections it serves at once: the config's max_connections, or
+ * fewer when the open-file limit allows fewer (gn-fd-budget.h). */
+guint                 gn_proxy_server_get_max_connections (GnProxyServer   *self);
 /* Whether it accepts new connections (any thread). */
 gboolean              gn_proxy_server_is_listening   (GnProxyServer        *self);
 
