@@ -183,6 +183,122 @@ test_fd_limit (void)
   g_rmdir (dir);
 }
 
+/* This process's CPU time (no descriptor needed, unlike /proc). */
+static double
+own_cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+/* A raw blocking client socket to 127.0.0.1:@port, or NULL when this
+ * process has no descriptor left for it. */
+static GSocket *
+raw_connect (guint16 port)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (lo, port);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_timeout (socket, 10);
+  if (!g_socket_connect (socket, address, NULL, NULL))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+static char *
+raw_exchange (GSocket    *socket,
+              const char *request)
+{
+  GString *reply = g_string_new (NULL);
+  char buf[4096];
+  gssize n;
+
+  g_assert_cmpint (g_socket_send (socket, request, strlen (request), NULL, NULL), ==, strlen (request));
+  while ((n = g_socket_receive (socket, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (reply, buf, n);
+  return g_string_free (reply, FALSE);
+}
+
+/* accept() itself failing with EMFILE (the budget normally prevents it,
+ * here the test eats every descriptor the engine would get): the client
+ * still gets 503 + Retry-After, through the spare descriptor, so does
+ * the next one, nothing spins, and once descriptors are free again it
+ * serves. Runs in a subprocess: the hard limit cannot be raised back. */
+static void
+test_accept_emfile (void)
+{
+  if (g_test_subprocess ())
+    {
+      struct rlimit limit = { FD_LIMIT, FD_LIMIT };
+      g_autoptr(GnEngine) engine = NULL;
+      g_autoptr(GArray) eaten = g_array_new (FALSE, FALSE, sizeof (int));
+      g_autoptr(GSocket) client = NULL;
+      g_autofree char *reply = NULL;
+      double cpu_before;
+      guint16 port;
+      int fd;
+
+      g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+      engine = gn_test_engine_new (NULL, NULL);
+      port = gn_engine_get_port (engine);
+      g_assert_cmpuint (gn_engine_get_max_connections (engine), <, 128);
+
+      /* Every descriptor taken, then one given back for our client: the
+       * engine's accept() has none. */
+      while ((fd = dup (0)) >= 0)
+        g_array_append_val (eaten, fd);
+      close (g_array_index (eaten, int, eaten->len - 1));
+      g_array_set_size (eaten, eaten->len - 1);
+      client = raw_connect (port);
+      g_assert_nonnull (client);
+
+      cpu_before = own_cpu_seconds ();
+      reply = raw_exchange (client, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      g_assert_cmpuint (gn_test_status (reply), ==, 503);
+      g_assert_nonnull (strstr (reply, "\r\nRetry-After: "));
+      g_clear_object (&client);
+
+      /* Still out of descriptors: the next one too, and no busy loop. */
+      while ((fd = dup (0)) >= 0)
+        g_array_append_val (eaten, fd);
+      close (g_array_index (eaten, int, eaten->len - 1));
+      g_array_set_size (eaten, eaten->len - 1);
+      client = raw_connect (port);
+      g_assert_nonnull (client);
+      g_usleep (G_USEC_PER_SEC / 2);
+      g_free (reply);
+      reply = raw_exchange (client, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      g_assert_cmpuint (gn_test_status (reply), ==, 503);
+      g_clear_object (&client);
+      g_test_message ("CPU at EMFILE: %.3f s", own_cpu_seconds () - cpu_before);
+      g_assert_cmpfloat (own_cpu_seconds () - cpu_before, <, 0.2);
+
+      /* Descriptors back: served (our own status page's answer). */
+      for (guint i = 0; i < eaten->len; i++)
+        close (g_array_index (eaten, int, i));
+      g_array_set_size (eaten, 0);
+      g_usleep (G_USEC_PER_SEC / 2);
+      client = raw_connect (port);
+      g_free (reply);
+      reply = raw_exchange (client, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      g_assert_cmpuint (gn_test_status (reply), !=, 0);
+      g_assert_cmpuint (gn_test_status (reply), !=, 503);
+      g_clear_object (&client);
+      gn_engine_stop (engine);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -198,5 +314,6 @@ main (int argc, char *argv[])
     }
 
   g_test_add_func ("/engine/fd-limit/saturated", test_fd_limit);
+  g_test_add_func ("/engine/fd-limit/accept-emfile", test_accept_emfile);
   return g_test_run ();
 }
