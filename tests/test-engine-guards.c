@@ -192,6 +192,94 @@ test_self_interface (void)
   g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
 }
 
+/* A chunked request body with a bad chunk size gets 400, not a silent
+ * close. */
+static void
+test_bad_chunk_size (void)
+{
+  guint fds_before = gn_test_count_fds_settled ();
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  g_autoptr(GnEngine) engine = gn_test_engine_new (NULL, NULL);
+  const char *sizes[] = { "zz", "123456789abcdef012", "-5", NULL };
+
+  for (guint i = 0; sizes[i] != NULL; i++)
+    {
+      g_autofree char *request =
+        g_strdup_printf ("POST http://127.0.0.1:%u/echo HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n%s\r\nhello\r\n0\r\n\r\n",
+                         gn_test_origin_get_port (origin), gn_test_origin_get_port (origin), sizes[i]);
+      g_autofree char *reply = gn_test_exchange (gn_engine_get_port (engine), request);
+
+      g_test_message ("chunk size %s: %.60s", sizes[i], reply);
+      g_assert_cmpuint (gn_test_status (reply), ==, 400);
+    }
+
+  /* A good one still goes through. */
+  {
+    g_autofree char *request =
+      g_strdup_printf ("POST http://127.0.0.1:%u/echo HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                       "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                       gn_test_origin_get_port (origin), gn_test_origin_get_port (origin));
+    g_autofree char *reply = gn_test_exchange (gn_engine_get_port (engine), request);
+
+    g_assert_cmpuint (gn_test_status (reply), ==, 200);
+    g_assert_true (g_str_has_suffix (reply, "hello"));
+  }
+
+  gn_engine_stop (engine);
+  g_clear_object (&engine);
+  gn_test_origin_free (origin);
+  g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
+}
+
+/* The status page and /proxy.pac answer only to a Host that names us. */
+static void
+test_own_pages_host (void)
+{
+  guint fds_before = gn_test_count_fds_settled ();
+  g_autoptr(GnEngine) engine = gn_test_engine_new (NULL, NULL);
+  guint16 port = gn_engine_get_port (engine);
+  const char *ours[] = { "127.0.0.1", "localhost", "LOCALHOST", "[::1]", NULL };
+  /* With our port unless it has one. */
+  const char *foreign[] = { "evil.example", "evil.example:80", "127.0.0.1:80", "127.0.0.1:1",
+                            "localhost.evil.example", "", NULL };
+  const char *paths[] = { "/", "/proxy.pac", NULL };
+
+  for (guint p = 0; paths[p] != NULL; p++)
+    {
+      for (guint i = 0; ours[i] != NULL; i++)
+        {
+          g_autofree char *host = g_strdup_printf ("%s:%u", ours[i], port);
+          g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", paths[p], host);
+          g_autofree char *reply = gn_test_exchange (port, request);
+
+          g_test_message ("%s %s: %u", paths[p], host, gn_test_status (reply));
+          g_assert_cmpuint (gn_test_status (reply), ==, 200);
+        }
+      for (guint i = 0; foreign[i] != NULL; i++)
+        {
+          g_autofree char *host = strchr (foreign[i], ':') != NULL || foreign[i][0] == '\0'
+                                  ? g_strdup (foreign[i]) : g_strdup_printf ("%s:%u", foreign[i], port);
+          g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", paths[p], host);
+          g_autofree char *reply = gn_test_exchange (port, request);
+
+          g_test_message ("%s %s: %u", paths[p], host, gn_test_status (reply));
+          g_assert_cmpuint (gn_test_status (reply), ==, 421);
+        }
+      /* No Host at all (HTTP/1.0). */
+      {
+        g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.0\r\n\r\n", paths[p]);
+        g_autofree char *reply = gn_test_exchange (port, request);
+
+        g_assert_cmpuint (gn_test_status (reply), ==, 421);
+      }
+    }
+
+  gn_engine_stop (engine);
+  g_clear_object (&engine);
+  g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -207,5 +295,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/engine/guards/self-loop/spellings", test_self_spellings);
   g_test_add_func ("/engine/guards/self-loop/interface", test_self_interface);
+  g_test_add_func ("/engine/guards/bad-chunk-size", test_bad_chunk_size);
+  g_test_add_func ("/engine/guards/own-pages-host", test_own_pages_host);
   return g_test_run ();
 }

@@ -338,6 +338,14 @@ on_request_body_done (GnPump       *pump,
   self->pending = gn_pump_steal_leftover (pump);
   g_clear_pointer (&self->pump, gn_pump_free);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+    {
+      /* A bad chunk size ("zz", "-5", 18 hex digits): nothing was answered
+       * yet, so the client learns why (the origin connection, which got
+       * part of a body, is dropped). */
+      fail (self, 400, _("The request body is not valid chunked encoding"));
+      return;
+    }
   if (error != NULL)
     {
       _gn_proxy_connection_finish (self, error->message);

@@ -720,11 +720,19 @@ pac_proxy_host (GnProxyConnection *self)
   return g_inet_address_to_string (address);
 }
 
-gboolean
-_gn_proxy_connection_respond_own (GnProxyConnection *self,
-                                  const char        *path,
-                                  gsize              path_len,
-                                  gboolean           any_path)
+typedef enum
+{
+  OWN_NONE,
+  OWN_PAC,
+  OWN_STATUS,
+} OwnPage;
+
+/* Which of our own pages a request for @path asks for. */
+static OwnPage
+own_page (GnProxyConnection *self,
+          const char        *path,
+          gsize              path_len,
+          gboolean           any_path)
 {
   GnHttpHead *head = self->head;
   gboolean get = gn_http_method_is (head, "GET") || gn_http_method_is (head, "HEAD");
@@ -735,30 +743,73 @@ _gn_proxy_connection_respond_own (GnProxyConnection *self,
     bare_len++;
 
   if (get && bare_len == strlen (GN_PAC_PATH) && memcmp (path, GN_PAC_PATH, bare_len) == 0)
+    return OWN_PAC;
+  if (any_path || (get && bare_len == 1 && path[0] == '/'))
+    return OWN_STATUS;
+  return OWN_NONE;
+}
+
+static void
+respond_own_page (GnProxyConnection *self,
+                  OwnPage            page)
+{
+  if (page == OWN_PAC)
     {
       g_autofree char *host = pac_proxy_host (self);
       g_autofree char *script = gn_pac_script (host, self->context->port,
                                                (const char * const *) self->config->pac_bypass);
 
       _gn_proxy_connection_respond (self, 200, GN_PAC_CONTENT_TYPE, script, NULL);
-      return TRUE;
     }
-  if (any_path || (get && bare_len == 1 && path[0] == '/'))
+  else
     {
       g_autofree char *body = gn_block_page_status (self->context->port,
                                                     (guint) g_atomic_int_get (&self->context->n_connections));
 
       _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
-      return TRUE;
     }
-  return FALSE;
 }
 
+gboolean
+_gn_proxy_connection_respond_own (GnProxyConnection *self,
+                                  const char        *path,
+                                  gsize              path_len,
+                                  gboolean           any_path)
+{
+  OwnPage page = own_page (self, path, path_len, any_path);
+
+  if (page == OWN_NONE)
+    return FALSE;
+  respond_own_page (self, page);
+  return TRUE;
+}
+
+/* A request in origin form is for us: our pages answer only when its Host
+ * names us (gn_listener_context_is_own_authority()), so that a web page
+ * whose name was made to resolve to 127.0.0.1 (DNS rebinding) cannot read
+ * them as its own origin: it gets 421. */
 static void
 handle_origin_form (GnProxyConnection *self)
 {
-  if (!_gn_proxy_connection_respond_own (self, self->head->target, self->head->target_len, FALSE))
-    respond_text (self, 400, _("This is a proxy: send absolute URLs (http://host/path) or CONNECT"));
+  GnHttpHead *head = self->head;
+  OwnPage page = own_page (self, head->target, head->target_len, FALSE);
+  const GnHttpHeader *host;
+
+  if (page == OWN_NONE)
+    {
+      respond_text (self, 400, _("This is a proxy: send absolute URLs (http://host/path) or CONNECT"));
+      return;
+    }
+  host = gn_http_head_find (head, "Host");
+  if (host == NULL ||
+      !gn_listener_context_is_own_authority (self->context, host->value, host->value_len,
+                                             self->client_socket))
+    {
+      respond_text (self, 421, _("This proxy answers its own pages only at its own address "
+                                 "(http://127.0.0.1:PORT/ or http://localhost:PORT/)"));
+      return;
+    }
+  respond_own_page (self, page);
 }
 
 static void
