@@ -93,34 +93,35 @@ gn_listener_context_is_self (GnListenerContext *self,
   return address_is_self (self, address, NULL);
 }
 
+/* @socket's local address, canonical, or NULL. */
 static GInetAddress *
-socket_address (GSocket  *socket,
-                gboolean  remote,
-                guint16  *port)
+local_address (GSocket *socket)
 {
-  g_autoptr(GSocketAddress) sa = remote ? g_socket_get_remote_address (socket, NULL)
-                                        : g_socket_get_local_address (socket, NULL);
+  g_autoptr(GSocketAddress) sa = g_socket_get_local_address (socket, NULL);
 
   if (!G_IS_INET_SOCKET_ADDRESS (sa))
     return NULL;
-  if (port != NULL)
-    *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
   return gn_domain_canonical_inet_address (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
 }
 
 gboolean
 gn_listener_context_is_self_peer (GnListenerContext *self,
-                                  GSocket           *socket)
+                                  GSocket           *socket,
+                                  GSocketAddress    *peer)
 {
+  g_autoptr(GSocketAddress) asked = NULL;
   g_autoptr(GInetAddress) remote = NULL;
   g_autoptr(GInetAddress) local = NULL;
-  guint16 port = 0;
 
-  remote = socket_address (socket, TRUE, &port);
-  if (remote == NULL || port != self->port)
+  if (peer == NULL)
+    peer = asked = g_socket_get_remote_address (socket, NULL);
+  /* The port first: for every other port, nothing more to look at. */
+  if (!G_IS_INET_SOCKET_ADDRESS (peer) ||
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (peer)) != self->port)
     return FALSE;
+  remote = gn_domain_canonical_inet_address (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer)));
   if (self->bind_any && !g_inet_address_get_is_loopback (remote))
-    local = socket_address (socket, FALSE, NULL);
+    local = local_address (socket);
   return address_is_self (self, remote, local);
 }
 
@@ -148,6 +149,6 @@ gn_listener_context_is_own_authority (GnListenerContext *self,
     return TRUE;
   /* Bound to every address: the address this client reached us on. */
   if (self->bind_any && client != NULL)
-    local = socket_address (client, FALSE, NULL);
+    local = local_address (client);
   return local != NULL && g_inet_address_equal (address, local);
 }

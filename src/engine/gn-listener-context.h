@@ -76,9 +76,12 @@ gboolean           gn_listener_context_is_self (GnListenerContext  *self,
  * ours and its peer's address (canonical form) is our bind address or,
  * bound to every address, any address of this machine (loopback, or the
  * socket's own local address: connecting to one of our interfaces makes
- * the kernel pick that very address as the source). */
+ * the kernel pick that very address as the source). @peer (nullable): the
+ * peer's address when the caller knows it (it dialled it), else asked of
+ * @socket. Costs nothing more than a compare unless the port is ours. */
 gboolean           gn_listener_context_is_self_peer (GnListenerContext *self,
-                                                     GSocket           *socket);
+                                                     GSocket           *socket,
+                                                     GSocketAddress    *peer);
 /* Whether the Host header value @host names this listener (for our own
  * pages: the status page and /proxy.pac): our port with localhost, a
  * loopback address (127.0.0.1, [::1]) or the bind address; bound to every

@@ -100,10 +100,12 @@ gn_origin_connector_cancel (GnOriginConnector *self)
   self->func = NULL;
 }
 
-/* Every way of connecting ends here. Takes @origin and @error. */
+/* Every way of connecting ends here. Takes @origin and @error; @peer
+ * (nullable) is the address dialled, if known. */
 static void
 connected (GnOriginConnector *self,
            GSocketConnection *origin,
+           GSocketAddress    *peer,
            GError            *error)
 {
   GnOriginConnectedFunc func = self->func;
@@ -111,6 +113,7 @@ connected (GnOriginConnector *self,
   const GnEngineConfig *config = self->context->config;
   g_autoptr(GError) owned_error = error;
   g_autoptr(GError) answer = NULL;
+  g_autoptr(GSocketAddress) owned_peer = peer != NULL ? g_object_ref (peer) : NULL;
 
   clear (self);
   self->func = NULL;
@@ -119,7 +122,7 @@ connected (GnOriginConnector *self,
     {
       GSocket *socket = g_socket_connection_get_socket (origin);
 
-      if (!gn_listener_context_is_self_peer (self->context, socket))
+      if (!gn_listener_context_is_self_peer (self->context, socket, owned_peer))
         {
           g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
           /* May free @self. */
@@ -160,7 +163,7 @@ on_timeout (gpointer user_data)
       g_cancellable_cancel (self->pending->cancellable);
       return G_SOURCE_REMOVE;
     }
-  connected (self, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("Timed out")));
+  connected (self, NULL, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("Timed out")));
   return G_SOURCE_REMOVE;
 }
 
@@ -199,7 +202,7 @@ on_client_connected (GObject      *source,
       return;
     }
   self->pending = NULL;
-  connected (self, origin, error);
+  connected (self, origin, NULL, error);
 }
 
 /* A client that reaches the target through the upstream's CONNECT. */
@@ -237,7 +240,8 @@ connect_with_client (GnOriginConnector *self,
 
 /* The connect has completed, one way or the other. */
 static void
-direct_done (GnOriginConnector *self)
+direct_done (GnOriginConnector *self,
+             GSocketAddress    *address)
 {
   g_autoptr(GSocket) socket = g_steal_pointer (&self->socket);
   GError *error = NULL;
@@ -245,10 +249,10 @@ direct_done (GnOriginConnector *self)
   if (!g_socket_check_connect_result (socket, &error))
     {
       g_socket_close (socket, NULL);
-      connected (self, NULL, error);
+      connected (self, NULL, NULL, error);
       return;
     }
-  connected (self, g_socket_connection_factory_create_connection (socket), NULL);
+  connected (self, g_socket_connection_factory_create_connection (socket), address, NULL);
 }
 
 static gboolean
@@ -258,8 +262,10 @@ on_socket_connected (GSocket      *socket,
 {
   GnOriginConnector *self = user_data;
 
+  g_autoptr(GSocketAddress) address = g_steal_pointer (&self->address);
+
   g_clear_pointer (&self->source, g_source_unref);
-  direct_done (self);
+  direct_done (self, address);
   return G_SOURCE_REMOVE;
 }
 
@@ -284,7 +290,7 @@ connect_direct (GnOriginConnector *self,
                                G_SOCKET_PROTOCOL_TCP, &error);
   if (self->socket == NULL)
     {
-      connected (self, NULL, error);
+      connected (self, NULL, NULL, error);
       return TRUE;
     }
   g_socket_set_blocking (self->socket, FALSE);
@@ -293,12 +299,12 @@ connect_direct (GnOriginConnector *self,
     {
       g_autoptr(GSocket) socket = g_steal_pointer (&self->socket);
 
-      connected (self, g_socket_connection_factory_create_connection (socket), NULL);
+      connected (self, g_socket_connection_factory_create_connection (socket), address, NULL);
       return TRUE;
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
     {
-      connected (self, NULL, error);
+      connected (self, NULL, NULL, error);
       return TRUE;
     }
   g_clear_error (&error);
@@ -308,11 +314,12 @@ connect_direct (GnOriginConnector *self,
    * dispatch and the timer. Writable, hung up or failed all mean done. */
   if (g_socket_condition_check (self->socket, G_IO_OUT) != 0)
     {
-      direct_done (self);
+      direct_done (self, address);
       return TRUE;
     }
 
   arm_timer (self);
+  self->address = g_steal_pointer (&address);
   /* The timeout and clear() destroy the source. */
   self->source = gn_socket_source_new (self->socket, G_IO_OUT, on_socket_connected, self);
   return TRUE;
