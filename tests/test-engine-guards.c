@@ -16,10 +16,6 @@
 
 #include <string.h>
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "test-utils.h"
 
 #define N_PIPELINED 200
@@ -122,28 +118,28 @@ test_self_spellings (void)
   g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
 }
 
-/* An IPv4 address of one of this machine's interfaces, not loopback. */
+/* An IPv4 address of one of this machine's interfaces, not loopback: the
+ * source address the system picks for a route out (a UDP "connect" sends
+ * nothing), or NULL without one. */
 static char *
 find_interface_address (void)
 {
-  struct ifaddrs *list = NULL;
-  char *found = NULL;
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) test_net = g_inet_address_new_from_string ("192.0.2.1");
+  g_autoptr(GSocketAddress) target = g_inet_socket_address_new (test_net, 9);
+  g_autoptr(GSocketAddress) local = NULL;
+  GInetAddress *address;
 
-  if (getifaddrs (&list) != 0)
+  if (probe == NULL || !g_socket_connect (probe, target, NULL, NULL))
     return NULL;
-  for (struct ifaddrs *i = list; i != NULL && found == NULL; i = i->ifa_next)
-    {
-      g_autoptr(GInetAddress) address = NULL;
-
-      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
-        continue;
-      address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
-                                               G_SOCKET_FAMILY_IPV4);
-      if (!g_inet_address_get_is_loopback (address))
-        found = g_inet_address_to_string (address);
-    }
-  freeifaddrs (list);
-  return found;
+  local = g_socket_get_local_address (probe, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (local))
+    return NULL;
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  if (g_inet_address_get_is_loopback (address) || g_inet_address_get_is_any (address))
+    return NULL;
+  return g_inet_address_to_string (address);
 }
 
 /* Listening on every address, one of our interface addresses is us too:

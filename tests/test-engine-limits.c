@@ -7,6 +7,8 @@
  * slowloris (408), tunnel idle timeout that spares one-way traffic,
  * back-pressure against a fast sender, drain on stop, restart under load,
  * and file descriptors back to their start after thousands of connections.
+ * "Served" is checked with the status page, asked for with a Host that
+ * names the proxy (any other gets 421).
  */
 
 #include <string.h>

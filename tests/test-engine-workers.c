@@ -11,6 +11,8 @@
  * closes stuck ones at the drain timeout; close-by-id from the main thread
  * ends a connection that lives on a worker; and the file descriptors (the
  * workers' own included) are back to their start once the engine is gone.
+ * "Served" is checked with the status page, asked for with a Host that
+ * names the proxy (any other gets 421).
  *
  * Threading: the engine and its workers on their own threads, the origin on
  * its own, blocking clients on the main thread and on client threads.

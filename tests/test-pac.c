@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * PAC mode, engine side: the proxy serves /proxy.pac itself, and the script
- * does what it says when a real PAC engine (pacparser) runs it.
+ * PAC mode, engine side: the proxy serves /proxy.pac itself (to a request
+ * whose Host names it, as a PAC fetcher's does), and the script does what
+ * it says when a real PAC engine (pacparser) runs it.
  */
 
 #include <string.h>

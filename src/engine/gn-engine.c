@@ -38,11 +38,13 @@
  * dispose). n-draining is recounted on the engine thread every
  * N_DRAINING_INTERVAL_MS while something drains, and at once when a server
  * starts or ends draining, so the owner gets at most a few notifications a
- * second.
+ * second. The running server's connection limit (within the open-file
+ * budget, gn-fd-budget.h) is stored with the port, under the lock.
  *
  * Threading: create, start, stop, stop_async, restart, restart_async and
  * set_config from the owner thread; set_blocklist, dup_blocklist,
- * get_status, dup_error, get_port and get_n_draining from any thread.
+ * get_status, dup_error, get_port, get_max_connections and get_n_draining
+ * from any thread.
  * Inside, three kinds of threads: the owner's, the engine thread
  * (listeners, start/stop/restart/drain bookkeeping, status, blocklist
  * swaps: it hands each accepted connection to a worker together with the

@@ -19,6 +19,11 @@
  * old listener closes first there). "n-draining" counts the connections
  * still open on stopped servers.
  *
+ * Open files: starting raises the process's soft RLIMIT_NOFILE to its hard
+ * limit, and a server serves at most as many connections as that leaves
+ * room for (gn_engine_get_max_connections(), logged when lower than
+ * max_connections; see gn-fd-budget.h).
+ *
  * Threading contract: create, configure, start, stop and restart the engine
  * from one thread (the "owner" thread, normally the main thread). Those calls
  * marshal to the engine thread and are done in the order they were made.

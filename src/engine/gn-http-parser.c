@@ -8,6 +8,9 @@
  * line folding, whitespace before the colon are all refused), lenient where
  * it is harmless (bare LF line ends, empty lines before the request line).
  *
+ * Also the reason phrases of the statuses the proxy answers itself
+ * (gn_http_status_phrase(), 421 Misdirected Request included).
+ *
  * Pure functions on caller memory; no allocation, no global state.
  */
 
