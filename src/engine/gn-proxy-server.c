@@ -25,8 +25,14 @@
  *
  * Over max_connections, a new client still gets an answer (503 with
  * Retry-After) through a short-lived connection object that is not counted
- * against the limit; those are capped too, past which the socket is simply
- * closed, so a flood cannot grow memory.
+ * against the limit; those are capped too, past which the engine thread
+ * sends the 503 itself and closes at once, so a flood cannot grow memory.
+ * Both limits come from the open-file budget when it is lower than the
+ * config's (gn-fd-budget.h: two descriptors per connection, one per 503,
+ * a reserve). If accept() still fails for want of descriptors, the clients
+ * waiting are answered 503 through a spare descriptor (/dev/null, given up
+ * for the moment of each answer) and the listener's source is removed for
+ * ACCEPT_BACKOFF_MS: it never wakes up in a loop on the same failure.
  *
  * Threading: the listener, start, stop, the drain timer and the blocklist
  * swap run on the engine thread (the context that was thread-default when
@@ -456,7 +462,9 @@ accept_failed (GnProxyServer *self,
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
     {
-      if (self->spare_fd >= 0)
+      /* Each client waiting borrows the spare for its answer, up to a
+       * batch: whoever queued during the last rest is answered now. */
+      for (guint i = 0; i < ACCEPT_BATCH && self->spare_fd >= 0; i++)
         {
           g_autoptr(GSocket) socket = NULL;
 
@@ -469,6 +477,8 @@ accept_failed (GnProxyServer *self,
               answer_503_now (socket);
             }
           self->spare_fd = gn_fd_budget_open_spare ();
+          if (socket == NULL)
+            break;
         }
     }
   else
