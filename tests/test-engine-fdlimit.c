@@ -56,6 +56,21 @@ cpu_seconds (GPid pid)
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
 }
 
+/* Asserts @reply is a 503 with Retry-After whose Content-Length is its
+ * body's. */
+static void
+assert_503 (const char *reply)
+{
+  const char *length = strstr (reply, "\r\nContent-Length: ");
+  const char *body = strstr (reply, "\r\n\r\n");
+
+  g_assert_cmpuint (gn_test_status (reply), ==, 503);
+  g_assert_nonnull (strstr (reply, "\r\nRetry-After: "));
+  g_assert_nonnull (length);
+  g_assert_nonnull (body);
+  g_assert_cmpuint (g_ascii_strtoull (length + 18, NULL, 10), ==, strlen (body + 4));
+}
+
 /* Waits for guardnest's "listening on … port N" line in @log. */
 static guint16
 wait_port (const char *log)
@@ -89,7 +104,7 @@ probe (guint16       port,
   guint status = gn_test_status (reply);
 
   if (status == 503)
-    g_assert_nonnull (strstr (reply, "\r\nRetry-After: "));
+    assert_503 (reply);
   else if (status != 200)
     g_error ("a new client got %u: %.200s", status, reply);
   return status;
@@ -261,8 +276,7 @@ test_accept_emfile (void)
 
       cpu_before = own_cpu_seconds ();
       reply = raw_exchange (client, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-      g_assert_cmpuint (gn_test_status (reply), ==, 503);
-      g_assert_nonnull (strstr (reply, "\r\nRetry-After: "));
+      assert_503 (reply);
       g_clear_object (&client);
 
       /* Still out of descriptors: the next one too, and no busy loop. */
@@ -275,7 +289,7 @@ test_accept_emfile (void)
       g_usleep (G_USEC_PER_SEC / 2);
       g_free (reply);
       reply = raw_exchange (client, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-      g_assert_cmpuint (gn_test_status (reply), ==, 503);
+      assert_503 (reply);
       g_clear_object (&client);
       g_test_message ("CPU at EMFILE: %.3f s", own_cpu_seconds () - cpu_before);
       g_assert_cmpfloat (own_cpu_seconds () - cpu_before, <, 0.2);

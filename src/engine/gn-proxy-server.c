@@ -73,14 +73,16 @@
 /* After accept() failed (out of descriptors): how long the listener rests. */
 #define ACCEPT_BACKOFF_MS 150
 
+#define BODY_503 "503 Service Unavailable: too many connections, try again shortly\n"
+G_STATIC_ASSERT (sizeof BODY_503 - 1 == 65);
 static const char answer_503[] =
   "HTTP/1.1 503 Service Unavailable\r\n"
   "Retry-After: 1\r\n"
   "Content-Type: text/plain; charset=utf-8\r\n"
-  "Content-Length: 66\r\n"
+  "Content-Length: 65\r\n"
   "Cache-Control: no-store\r\n"
   "Connection: close\r\n\r\n"
-  "503 Service Unavailable: too many connections, try again shortly\n";
+  BODY_503;
 
 typedef struct
 {
