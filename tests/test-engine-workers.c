@@ -11,6 +11,8 @@
  * closes stuck ones at the drain timeout; close-by-id from the main thread
  * ends a connection that lives on a worker; and the file descriptors (the
  * workers' own included) are back to their start once the engine is gone.
+ * "Served" is checked with the status page, asked for with a Host that
+ * names the proxy (any other gets 421).
  *
  * Threading: the engine and its workers on their own threads, the origin on
  * its own, blocking clients on the main thread and on client threads.
@@ -19,6 +21,15 @@
 #include <string.h>
 
 #include "test-utils.h"
+
+/* GET / of the proxy's own status page, with a Host naming it (421 otherwise). */
+static char *
+exchange_own_page (guint16 port)
+{
+  g_autofree char *request = g_strdup_printf ("GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", port);
+
+  return gn_test_exchange (port, request);
+}
 
 #define N_WORKERS 4
 
@@ -250,7 +261,7 @@ test_limit (void)
   /* Room again once one leaves, on whichever worker it was. */
   g_ptr_array_remove_index (held, 0);
   gn_test_wait_open (engine, limit - 1);
-  again = gn_test_exchange (port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  again = exchange_own_page (port);
   g_assert_cmpuint (gn_test_status (again), ==, 200);
 
   g_ptr_array_set_size (held, 0);
@@ -578,7 +589,7 @@ test_one_worker (void)
 
   g_assert_cmpuint (gn_engine_get_n_workers (engine), ==, 1);
   g_assert_cmpuint (g_hash_table_size (threads), ==, 0);
-  reply = gn_test_exchange (gn_engine_get_port (engine), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  reply = exchange_own_page (gn_engine_get_port (engine));
   g_assert_cmpuint (gn_test_status (reply), ==, 200);
   gn_engine_stop (engine);
   g_assert_finalize_object (engine);

@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * PAC mode, engine side: the proxy serves /proxy.pac itself, and the script
- * does what it says when a real PAC engine (pacparser) runs it.
+ * PAC mode, engine side: the proxy serves /proxy.pac itself (to a request
+ * whose Host names it, as a PAC fetcher's does), and the script does what
+ * it says when a real PAC engine (pacparser) runs it.
  */
 
 #include <string.h>
@@ -76,7 +77,10 @@ test_served (void)
   port = gn_engine_get_port (engine);
   ours = g_strdup_printf ("PROXY 127.0.0.1:%u; DIRECT", port);
 
-  reply = gn_test_exchange (port, "GET /proxy.pac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  /* Our own Host (what a PAC fetcher sends for http://127.0.0.1:PORT/). */
+  request = g_strdup_printf ("GET /proxy.pac HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", port);
+  reply = gn_test_exchange (port, request);
+  g_clear_pointer (&request, g_free);
   g_assert_cmpuint (gn_test_status (reply), ==, 200);
   g_assert_nonnull (strstr (reply, "\r\nContent-Type: application/x-ns-proxy-autoconfig\r\n"));
   g_assert_nonnull (strstr (reply, "\r\nCache-Control: no-store\r\n"));
@@ -106,7 +110,9 @@ test_served (void)
 
   /* HEAD: the head only. */
   g_free (reply);
-  reply = gn_test_exchange (port, "HEAD /proxy.pac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  g_free (request);
+  request = g_strdup_printf ("HEAD /proxy.pac HTTP/1.1\r\nHost: localhost:%u\r\n\r\n", port);
+  reply = gn_test_exchange (port, request);
   g_assert_cmpuint (gn_test_status (reply), ==, 200);
   g_assert_cmpstr (strstr (reply, "\r\n\r\n"), ==, "\r\n\r\n");
 
@@ -134,6 +140,7 @@ test_defaults (void)
   g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
   g_autoptr(GnEngine) engine = NULL;
   g_autofree char *reply = NULL;
+  g_autofree char *request = NULL;
 
   g_assert_cmpstr (answers[0], ==, "PROXY 127.0.0.1:3000; DIRECT");
   g_assert_cmpstr (answers[1], ==, "DIRECT");
@@ -145,7 +152,9 @@ test_defaults (void)
   config->allow_non_loopback = TRUE;
   config->port = 0;
   engine = gn_test_engine_new (config, NULL);
-  reply = gn_test_exchange (gn_engine_get_port (engine), "GET /proxy.pac HTTP/1.0\r\n\r\n");
+  request = g_strdup_printf ("GET /proxy.pac HTTP/1.0\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                             gn_engine_get_port (engine));
+  reply = gn_test_exchange (gn_engine_get_port (engine), request);
   g_assert_cmpuint (gn_test_status (reply), ==, 200);
   g_assert_nonnull (strstr (reply, "\"PROXY 127.0.0.1:"));
   g_assert_null (strstr (reply, "0.0.0.0"));

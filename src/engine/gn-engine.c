@@ -38,11 +38,13 @@
  * dispose). n-draining is recounted on the engine thread every
  * N_DRAINING_INTERVAL_MS while something drains, and at once when a server
  * starts or ends draining, so the owner gets at most a few notifications a
- * second.
+ * second. The running server's connection limit (within the open-file
+ * budget, gn-fd-budget.h) is stored with the port, under the lock.
  *
  * Threading: create, start, stop, stop_async, restart, restart_async and
  * set_config from the owner thread; set_blocklist, dup_blocklist,
- * get_status, dup_error, get_port and get_n_draining from any thread.
+ * get_status, dup_error, get_port, get_max_connections and get_n_draining
+ * from any thread.
  * Inside, three kinds of threads: the owner's, the engine thread
  * (listeners, start/stop/restart/drain bookkeeping, status, blocklist
  * swaps: it hands each accepted connection to a worker together with the
@@ -112,6 +114,7 @@ struct _GnEngine
   GnEngineStatus        status;
   GError               *error;       /* (owned) (nullable) */
   guint16               port;
+  guint                 max_connections; /* the running server's, within the fd budget */
   guint                 n_draining;
   gboolean              thread_ready;
   gint                  finalizing;  /* (atomic) no more notifications */
@@ -239,6 +242,8 @@ set_status (GnEngine       *self,
   self->error = error;
   self->port = self->server != NULL && status == GN_ENGINE_STATUS_RUNNING
                ? gn_proxy_server_get_port (self->server) : 0;
+  if (self->port != 0)
+    self->max_connections = gn_proxy_server_get_max_connections (self->server);
   g_mutex_unlock (&self->lock);
 
   schedule_notify (self);
@@ -874,6 +879,19 @@ gn_engine_get_port (GnEngine *self)
   port = self->port;
   g_mutex_unlock (&self->lock);
   return port;
+}
+
+guint
+gn_engine_get_max_connections (GnEngine *self)
+{
+  guint max;
+
+  g_return_val_if_fail (GN_IS_ENGINE (self), 0);
+
+  g_mutex_lock (&self->lock);
+  max = self->port != 0 ? self->max_connections : self->config->max_connections;
+  g_mutex_unlock (&self->lock);
+  return max;
 }
 
 void

@@ -19,6 +19,11 @@
  * old listener closes first there). "n-draining" counts the connections
  * still open on stopped servers.
  *
+ * Open files: starting raises the process's soft RLIMIT_NOFILE to its hard
+ * limit, and a server serves at most as many connections as that leaves
+ * room for (gn_engine_get_max_connections(), logged when lower than
+ * max_connections; see gn-fd-budget.h).
+ *
  * Threading contract: create, configure, start, stop and restart the engine
  * from one thread (the "owner" thread, normally the main thread). Those calls
  * marshal to the engine thread and are done in the order they were made.
@@ -109,6 +114,12 @@ GError               *gn_engine_dup_error         (GnEngine             *self);
 guint                 gn_engine_get_n_draining    (GnEngine             *self);
 /* The port actually bound (useful when the config asked for port 0). */
 guint16               gn_engine_get_port          (GnEngine             *self);
+/* The connections served at once while running: the config's
+ * max_connections, or fewer when the open-file limit (raised to its hard
+ * limit at start) leaves room for fewer — two descriptors each plus a
+ * reserve; logged with g_message() when it is lower. Not running: the
+ * config's. */
+guint                 gn_engine_get_max_connections (GnEngine           *self);
 
 /* Any thread. Swaps the whole rule set atomically; connections in flight
  * keep the set they started with. */

@@ -8,6 +8,9 @@
  * line folding, whitespace before the colon are all refused), lenient where
  * it is harmless (bare LF line ends, empty lines before the request line).
  *
+ * Also the reason phrases of the statuses the proxy answers itself
+ * (gn_http_status_phrase(), 421 Misdirected Request included).
+ *
  * Pure functions on caller memory; no allocation, no global state.
  */
 
@@ -665,6 +668,7 @@ gn_http_status_phrase (guint status)
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
+    case 421: return "Misdirected Request";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

@@ -2,22 +2,30 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A client connection (see gn-proxy-connection.h): reading heads, our own
- * answers, CONNECT tunnels. Connecting to origins is in gn-origin-connect.c
- * and plain-HTTP forwarding in gn-forward.c, on the same state.
- *
- * Heads are read with non-blocking receives into a buffer that grows up to
- * the configured limit, and parsed incrementally. The header timeout runs
- * from the first byte we wait for to the end of the head, not per read, so a
- * client dribbling one byte a second (slowloris) still gets its 408.
+ * A client connection (see gn-proxy-connection.h): it reads request heads
+ * (a GnHeadReader), decides (target, blocklist, self-loop), and then
+ * answers itself (errors, blocked hosts, our own pages), opens a CONNECT
+ * tunnel (a GnOriginConnector, then a GnTunnel), or hands a plain-HTTP
+ * request to its GnForwardExchange (gn-forward.h), which reports back
+ * through one callback. It knows its listener through its
+ * GnListenerContext and tells its owner it ended through its done
+ * callback; no part it uses calls into this file but through the one
+ * completion callback it was given.
  *
  * Our own answers end with a "lingering close": shut down our write side,
  * discard what the client still sends for a moment, then close. Closing with
  * unread data would make the kernel send a reset that can destroy the answer
  * before the client reads it.
  *
- * Lifetime: the server holds one reference; each pending asynchronous call
- * holds another and returns early when the connection was closed meanwhile.
+ * One request at a time: the next head is read only when the previous
+ * request is done, and CONNECT is only ever the first request, so a client
+ * that pipelines 200 CONNECTs in one write has at most one origin
+ * connection in flight (and a refused one ends the connection).
+ *
+ * Lifetime: the owner (the server) holds one reference; each pending
+ * asynchronous write holds another and does nothing once the connection is
+ * closed. The reader, the connector and the linger sources are embedded or
+ * owned and stopped on close, so they need no reference.
  *
  * Threading: the connection's worker thread only (see gn-proxy-server.c).
  */
@@ -29,15 +37,56 @@
 
 #include "gn-block-page.h"
 #include "gn-domain.h"
-#include "gn-pac.h"
-#include "gn-proxy-connection-private.h"
+#include "gn-forward.h"
+#include "gn-head-reader.h"
+#include "gn-origin-connector.h"
+#include "gn-own-pages.h"
+#include "gn-proxy-connection.h"
 #include "gn-socket-source.h"
+#include "gn-socket-write.h"
+#include "gn-tunnel.h"
 
-#define INITIAL_HEAD_BUFFER 4096
 #define LINGER_MS 1000
-#define RESPONSE_HEAD_LIMIT (64 * 1024)
 
-static void on_request_head (GnProxyConnection *self, GnHttpParseResult result);
+struct _GnProxyConnection
+{
+  guint               ref_count;     /* the owner's plus one per pending write */
+  GnListenerContext  *context;       /* (owned) the listener's, fixed */
+  GnEngineConfig     *config;        /* (unowned) context->config */
+  GnProxyConnectionDoneFunc done_func;
+  gpointer            done_data;
+  GnBufferPool       *pool;          /* (unowned) the worker's */
+  GSocketClient      *socket_client; /* (unowned) the worker's */
+  GnBlocklist        *blocklist;     /* (owned) (nullable) the rules it started with */
+  GnConnectionRecord *record;        /* (unowned) (nullable) registry entry */
+  GList               link;          /* in the owner's list */
+
+  GSocketConnection  *client;        /* (owned) */
+  GSocket            *client_socket; /* (unowned) */
+  GCancellable       *cancellable;   /* (owned) cancels everything in flight */
+
+  GnHeadReader        reader;        /* request heads */
+  GBytes             *pending;       /* (owned) (nullable) client bytes past the last message */
+  GSource            *linger_source; /* (owned) (nullable) after our own answer */
+  GSource            *linger_timer;  /* (owned) (nullable) */
+
+  /* The target */
+  char                host[GN_HTTP_HOST_MAX];
+  guint16             port;
+  GnConnectionKind    kind;
+  guint               n_requests;
+  gboolean            idle;          /* kept alive, waiting for its next request */
+  gboolean            closing;
+  gboolean            rejected;      /* answering 503 past max_connections */
+
+  GnOriginConnector   connector;     /* CONNECT: idle unless connecting */
+  GSocketConnection  *origin;        /* (owned) (nullable) a tunnel's origin */
+  GnTunnel           *tunnel;        /* (owned) (nullable) */
+  GnForwardExchange  *forward;       /* (owned) (nullable) from the first plain request on */
+};
+
+static void on_request_head (GnHeadReader *reader, GnHttpParseResult result, gpointer user_data);
+static void next_request (GnProxyConnection *self);
 
 static void
 record_close_cb (gpointer data)
@@ -46,23 +95,25 @@ record_close_cb (gpointer data)
 }
 
 GnProxyConnection *
-gn_proxy_connection_new (GnProxyServer     *server,
-                         guint              slot,
-                         GnBufferPool      *pool,
-                         GSocketClient     *socket_client,
-                         GSocketConnection *client,
-                         GnBlocklist       *blocklist,
-                         gboolean           rejected)
+gn_proxy_connection_new (GnListenerContext         *context,
+                         GnBufferPool              *pool,
+                         GSocketClient             *socket_client,
+                         GSocketConnection         *client,
+                         GnBlocklist               *blocklist,
+                         gboolean                   rejected,
+                         GnProxyConnectionDoneFunc  done_func,
+                         gpointer                   done_data)
 {
   GnProxyConnection *self = g_new0 (GnProxyConnection, 1);
-  GnConnectionRegistry *registry = gn_proxy_server_get_registry (server);
+  GnConnectionRegistry *registry = context->registry;
 
   self->ref_count = 1;
-  self->server = server;
-  self->slot = slot;
+  self->context = gn_listener_context_ref (context);
+  self->config = context->config;
+  self->done_func = done_func;
+  self->done_data = done_data;
   self->pool = pool;
   self->socket_client = socket_client;
-  self->config = gn_engine_config_ref (gn_proxy_server_get_config (server));
   self->blocklist = blocklist != NULL ? gn_blocklist_ref (blocklist) : NULL;
   self->client = g_object_ref (client);
   self->client_socket = g_socket_connection_get_socket (client);
@@ -97,18 +148,38 @@ gn_proxy_connection_ref (GnProxyConnection *self)
   return self;
 }
 
-void
-_gn_proxy_connection_clear_sources (GnProxyConnection *self)
+static void
+clear_linger (GnProxyConnection *self)
 {
-  if (self->read_source != NULL)
+  if (self->linger_source != NULL)
     {
-      g_source_destroy (self->read_source);
-      g_clear_pointer (&self->read_source, g_source_unref);
+      g_source_destroy (self->linger_source);
+      g_clear_pointer (&self->linger_source, g_source_unref);
     }
-  if (self->timer != NULL)
+  if (self->linger_timer != NULL)
     {
-      g_source_destroy (self->timer);
-      g_clear_pointer (&self->timer, g_source_unref);
+      g_source_destroy (self->linger_timer);
+      g_clear_pointer (&self->linger_timer, g_source_unref);
+    }
+}
+
+static void
+close_origin (GnProxyConnection *self)
+{
+  if (self->origin != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (self->origin), NULL, NULL);
+      g_clear_object (&self->origin);
+    }
+}
+
+static void
+close_forward (GnProxyConnection *self)
+{
+  if (self->forward != NULL)
+    {
+      gn_forward_exchange_close (self->forward);
+      g_clear_pointer (&self->forward, gn_forward_exchange_unref);
     }
 }
 
@@ -120,283 +191,85 @@ gn_proxy_connection_unref (GnProxyConnection *self)
     return;
 
   g_assert (self->closing);
-  _gn_proxy_connection_clear_sources (self);
-  _gn_forward_clear (self);
+  clear_linger (self);
+  gn_head_reader_clear (&self->reader);
+  gn_origin_connector_cancel (&self->connector);
+  close_forward (self);
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
-  g_clear_pointer (&self->head, g_free);
-  g_clear_pointer (&self->head_buf, g_free);
+  close_origin (self);
   g_clear_pointer (&self->pending, g_bytes_unref);
-  g_clear_object (&self->connect_cancellable);
-  g_clear_object (&self->connect_socket);
-  g_clear_object (&self->connect_address);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_pointer (&self->blocklist, gn_blocklist_unref);
-  g_clear_pointer (&self->config, gn_engine_config_unref);
+  g_clear_pointer (&self->context, gn_listener_context_unref);
   g_free (self);
+}
+
+static void
+unref_cb (gpointer data)
+{
+  gn_proxy_connection_unref (data);
 }
 
 gboolean
 gn_proxy_connection_is_idle (GnProxyConnection *self)
 {
-  return self->idle && !self->closing;
+  return self->idle && !self->closing && self->reader.len == 0;
 }
 
 /* Ends everything now; safe to call more than once. */
-void
-_gn_proxy_connection_finish (GnProxyConnection *self,
-                             const char        *error_reason)
+static void
+finish (GnProxyConnection *self,
+        const char        *error_reason)
 {
   if (self->closing)
     return;
   self->closing = TRUE;
 
   g_cancellable_cancel (self->cancellable);
-  if (self->connect_cancellable != NULL)
-    g_cancellable_cancel (self->connect_cancellable);
-  _gn_proxy_connection_clear_sources (self);
-  if (self->connect_socket != NULL)
-    {
-      g_socket_close (self->connect_socket, NULL);
-      g_clear_object (&self->connect_socket);
-    }
+  gn_origin_connector_cancel (&self->connector);
+  gn_head_reader_cancel (&self->reader);
+  clear_linger (self);
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
-  _gn_forward_clear (self);
+  close_forward (self);
+  close_origin (self);
 
   g_io_stream_close (G_IO_STREAM (self->client), NULL, NULL);
 
   if (self->record != NULL && error_reason != NULL)
     gn_connection_record_set_error (self->record, 0, error_reason);
 
-  /* Frees our place under max_connections, then closes the record, then
-   * drops the server's reference: may free self. */
-  _gn_proxy_server_connection_done (self->server, self);
+  /* The owner frees our place under max_connections, closes the record,
+   * then drops its reference: may free self. */
+  self->done_func (self, self->done_data);
 }
 
 void
 gn_proxy_connection_close (GnProxyConnection *self)
 {
-  _gn_proxy_connection_finish (self, NULL);
+  finish (self, NULL);
 }
 
-/* ---- reading a head ---------------------------------------------------- */
-
-static void head_read_more (GnProxyConnection *self);
-
-static void
-head_done (GnProxyConnection *self,
-           GnHttpParseResult  result)
+GList *
+gn_proxy_connection_get_link (GnProxyConnection *self)
 {
-  _gn_proxy_connection_clear_sources (self);
-  self->head_func (self, result);
+  return &self->link;
 }
 
-static gboolean
-on_head_readable (GSocket      *socket,
-                  GIOCondition  condition,
-                  gpointer      user_data)
+gboolean
+gn_proxy_connection_is_rejected (GnProxyConnection *self)
 {
-  GnProxyConnection *self = user_data;
-
-  g_clear_pointer (&self->read_source, g_source_unref);
-  head_read_more (self);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_head_timeout (gpointer user_data)
-{
-  GnProxyConnection *self = user_data;
-
-  g_clear_pointer (&self->timer, g_source_unref);
-  self->timed_out = TRUE;
-  self->head->error_status = self->head_is_request ? 408 : 504;
-  self->head->error_reason = self->head_is_request ? _("Timed out reading the request head")
-                                                   : _("The server did not answer in time");
-  head_done (self, GN_HTTP_PARSE_ERROR);
-  return G_SOURCE_REMOVE;
-}
-
-static GnHttpParseResult
-head_parse (GnProxyConnection *self)
-{
-  if (self->head_is_request)
-    return gn_http_parse_request (&self->parser, self->head_buf, self->head_len, self->head);
-  return gn_http_parse_response (&self->parser, self->head_buf, self->head_len, self->head);
-}
-
-static void
-head_read_more (GnProxyConnection *self)
-{
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      GnHttpParseResult result;
-      gssize n;
-
-      if (self->head_len == self->head_cap)
-        {
-          /* Grow up to one byte past the limit: enough to tell "too large". */
-          self->head_cap = MIN (self->head_cap * 2, self->head_limit + 1);
-          self->head_buf = g_realloc (self->head_buf, self->head_cap);
-        }
-
-      n = g_socket_receive_with_blocking (self->head_socket, self->head_buf + self->head_len,
-                                          self->head_cap - self->head_len, FALSE,
-                                          self->cancellable, &error);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          /* Finishing destroys the source itself. */
-          self->read_source = gn_socket_source_new (self->head_socket, G_IO_IN,
-                                                    on_head_readable, self);
-          return;
-        }
-      if (n <= 0)
-        {
-          /* Closed or reset: status 0 means "just close". */
-          self->head->error_status = self->head_is_request ? 0 : 502;
-          self->head->error_reason = self->head_is_request
-            ? (self->head_len > 0 ? _("The client closed the connection mid-request") : NULL)
-            : _("The server closed the connection without answering");
-          head_done (self, GN_HTTP_PARSE_ERROR);
-          return;
-        }
-
-      self->idle = FALSE;
-      self->head_len += n;
-      result = head_parse (self);
-      if (result != GN_HTTP_PARSE_NEED_MORE)
-        {
-          head_done (self, result);
-          return;
-        }
-    }
+  return self->rejected;
 }
 
 void
-_gn_proxy_connection_read_head (GnProxyConnection *self,
-                                GSocket           *socket,
-                                gboolean           is_request,
-                                guint              timeout_ms,
-                                GnHeadReadFunc     func)
+gn_proxy_connection_close_record (GnProxyConnection *self)
 {
-  GnHttpParseResult result = GN_HTTP_PARSE_NEED_MORE;
-
-  g_assert (self->read_source == NULL && self->timer == NULL);
-
-  self->head_socket = socket;
-  self->head_is_request = is_request;
-  self->head_func = func;
-  self->head_limit = is_request ? self->config->max_head_bytes
-                                : MAX (self->config->max_head_bytes, RESPONSE_HEAD_LIMIT);
-  gn_http_parser_init (&self->parser, self->head_limit,
-                       is_request ? self->config->max_headers : GN_HTTP_MAX_HEADERS);
-  if (self->head == NULL)
-    self->head = g_new0 (GnHttpHead, 1);
-
-  g_clear_pointer (&self->head_buf, g_free);
-  self->head_len = 0;
-  self->head_cap = MIN (INITIAL_HEAD_BUFFER, self->head_limit + 1);
-
-  /* Bytes already read past the previous message come first. */
-  if ((is_request ? self->pending : self->origin_pending) != NULL)
+  if (self->record != NULL)
     {
-      GBytes **prefix = is_request ? &self->pending : &self->origin_pending;
-      gsize len;
-      const char *data = g_bytes_get_data (*prefix, &len);
-
-      self->head_cap = MAX (self->head_cap, len);
-      self->head_buf = g_malloc (self->head_cap);
-      memcpy (self->head_buf, data, len);
-      self->head_len = len;
-      g_clear_pointer (prefix, g_bytes_unref);
-      result = head_parse (self);
+      gn_connection_registry_close (self->context->registry, self->record);
+      self->record = NULL;
     }
-  else
-    self->head_buf = g_malloc (self->head_cap);
-
-  if (result != GN_HTTP_PARSE_NEED_MORE)
-    {
-      self->head_func (self, result);
-      return;
-    }
-
-  if (timeout_ms > 0)
-    {
-      self->timer = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (self->timer, on_head_timeout, self, NULL);
-      g_source_attach (self->timer, g_main_context_get_thread_default ());
-    }
-  head_read_more (self);
-}
-
-GBytes *
-_gn_proxy_connection_take_rest (GnProxyConnection *self)
-{
-  if (self->head_buf == NULL || self->head->head_len >= self->head_len)
-    return NULL;
-  return g_bytes_new (self->head_buf + self->head->head_len, self->head_len - self->head->head_len);
-}
-
-void
-_gn_proxy_connection_drop_head (GnProxyConnection *self)
-{
-  g_clear_pointer (&self->head, g_free);
-  g_clear_pointer (&self->head_buf, g_free);
-  self->head_len = self->head_cap = 0;
-}
-
-/* ---- writing ------------------------------------------------------------ */
-
-static void
-on_write_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GnProxyConnection *self = user_data;
-  g_autoptr(GError) error = NULL;
-  GnWriteDoneFunc func = self->write_func;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
-  g_string_free (g_steal_pointer (&self->out), TRUE);
-  self->write_func = NULL;
-  if (!self->closing)
-    func (self, error);
-  gn_proxy_connection_unref (self);
-}
-
-void
-_gn_proxy_connection_write (GnProxyConnection *self,
-                            GIOStream         *stream,
-                            GString           *data,
-                            GnWriteDoneFunc    func)
-{
-  GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
-  gssize n;
-
-  g_assert (self->out == NULL);
-
-  /* Our writes are small (a head, an answer): the socket buffer almost
-   * always takes them at once, with no GTask and no source. */
-  n = g_socket_send_with_blocking (socket, data->str, data->len, FALSE, NULL, NULL);
-  if (n == (gssize) data->len)
-    {
-      g_string_free (data, TRUE);
-      /* @func may finish the connection: keep it alive until we return. */
-      gn_proxy_connection_ref (self);
-      func (self, NULL);
-      gn_proxy_connection_unref (self);
-      return;
-    }
-  if (n > 0)
-    g_string_erase (data, 0, n);
-
-  self->out = data;
-  self->write_func = func;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
-                                   data->str, data->len, G_PRIORITY_DEFAULT,
-                                   self->cancellable, on_write_done,
-                                   gn_proxy_connection_ref (self));
 }
 
 /* ---- our own answers ------------------------------------------------------- */
@@ -416,13 +289,13 @@ on_linger_readable (GSocket      *socket,
 
   if (n == 0 || (condition & (G_IO_HUP | G_IO_ERR)) != 0)
     {
-      _gn_proxy_connection_finish (self, NULL);
+      finish (self, NULL);
       return G_SOURCE_REMOVE;
     }
   /* Would block (n < 0 with EAGAIN) keeps waiting; other errors end it. */
   if (g_socket_condition_check (socket, G_IO_ERR | G_IO_HUP) != 0)
     {
-      _gn_proxy_connection_finish (self, NULL);
+      finish (self, NULL);
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -433,39 +306,54 @@ on_linger_timeout (gpointer user_data)
 {
   GnProxyConnection *self = user_data;
 
-  _gn_proxy_connection_finish (self, NULL);
+  finish (self, NULL);
   return G_SOURCE_REMOVE;
 }
 
 static void
-on_response_written (GnProxyConnection *self,
-                     const GError      *error)
+on_response_written (const GError *error,
+                     gpointer      user_data)
 {
+  GnProxyConnection *self = user_data;
+
+  if (self->closing)
+    return;
   if (error != NULL)
     {
-      _gn_proxy_connection_finish (self, NULL);
+      finish (self, NULL);
       return;
     }
 
   g_socket_shutdown (self->client_socket, FALSE, TRUE, NULL);
-  _gn_proxy_connection_clear_sources (self);
-  self->read_source = gn_socket_source_new (self->client_socket, G_IO_IN, on_linger_readable, self);
-  self->timer = g_timeout_source_new (LINGER_MS);
-  g_source_set_callback (self->timer, on_linger_timeout, self, NULL);
-  g_source_attach (self->timer, g_main_context_get_thread_default ());
+  clear_linger (self);
+  self->linger_source = gn_socket_source_new (self->client_socket, G_IO_IN, on_linger_readable, self);
+  self->linger_timer = g_timeout_source_new (LINGER_MS);
+  g_source_set_callback (self->linger_timer, on_linger_timeout, self, NULL);
+  g_source_attach (self->linger_timer, g_main_context_get_thread_default ());
 }
 
-void
-_gn_proxy_connection_respond (GnProxyConnection *self,
-                              guint              status,
-                              const char        *content_type,
-                              const char        *body,
-                              const char        *reason_for_log)
+static void
+write_client (GnProxyConnection *self,
+              GString           *data,
+              GnWriteDoneFunc    func)
+{
+  gn_socket_write_all (self->client, data, self->cancellable, func,
+                       gn_proxy_connection_ref (self), unref_cb);
+}
+
+/* Writes a complete response of ours and closes the connection. */
+static void
+respond (GnProxyConnection *self,
+         guint              status,
+         const char        *content_type,
+         const char        *body,
+         const char        *reason_for_log)
 {
   GString *out = g_string_sized_new (256 + (body ? strlen (body) : 0));
   gsize body_len = body ? strlen (body) : 0;
+  GnHttpHead *head = self->reader.head;
 
-  _gn_forward_clear (self);
+  close_forward (self);  /* nothing else goes out on this connection */
   g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, gn_http_status_phrase (status));
   if (status == 503)
     g_string_append (out, "Retry-After: 1\r\n");
@@ -476,7 +364,7 @@ _gn_proxy_connection_respond (GnProxyConnection *self,
                           "Connection: close\r\n\r\n",
                           content_type ? content_type : "text/plain; charset=utf-8",
                           body_len);
-  if (body_len > 0 && !(self->head != NULL && gn_http_method_is (self->head, "HEAD")))
+  if (body_len > 0 && !(head != NULL && gn_http_method_is (head, "HEAD")))
     g_string_append_len (out, body, body_len);
 
   if (self->record != NULL)
@@ -487,7 +375,16 @@ _gn_proxy_connection_respond (GnProxyConnection *self,
         gn_connection_record_set_status (self->record, status);
     }
 
-  _gn_proxy_connection_write (self, G_IO_STREAM (self->client), out, on_response_written);
+  write_client (self, out, on_response_written);
+}
+
+void
+gn_proxy_connection_reject (GnProxyConnection *self)
+{
+  g_assert (self->rejected);
+  respond (self, 503, NULL,
+           "503 Service Unavailable: too many connections, try again shortly\n",
+           "Too many connections");
 }
 
 static void
@@ -499,7 +396,19 @@ respond_text (GnProxyConnection *self,
 
   if (status >= 400 && self->kind != GN_CONNECTION_KIND_BLOCKED)
     self->kind = GN_CONNECTION_KIND_ERROR;
-  _gn_proxy_connection_respond (self, status, NULL, body, text);
+  respond (self, status, NULL, body, text);
+}
+
+/* An error page for a browser (plain-HTTP requests). */
+static void
+respond_error_page (GnProxyConnection *self,
+                    guint              status,
+                    const char        *reason)
+{
+  g_autofree char *body = gn_block_page_error (status, reason);
+
+  self->kind = GN_CONNECTION_KIND_ERROR;
+  respond (self, status, "text/html; charset=utf-8", body, reason);
 }
 
 /* Puts a target address in its one canonical spelling
@@ -509,8 +418,8 @@ respond_text (GnProxyConnection *self,
  * host that "127.0.0.1" blocks. Names are left alone. Returns FALSE for the
  * unspecified addresses ("0.0.0.0", "::"): they name no remote host, and
  * connecting to them reaches this machine (Linux), around any rule. */
-gboolean
-_gn_proxy_connection_canonicalize_host (GnProxyConnection *self)
+static gboolean
+canonicalize_host (GnProxyConnection *self)
 {
   char canonical[GN_ADDRESS_MAX];
   gsize len = gn_domain_canonical_address (self->host, -1, canonical);
@@ -523,9 +432,9 @@ _gn_proxy_connection_canonicalize_host (GnProxyConnection *self)
 }
 
 /* Records the verdict and answers 403 if the host is blocked. */
-gboolean
-_gn_proxy_connection_check_blocked (GnProxyConnection *self,
-                                    gboolean           html)
+static gboolean
+check_blocked (GnProxyConnection *self,
+               gboolean           html)
 {
   GnMatch match;
   g_autofree char *body = NULL;
@@ -547,12 +456,12 @@ _gn_proxy_connection_check_blocked (GnProxyConnection *self,
   if (html)
     {
       body = gn_block_page_blocked (self->host, match.list_name, match.rule);
-      _gn_proxy_connection_respond (self, 403, "text/html; charset=utf-8", body, reason);
+      respond (self, 403, "text/html; charset=utf-8", body, reason);
     }
   else
     {
       body = g_strdup_printf ("403 Forbidden: %s\n", reason);
-      _gn_proxy_connection_respond (self, 403, NULL, body, reason);
+      respond (self, 403, NULL, body, reason);
     }
   return TRUE;
 }
@@ -578,23 +487,26 @@ on_tunnel_done (GnTunnel     *tunnel,
   GnProxyConnection *self = user_data;
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    _gn_proxy_connection_finish (self, _("Closed after the idle timeout"));
+    finish (self, _("Closed after the idle timeout"));
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
            !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) &&
            !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
-    _gn_proxy_connection_finish (self, error->message);
+    finish (self, error->message);
   else
-    _gn_proxy_connection_finish (self, NULL);
+    finish (self, NULL);
 }
 
-void
-_gn_proxy_connection_start_tunnel (GnProxyConnection *self,
-                                   GSocket           *origin,
-                                   GBytes            *to_origin,
-                                   GBytes            *to_client)
+/* Tunnels the client to @origin (taken). */
+static void
+start_tunnel (GnProxyConnection *self,
+              GSocketConnection *origin,
+              GBytes            *to_origin,
+              GBytes            *to_client)
 {
+  self->origin = origin;
   self->tunnel = gn_tunnel_new (self->pool, self->client_socket,
-                                origin, self->cancellable, self->config->idle_timeout_s);
+                                g_socket_connection_get_socket (origin),
+                                self->cancellable, self->config->idle_timeout_s);
   gn_tunnel_set_prefixes (self->tunnel, to_origin, to_client);
   if (self->record != NULL)
     gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_OPEN);
@@ -602,47 +514,48 @@ _gn_proxy_connection_start_tunnel (GnProxyConnection *self,
 }
 
 static void
-on_established_written (GnProxyConnection *self,
-                        const GError      *error)
+on_established_written (const GError *error,
+                        gpointer      user_data)
 {
+  GnProxyConnection *self = user_data;
   g_autoptr(GBytes) rest = NULL;
 
+  if (self->closing)
+    return;
   if (error != NULL)
     {
-      _gn_proxy_connection_finish (self, NULL);
+      finish (self, NULL);
       return;
     }
 
-  rest = _gn_proxy_connection_take_rest (self);
-  _gn_proxy_connection_drop_head (self);
-  _gn_proxy_connection_start_tunnel (self, self->origin_socket, rest, NULL);
+  rest = gn_head_reader_take_rest (&self->reader);
+  gn_head_reader_clear (&self->reader);
+  start_tunnel (self, g_steal_pointer (&self->origin), rest, NULL);
 }
 
 static void
-on_connect_origin (GnProxyConnection *self,
-                   GSocketConnection *origin,
-                   guint              status,
-                   const char        *reason)
+on_connect_origin (GSocketConnection *origin,
+                   const GError      *error,
+                   gpointer           user_data)
 {
+  GnProxyConnection *self = user_data;
+
   if (origin == NULL)
     {
-      respond_text (self, status, reason);
+      respond_text (self, error->code, error->message);
       return;
     }
 
-  /* The tunnel keeps the origin in the forwarding slot; closing clears it. */
-  self->origin = g_object_ref (origin);
-  self->origin_socket = g_socket_connection_get_socket (origin);
-  g_socket_set_option (self->origin_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  _gn_proxy_connection_write (self, G_IO_STREAM (self->client),
-                              g_string_new ("HTTP/1.1 200 Connection established\r\n\r\n"),
-                              on_established_written);
+  /* Kept here until the 200 is out; closing closes it. */
+  self->origin = origin;
+  write_client (self, g_string_new ("HTTP/1.1 200 Connection established\r\n\r\n"),
+                on_established_written);
 }
 
 static void
 handle_connect (GnProxyConnection *self)
 {
-  GnHttpHead *head = self->head;
+  GnHttpHead *head = self->reader.head;
 
   self->kind = GN_CONNECTION_KIND_TUNNEL;
   if (!gn_http_parse_authority (head->target, head->target_len, 0, self->host, &self->port))
@@ -650,7 +563,7 @@ handle_connect (GnProxyConnection *self)
       respond_text (self, 400, _("The CONNECT target is not a valid host:port"));
       return;
     }
-  if (!_gn_proxy_connection_canonicalize_host (self))
+  if (!canonicalize_host (self))
     {
       respond_text (self, 400, "The CONNECT target is not an address one can connect to");
       return;
@@ -658,83 +571,182 @@ handle_connect (GnProxyConnection *self)
   if (self->record != NULL)
     gn_connection_record_set_target (self->record, self->host, self->port, GN_CONNECTION_KIND_TUNNEL);
 
-  if (_gn_proxy_connection_check_blocked (self, FALSE))
+  if (check_blocked (self, FALSE))
     return;
 
-  if (gn_proxy_server_is_self (self->server, self->host, self->port))
+  /* What the name or address says; the connector checks the socket it
+   * actually reaches too. */
+  if (gn_listener_context_is_self (self->context, self->host, self->port))
     {
       respond_text (self, 508, _("The target is this proxy itself"));
       return;
     }
 
-  _gn_proxy_connection_connect (self, on_connect_origin);
+  if (self->record != NULL)
+    gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_CONNECTING);
+  gn_origin_connector_start (&self->connector, self->context, self->socket_client,
+                             self->host, self->port, TRUE, on_connect_origin, self);
 }
 
-/* The host our own PAC script names: the listening address, or loopback
- * when we listen on every address. */
-static char *
-pac_proxy_host (GnProxyConnection *self)
-{
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config->bind_address);
+/* ---- our own pages --------------------------------------------------------- */
 
-  if (address == NULL || g_inet_address_get_is_any (address))
-    return g_strdup ("127.0.0.1");
-  return g_inet_address_to_string (address);
+static void
+respond_own_page (GnProxyConnection *self,
+                  GnOwnPage          page)
+{
+  const char *content_type = NULL;
+  g_autofree char *body = gn_own_page_render (page, self->context, &content_type);
+
+  respond (self, 200, content_type, body, NULL);
 }
 
-gboolean
-_gn_proxy_connection_respond_own (GnProxyConnection *self,
-                                  const char        *path,
-                                  gsize              path_len,
-                                  gboolean           any_path)
+/* A request in origin form is for us: our pages answer only when its Host
+ * names us (gn_listener_context_is_own_authority()), so that a web page
+ * whose name was made to resolve to 127.0.0.1 (DNS rebinding) cannot read
+ * them as its own origin: it gets 421. */
+static void
+handle_origin_form (GnProxyConnection *self)
 {
-  GnHttpHead *head = self->head;
-  gboolean get = gn_http_method_is (head, "GET") || gn_http_method_is (head, "HEAD");
-  gsize bare_len = 0;
+  GnHttpHead *head = self->reader.head;
+  GnOwnPage page = gn_own_page_find (head, head->target, head->target_len, FALSE);
+  const GnHttpHeader *host;
 
-  /* The path without its query. */
-  while (bare_len < path_len && path[bare_len] != '?' && path[bare_len] != '#')
-    bare_len++;
-
-  if (get && bare_len == strlen (GN_PAC_PATH) && memcmp (path, GN_PAC_PATH, bare_len) == 0)
+  if (page == GN_OWN_PAGE_NONE)
     {
-      g_autofree char *host = pac_proxy_host (self);
-      g_autofree char *script = gn_pac_script (host, gn_proxy_server_get_port (self->server),
-                                               (const char * const *) self->config->pac_bypass);
-
-      _gn_proxy_connection_respond (self, 200, GN_PAC_CONTENT_TYPE, script, NULL);
-      return TRUE;
+      respond_text (self, 400, _("This is a proxy: send absolute URLs (http://host/path) or CONNECT"));
+      return;
     }
-  if (any_path || (get && bare_len == 1 && path[0] == '/'))
+  host = gn_http_head_find (head, "Host");
+  if (host == NULL ||
+      !gn_listener_context_is_own_authority (self->context, host->value, host->value_len,
+                                             self->client_socket))
     {
-      g_autofree char *body = gn_block_page_status (gn_proxy_server_get_port (self->server),
-                                                    gn_proxy_server_get_n_connections (self->server));
+      respond_text (self, 421, _("This proxy answers its own pages only at its own address "
+                                 "(http://127.0.0.1:PORT/ or http://localhost:PORT/)"));
+      return;
+    }
+  respond_own_page (self, page);
+}
 
-      _gn_proxy_connection_respond (self, 200, "text/html; charset=utf-8", body, NULL);
-      return TRUE;
+/* ---- plain HTTP ---------------------------------------------------------- */
+
+/* A request carrying our own Via token went through us already: a loop
+ * (for instance through an address of ours we could not recognise). */
+static gboolean
+came_through_us (GnProxyConnection *self)
+{
+  const GnHttpHead *head = self->reader.head;
+
+  for (guint i = 0; i < head->n_headers; i++)
+    {
+      const GnHttpHeader *h = &head->headers[i];
+
+      if (h->name_len == 3 && g_ascii_strncasecmp (h->name, "Via", 3) == 0 &&
+          g_strstr_len (h->value, h->value_len, self->context->via) != NULL)
+        return TRUE;
     }
   return FALSE;
 }
 
 static void
-handle_origin_form (GnProxyConnection *self)
+on_forward_done (GnForwardExchange *exchange,
+                 GnForwardResult   *result,
+                 gpointer           user_data)
 {
-  if (!_gn_proxy_connection_respond_own (self, self->head->target, self->head->target_len, FALSE))
-    respond_text (self, 400, _("This is a proxy: send absolute URLs (http://host/path) or CONNECT"));
+  GnProxyConnection *self = user_data;
+
+  switch (result->outcome)
+    {
+    case GN_FORWARD_NEXT:
+      g_clear_pointer (&self->pending, g_bytes_unref);
+      self->pending = g_steal_pointer (&result->client_rest);
+      next_request (self);
+      break;
+    case GN_FORWARD_CLOSE:
+      finish (self, result->reason);
+      break;
+    case GN_FORWARD_FAIL:
+      respond_error_page (self, result->status, result->reason);
+      break;
+    case GN_FORWARD_TUNNEL:
+      start_tunnel (self, g_steal_pointer (&result->origin),
+                    result->client_rest, result->origin_rest);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void
-on_request_head (GnProxyConnection *self,
-                 GnHttpParseResult  result)
+handle_absolute_form (GnProxyConnection *self)
 {
-  GnHttpHead *head = self->head;
+  GnHttpHead *head = self->reader.head;
+  const char *authority = head->target + 7;
+  const char *end = head->target + head->target_len;
+  const char *path = authority;
 
+  self->kind = GN_CONNECTION_KIND_HTTP;
+  while (path < end && *path != '/' && *path != '?' && *path != '#')
+    path++;
+  if (memchr (authority, '@', path - authority) != NULL ||
+      !gn_http_parse_authority (authority, path - authority, 80, self->host, &self->port))
+    {
+      respond_error_page (self, 400, _("The request URL does not name a valid host"));
+      return;
+    }
+  if (!canonicalize_host (self))
+    {
+      respond_error_page (self, 400, "The request URL names an address one cannot connect to");
+      return;
+    }
+  if (self->record != NULL)
+    gn_connection_record_set_target (self->record, self->host, self->port, GN_CONNECTION_KIND_HTTP);
+
+  if (check_blocked (self, TRUE))
+    return;
+
+  if (gn_listener_context_is_self (self->context, self->host, self->port) || came_through_us (self))
+    {
+      respond_own_page (self, gn_own_page_find (head, path, end - path, TRUE));
+      return;
+    }
+
+  if (self->forward == NULL)
+    self->forward = gn_forward_exchange_new (self->context, self->pool, self->socket_client,
+                                             self->client, self->cancellable, self->record,
+                                             on_forward_done, self);
+
+  {
+    /* The exchange reads the head during the call only; it may be done,
+     * and the next head read, before the call returns. */
+    g_autofree GnHttpHead *taken = g_steal_pointer (&self->reader.head);
+    g_autofree char *buf = g_steal_pointer (&self->reader.buf);
+    GBytes *rest = taken->head_len < self->reader.len
+                   ? g_bytes_new (buf + taken->head_len, self->reader.len - taken->head_len) : NULL;
+
+    self->reader.len = 0;
+    gn_forward_exchange_send (self->forward, taken, self->host, self->port,
+                              authority, path - authority, path, end - path, rest);
+  }
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+static void
+on_request_head (GnHeadReader      *reader,
+                 GnHttpParseResult  result,
+                 gpointer           user_data)
+{
+  GnProxyConnection *self = user_data;
+  GnHttpHead *head = reader->head;
+
+  self->idle = FALSE;
   if (result == GN_HTTP_PARSE_ERROR)
     {
       if (head->error_status == 0)
-        _gn_proxy_connection_finish (self, head->error_reason);
-      else if (head->error_status == 408 && self->n_requests > 0 && self->head_len == 0)
-        _gn_proxy_connection_finish (self, NULL);  /* an idle keep-alive connection */
+        finish (self, head->error_reason);
+      else if (head->error_status == 408 && self->n_requests > 0 && reader->len == 0)
+        finish (self, NULL);  /* an idle keep-alive connection */
       else
         respond_text (self, head->error_status, head->error_reason);
       return;
@@ -754,34 +766,36 @@ on_request_head (GnProxyConnection *self,
       handle_connect (self);
     }
   else if (head->target_len >= 7 && g_ascii_strncasecmp (head->target, "http://", 7) == 0)
-    _gn_forward_request (self);
+    handle_absolute_form (self);
   else if (head->target_len > 0 && head->target[0] == '/')
     handle_origin_form (self);
   else
     respond_text (self, 400, _("Unsupported request target"));
 }
 
-void
-_gn_proxy_connection_next_request (GnProxyConnection *self)
+static void
+next_request (GnProxyConnection *self)
 {
   /* Draining ends keep-alive connections between requests; a new one
    * (maybe accepted just before the stop) still gets its first request
    * served, within the drain timeout. */
-  if (gn_proxy_server_is_draining (self->server) && self->pending == NULL && self->n_requests > 0)
+  if (gn_listener_context_is_draining (self->context) && self->pending == NULL && self->n_requests > 0)
     {
-      _gn_proxy_connection_finish (self, NULL);
+      finish (self, NULL);
       return;
     }
   self->idle = self->pending == NULL && self->n_requests > 0;
   if (self->record != NULL)
     gn_connection_record_set_state (self->record, GN_CONNECTION_STATE_READING);
-  _gn_proxy_connection_read_head (self, self->client_socket, TRUE,
-                                  self->config->header_timeout_ms, on_request_head);
+  gn_head_reader_start (&self->reader, self->client_socket, TRUE,
+                        self->config->max_head_bytes, self->config->max_headers,
+                        self->config->header_timeout_ms, g_steal_pointer (&self->pending),
+                        self->cancellable, on_request_head, self);
 }
 
 void
 gn_proxy_connection_start (GnProxyConnection *self)
 {
   g_socket_set_option (self->client_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  _gn_proxy_connection_next_request (self);
+  next_request (self);
 }

@@ -25,8 +25,14 @@
  *
  * Over max_connections, a new client still gets an answer (503 with
  * Retry-After) through a short-lived connection object that is not counted
- * against the limit; those are capped too, past which the socket is simply
- * closed, so a flood cannot grow memory.
+ * against the limit; those are capped too, past which the engine thread
+ * sends the 503 itself and closes at once, so a flood cannot grow memory.
+ * Both limits come from the open-file budget when it is lower than the
+ * config's (gn-fd-budget.h: two descriptors per connection, one per 503,
+ * a reserve). If accept() still fails for want of descriptors, the clients
+ * waiting are answered 503 through a spare descriptor (/dev/null, given up
+ * for the moment of each answer) and the listener's source is removed for
+ * ACCEPT_BACKOFF_MS: it never wakes up in a loop on the same failure.
  *
  * Threading: the listener, start, stop, the drain timer and the blocklist
  * swap run on the engine thread (the context that was thread-default when
@@ -44,8 +50,12 @@
  * stopped callback to the engine context, so it runs exactly once, exactly
  * when the last connection is gone. Work posted to a worker (a new
  * connection, "close the idle ones", "close everything") holds a reference
- * on the server, so the server is freed by whoever lets go last; the port,
- * bind address and Via token do not change while connections exist.
+ * on the server, so the server is freed by whoever lets go last.
+ *
+ * Connections never call the server: they get a GnListenerContext (made at
+ * start, once the port is known: config, limit, own addresses, Via token,
+ * registry, and the atomics n_connections, listening and draining) and one
+ * done callback (connection_done(), on their worker).
  */
 
 #include <string.h>
@@ -53,15 +63,30 @@
 #include <gio/gio.h>
 
 #include "gn-error.h"
-#include "gn-proxy-connection-private.h"
+#include "gn-fd-budget.h"
+#include "gn-proxy-connection.h"
 #include "gn-proxy-server.h"
 
 #define MAX_REJECTING 1024
 #define LISTEN_BACKLOG 4096
 #define ACCEPT_BATCH 64
+/* After accept() failed (out of descriptors): how long the listener rests. */
+#define ACCEPT_BACKOFF_MS 150
+
+#define BODY_503 "503 Service Unavailable: too many connections, try again shortly\n"
+G_STATIC_ASSERT (sizeof BODY_503 - 1 == 65);
+static const char answer_503[] =
+  "HTTP/1.1 503 Service Unavailable\r\n"
+  "Retry-After: 1\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n"
+  "Content-Length: 65\r\n"
+  "Cache-Control: no-store\r\n"
+  "Connection: close\r\n\r\n"
+  BODY_503;
 
 typedef struct
 {
+  GnProxyServer *server;   /* (unowned) the slot's owner */
   GnWorker *worker;        /* (unowned) outlives the server */
   GQueue    connections;   /* (element-type GnProxyConnection) counted; worker only */
   GQueue    rejecting;     /* answering 503, not counted; worker only */
@@ -77,21 +102,24 @@ struct _GnProxyServer
   GMainContext         *context;      /* (owned) the engine context */
   GInetAddress         *bind_address; /* (owned) (nullable) */
   guint16               port;
-  char                 *via;          /* (owned) our Via token, for loop detection */
+  /* (owned) (nullable) from start on: what the connections see of us;
+   * holds the atomics n_connections, draining and listening */
+  GnListenerContext    *lctx;
   Slot                 *slots;        /* (owned) one per worker */
   guint                 n_slots;
 
+  guint                 max_rejecting; /* 503 answers in flight, within the fd budget */
+
   /* Any thread, atomic */
-  gint                  n_connections; /* counted against max_connections */
   gint                  n_rejecting;
   gint                  n_live;       /* connections + the running token */
-  gint                  draining;
-  gint                  listening;
 
   /* Engine thread */
   GnBlocklist          *blocklist;    /* (owned) current rules for new connections */
   GSocket              *listener;     /* (owned) (nullable) while listening */
   GSource              *accept_source; /* (owned) (nullable) while listening */
+  GSource              *backoff_timer; /* (owned) (nullable) instead of accept_source, for a moment */
+  int                   spare_fd;     /* -1 or a descriptor to give up for a 503 at the limit */
   guint                 next_slot;
   GSource              *drain_timer;  /* (owned) (nullable) */
   GnProxyServerStoppedFunc stopped_func;
@@ -117,7 +145,7 @@ server_unref (gpointer data)
   for (guint i = 0; i < self->n_slots; i++)
     g_assert (self->slots[i].connections.length == 0 && self->slots[i].rejecting.length == 0);
   g_free (self->slots);
-  g_clear_pointer (&self->via, g_free);
+  g_clear_pointer (&self->lctx, gn_listener_context_unref);
   g_clear_object (&self->bind_address);
   g_clear_object (&self->registry);
   g_clear_pointer (&self->blocklist, gn_blocklist_unref);
@@ -142,16 +170,18 @@ gn_proxy_server_new (GnEngineConfig       *config,
   self->blocklist = blocklist ? gn_blocklist_ref (blocklist) : gn_blocklist_new_empty ();
   self->registry = registry ? g_object_ref (registry) : NULL;
   self->context = g_main_context_ref_thread_default ();
-  self->via = g_strdup_printf ("guardnest-%08x", g_random_int ());
   self->n_slots = n_workers;
   self->slots = g_new0 (Slot, n_workers);
   for (guint i = 0; i < n_workers; i++)
     {
+      self->slots[i].server = self;
       self->slots[i].worker = workers[i];
       g_queue_init (&self->slots[i].connections);
       g_queue_init (&self->slots[i].rejecting);
     }
   self->n_live = 1;   /* the running token, dropped by stop() */
+  self->spare_fd = -1;
+  self->max_rejecting = MAX_REJECTING;
   return self;
 }
 
@@ -160,12 +190,19 @@ gn_proxy_server_new (GnEngineConfig       *config,
 static GSocket *
 steal_listener (GnProxyServer *self)
 {
-  g_atomic_int_set (&self->listening, FALSE);
+  if (self->lctx != NULL)
+    g_atomic_int_set (&self->lctx->listening, FALSE);
   if (self->accept_source != NULL)
     {
       g_source_destroy (self->accept_source);
       g_clear_pointer (&self->accept_source, g_source_unref);
     }
+  if (self->backoff_timer != NULL)
+    {
+      g_source_destroy (self->backoff_timer);
+      g_clear_pointer (&self->backoff_timer, g_source_unref);
+    }
+  gn_fd_budget_close_spare (&self->spare_fd);
   return g_steal_pointer (&self->listener);
 }
 
@@ -190,7 +227,7 @@ gn_proxy_server_free (GnProxyServer *self)
 
   close_listener (self);
   self->stopped_func = NULL;
-  g_assert (g_atomic_int_get (&self->n_connections) == 0 &&
+  g_assert ((self->lctx == NULL || g_atomic_int_get (&self->lctx->n_connections) == 0) &&
             g_atomic_int_get (&self->n_rejecting) == 0);
   if (self->drain_timer != NULL)
     {
@@ -254,6 +291,8 @@ post (GnProxyServer *self,
                               G_PRIORITY_DEFAULT, func, op, slot_op_free);
 }
 
+static void connection_done (GnProxyConnection *connection, gpointer user_data);
+
 /* Worker thread: the connections the engine thread accepted for us. */
 static gboolean
 start_connections_cb (gpointer data)
@@ -269,18 +308,17 @@ start_connections_cb (gpointer data)
       g_autoptr(GSocketConnection) client = g_socket_connection_factory_create_connection (socket);
       GnProxyConnection *conn;
 
-      conn = gn_proxy_connection_new (self, op->slot, gn_worker_get_pool (slot->worker),
+      conn = gn_proxy_connection_new (self->lctx, gn_worker_get_pool (slot->worker),
                                       gn_worker_get_client (slot->worker), client,
-                                      a->rejected ? NULL : op->blocklist, a->rejected);
+                                      a->rejected ? NULL : op->blocklist, a->rejected,
+                                      connection_done, slot);
       if (a->rejected)
         {
-          g_queue_push_tail_link (&slot->rejecting, &conn->link);
-          _gn_proxy_connection_respond (conn, 503, NULL,
-                                        "503 Service Unavailable: too many connections, try again shortly\n",
-                                        "Too many connections");
+          g_queue_push_tail_link (&slot->rejecting, gn_proxy_connection_get_link (conn));
+          gn_proxy_connection_reject (conn);
           continue;
         }
-      g_queue_push_tail_link (&slot->connections, &conn->link);
+      g_queue_push_tail_link (&slot->connections, gn_proxy_connection_get_link (conn));
       gn_proxy_connection_start (conn);
     }
   return G_SOURCE_REMOVE;
@@ -346,6 +384,24 @@ pick_slot (GnProxyServer *self)
   return best;
 }
 
+/* Engine thread: the 503 for a client we cannot even give a connection
+ * object (past the cap on those, or out of descriptors): one non-blocking
+ * send, which a fresh socket's buffer always takes, then close. What the
+ * client already sent is read first, so the close is not a reset that
+ * could destroy the answer. */
+static void
+answer_503_now (GSocket *socket)
+{
+  char scratch[4096];
+
+  g_socket_set_blocking (socket, FALSE);
+  while (g_socket_receive (socket, scratch, sizeof scratch, NULL, NULL) > 0)
+    ;
+  g_socket_send (socket, answer_503, sizeof answer_503 - 1, NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_socket_close (socket, NULL);
+}
+
 /* Decides the fate of one accepted socket and queues it for its worker. */
 static void
 accepted (GnProxyServer *self,
@@ -355,13 +411,13 @@ accepted (GnProxyServer *self,
   Accepted a = { socket, FALSE };
   guint slot;
 
-  if ((guint) g_atomic_int_get (&self->n_connections) >= self->config->max_connections)
+  if ((guint) g_atomic_int_get (&self->lctx->n_connections) >= self->lctx->max_connections)
     {
       if (self->registry != NULL)
         gn_connection_registry_count_rejected (self->registry);
-      if ((guint) g_atomic_int_get (&self->n_rejecting) >= MAX_REJECTING)
+      if ((guint) g_atomic_int_get (&self->n_rejecting) >= self->max_rejecting)
         {
-          g_socket_close (socket, NULL);
+          answer_503_now (socket);
           g_object_unref (socket);
           return;
         }
@@ -369,7 +425,7 @@ accepted (GnProxyServer *self,
       g_atomic_int_inc (&self->n_rejecting);
     }
   else
-    g_atomic_int_inc (&self->n_connections);
+    g_atomic_int_inc (&self->lctx->n_connections);
   g_atomic_int_inc (&self->n_live);
 
   slot = pick_slot (self);
@@ -382,6 +438,62 @@ accepted (GnProxyServer *self,
       batches[slot]->blocklist = gn_blocklist_ref (self->blocklist);
     }
   g_array_append_val (batches[slot]->accepted, a);
+}
+
+static void watch_listener (GnProxyServer *self);
+
+static gboolean
+on_backoff_done (gpointer user_data)
+{
+  GnProxyServer *self = user_data;
+
+  g_clear_pointer (&self->backoff_timer, g_source_unref);
+  if (self->spare_fd < 0)
+    self->spare_fd = gn_fd_budget_open_spare ();
+  watch_listener (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Engine thread: accept() failed for want of descriptors (or otherwise).
+ * The client waiting first gets its 503 through the spare descriptor; the
+ * listener then rests for a moment, its source removed, instead of waking
+ * at once for the same failure: never a busy loop. */
+static void
+accept_failed (GnProxyServer *self,
+               const GError  *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    {
+      /* Each client waiting borrows the spare for its answer, up to a
+       * batch: whoever queued during the last rest is answered now. */
+      for (guint i = 0; i < ACCEPT_BATCH && self->spare_fd >= 0; i++)
+        {
+          g_autoptr(GSocket) socket = NULL;
+
+          gn_fd_budget_close_spare (&self->spare_fd);
+          socket = g_socket_accept (self->listener, NULL, NULL);
+          if (socket != NULL)
+            {
+              if (self->registry != NULL)
+                gn_connection_registry_count_rejected (self->registry);
+              answer_503_now (socket);
+            }
+          self->spare_fd = gn_fd_budget_open_spare ();
+          if (socket == NULL)
+            break;
+        }
+    }
+  else
+    g_debug ("accept: %s", error->message);
+
+  if (self->accept_source == NULL)
+    return;
+  g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  self->backoff_timer = g_timeout_source_new (ACCEPT_BACKOFF_MS);
+  g_source_set_static_name (self->backoff_timer, "[guardnest] accept back-off");
+  g_source_set_callback (self->backoff_timer, on_backoff_done, self, NULL);
+  g_source_attach (self->backoff_timer, self->context);
 }
 
 /* Engine thread: accepts everything pending (up to a batch), then wakes
@@ -401,7 +513,7 @@ accept_batch (GnProxyServer *self)
       if (socket == NULL)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("accept: %s", error->message);
+            accept_failed (self, error);
           break;
         }
       accepted (self, socket, batches);
@@ -456,7 +568,17 @@ attach_listener (GnProxyServer *self,
   g_assert (self->listener == NULL && self->accept_source == NULL);
 
   self->listener = listener;
-  g_atomic_int_set (&self->listening, TRUE);
+  g_atomic_int_set (&self->lctx->listening, TRUE);
+  if (self->spare_fd < 0)
+    self->spare_fd = gn_fd_budget_open_spare ();
+  watch_listener (self);
+}
+
+static void
+watch_listener (GnProxyServer *self)
+{
+  g_assert (self->accept_source == NULL && self->backoff_timer == NULL);
+
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_static_name (self->accept_source, "[guardnest] accept");
   /* Dispatching a source that may not recurse takes its descriptor out of
@@ -520,6 +642,7 @@ gn_proxy_server_start (GnProxyServer  *self,
 {
   g_autoptr(GSocket) listener = NULL;
   guint16 port;
+  guint max_connections;
 
   g_return_val_if_fail (self->listener == NULL, FALSE);
   g_return_val_if_fail (previous != self, FALSE);
@@ -569,7 +692,16 @@ gn_proxy_server_start (GnProxyServer  *self,
     }
 
   self->port = port;
-  g_atomic_int_set (&self->draining, FALSE);
+  max_connections = gn_fd_budget_max_connections (gn_fd_budget_raise_limit (),
+                                                  self->config->max_connections,
+                                                  MAX_REJECTING, &self->max_rejecting);
+  if (max_connections < self->config->max_connections)
+    g_message ("Open-file limit too low for %u connections: serving at most %u at once "
+               "(503 + Retry-After past that); raise it with “ulimit -n” to serve more",
+               self->config->max_connections, max_connections);
+  g_clear_pointer (&self->lctx, gn_listener_context_unref);
+  self->lctx = gn_listener_context_new (self->config, self->registry, self->bind_address,
+                                        port, max_connections);
   attach_listener (self, g_steal_pointer (&listener));
   return TRUE;
 }
@@ -632,7 +764,8 @@ gn_proxy_server_stop (GnProxyServer            *self,
     while (accept_batch (self) == ACCEPT_BATCH)
       ;
   close_listener (self);
-  g_atomic_int_set (&self->draining, TRUE);
+  if (self->lctx != NULL)
+    g_atomic_int_set (&self->lctx->draining, TRUE);
   self->stopped_func = func;
   self->stopped_data = user_data;
 
@@ -652,23 +785,22 @@ gn_proxy_server_stop (GnProxyServer            *self,
   live_unref (self);
 }
 
-/* Worker thread: the connection is done; drops the server's reference on it. */
-void
-_gn_proxy_server_connection_done (GnProxyServer     *self,
-                                  GnProxyConnection *connection)
+/* Worker thread: a connection ended; drops the server's reference on it. */
+static void
+connection_done (GnProxyConnection *connection,
+                 gpointer           user_data)
 {
-  Slot *slot = &self->slots[connection->slot];
+  Slot *slot = user_data;
+  GnProxyServer *self = slot->server;
+  gboolean rejected = gn_proxy_connection_is_rejected (connection);
 
-  g_queue_unlink (connection->rejected ? &slot->rejecting : &slot->connections, &connection->link);
-  g_atomic_int_add (connection->rejected ? &self->n_rejecting : &self->n_connections, -1);
+  g_queue_unlink (rejected ? &slot->rejecting : &slot->connections,
+                  gn_proxy_connection_get_link (connection));
+  g_atomic_int_add (rejected ? &self->n_rejecting : &self->lctx->n_connections, -1);
   gn_worker_add_load (slot->worker, -1);
   /* After the count: whoever sees the registry's open count drop can rely
    * on the place being free again. */
-  if (connection->record != NULL)
-    {
-      gn_connection_registry_close (self->registry, connection->record);
-      connection->record = NULL;
-    }
+  gn_proxy_connection_close_record (connection);
   gn_proxy_connection_unref (connection);
   /* Last: after this the server may be gone. */
   live_unref (self);
@@ -683,15 +815,13 @@ gn_proxy_server_get_port (GnProxyServer *self)
 }
 
 guint
-gn_proxy_server_get_n_connections (GnProxyServer *self)
-{
-  return (guint) g_atomic_int_get (&self->n_connections);
-}
-
-guint
 gn_proxy_server_get_n_open (GnProxyServer *self)
 {
-  return (guint) (g_atomic_int_get (&self->n_connections) + g_atomic_int_get (&self->n_rejecting));
+  guint n = (guint) g_atomic_int_get (&self->n_rejecting);
+
+  if (self->lctx != NULL)
+    n += (guint) g_atomic_int_get (&self->lctx->n_connections);
+  return n;
 }
 
 void
@@ -704,70 +834,14 @@ gn_proxy_server_set_blocklist (GnProxyServer *self,
   gn_blocklist_unref (old);
 }
 
-GnEngineConfig *
-gn_proxy_server_get_config (GnProxyServer *self)
+guint
+gn_proxy_server_get_max_connections (GnProxyServer *self)
 {
-  return self->config;
-}
-
-GnConnectionRegistry *
-gn_proxy_server_get_registry (GnProxyServer *self)
-{
-  return self->registry;
-}
-
-gboolean
-gn_proxy_server_is_draining (GnProxyServer *self)
-{
-  return g_atomic_int_get (&self->draining);
+  return self->lctx != NULL ? self->lctx->max_connections : self->config->max_connections;
 }
 
 gboolean
 gn_proxy_server_is_listening (GnProxyServer *self)
 {
-  return g_atomic_int_get (&self->listening);
-}
-
-static gboolean
-address_is_self (GnProxyServer *self,
-                 GInetAddress  *address)
-{
-  if (self->bind_address == NULL)
-    return FALSE;
-  if (g_inet_address_equal (address, self->bind_address))
-    return TRUE;
-  /* Bound to every address: any loopback address reaches us too. */
-  return g_inet_address_get_is_any (self->bind_address) && g_inet_address_get_is_loopback (address);
-}
-
-gboolean
-gn_proxy_server_is_self (GnProxyServer *self,
-                         const char    *host,
-                         guint16        port)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (port != self->port || !g_atomic_int_get (&self->listening))
-    return FALSE;
-  if (g_ascii_strcasecmp (host, "localhost") == 0 || g_str_has_suffix (host, ".localhost"))
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && address_is_self (self, address);
-}
-
-gboolean
-gn_proxy_server_is_self_address (GnProxyServer  *self,
-                                 GSocketAddress *address)
-{
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return FALSE;
-  if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) != self->port)
-    return FALSE;
-  return address_is_self (self, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-}
-
-const char *
-gn_proxy_server_get_via (GnProxyServer *self)
-{
-  return self->via;
+  return self->lctx != NULL && g_atomic_int_get (&self->lctx->listening);
 }

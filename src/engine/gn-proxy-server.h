@@ -15,9 +15,9 @@
  *
  * Threading: new, start, stop, free and set_blocklist on the engine
  * thread, with the engine's context pushed as thread-default when created;
- * each connection runs on the worker it was handed to and calls the
- * accessors below from there (they read fields fixed at start, or atomics;
- * get_n_connections and get_n_open are atomic reads, any thread).
+ * each connection runs on the worker it was handed to and sees the server
+ * only through its GnListenerContext (gn-listener-context.h).
+ * get_n_open and is_listening are atomic reads, any thread.
  * The stopped callback runs on the engine thread.
  */
 
@@ -34,7 +34,6 @@
 G_BEGIN_DECLS
 
 typedef struct _GnProxyServer GnProxyServer;
-typedef struct _GnProxyConnection GnProxyConnection;
 
 typedef void (*GnProxyServerStoppedFunc) (GnProxyServer *server,
                                           gpointer       user_data);
@@ -70,29 +69,14 @@ void                  gn_proxy_server_stop           (GnProxyServer        *self
                                                       GnProxyServerStoppedFunc func,
                                                       gpointer              user_data);
 guint16               gn_proxy_server_get_port       (GnProxyServer        *self);
-guint                 gn_proxy_server_get_n_connections (GnProxyServer     *self);
 /* Connections still open, counted or answering 503 (any thread). */
 guint                 gn_proxy_server_get_n_open     (GnProxyServer        *self);
 void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
                                                       GnBlocklist          *blocklist);
-
-/* For connections, from their worker. */
-GnEngineConfig       *gn_proxy_server_get_config     (GnProxyServer        *self);
-GnConnectionRegistry *gn_proxy_server_get_registry   (GnProxyServer        *self);
-gboolean              gn_proxy_server_is_draining    (GnProxyServer        *self);
+/* The connections it serves at once: the config's max_connections, or
+ * fewer when the open-file limit allows fewer (gn-fd-budget.h). */
+guint                 gn_proxy_server_get_max_connections (GnProxyServer   *self);
 /* Whether it accepts new connections (any thread). */
 gboolean              gn_proxy_server_is_listening   (GnProxyServer        *self);
-/* Whether host:port (before connecting) names this proxy itself. */
-gboolean              gn_proxy_server_is_self        (GnProxyServer        *self,
-                                                      const char           *host,
-                                                      guint16               port);
-/* Whether a connected origin socket address is this proxy itself. */
-gboolean              gn_proxy_server_is_self_address (GnProxyServer       *self,
-                                                      GSocketAddress       *address);
-/* The token we add to Via headers; seeing it again means a loop. */
-const char           *gn_proxy_server_get_via        (GnProxyServer        *self);
-/* Worker thread: the connection ended; the server drops its reference. */
-void                  _gn_proxy_server_connection_done (GnProxyServer     *self,
-                                                      GnProxyConnection    *connection);
 
 G_END_DECLS
