@@ -746,6 +746,90 @@ test_disable (void)
   g_assert_false (gn_settings_store_get_protection (gn_application_get_store (T.app)));
 }
 
+/* ---- a slow display: the switch still acts at once ---- */
+
+/* Software rendering in a VM: each frame takes longer than the frame
+ * interval, so the frame clock (GDK_PRIORITY_REDRAW) is always due and
+ * anything queued below it — G_PRIORITY_DEFAULT_IDLE — would never run
+ * while something animates. This paint callback stands in for the slow
+ * renderer, deterministically. */
+static void
+slow_paint_cb (GdkFrameClock *clock,
+               gpointer       data)
+{
+  g_usleep (30 * 1000);
+}
+
+static gboolean
+listening (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  if (port == 0)
+    return FALSE;
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+static void
+test_toggle_while_animating (void)
+{
+  GtkWidget *spin_window = gtk_window_new ();
+  GtkWidget *spinner = gtk_spinner_new ();
+  GdkFrameClock *clock;
+  gulong paint_id;
+  gint64 worst = 0;
+
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_OFF);
+  /* The harness turns animations off for the screenshots. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+  gtk_widget_set_size_request (spinner, 256, 256);
+  gtk_window_set_child (GTK_WINDOW (spin_window), spinner);
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  gtk_window_present (GTK_WINDOW (spin_window));
+  WAIT_FOR (gtk_widget_get_mapped (spinner));
+  clock = gtk_widget_get_frame_clock (spinner);
+  g_assert_nonnull (clock);
+  paint_id = g_signal_connect (clock, "paint", G_CALLBACK (slow_paint_cb), NULL);
+  /* The spinner really animates: frames keep coming. */
+  {
+    gint64 before = gdk_frame_clock_get_frame_counter (clock);
+    spin (200);
+    g_assert_cmpint (gdk_frame_clock_get_frame_counter (clock), >, before + 2);
+  }
+
+  for (guint i = 0; i < 20; i++)
+    {
+      gint64 began = g_get_monotonic_time ();
+      gint64 took;
+
+      activate ("app.enable");
+      while (!listening (proxy_port ()) &&
+             g_get_monotonic_time () - began < 2 * G_USEC_PER_SEC)
+        g_main_context_iteration (NULL, TRUE);
+      took = g_get_monotonic_time () - began;
+      worst = MAX (worst, took);
+      if (!listening (proxy_port ()))
+        g_error ("switch-on %u: not listening after %" G_GINT64_FORMAT " ms (state %d)",
+                 i + 1, took / 1000, gn_protection_get_state (protection ()));
+      g_assert_cmpint (took, <, G_USEC_PER_SEC);
+      WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+
+      activate ("app.enable");
+      g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_OFF);
+      spin (20);
+    }
+  g_test_message ("20 switch-ons while animating, the slowest listening after %" G_GINT64_FORMAT " ms",
+                  worst / 1000);
+
+  g_signal_handler_disconnect (clock, paint_id);
+  gtk_window_destroy (GTK_WINDOW (spin_window));
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
+}
+
 /* ---- harness ---- */
 
 static gboolean
@@ -840,6 +924,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);
   g_test_add_func ("/ui/window/disable", test_disable);
+  g_test_add_func ("/ui/window/toggle-while-animating", test_toggle_while_animating);
 
   g_timeout_add (100, wake_cb, NULL);
   if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)
