@@ -23,6 +23,7 @@
 #include "gn-blocked-page.h"
 #include "gn-blocklists-page.h"
 #include "gn-connections-page.h"
+#include "gn-overview-page.h"
 #include "gn-window.h"
 
 #define FILE_SIZE 10000
@@ -243,6 +244,47 @@ action_enabled (const char *name)
   if (g_str_has_prefix (name, "win."))
     return g_action_group_get_action_enabled (G_ACTION_GROUP (T.window), name + 4);
   return g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), name + 4);
+}
+
+/* ---- tables ---- */
+
+static GtkColumnView *
+find_column_view (GtkWidget *widget)
+{
+  if (GTK_IS_COLUMN_VIEW (widget))
+    return GTK_COLUMN_VIEW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkColumnView *view = find_column_view (child);
+      if (view != NULL)
+        return view;
+    }
+  return NULL;
+}
+
+/* As a click on the column's header does. */
+static void
+sort_by (const char  *page,
+         const char  *title,
+         GtkSortType  order)
+{
+  GtkColumnView *view = find_column_view (gn_window_get_page (T.window, page));
+  GListModel *columns;
+
+  g_assert_nonnull (view);
+  columns = gtk_column_view_get_columns (view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_title (column), title) == 0)
+        {
+          gtk_column_view_sort_by_column (view, column, order);
+          return;
+        }
+    }
+  g_error ("no column %s on page %s", title, page);
 }
 
 /* ---- screenshots ---- */
@@ -486,6 +528,85 @@ test_allow (void)
   g_assert_cmpuint (gn_blocked_row_get_count (brow), ==, 2);
 }
 
+/* @times blocked requests for @host. */
+static void
+hit (const char *host,
+     guint       times)
+{
+  GnBlockedModel *blocked = gn_application_get_blocked (T.app);
+  g_autofree char *url = g_strdup_printf ("http://%s:%u/file", host, T.origin_port);
+  guint hits = gn_blocked_model_get_n_hits (blocked);
+
+  for (guint i = 0; i < times; i++)
+    {
+      g_autofree char *out = curl (FALSE, url);
+      g_assert_true (g_str_has_prefix (out, "403 "));
+    }
+  WAIT_FOR (gn_blocked_model_get_n_hits (blocked) == hits + times);
+}
+
+/* Most hits first, and @first on top. */
+static void
+assert_by_count (GListModel *rows,
+                 const char *first)
+{
+  guint n = g_list_model_get_n_items (rows);
+
+  g_assert_cmpuint (n, >, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GnBlockedRow) row = g_list_model_get_item (rows, i);
+      g_autoptr(GnBlockedRow) next = i + 1 < n ? g_list_model_get_item (rows, i + 1) : NULL;
+
+      if (i == 0)
+        g_assert_cmpstr (gn_blocked_row_get_domain (row), ==, first);
+      if (next != NULL && gn_blocked_row_get_count (row) < gn_blocked_row_get_count (next))
+        g_error ("row %u %s (%u) is before %s (%u)", i, gn_blocked_row_get_domain (row),
+                 gn_blocked_row_get_count (row), gn_blocked_row_get_domain (next),
+                 gn_blocked_row_get_count (next));
+    }
+}
+
+/* GTK 4.8's sort models keep the key an item had when it arrived: the
+ * Blocked page sorted by Times and the Overview's most blocked domains
+ * must follow counts that change in place. */
+static void
+test_sort_blocked_live (void)
+{
+  GnBlockedPage *page = GN_BLOCKED_PAGE (gn_window_get_page (T.window, "blocked"));
+  GListModel *shown = gn_blocked_page_get_shown (page);
+  GListModel *top = gn_overview_page_get_top (GN_OVERVIEW_PAGE (gn_window_get_page (T.window, "overview")));
+
+  gn_window_show_page (T.window, "blocked");
+  sort_by ("blocked", "Times", GTK_SORT_DESCENDING);
+
+  hit ("one.blocked.localhost", 1);
+  hit ("two.blocked.localhost", 1);
+  /* "two" passes "one" and the allowed domain (2 hits) in place. */
+  hit ("two.blocked.localhost", 2);
+  assert_by_count (shown, "two.blocked.localhost");
+  hit ("one.blocked.localhost", 3);
+  assert_by_count (shown, "one.blocked.localhost");
+  /* Ascending too, after a change in place. */
+  sort_by ("blocked", "Times", GTK_SORT_ASCENDING);
+  hit ("two.blocked.localhost", 2);
+  {
+    g_autoptr(GnBlockedRow) last = g_list_model_get_item (shown, g_list_model_get_n_items (shown) - 1);
+    g_assert_cmpstr (gn_blocked_row_get_domain (last), ==, "two.blocked.localhost");
+  }
+  sort_by ("blocked", "Times", GTK_SORT_DESCENDING);
+  assert_by_count (shown, "two.blocked.localhost");
+
+  /* The Overview: the same order, without the domain the user allowed. */
+  assert_by_count (top, "two.blocked.localhost");
+  g_assert_cmpuint (g_list_model_get_n_items (top), ==, 2);
+  for (guint i = 0; i < g_list_model_get_n_items (top); i++)
+    {
+      g_autoptr(GnBlockedRow) row = g_list_model_get_item (top, i);
+      g_assert_false (gn_blocked_row_get_allowed (row));
+    }
+}
+
 static void
 read_done (GObject      *source,
            GAsyncResult *result,
@@ -506,6 +627,7 @@ test_close_connection (void)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GSocketConnection) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *request = NULL;
   char buf[256];
@@ -529,19 +651,46 @@ test_close_connection (void)
   buf[n] = '\0';
   g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 200"));
 
-  gn_window_show_page (T.window, "connections");
+  /* A second tunnel that stays open, opened after the first. */
+  other = g_socket_client_connect_to_host (client, "127.0.0.1", proxy_port (), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (other)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  n = -1;
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (other)), buf,
+                             sizeof buf - 1, G_PRIORITY_DEFAULT, NULL, read_done, &n);
+  WAIT_FOR (n >= 0);
   WAIT_FOR (({
+    guint open = 0;
+    for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
+        open += gn_connection_row_get_kind (r) == GN_CONNECTION_KIND_TUNNEL &&
+                gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN;
+      }
+    open == 2;
+  }));
+
+  gn_window_show_page (T.window, "connections");
+  /* Open ones first; the older open tunnel is the one to close. */
+  sort_by ("connections", "State", GTK_SORT_ASCENDING);
+  WAIT_FOR (({
+    guint at = 0;
     row = NULL;
     for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
       {
         g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
         if (gn_connection_row_get_kind (r) == GN_CONNECTION_KIND_TUNNEL &&
-            gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN)
+            gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN &&
+            (row == NULL || gn_connection_row_get_id (r) < gn_connection_row_get_id (row)))
           {
             row = r;
-            gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), i);
+            at = i;
           }
       }
+    if (row != NULL)
+      gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), at);
     row != NULL;
   }));
   g_assert_true (gn_connections_page_get_selected (page) == row);
@@ -554,6 +703,27 @@ test_close_connection (void)
   WAIT_FOR (n == 0);
   WAIT_FOR (gn_connection_row_get_closed (row));
   g_assert_false (action_enabled ("win.close-connection"));
+
+  /* Sorted by State, the closed one left the open ones at once. */
+  {
+    gboolean seen_closed = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
+
+        if (gn_connection_row_get_state (r) == GN_CONNECTION_STATE_CLOSED)
+          seen_closed = TRUE;
+        else if (seen_closed)
+          {
+            dump_rows ();
+            g_error ("row %u (%s, state %d) is after a closed one", i,
+                     gn_connection_row_get_host (r), gn_connection_row_get_state (r));
+          }
+      }
+  }
+  g_io_stream_close (G_IO_STREAM (other), NULL, NULL);
+  sort_by ("connections", "Started", GTK_SORT_DESCENDING);
 
   /* Paused, the table holds still; resumed, it catches up. */
   {
@@ -919,6 +1089,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/refresh-lists", test_refresh_lists);
   g_test_add_func ("/ui/window/requests", test_requests);
   g_test_add_func ("/ui/window/allow", test_allow);
+  g_test_add_func ("/ui/window/sort-blocked-live", test_sort_blocked_live);
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
   g_test_add_func ("/ui/window/restart", test_restart);

@@ -17,6 +17,8 @@ G_DECLARE_FINAL_TYPE (GnOverviewPage, gn_overview_page, GN, OVERVIEW_PAGE, GtkWi
 
 void gn_overview_page_set_stats   (GnOverviewPage *self,
                                    GnTrafficStats *stats);
+/* The most blocked domains shown, most hits first. */
+GListModel *gn_overview_page_get_top (GnOverviewPage *self);
 void gn_overview_page_set_blocked (GnOverviewPage *self,
                                    GnBlockedModel *blocked);
 void gn_overview_page_set_sources (GnOverviewPage             *self,

@@ -209,7 +209,8 @@ allow_domain_activated (GSimpleAction *action,
       gtk_label_set_text (self->result_label, text);
       return;
     }
-  gn_blocked_row_set_allowed (row, TRUE);
+  gn_blocked_model_set_allowed (gn_application_get_blocked (self->app),
+                                gn_blocked_row_get_domain (row), TRUE);
   set_action_enabled (self, "allow-domain", FALSE);
 }
 
