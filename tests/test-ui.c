@@ -39,6 +39,7 @@ static struct
   char          *refresh_summary;
   gboolean       refresh_failed;
   guint          n_refreshed;
+  gboolean       late_list_ready;  /* /late-list.txt: 404 until then */
   int            result;
 } T;
 
@@ -53,6 +54,7 @@ static struct
 } G_STMT_END
 
 static void dump_rows (void);
+static gboolean listening (guint16 port);
 
 static gboolean
 wake_cb (gpointer data)
@@ -161,7 +163,8 @@ origin_cb (SoupServer        *server,
                                         body, FILE_SIZE);
       soup_server_message_set_status (msg, 200, NULL);
     }
-  else if (g_str_equal (path, "/list.txt"))
+  else if (g_str_equal (path, "/list.txt") ||
+           (g_str_equal (path, "/late-list.txt") && T.late_list_ready))
     {
       static const char list[] = "# test list\nblocked.localhost\nmalware.invalid\n";
 
@@ -357,6 +360,46 @@ test_start (void)
   /* Nothing to act on yet. */
   g_assert_false (action_enabled ("win.close-connection"));
   g_assert_false (action_enabled ("win.allow-domain"));
+}
+
+/* The app started with one list, never downloaded, that its server does
+ * not have yet (as offline): on, but honest about blocking nothing. */
+static void
+test_enable_without_rules (void)
+{
+  GnOverviewPage *overview = GN_OVERVIEW_PAGE (gn_window_get_page (T.window, "overview"));
+  g_autofree char *expected = NULL;
+  guint before;
+
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+  /* Downloaded right after start, not a minute later: it failed. */
+  WAIT_FOR (gn_protection_get_rules_state (protection ()) == GN_RULES_NOT_DOWNLOADED);
+  g_assert_false (gn_protection_get_blocking (protection ()));
+  g_assert_cmpuint (gn_protection_get_n_rules (protection ()), ==, 0);
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==,
+                   "Not blocking anything yet — the lists could not be downloaded");
+  g_assert_nonnull (strstr (gn_protection_get_hint (protection ()), "Test list: "));
+  g_assert_cmpstr (gn_overview_page_get_rules_text (overview), ==, "No rule in force: nothing is blocked");
+  gn_window_show_page (T.window, "overview");
+  save_png ("screenshot-not-blocking.png");
+
+  /* Retry (app.refresh-lists) once the list is there. */
+  T.late_list_ready = TRUE;
+  before = T.n_refreshed;
+  activate ("app.refresh-lists");
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==,
+                   "Not blocking anything yet — downloading lists…");
+  WAIT_FOR (T.n_refreshed > before);
+  WAIT_FOR (gn_protection_get_blocking (protection ()));
+  g_assert_cmpuint (gn_protection_get_n_rules (protection ()), ==, 2);
+  expected = g_strdup_printf ("Protecting — 127.0.0.1:%u", proxy_port ());
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
+  g_assert_cmpstr (gn_overview_page_get_rules_text (overview), ==, "2 blocking rules in force");
+
+  /* Off again, for test_enable. */
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
 }
 
 static void
@@ -905,6 +948,9 @@ test_disable (void)
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
   g_assert_cmpstr (gn_window_get_status_text (T.window), ==, "Off");
   g_assert_false (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
+  /* The engine thread closes the port within one round trip of the
+   * switch (the switch itself never waits for it). */
+  WAIT_FOR (!listening (port));
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 
@@ -1077,6 +1123,20 @@ main (int   argc,
   T.origin_port = g_uri_get_port (uris->data);
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
 
+  /* One list, never downloaded, on the local origin (never the real
+   * default lists): downloaded right after start. */
+  {
+    g_autofree char *dir = g_build_filename (T.tmpdir, "config", "guardnest", NULL);
+    g_autofree char *path = g_build_filename (dir, "blocklists.json", NULL);
+    g_autofree char *json = g_strdup_printf (
+      "{ \"version\": 1, \"sources\": [ { \"id\": \"test\", \"name\": \"Test list\", "
+      "\"url\": \"http://127.0.0.1:%u/late-list.txt\", \"enabled\": true, \"format\": \"domains\" } ], "
+      "\"allowlist\": [], \"blocklist\": [] }", T.origin_port);
+
+    g_mkdir_with_parents (dir, 0700);
+    g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  }
+
   config = gn_engine_config_new ();
   config->port = 0;
   config->drain_timeout_ms = 1000;
@@ -1085,6 +1145,7 @@ main (int   argc,
   g_signal_connect (T.app, "lists-refreshed", G_CALLBACK (lists_refreshed_cb), NULL);
 
   g_test_add_func ("/ui/window/start", test_start);
+  g_test_add_func ("/ui/window/enable-without-rules", test_enable_without_rules);
   g_test_add_func ("/ui/window/enable", test_enable);
   g_test_add_func ("/ui/window/refresh-lists", test_refresh_lists);
   g_test_add_func ("/ui/window/requests", test_requests);

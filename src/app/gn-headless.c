@@ -323,6 +323,10 @@ gn_headless_run (int    argc,
   engine = gn_session_get_engine (session);
   protection = gn_session_get_protection (session);
   g_signal_connect (protection, "message", G_CALLBACK (say), NULL);
+  {
+    g_autofree char *rules = gn_protection_dup_rules_text (protection);
+    say (session, rules, NULL);  /* later changes come as "message" */
+  }
   g_signal_connect (protection, "notify::state", G_CALLBACK (on_state), &h);
 
   h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);

@@ -18,7 +18,10 @@
  *   meanwhile coalesce into one more build. The result replaces the active
  *   list here and is emitted with "blocklist-changed".
  * - A one-minute timer refreshes the sources whose last attempt is older
- *   than the interval (off / 1 / 6 / 12 / 24 h).
+ *   than the interval (off / 1 / 6 / 12 / 24 h). A list that has never
+ *   been downloaded (the defaults on first start, or after every attempt
+ *   failed) is downloaded right after load instead, so protection does
+ *   not run without rules for the first minute ("download-missing").
  *
  * Threading: the owner thread only; see gn-blocklist-manager.h. The
  * schedule and save timers are attached to the thread-default main context
@@ -48,6 +51,7 @@ enum {
   PROP_MAX_LIST_BYTES,
   PROP_MAX_SHRINK,
   PROP_TIMEOUT,
+  PROP_DOWNLOAD_MISSING,
   N_PROPS
 };
 
@@ -351,6 +355,22 @@ gn_blocklist_manager_load (GnBlocklistManager  *self,
   _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 
+  /* Lists never downloaded have no cached copy: fetch them now rather
+   * than at the first schedule check. */
+  if (self->download_missing)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GnBlocklistSource) s = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+
+          if (gn_blocklist_source_get_enabled (s) && !gn_blocklist_source_get_updating (s) &&
+              gn_blocklist_source_get_last_success (s) == 0)
+            gn_blocklist_manager_refresh_async (self, s, NULL, NULL, NULL);
+        }
+    }
+
   /* the first check runs a minute after start, after the cached lists; on
    * the owner's context (the source is destroyed in dispose) */
   if (self->schedule_source == NULL)
@@ -618,6 +638,9 @@ gn_blocklist_manager_get_property (GObject    *object,
     case PROP_TIMEOUT:
       g_value_set_uint (value, self->timeout_seconds);
       break;
+    case PROP_DOWNLOAD_MISSING:
+      g_value_set_boolean (value, self->download_missing);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -661,6 +684,13 @@ gn_blocklist_manager_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_DOWNLOAD_MISSING:
+      if (self->download_missing != g_value_get_boolean (value))
+        {
+          self->download_missing = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -686,6 +716,10 @@ gn_blocklist_manager_class_init (GnBlocklistManagerClass *klass)
     g_param_spec_double ("max-shrink", NULL, NULL, 0.0, 1.0, GN_BLOCKLIST_DEFAULT_MAX_SHRINK, rw);
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 1, 600, GN_BLOCKLIST_DEFAULT_TIMEOUT, rw);
+  /* Download never-downloaded lists at load (tests that must not reach
+   * the real default lists turn it off). */
+  properties[PROP_DOWNLOAD_MISSING] =
+    g_param_spec_boolean ("download-missing", NULL, NULL, TRUE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -718,6 +752,7 @@ gn_blocklist_manager_init (GnBlocklistManager *self)
   self->max_bytes = GN_BLOCKLIST_DEFAULT_MAX_BYTES;
   self->max_shrink = GN_BLOCKLIST_DEFAULT_MAX_SHRINK;
   self->timeout_seconds = GN_BLOCKLIST_DEFAULT_TIMEOUT;
+  self->download_missing = TRUE;
 }
 
 GnBlocklistManager *

@@ -44,6 +44,10 @@ struct _GnOverviewPage
   GnChart          *chart;
   GtkListBox       *top_list;
   GtkListBox       *lists_list;
+  GtkLabel         *rules_label;
+
+  GnProtection     *protection;  /* (owned) (nullable) */
+  gulong            rules_id;
 };
 
 G_DEFINE_FINAL_TYPE (GnOverviewPage, gn_overview_page, GTK_TYPE_WIDGET)
@@ -122,6 +126,7 @@ gn_overview_page_dispose (GObject *object)
 
   gn_overview_page_set_stats (self, NULL);
   gn_overview_page_set_blocked (self, NULL);
+  gn_overview_page_set_protection (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_OVERVIEW_PAGE);
   {
     GtkWidget *child;
@@ -157,6 +162,7 @@ gn_overview_page_class_init (GnOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, chart);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, top_list);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, lists_list);
+  gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, rules_label);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "overviewpage");
@@ -234,4 +240,55 @@ gn_overview_page_get_top (GnOverviewPage *self)
 {
   g_return_val_if_fail (GN_IS_OVERVIEW_PAGE (self), NULL);
   return G_LIST_MODEL (self->top);
+}
+
+/* The rules in force, as GnProtection knows them from the session. */
+static void
+update_rules (GnOverviewPage *self)
+{
+  g_autofree char *text = NULL;
+  guint64 n;
+
+  if (self->protection == NULL)
+    return;
+  n = gn_protection_get_n_rules (self->protection);
+  if (gn_protection_get_rules_state (self->protection) == GN_RULES_IN_FORCE && n > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " blocking rule in force",
+                                           "%'" G_GUINT64_FORMAT " blocking rules in force", n), n);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->rules_label), "warning");
+      gtk_widget_add_css_class (GTK_WIDGET (self->rules_label), "dim-label");
+    }
+  else
+    {
+      text = g_strdup (_("No rule in force: nothing is blocked"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->rules_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->rules_label), "warning");
+    }
+  gtk_label_set_text (self->rules_label, text);
+}
+
+void
+gn_overview_page_set_protection (GnOverviewPage *self,
+                                 GnProtection   *protection)
+{
+  g_return_if_fail (GN_IS_OVERVIEW_PAGE (self));
+  g_return_if_fail (protection == NULL || GN_IS_PROTECTION (protection));
+
+  if (self->protection != NULL)
+    g_clear_signal_handler (&self->rules_id, self->protection);
+  g_set_object (&self->protection, protection);
+  if (protection != NULL)
+    {
+      self->rules_id = g_signal_connect_swapped (protection, "notify",
+                                                 G_CALLBACK (update_rules), self);
+      update_rules (self);
+    }
+}
+
+const char *
+gn_overview_page_get_rules_text (GnOverviewPage *self)
+{
+  g_return_val_if_fail (GN_IS_OVERVIEW_PAGE (self), NULL);
+  return gtk_label_get_text (self->rules_label);
 }

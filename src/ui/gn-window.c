@@ -44,6 +44,7 @@ struct _GnWindow
   GtkLabel             *hint_label;
   GtkLabel             *result_label;
   GtkWidget            *retry_button;
+  GtkWidget            *lists_retry_button;
   GtkWidget            *prefs_button;
   GtkStack             *stack;
   GnOverviewPage       *overview_page;
@@ -82,6 +83,8 @@ update_status (GnWindow *self)
   GnProtectionState state = gn_protection_get_state (self->protection);
   const char *hint = gn_protection_get_hint (self->protection);
   gboolean busy = state == GN_PROTECTION_STARTING || state == GN_PROTECTION_RESTARTING;
+  /* On, but no rule in force: not the green "protecting" look. */
+  gboolean idle = state == GN_PROTECTION_ON && !gn_protection_get_blocking (self->protection);
 
   gtk_label_set_text (self->status_label, gn_protection_get_status_text (self->protection));
   gtk_label_set_text (self->hint_label, hint ? hint : "");
@@ -90,7 +93,10 @@ update_status (GnWindow *self)
   gtk_widget_remove_css_class (self->status_bar, "on");
   gtk_widget_remove_css_class (self->status_bar, "error");
   gtk_widget_remove_css_class (self->status_bar, "busy");
-  if (state == GN_PROTECTION_ON)
+  gtk_widget_remove_css_class (self->status_bar, "warning");
+  if (idle)
+    gtk_widget_add_css_class (self->status_bar, "warning");
+  else if (state == GN_PROTECTION_ON)
     gtk_widget_add_css_class (self->status_bar, "on");
   else if (state == GN_PROTECTION_ERROR)
     gtk_widget_add_css_class (self->status_bar, "error");
@@ -99,12 +105,15 @@ update_status (GnWindow *self)
 
   gtk_image_set_from_icon_name (self->status_icon,
                                 state == GN_PROTECTION_ERROR ? "dialog-error-symbolic"
+                                : idle ? "dialog-warning-symbolic"
                                 : state == GN_PROTECTION_OFF ? "action-unavailable-symbolic"
                                 : "io.github.guardnest.GuardNest-symbolic");
 
   /* In an error the status line already says what the result would. */
   gtk_widget_set_visible (GTK_WIDGET (self->result_label), state != GN_PROTECTION_ERROR);
   gtk_widget_set_visible (self->retry_button, state == GN_PROTECTION_ERROR);
+  gtk_widget_set_visible (self->lists_retry_button,
+                          idle && gn_protection_get_rules_state (self->protection) == GN_RULES_NOT_DOWNLOADED);
   gtk_widget_set_visible (self->restart_button, state != GN_PROTECTION_ERROR);
   gtk_widget_set_visible (self->prefs_button, state == GN_PROTECTION_ERROR);
 
@@ -376,6 +385,7 @@ gn_window_class_init (GnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnWindow, hint_label);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, result_label);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, GnWindow, lists_retry_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, prefs_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, overview_page);
@@ -413,6 +423,7 @@ gn_window_new (GnApplication *app)
 
   gn_overview_page_set_stats (self->overview_page, gn_application_get_stats (app));
   gn_overview_page_set_blocked (self->overview_page, gn_application_get_blocked (app));
+  gn_overview_page_set_protection (self->overview_page, self->protection);
   gn_connections_page_set_model (self->connections_page, gn_application_get_connections (app));
   gn_connections_page_bind_settings (self->connections_page, self->settings);
   gn_blocked_page_set_model (self->blocked_page, gn_application_get_blocked (app));
@@ -425,6 +436,7 @@ gn_window_new (GnApplication *app)
   g_signal_connect_swapped (self->protection, "notify::status-text", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::hint", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::state", G_CALLBACK (update_status), self);
+  g_signal_connect_swapped (self->protection, "notify::rules-state", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::last-result", G_CALLBACK (update_result), self);
   update_status (self);
   update_result (self);
