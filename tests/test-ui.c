@@ -16,6 +16,8 @@
  * user's session would.
  */
 
+#include <math.h>
+
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -314,15 +316,13 @@ wait_frames (guint n)
   gtk_widget_remove_tick_callback (GTK_WIDGET (T.window), id);
 }
 
-static void
-save_png (const char *name)
+static GdkTexture *
+render_window (void)
 {
   GtkWidget *widget = GTK_WIDGET (T.window);
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
   int width, height;
 
   wait_frames (3);
@@ -335,11 +335,141 @@ save_png (const char *name)
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static void
+save_png (const char *name)
+{
+  g_autoptr(GdkTexture) texture = render_window ();
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
   g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s (%dx%d)", path, width, height);
+  g_test_message ("screenshot: %s (%dx%d)", path, gdk_texture_get_width (texture),
+                  gdk_texture_get_height (texture));
+}
+
+/* ---- colours ---- */
+
+static gboolean
+label_matches (GtkWidget  *widget,
+               const char *text,
+               const char *css_class)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         (text == NULL || g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0) &&
+         (css_class == NULL || gtk_widget_has_css_class (widget, css_class));
+}
+
+/* The first mapped label under @widget with @text and/or @css_class. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text,
+            const char *css_class)
+{
+  if (label_matches (widget, text, css_class))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text, css_class);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static double
+channel (double c)
+{
+  return c <= 0.04045 ? c / 12.92 : pow ((c + 0.055) / 1.055, 2.4);
+}
+
+static double
+pixel_luminance (const guchar *p)
+{
+  /* GDK_MEMORY_DEFAULT: B G R A, premultiplied; the window is opaque. */
+  return 0.2126 * channel (p[2] / 255.) + 0.7152 * channel (p[1] / 255.) +
+         0.0722 * channel (p[0] / 255.);
+}
+
+/* How @label reads in the window as rendered now: the WCAG contrast between
+ * the most common pixel inside it (what is behind the text) and the pixel
+ * that stands out most from it (the core of a glyph stroke). */
+static double
+rendered_contrast (GtkWidget *label)
+{
+  g_autoptr(GdkTexture) texture = render_window ();
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  gsize stride = width * 4;
+  g_autofree guchar *data = g_malloc (stride * height);
+  g_autoptr(GHashTable) counts = g_hash_table_new (NULL, NULL);
+  graphene_rect_t bounds;
+  guint32 bg_key = 0;
+  guint best = 0;
+  double bg_lum, contrast = 1;
+  int x0, y0, x1, y1;
+
+  gdk_texture_download (texture, data, stride);
+  g_assert_true (gtk_widget_compute_bounds (label, GTK_WIDGET (T.window), &bounds));
+  x0 = MAX (0, (int) bounds.origin.x);
+  y0 = MAX (0, (int) bounds.origin.y);
+  x1 = MIN (width, (int) (bounds.origin.x + bounds.size.width));
+  y1 = MIN (height, (int) (bounds.origin.y + bounds.size.height));
+  g_assert_cmpint (x1 - x0, >, 4);
+  g_assert_cmpint (y1 - y0, >, 4);
+
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        guint32 key;
+        guint n;
+
+        memcpy (&key, data + y * stride + x * 4, 4);
+        n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (key))) + 1;
+        g_hash_table_insert (counts, GUINT_TO_POINTER (key), GUINT_TO_POINTER (n));
+        if (n > best)
+          {
+            best = n;
+            bg_key = key;
+          }
+      }
+  bg_lum = pixel_luminance ((guchar *) &bg_key);
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        double lum = pixel_luminance (data + y * stride + x * 4);
+        contrast = MAX (contrast, (MAX (lum, bg_lum) + 0.05) / (MIN (lum, bg_lum) + 0.05));
+      }
+  return contrast;
+}
+
+static void
+set_dark (gboolean dark)
+{
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", dark, NULL);
+}
+
+/* @label's text reads in the light and the dark style (it was dark red on
+ * dark grey with GTK 4.8's dark theme); screenshots of both. */
+static void
+assert_readable (GtkWidget  *label,
+                 const char *name)
+{
+  for (int dark = 0; dark < 2; dark++)
+    {
+      g_autofree char *png = g_strdup_printf ("screenshot-%s%s.png", name, dark ? "-dark" : "");
+      double contrast;
+
+      set_dark (dark);
+      contrast = rendered_contrast (label);
+      save_png (png);
+      g_test_message ("%s (%s): contrast %.2f:1", name, dark ? "dark" : "light", contrast);
+      if (contrast < 4.5)
+        g_error ("%s is hard to read in the %s style: %.2f:1", name, dark ? "dark" : "light", contrast);
+    }
+  set_dark (FALSE);
 }
 
 /* ---- tests, in order ---- */
@@ -383,6 +513,14 @@ test_enable_without_rules (void)
   g_assert_cmpstr (gn_overview_page_get_rules_text (overview), ==, "No rule in force: nothing is blocked");
   gn_window_show_page (T.window, "overview");
   save_png ("screenshot-not-blocking.png");
+  /* The list's error, in the theme's error colour, readable. */
+  {
+    GtkWidget *label = NULL;
+
+    WAIT_FOR ((label = find_label (GTK_WIDGET (overview), "HTTP 404 (Not Found)", NULL)) != NULL);
+    g_assert_true (gtk_widget_has_css_class (label, "error"));
+    assert_readable (label, "list-error");
+  }
 
   /* Retry (app.refresh-lists) once the list is there. */
   T.late_list_ready = TRUE;
@@ -922,7 +1060,13 @@ test_port_in_use (void)
     g_autofree char *now = gnome_proxy ();
     g_assert_cmpstr (now, ==, "none");
   }
-  save_png ("screenshot-error.png");
+  /* The error line reads in light and dark (screenshot-error*.png). */
+  {
+    GtkWidget *label = find_label (GTK_WIDGET (T.window), expected, NULL);
+
+    g_assert_nonnull (label);
+    assert_readable (label, "error");
+  }
 
   /* The user frees it and tries again. */
   g_socket_listener_close (squatter);

@@ -321,7 +321,7 @@ gn_blocklists_page_set_result (GnBlocklistsPage *self,
 
   gtk_label_set_text (self->result_label, text ? text : "");
   if (is_error)
-    gtk_widget_add_css_class (GTK_WIDGET (self->result_label), "error-text");
+    gtk_widget_add_css_class (GTK_WIDGET (self->result_label), "error");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->result_label), "error-text");
+    gtk_widget_remove_css_class (GTK_WIDGET (self->result_label), "error");
 }
