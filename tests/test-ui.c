@@ -25,6 +25,7 @@
 #include "gn-blocked-page.h"
 #include "gn-blocklists-page.h"
 #include "gn-connections-page.h"
+#include "gn-error.h"
 #include "gn-overview-page.h"
 #include "gn-window.h"
 
@@ -163,6 +164,14 @@ origin_cb (SoupServer        *server,
                                     "Connection", "close");
       soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_TAKE,
                                         body, FILE_SIZE);
+      soup_server_message_set_status (msg, 200, NULL);
+    }
+  else if (g_str_equal (path, "/titled.txt"))
+    {
+      static const char list[] = "# Title: Local Test Threats\n# Homepage: nowhere\nthreat.localhost\n";
+
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+                                        list, strlen (list));
       soup_server_message_set_status (msg, 200, NULL);
     }
   else if (g_str_equal (path, "/list.txt") ||
@@ -1190,6 +1199,76 @@ test_toggle_while_animating (void)
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
 }
 
+/* ---- list names ---- */
+
+static char *
+list_name_in_force (const char *host)
+{
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (gn_application_get_engine (T.app));
+  GnMatch match = { 0 };
+
+  if (list == NULL || gn_blocklist_lookup (list, host, &match) != GN_MATCH_BLOCK)
+    return NULL;
+  return g_strdup (match.list_name);
+}
+
+static gboolean
+list_name_is (const char *host,
+              const char *name)
+{
+  g_autofree char *now = list_name_in_force (host);
+
+  return g_strcmp0 (now, name) == 0;
+}
+
+/* A list added by URL takes the name from its "Title:" header (the 403
+ * page and the Blocked page say it, not "127.0.0.1"); the user can rename
+ * it; the same URL twice is refused with a message naming the list. */
+static void
+test_list_names (void)
+{
+  GnBlocklistsPage *page = GN_BLOCKLISTS_PAGE (gn_window_get_page (T.window, "blocklists"));
+  GnBlocklistManager *manager = gn_application_get_blocklists (T.app);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/titled.txt", T.origin_port);
+  g_autofree char *same = g_strdup_printf ("HTTP://127.0.0.1:%u/titled.txt ", T.origin_port);
+  g_autoptr(GError) error = NULL;
+  GnBlocklistSource *source;
+
+  gn_window_show_page (T.window, "blocklists");
+  g_assert_true (gn_blocklists_page_add_source (page, url, &error));
+  g_assert_no_error (error);
+  source = gn_blocklist_manager_find_url (manager, url);
+  g_assert_nonnull (source);
+  g_assert_cmpstr (gn_blocklist_source_get_name (source), ==, "127.0.0.1");
+  WAIT_FOR (g_strcmp0 (gn_blocklist_source_get_name (source), "Local Test Threats") == 0);
+  WAIT_FOR (list_name_is ("www.threat.localhost", "Local Test Threats"));
+  save_png ("screenshot-blocklists-titled.png");
+
+  /* The same list again, even spelled differently: refused, named. */
+  g_assert_false (gn_blocklists_page_add_source (page, same, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_cmpstr (error->message, ==, "This list is already in your lists, as “Local Test Threats”");
+  g_clear_error (&error);
+
+  /* Renamed by the user: in force at once, and kept over the Title. */
+  g_assert_false (gn_blocklist_manager_rename_source (manager, source, "  ", &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (gn_blocklist_manager_rename_source (manager, source, " My threats ", &error));
+  g_assert_cmpstr (gn_blocklist_source_get_name (source), ==, "My threats");
+  WAIT_FOR (list_name_is ("www.threat.localhost", "My threats"));
+  {
+    guint before = T.n_refreshed;
+
+    activate ("app.refresh-lists");
+    WAIT_FOR (T.n_refreshed >= before + 2);
+    WAIT_FOR (!gn_blocklist_source_get_updating (source));
+  }
+  g_assert_cmpstr (gn_blocklist_source_get_name (source), ==, "My threats");
+
+  gn_blocklist_manager_remove_source (manager, source);
+}
+
 /* ---- harness ---- */
 
 static gboolean
@@ -1301,6 +1380,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);
   g_test_add_func ("/ui/window/disable", test_disable);
   g_test_add_func ("/ui/window/toggle-while-animating", test_toggle_while_animating);
+  g_test_add_func ("/ui/window/list-names", test_list_names);
 
   g_timeout_add (100, wake_cb, NULL);
   if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)

@@ -18,6 +18,45 @@
 
 /* Downloads -------------------------------------------------------------- */
 
+#define TITLE_SCAN_BYTES (16 * 1024)
+#define TITLE_MAX_CHARS  80
+
+/* The list's own name from its header comments ("! Title: EasyList",
+ * "# Title: StevenBlack/hosts"), or NULL. */
+static char *
+read_title (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autofree char *head = g_malloc (TITLE_SCAN_BYTES + 1);
+  g_auto(GStrv) lines = NULL;
+  gsize n = 0;
+
+  if (in == NULL ||
+      !g_input_stream_read_all (G_INPUT_STREAM (in), head, TITLE_SCAN_BYTES, &n, NULL, NULL))
+    return NULL;
+  head[n] = '\0';
+  lines = g_strsplit (head, "\n", 200);
+  for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (*line != '!' && *line != '#')
+        continue;
+      while (*line == '!' || *line == '#' || *line == ' ' || *line == '\t')
+        line++;
+      if (g_ascii_strncasecmp (line, "Title:", 6) == 0)
+        {
+          char *title = g_strstrip (line + 6);
+
+          if (*title == '\0' || !g_utf8_validate (title, -1, NULL))
+            return NULL;
+          return g_utf8_substring (title, 0, MIN (g_utf8_strlen (title, -1), TITLE_MAX_CHARS));
+        }
+    }
+  return NULL;
+}
+
 typedef struct
 {
   guint      outstanding;
@@ -111,6 +150,15 @@ on_fetched (GObject      *object,
           gn_blocklist_source_set_size (s, r->size);
           gn_blocklist_source_set_etag (s, r->etag);
           gn_blocklist_source_set_last_modified (s, r->last_modified);
+          /* A list added by URL takes its own name, unless the user named it. */
+          if (gn_blocklist_source_get_auto_name (s))
+            {
+              g_autofree char *path = _gn_blocklist_manager_cache_path (self, s);
+              g_autofree char *title = read_title (path);
+
+              if (title != NULL)
+                gn_blocklist_source_set_name (s, title);
+            }
         }
     }
   else

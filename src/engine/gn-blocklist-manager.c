@@ -419,6 +419,106 @@ gn_blocklist_manager_add_source (GnBlocklistManager *self,
   return s;  /* the store holds it */
 }
 
+static char *
+normalize_url (const char *url)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (url));
+  g_autoptr(GUri) uri = NULL;
+
+  /* The default port is implied, "http://h" is "http://h/"; scheme and
+   * host case are left to the caller's case-insensitive compare. */
+  uri = g_uri_parse (stripped, G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
+  return uri != NULL ? g_uri_to_string (uri) : g_steal_pointer (&stripped);
+}
+
+/* The source already subscribed to @url, if any. */
+GnBlocklistSource *
+gn_blocklist_manager_find_url (GnBlocklistManager *self,
+                               const char         *url)
+{
+  g_autofree char *want = NULL;
+  guint n;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  want = normalize_url (url);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+      g_autofree char *have = normalize_url (gn_blocklist_source_get_url (s));
+
+      if (g_ascii_strcasecmp (have, want) == 0)
+        return s;  /* the store keeps it */
+    }
+  return NULL;
+}
+
+/* What the window's "Add" does: a new list named after the URL's host
+ * until its own "Title:" header names it; a URL already subscribed is
+ * refused, naming the list that has it. */
+GnBlocklistSource *
+gn_blocklist_manager_subscribe (GnBlocklistManager  *self,
+                                const char          *url,
+                                GnBlocklistFormat    format,
+                                GError             **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  GnBlocklistSource *existing;
+  GnBlocklistSource *s;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
+       g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   _("“%s” is not a web address: a list URL starts with https:// or http://"), url);
+      return NULL;
+    }
+  existing = gn_blocklist_manager_find_url (self, url);
+  if (existing != NULL)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   _("This list is already in your lists, as “%s”"),
+                   gn_blocklist_source_get_name (existing));
+      return NULL;
+    }
+
+  s = gn_blocklist_manager_add_source (self, g_uri_get_host (uri), url, format);
+  gn_blocklist_source_set_auto_name (s, TRUE);
+  return s;
+}
+
+/* The user's own name for a list: kept whatever its Title says. */
+gboolean
+gn_blocklist_manager_rename_source (GnBlocklistManager  *self,
+                                    GnBlocklistSource   *source,
+                                    const char          *name,
+                                    GError             **error)
+{
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), FALSE);
+  g_return_val_if_fail (GN_IS_BLOCKLIST_SOURCE (source), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  stripped = g_strstrip (g_strdup (name));
+  if (*stripped == '\0')
+    {
+      g_set_error_literal (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                           _("A list needs a name; the previous one is kept"));
+      return FALSE;
+    }
+  gn_blocklist_source_set_auto_name (source, FALSE);
+  gn_blocklist_source_set_name (source, stripped);  /* saved and rebuilt (on_source_notify) */
+  return TRUE;
+}
+
 void
 gn_blocklist_manager_remove_source (GnBlocklistManager *self,
                                     GnBlocklistSource  *source)
