@@ -173,8 +173,8 @@ set_state (GnProtection      *self,
           text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Off — closing %u connection…",
                                                "Off — closing %u connections…", n), n);
         set_string (self, &self->status_text, text ? text : _("Off"), PROP_STATUS_TEXT);
-        set_string (self, &self->hint, _("Turn on protection with the Protection switch to filter "
-                                         "this computer’s web traffic."), PROP_HINT);
+        set_string (self, &self->hint, _("To filter this computer’s web traffic, turn on the "
+                                         "Protection switch at the top left (Ctrl+E)."), PROP_HINT);
       }
       break;
     case GN_PROTECTION_STARTING:

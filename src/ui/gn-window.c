@@ -35,6 +35,7 @@ struct _GnWindow
 
   /* template */
   GtkWidget            *protection_switch;
+  GtkLabel             *protection_label;
   GtkWidget            *restart_button;
   GtkStack             *restart_stack;
   GtkSpinner           *restart_spinner;
@@ -87,6 +88,9 @@ update_status (GnWindow *self)
   gboolean idle = state == GN_PROTECTION_ON && !gn_protection_get_blocking (self->protection);
 
   gtk_label_set_text (self->status_label, gn_protection_get_status_text (self->protection));
+  /* The switch's state in words, next to it. */
+  gtk_label_set_text (self->protection_label, gn_protection_get_enabled (self->protection)
+                                              ? _("Protection on") : _("Protection off"));
   gtk_label_set_text (self->hint_label, hint ? hint : "");
   gtk_widget_set_visible (GTK_WIDGET (self->hint_label), hint != NULL);
 
@@ -119,6 +123,21 @@ update_status (GnWindow *self)
 
   gtk_stack_set_visible_child_name (self->restart_stack, busy ? "busy" : "icon");
   gtk_spinner_set_spinning (self->restart_spinner, busy);
+}
+
+/* The words next to the switch need about 110 px that the header bar has
+ * only when the window is wider than its smallest size (800 px). */
+#define PROTECTION_LABEL_MIN_WIDTH 920
+
+static void
+width_changed_cb (GnWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  gtk_widget_set_visible (GTK_WIDGET (self->protection_label),
+                          width >= PROTECTION_LABEL_MIN_WIDTH ||
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
 }
 
 static void
@@ -376,6 +395,7 @@ gn_window_class_init (GnWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GnWindow, protection_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnWindow, protection_label);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_stack);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_spinner);
@@ -437,6 +457,10 @@ gn_window_new (GnApplication *app)
   g_signal_connect_swapped (self->protection, "notify::hint", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::state", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::rules-state", G_CALLBACK (update_status), self);
+  g_signal_connect_swapped (self->protection, "notify::enabled", G_CALLBACK (update_status), self);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
+  g_signal_connect (self, "notify::maximized", G_CALLBACK (width_changed_cb), NULL);
+  width_changed_cb (self);
   g_signal_connect_swapped (self->protection, "notify::last-result", G_CALLBACK (update_result), self);
   update_status (self);
   update_result (self);
