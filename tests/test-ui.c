@@ -935,6 +935,65 @@ test_close_connection (void)
   }
 }
 
+static GnConnectionRow *
+find_row_by_host (const char *host)
+{
+  GListModel *rows = connection_rows ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GnConnectionRow) row = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (gn_connection_row_get_host (row), host) == 0)
+        return row;  /* the store keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+row_has_class (GnConnectionRow *row,
+               const char      *css_class)
+{
+  g_auto(GStrv) classes = NULL;
+
+  g_object_get (row, "css-classes", &classes, NULL);
+  return classes != NULL && g_strv_contains ((const char * const *) classes, css_class);
+}
+
+/* A DNS failure does not look like a success: the Result column says why,
+ * in the theme's error colour; blocks in its warning colour, OK rows
+ * plain. */
+static void
+test_failed_connection (void)
+{
+  g_autofree char *out = curl (FALSE, "http://nowhere.invalid/");
+  GnConnectionRow *row = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_str_has_prefix (out, "502 "));
+  WAIT_FOR ((row = find_row_by_host ("nowhere.invalid")) != NULL && gn_connection_row_get_closed (row));
+  g_assert_cmpint (gn_connection_row_get_result (row), ==, GN_CONNECTION_RESULT_FAILED);
+  text = gn_connection_row_dup_result_text (row);
+  g_assert_cmpstr (text, ==, "Could not find the server nowhere.invalid");
+  g_assert_true (row_has_class (row, "error"));
+  g_clear_pointer (&text, g_free);
+
+  row = find_row_by_host ("two.blocked.localhost");
+  g_assert_nonnull (row);
+  g_assert_cmpint (gn_connection_row_get_result (row), ==, GN_CONNECTION_RESULT_BLOCKED);
+  text = gn_connection_row_dup_result_text (row);
+  g_assert_cmpstr (text, ==, "Blocked");
+  g_assert_true (row_has_class (row, "warning"));
+  g_clear_pointer (&text, g_free);
+
+  row = find_row ("127.0.0.1", GN_CONNECTION_KIND_HTTP);
+  g_assert_nonnull (row);
+  g_assert_cmpint (gn_connection_row_get_result (row), ==, GN_CONNECTION_RESULT_OK);
+  text = gn_connection_row_dup_result_text (row);
+  g_assert_cmpstr (text, ==, "200 OK");
+  g_assert_false (row_has_class (row, "error"));
+}
+
 static void
 test_screenshots (void)
 {
@@ -1375,6 +1434,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/allow", test_allow);
   g_test_add_func ("/ui/window/sort-blocked-live", test_sort_blocked_live);
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
+  g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);

@@ -164,7 +164,8 @@ gn_connections_page_bind_settings (GnConnectionsPage *self,
 {
   g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
   static const char * const ids[] = {
-    "host", "port", "kind", "state", "client", "started", "duration", "up", "down", "rate", NULL
+    "host", "port", "kind", "state", "result", "client", "started", "duration", "up", "down",
+    "rate", NULL
   };
 
   gn_column_menu_bind (self->column_view, settings, "hidden-columns", ids);
