@@ -277,7 +277,7 @@ find_column_view (GtkWidget *widget)
   return NULL;
 }
 
-/* As a click on the column's header does. */
+/* As a click on the column's header does; one column only. */
 static void
 sort_by (const char  *page,
          const char  *title,
@@ -287,6 +287,7 @@ sort_by (const char  *page,
   GListModel *columns;
 
   g_assert_nonnull (view);
+  gtk_column_view_sort_by_column (view, NULL, order);
   columns = gtk_column_view_get_columns (view);
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
@@ -994,9 +995,73 @@ test_failed_connection (void)
   g_assert_false (row_has_class (row, "error"));
 }
 
+/* Opens a tunnel through the proxy to the origin and leaves it open. */
+static GSocketConnection *
+open_tunnel (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                                              T.origin_port, T.origin_port);
+  GSocketConnection *conn;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", proxy_port (), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  return conn;
+}
+
+static void
+unselect (const char *page)
+{
+  GtkColumnView *view = find_column_view (gn_window_get_page (T.window, page));
+
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (view)),
+                                     GTK_INVALID_LIST_POSITION);
+}
+
+/* Each page, light and dark, 1400x900 and 800x600, with live data (two
+ * tunnels open): data/screenshots/ holds copies of these. */
+static void
+save_page_screenshots (void)
+{
+  static const char *pages[] = { "overview", "connections", "blocked", "blocklists" };
+  static const struct { int width, height; } sizes[] = { { 1400, 900 }, { 800, 600 } };
+  g_autoptr(GSocketConnection) one = open_tunnel ();
+  g_autoptr(GSocketConnection) two = open_tunnel ();
+
+  WAIT_FOR (gn_connection_model_get_n_open (gn_application_get_connections (T.app)) >= 2);
+  sort_by ("connections", "Started", GTK_SORT_DESCENDING);
+  unselect ("connections");
+  unselect ("blocked");
+  for (int dark = 0; dark < 2; dark++)
+    {
+      set_dark (dark);
+      for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+        {
+          gtk_window_set_default_size (GTK_WINDOW (T.window), sizes[s].width, sizes[s].height);
+          for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+            {
+              g_autofree char *name = g_strdup_printf ("screenshot-%s-%dx%d%s.png", pages[p],
+                                                       sizes[s].width, sizes[s].height,
+                                                       dark ? "-dark" : "");
+              gn_window_show_page (T.window, pages[p]);
+              save_png (name);
+            }
+        }
+    }
+  set_dark (FALSE);
+  g_io_stream_close (G_IO_STREAM (one), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (two), NULL, NULL);
+}
+
 static void
 test_screenshots (void)
 {
+  save_page_screenshots ();
   gtk_window_set_default_size (GTK_WINDOW (T.window), 1000, 700);
   gn_window_show_page (T.window, "overview");
   save_png ("screenshot-overview.png");
