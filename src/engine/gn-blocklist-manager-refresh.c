@@ -62,13 +62,15 @@ typedef struct
   guint      outstanding;
   guint      updated;
   guint      current;
-  GPtrArray *failures;   /* (owned) "Name: why" */
+  GPtrArray *failures;   /* (owned) "Name: why", lists that keep a previous copy */
+  GPtrArray *missing;    /* (owned) "Name: why", lists never downloaded */
 } RefreshState;
 
 static void
 refresh_state_free (RefreshState *state)
 {
   g_ptr_array_unref (state->failures);
+  g_ptr_array_unref (state->missing);
   g_free (state);
 }
 
@@ -98,6 +100,19 @@ refresh_summary (RefreshState *state)
                                                          "%u kept their previous version: %s",
                                                          n_failed),
                                                n_failed, why));
+    }
+  if (state->missing->len > 0)
+    {
+      guint n_missing = state->missing->len;
+      g_autofree char *missing = NULL;
+
+      g_ptr_array_add (state->missing, NULL);
+      missing = g_strjoinv ("; ", (char **) state->missing->pdata);
+      /* A list that was never downloaded has no previous version to keep. */
+      g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u could not be downloaded: %s",
+                                                         "%u could not be downloaded: %s",
+                                                         n_missing),
+                                               n_missing, missing));
     }
   if (parts->len == 0)
     return g_strdup (_("No lists to update"));
@@ -165,8 +180,8 @@ on_fetched (GObject      *object,
     {
       gn_blocklist_source_set_last_error (s, error->message);
       /* Translators: a list's name and why its refresh failed */
-      g_ptr_array_add (state->failures, g_strdup_printf (_("%s: %s"), gn_blocklist_source_get_name (s),
-                                                         error->message));
+      g_ptr_array_add (gn_blocklist_source_get_last_success (s) == 0 ? state->missing : state->failures,
+                       g_strdup_printf (_("%s: %s"), gn_blocklist_source_get_name (s), error->message));
     }
   gn_blocklist_source_set_updating (s, FALSE);
   g_object_thaw_notify (G_OBJECT (s));
@@ -208,6 +223,7 @@ gn_blocklist_manager_refresh_async (GnBlocklistManager  *self,
   g_task_set_source_tag (task, gn_blocklist_manager_refresh_async);
   state = g_new0 (RefreshState, 1);
   state->failures = g_ptr_array_new_with_free_func (g_free);
+  state->missing = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, state, (GDestroyNotify) refresh_state_free);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));

@@ -327,6 +327,8 @@ gn_blocklists_page_set_result (GnBlocklistsPage *self,
   g_return_if_fail (GN_IS_BLOCKLISTS_PAGE (self));
 
   gtk_label_set_text (self->result_label, text ? text : "");
+  /* The line ellipsizes; the whole summary is in the tooltip. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_label), text && *text ? text : NULL);
   if (is_error)
     gtk_widget_add_css_class (GTK_WIDGET (self->result_label), "error");
   else

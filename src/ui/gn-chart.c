@@ -84,13 +84,15 @@ nice_max (guint64 v)
 {
   guint64 step = 1;
 
-  if (v < 5)
-    return 5;
+  /* Even, so that the middle gridline's value is a whole number (it was
+   * labelled "2" at 2.5). */
+  if (v <= 4)
+    return 4;
   while (step * 10 < v)
     step *= 10;
   for (guint m = 1; m <= 10; m++)
     if (step * m >= v)
-      return step * m;
+      return step * m + ((step * m) & 1);
   return step * 10;
 }
 
