@@ -31,6 +31,9 @@ typedef struct
   guint                 n_inserted;
   guint                 n_removed;
   guint                 n_items_changed;
+  guint                 n_rows_updated;         /* GnConnectionModel::rows-updated */
+  guint                 rows_at_update;         /* rows in the model then */
+  guint                 n_blocked_updated;      /* GnBlockedModel::rows-updated */
 } Fixture;
 
 static gpointer
@@ -110,6 +113,21 @@ batch_cb (const GnConnectionBatch *batch,
 }
 
 static void
+rows_updated_cb (GnConnectionModel *model,
+                 Fixture           *f)
+{
+  f->n_rows_updated++;
+  f->rows_at_update = g_list_model_get_n_items (gn_connection_model_get_rows (model));
+}
+
+static void
+blocked_updated_cb (GnBlockedModel *model,
+                    Fixture        *f)
+{
+  f->n_blocked_updated++;
+}
+
+static void
 items_changed_cb (GListModel *list,
                   guint       position,
                   guint       removed,
@@ -136,6 +154,8 @@ fixture_setup (Fixture       *f,
   f->stats = gn_traffic_stats_new ();
   g_signal_connect (gn_connection_model_get_rows (f->model), "items-changed",
                     G_CALLBACK (items_changed_cb), f);
+  g_signal_connect (f->model, "rows-updated", G_CALLBACK (rows_updated_cb), f);
+  g_signal_connect (f->blocked, "rows-updated", G_CALLBACK (blocked_updated_cb), f);
   f->subscription = gn_connection_registry_subscribe (f->registry, NULL, 50, batch_cb, f, NULL);
 }
 
@@ -399,6 +419,43 @@ test_many (Fixture       *f,
   g_assert_cmpuint (f->n_items_changed, ==, changed_before + 1);
 }
 
+/* Sorted views re-sort on ::rows-updated: once per batch that changed
+ * rows in place, before that batch's new rows go in (so they are inserted
+ * into an order that is right again), and not for a batch of new rows
+ * only. A blocked domain hit again is an update too. */
+static void
+test_rows_updated (Fixture       *f,
+                   gconstpointer  data)
+{
+  OpenArgs first = { 3, "u", GN_CONNECTION_KIND_TUNNEL };
+  OpenArgs more = { 2, "v", GN_CONNECTION_KIND_TUNNEL };
+  OpenArgs blocked = { 9, "bad", GN_CONNECTION_KIND_BLOCKED };
+  guint batches, updated;
+
+  on_engine (f, open_records, &first);
+  WAIT_FOR (n_rows (f) == 3);
+  g_assert_cmpuint (f->n_rows_updated, ==, 0);
+
+  batches = f->n_batches;
+  on_engine (f, add_bytes_all, GUINT_TO_POINTER (100));
+  on_engine (f, open_records, &more);
+  WAIT_FOR (n_rows (f) == 5 && gn_connection_row_get_bytes_up (row_at (f, 0)) == 100);
+  g_assert_cmpuint (f->n_rows_updated, >=, 1);
+  g_assert_cmpuint (f->n_rows_updated, <=, f->n_batches - batches);
+  g_assert_cmpuint (f->rows_at_update, ==, 3);
+
+  /* The one-second tick changes durations and rates in place. */
+  updated = f->n_rows_updated;
+  gn_connection_model_tick (f->model, g_get_real_time () + G_USEC_PER_SEC);
+  g_assert_cmpuint (f->n_rows_updated, ==, updated + 1);
+
+  /* bad0..bad6 from 9 connections: the second hits on bad0 and bad1
+   * update rows in place. */
+  on_engine (f, open_records, &blocked);
+  WAIT_FOR (gn_blocked_model_get_n_hits (f->blocked) == 9);
+  g_assert_cmpuint (f->n_blocked_updated, >=, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -409,6 +466,8 @@ main (int   argc,
   g_test_add ("/ui/models/pause", Fixture, NULL, fixture_setup, test_pause, fixture_teardown);
   g_test_add ("/ui/models/blocked", Fixture, NULL, fixture_setup, test_blocked, fixture_teardown);
   g_test_add ("/ui/models/many", Fixture, NULL, fixture_setup, test_many, fixture_teardown);
+  g_test_add ("/ui/models/rows-updated", Fixture, NULL, fixture_setup, test_rows_updated,
+              fixture_teardown);
 
   return g_test_run ();
 }

@@ -188,6 +188,8 @@ new_manager (Fixture *f)
 {
   GnBlocklistManager *mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
 
+  /* The defaults at setup must never reach the real lists. */
+  g_object_set (mgr, "download-missing", FALSE, NULL);
   g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
   return mgr;
 }
@@ -724,8 +726,9 @@ test_one_save_per_refresh (Fixture       *f,
   writes = _gn_blocklist_manager_get_n_writes (f->mgr);
 
   summary = refresh (f);
-  /* the third list is a hosts file read as Adblock: a failure is state too */
-  g_assert_true (g_str_has_prefix (summary, "2 lists updated, 1 kept its previous version"));
+  /* the third list is a hosts file read as Adblock: a failure is state
+   * too; never downloaded before, it has no previous version to keep */
+  g_assert_true (g_str_has_prefix (summary, "2 lists updated, 1 could not be downloaded: Test list 3: "));
   while (f->mgr->save_source != NULL)
     g_main_context_iteration (NULL, TRUE);
   writes = _gn_blocklist_manager_get_n_writes (f->mgr) - writes;
@@ -823,6 +826,7 @@ test_owner_context (void)
 
   g_main_context_push_thread_default (ctx);
   mgr = gn_blocklist_manager_new (tmp, tmp);
+  g_object_set (mgr, "download-missing", FALSE, NULL);
   g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed_count), &changes);
   g_assert_true (gn_blocklist_manager_load (mgr, &error));
   g_assert_no_error (error);
@@ -872,6 +876,7 @@ test_defaults_and_bad_settings (void)
         g_assert_true (g_file_set_contents (config, "{ \"sources\": [ broken", -1, NULL));
 
       mgr = gn_blocklist_manager_new (tmp, tmp);
+      g_object_set (mgr, "download-missing", FALSE, NULL);
       if (round == 0)
         g_assert_true (gn_blocklist_manager_load (mgr, &error));
       else
@@ -902,6 +907,40 @@ test_defaults_and_bad_settings (void)
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
 }
 
+/* A list never downloaded (the defaults on first start) is downloaded
+ * right after load, not at the first schedule check a minute later. */
+static void
+test_download_missing_at_load (Fixture       *f,
+                               gconstpointer  data)
+{
+  GnBlocklistSource *s;
+  guint before;
+
+  /* The fixture's list is saved, never downloaded. */
+  finalize_and_wait (g_steal_pointer (&f->mgr));
+  f->mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
+  g_signal_connect (f->mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
+  g_assert_true (gn_blocklist_manager_get_refresh_interval (f->mgr) > 0);
+  before = f->changes;
+  g_assert_true (gn_blocklist_manager_load (f->mgr, NULL));
+  s = only_source (f);
+  g_assert_cmpint (gn_blocklist_source_get_last_success (s), ==, 0);
+  g_assert_true (gn_blocklist_source_get_updating (s));
+  while (gn_blocklist_source_get_updating (s) || f->changes < before + 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (gn_blocklist_source_get_last_error (s));
+  g_assert_cmpuint (gn_blocklist_source_get_entries (s), ==, GOOD_ENTRIES + 1);
+  g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
+                                        "x.listed.example", NULL), ==, GN_MATCH_BLOCK);
+
+  /* Downloaded once: the next start uses the cached copy, no download. */
+  finalize_and_wait (g_steal_pointer (&f->mgr));
+  f->mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
+  g_signal_connect (f->mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
+  g_assert_true (gn_blocklist_manager_load (f->mgr, NULL));
+  g_assert_false (gn_blocklist_source_get_updating (only_source (f)));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -926,6 +965,8 @@ main (int argc, char *argv[])
               test_one_save_per_refresh, teardown);
   g_test_add ("/blocklist-manager/save-flushed-at-dispose", Fixture, NULL, setup,
               test_save_flushed_at_dispose, teardown);
+  g_test_add ("/blocklist-manager/download-missing-at-load", Fixture, NULL, setup,
+              test_download_missing_at_load, teardown);
   g_test_add_func ("/blocklist-manager/owner-context", test_owner_context);
   g_test_add_func ("/blocklist-manager/defaults-and-bad-settings", test_defaults_and_bad_settings);
 

@@ -137,6 +137,59 @@ five_draining (gpointer data)
 }
 
 static void
+count_message (GnProtection *protection,
+               const char   *text,
+               GPtrArray    *lines)
+{
+  g_ptr_array_add (lines, g_strdup (text));
+}
+
+/* "On" is only "Protecting" with rules in force; otherwise the status
+ * says why nothing is blocked, and the log (headless) says it once per
+ * change. */
+static void
+test_honest_status (void)
+{
+  g_autoptr(GnSession) session = session_new (GN_SESSION_FLAGS_NONE, 1000);
+  GnProtection *protection = gn_session_get_protection (session);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *protecting = NULL;
+
+  g_signal_connect (protection, "message", G_CALLBACK (count_message), lines);
+  gn_protection_set_enabled (protection, TRUE);
+  wait_state (protection, GN_PROTECTION_ON);
+  protecting = g_strdup_printf ("Protecting — 127.0.0.1:%u",
+                                gn_engine_get_port (gn_session_get_engine (session)));
+
+  gn_protection_set_rules (protection, 0, GN_RULES_DOWNLOADING, NULL);
+  g_assert_cmpstr (gn_protection_get_status_text (protection), ==,
+                   "Not blocking anything yet — downloading lists…");
+  g_assert_false (gn_protection_get_blocking (protection));
+  gn_protection_set_rules (protection, 0, GN_RULES_NOT_DOWNLOADED, "URLhaus: HTTP 503");
+  g_assert_cmpstr (gn_protection_get_status_text (protection), ==,
+                   "Not blocking anything yet — the lists could not be downloaded");
+  g_assert_true (g_str_has_prefix (gn_protection_get_hint (protection), "URLhaus: HTTP 503. "));
+  gn_protection_set_rules (protection, 0, GN_RULES_ALL_OFF, NULL);
+  g_assert_cmpstr (gn_protection_get_status_text (protection), ==,
+                   "Not blocking anything — every blocklist is turned off");
+  gn_protection_set_rules (protection, 1234, GN_RULES_IN_FORCE, NULL);
+  g_assert_cmpstr (gn_protection_get_status_text (protection), ==, protecting);
+  g_assert_true (gn_protection_get_blocking (protection));
+  g_assert_cmpuint (gn_protection_get_n_rules (protection), ==, 1234);
+  /* The same again says nothing new. */
+  {
+    guint n = lines->len;
+
+    gn_protection_set_rules (protection, 1234, GN_RULES_IN_FORCE, NULL);
+    g_assert_cmpuint (lines->len, ==, n);
+    g_autofree char *want = g_strdup_printf ("Rules in force: %'u blocking rules", 1234);  /* locale's digits */
+
+    g_assert_cmpstr (g_ptr_array_index (lines, n - 1), ==, want);
+  }
+  gn_session_shut_down (session);
+}
+
+static void
 test_stop_does_not_wait (void)
 {
   g_autoptr(GnSession) session = session_new (GN_SESSION_SYSTEM_PROXY, 4000);
@@ -519,6 +572,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/protection/stop-does-not-wait", test_stop_does_not_wait);
+  g_test_add_func ("/protection/honest-status", test_honest_status);
   g_test_add_func ("/protection/restarts-serve-throughout", test_restarts_serve_throughout);
   g_test_add_func ("/headless/sighup-serves-throughout", test_sighup_serves_throughout);
   g_test_add_func ("/headless/quiet", test_headless_quiet);

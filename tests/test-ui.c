@@ -16,6 +16,8 @@
  * user's session would.
  */
 
+#include <math.h>
+
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -23,6 +25,8 @@
 #include "gn-blocked-page.h"
 #include "gn-blocklists-page.h"
 #include "gn-connections-page.h"
+#include "gn-error.h"
+#include "gn-overview-page.h"
 #include "gn-window.h"
 
 #define FILE_SIZE 10000
@@ -38,6 +42,7 @@ static struct
   char          *refresh_summary;
   gboolean       refresh_failed;
   guint          n_refreshed;
+  gboolean       late_list_ready;  /* /late-list.txt: 404 until then */
   int            result;
 } T;
 
@@ -52,6 +57,7 @@ static struct
 } G_STMT_END
 
 static void dump_rows (void);
+static gboolean listening (guint16 port);
 
 static gboolean
 wake_cb (gpointer data)
@@ -160,7 +166,16 @@ origin_cb (SoupServer        *server,
                                         body, FILE_SIZE);
       soup_server_message_set_status (msg, 200, NULL);
     }
-  else if (g_str_equal (path, "/list.txt"))
+  else if (g_str_equal (path, "/titled.txt"))
+    {
+      static const char list[] = "# Title: Local Test Threats\n# Homepage: nowhere\nthreat.localhost\n";
+
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+                                        list, strlen (list));
+      soup_server_message_set_status (msg, 200, NULL);
+    }
+  else if (g_str_equal (path, "/list.txt") ||
+           (g_str_equal (path, "/late-list.txt") && T.late_list_ready))
     {
       static const char list[] = "# test list\nblocked.localhost\nmalware.invalid\n";
 
@@ -245,6 +260,48 @@ action_enabled (const char *name)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), name + 4);
 }
 
+/* ---- tables ---- */
+
+static GtkColumnView *
+find_column_view (GtkWidget *widget)
+{
+  if (GTK_IS_COLUMN_VIEW (widget))
+    return GTK_COLUMN_VIEW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkColumnView *view = find_column_view (child);
+      if (view != NULL)
+        return view;
+    }
+  return NULL;
+}
+
+/* As a click on the column's header does; one column only. */
+static void
+sort_by (const char  *page,
+         const char  *title,
+         GtkSortType  order)
+{
+  GtkColumnView *view = find_column_view (gn_window_get_page (T.window, page));
+  GListModel *columns;
+
+  g_assert_nonnull (view);
+  gtk_column_view_sort_by_column (view, NULL, order);
+  columns = gtk_column_view_get_columns (view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_title (column), title) == 0)
+        {
+          gtk_column_view_sort_by_column (view, column, order);
+          return;
+        }
+    }
+  g_error ("no column %s on page %s", title, page);
+}
+
 /* ---- screenshots ---- */
 
 static guint n_frames;
@@ -269,15 +326,13 @@ wait_frames (guint n)
   gtk_widget_remove_tick_callback (GTK_WIDGET (T.window), id);
 }
 
-static void
-save_png (const char *name)
+static GdkTexture *
+render_window (void)
 {
   GtkWidget *widget = GTK_WIDGET (T.window);
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
   int width, height;
 
   wait_frames (3);
@@ -290,11 +345,141 @@ save_png (const char *name)
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static void
+save_png (const char *name)
+{
+  g_autoptr(GdkTexture) texture = render_window ();
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
   g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s (%dx%d)", path, width, height);
+  g_test_message ("screenshot: %s (%dx%d)", path, gdk_texture_get_width (texture),
+                  gdk_texture_get_height (texture));
+}
+
+/* ---- colours ---- */
+
+static gboolean
+label_matches (GtkWidget  *widget,
+               const char *text,
+               const char *css_class)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         (text == NULL || g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0) &&
+         (css_class == NULL || gtk_widget_has_css_class (widget, css_class));
+}
+
+/* The first mapped label under @widget with @text and/or @css_class. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text,
+            const char *css_class)
+{
+  if (label_matches (widget, text, css_class))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text, css_class);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static double
+channel (double c)
+{
+  return c <= 0.04045 ? c / 12.92 : pow ((c + 0.055) / 1.055, 2.4);
+}
+
+static double
+pixel_luminance (const guchar *p)
+{
+  /* GDK_MEMORY_DEFAULT: B G R A, premultiplied; the window is opaque. */
+  return 0.2126 * channel (p[2] / 255.) + 0.7152 * channel (p[1] / 255.) +
+         0.0722 * channel (p[0] / 255.);
+}
+
+/* How @label reads in the window as rendered now: the WCAG contrast between
+ * the most common pixel inside it (what is behind the text) and the pixel
+ * that stands out most from it (the core of a glyph stroke). */
+static double
+rendered_contrast (GtkWidget *label)
+{
+  g_autoptr(GdkTexture) texture = render_window ();
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  gsize stride = width * 4;
+  g_autofree guchar *data = g_malloc (stride * height);
+  g_autoptr(GHashTable) counts = g_hash_table_new (NULL, NULL);
+  graphene_rect_t bounds;
+  guint32 bg_key = 0;
+  guint best = 0;
+  double bg_lum, contrast = 1;
+  int x0, y0, x1, y1;
+
+  gdk_texture_download (texture, data, stride);
+  g_assert_true (gtk_widget_compute_bounds (label, GTK_WIDGET (T.window), &bounds));
+  x0 = MAX (0, (int) bounds.origin.x);
+  y0 = MAX (0, (int) bounds.origin.y);
+  x1 = MIN (width, (int) (bounds.origin.x + bounds.size.width));
+  y1 = MIN (height, (int) (bounds.origin.y + bounds.size.height));
+  g_assert_cmpint (x1 - x0, >, 4);
+  g_assert_cmpint (y1 - y0, >, 4);
+
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        guint32 key;
+        guint n;
+
+        memcpy (&key, data + y * stride + x * 4, 4);
+        n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (key))) + 1;
+        g_hash_table_insert (counts, GUINT_TO_POINTER (key), GUINT_TO_POINTER (n));
+        if (n > best)
+          {
+            best = n;
+            bg_key = key;
+          }
+      }
+  bg_lum = pixel_luminance ((guchar *) &bg_key);
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        double lum = pixel_luminance (data + y * stride + x * 4);
+        contrast = MAX (contrast, (MAX (lum, bg_lum) + 0.05) / (MIN (lum, bg_lum) + 0.05));
+      }
+  return contrast;
+}
+
+static void
+set_dark (gboolean dark)
+{
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", dark, NULL);
+}
+
+/* @label's text reads in the light and the dark style (it was dark red on
+ * dark grey with GTK 4.8's dark theme); screenshots of both. */
+static void
+assert_readable (GtkWidget  *label,
+                 const char *name)
+{
+  for (int dark = 0; dark < 2; dark++)
+    {
+      g_autofree char *png = g_strdup_printf ("screenshot-%s%s.png", name, dark ? "-dark" : "");
+      double contrast;
+
+      set_dark (dark);
+      contrast = rendered_contrast (label);
+      save_png (png);
+      g_test_message ("%s (%s): contrast %.2f:1", name, dark ? "dark" : "light", contrast);
+      if (contrast < 4.5)
+        g_error ("%s is hard to read in the %s style: %.2f:1", name, dark ? "dark" : "light", contrast);
+    }
+  set_dark (FALSE);
 }
 
 /* ---- tests, in order ---- */
@@ -315,6 +500,54 @@ test_start (void)
   /* Nothing to act on yet. */
   g_assert_false (action_enabled ("win.close-connection"));
   g_assert_false (action_enabled ("win.allow-domain"));
+}
+
+/* The app started with one list, never downloaded, that its server does
+ * not have yet (as offline): on, but honest about blocking nothing. */
+static void
+test_enable_without_rules (void)
+{
+  GnOverviewPage *overview = GN_OVERVIEW_PAGE (gn_window_get_page (T.window, "overview"));
+  g_autofree char *expected = NULL;
+  guint before;
+
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+  /* Downloaded right after start, not a minute later: it failed. */
+  WAIT_FOR (gn_protection_get_rules_state (protection ()) == GN_RULES_NOT_DOWNLOADED);
+  g_assert_false (gn_protection_get_blocking (protection ()));
+  g_assert_cmpuint (gn_protection_get_n_rules (protection ()), ==, 0);
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==,
+                   "Not blocking anything yet — the lists could not be downloaded");
+  g_assert_nonnull (strstr (gn_protection_get_hint (protection ()), "Test list: "));
+  g_assert_cmpstr (gn_overview_page_get_rules_text (overview), ==, "No rule in force: nothing is blocked");
+  gn_window_show_page (T.window, "overview");
+  save_png ("screenshot-not-blocking.png");
+  /* The list's error, in the theme's error colour, readable. */
+  {
+    GtkWidget *label = NULL;
+
+    WAIT_FOR ((label = find_label (GTK_WIDGET (overview), "HTTP 404 (Not Found)", NULL)) != NULL);
+    g_assert_true (gtk_widget_has_css_class (label, "error"));
+    assert_readable (label, "list-error");
+  }
+
+  /* Retry (app.refresh-lists) once the list is there. */
+  T.late_list_ready = TRUE;
+  before = T.n_refreshed;
+  activate ("app.refresh-lists");
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==,
+                   "Not blocking anything yet — downloading lists…");
+  WAIT_FOR (T.n_refreshed > before);
+  WAIT_FOR (gn_protection_get_blocking (protection ()));
+  g_assert_cmpuint (gn_protection_get_n_rules (protection ()), ==, 2);
+  expected = g_strdup_printf ("Protecting — 127.0.0.1:%u", proxy_port ());
+  g_assert_cmpstr (gn_window_get_status_text (T.window), ==, expected);
+  g_assert_cmpstr (gn_overview_page_get_rules_text (overview), ==, "2 blocking rules in force");
+
+  /* Off again, for test_enable. */
+  activate ("app.enable");
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
 }
 
 static void
@@ -486,6 +719,85 @@ test_allow (void)
   g_assert_cmpuint (gn_blocked_row_get_count (brow), ==, 2);
 }
 
+/* @times blocked requests for @host. */
+static void
+hit (const char *host,
+     guint       times)
+{
+  GnBlockedModel *blocked = gn_application_get_blocked (T.app);
+  g_autofree char *url = g_strdup_printf ("http://%s:%u/file", host, T.origin_port);
+  guint hits = gn_blocked_model_get_n_hits (blocked);
+
+  for (guint i = 0; i < times; i++)
+    {
+      g_autofree char *out = curl (FALSE, url);
+      g_assert_true (g_str_has_prefix (out, "403 "));
+    }
+  WAIT_FOR (gn_blocked_model_get_n_hits (blocked) == hits + times);
+}
+
+/* Most hits first, and @first on top. */
+static void
+assert_by_count (GListModel *rows,
+                 const char *first)
+{
+  guint n = g_list_model_get_n_items (rows);
+
+  g_assert_cmpuint (n, >, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GnBlockedRow) row = g_list_model_get_item (rows, i);
+      g_autoptr(GnBlockedRow) next = i + 1 < n ? g_list_model_get_item (rows, i + 1) : NULL;
+
+      if (i == 0)
+        g_assert_cmpstr (gn_blocked_row_get_domain (row), ==, first);
+      if (next != NULL && gn_blocked_row_get_count (row) < gn_blocked_row_get_count (next))
+        g_error ("row %u %s (%u) is before %s (%u)", i, gn_blocked_row_get_domain (row),
+                 gn_blocked_row_get_count (row), gn_blocked_row_get_domain (next),
+                 gn_blocked_row_get_count (next));
+    }
+}
+
+/* GTK 4.8's sort models keep the key an item had when it arrived: the
+ * Blocked page sorted by Times and the Overview's most blocked domains
+ * must follow counts that change in place. */
+static void
+test_sort_blocked_live (void)
+{
+  GnBlockedPage *page = GN_BLOCKED_PAGE (gn_window_get_page (T.window, "blocked"));
+  GListModel *shown = gn_blocked_page_get_shown (page);
+  GListModel *top = gn_overview_page_get_top (GN_OVERVIEW_PAGE (gn_window_get_page (T.window, "overview")));
+
+  gn_window_show_page (T.window, "blocked");
+  sort_by ("blocked", "Times", GTK_SORT_DESCENDING);
+
+  hit ("one.blocked.localhost", 1);
+  hit ("two.blocked.localhost", 1);
+  /* "two" passes "one" and the allowed domain (2 hits) in place. */
+  hit ("two.blocked.localhost", 2);
+  assert_by_count (shown, "two.blocked.localhost");
+  hit ("one.blocked.localhost", 3);
+  assert_by_count (shown, "one.blocked.localhost");
+  /* Ascending too, after a change in place. */
+  sort_by ("blocked", "Times", GTK_SORT_ASCENDING);
+  hit ("two.blocked.localhost", 2);
+  {
+    g_autoptr(GnBlockedRow) last = g_list_model_get_item (shown, g_list_model_get_n_items (shown) - 1);
+    g_assert_cmpstr (gn_blocked_row_get_domain (last), ==, "two.blocked.localhost");
+  }
+  sort_by ("blocked", "Times", GTK_SORT_DESCENDING);
+  assert_by_count (shown, "two.blocked.localhost");
+
+  /* The Overview: the same order, without the domain the user allowed. */
+  assert_by_count (top, "two.blocked.localhost");
+  g_assert_cmpuint (g_list_model_get_n_items (top), ==, 2);
+  for (guint i = 0; i < g_list_model_get_n_items (top); i++)
+    {
+      g_autoptr(GnBlockedRow) row = g_list_model_get_item (top, i);
+      g_assert_false (gn_blocked_row_get_allowed (row));
+    }
+}
+
 static void
 read_done (GObject      *source,
            GAsyncResult *result,
@@ -506,6 +818,7 @@ test_close_connection (void)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GSocketConnection) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *request = NULL;
   char buf[256];
@@ -529,19 +842,46 @@ test_close_connection (void)
   buf[n] = '\0';
   g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 200"));
 
-  gn_window_show_page (T.window, "connections");
+  /* A second tunnel that stays open, opened after the first. */
+  other = g_socket_client_connect_to_host (client, "127.0.0.1", proxy_port (), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (other)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  n = -1;
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (other)), buf,
+                             sizeof buf - 1, G_PRIORITY_DEFAULT, NULL, read_done, &n);
+  WAIT_FOR (n >= 0);
   WAIT_FOR (({
+    guint open = 0;
+    for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
+        open += gn_connection_row_get_kind (r) == GN_CONNECTION_KIND_TUNNEL &&
+                gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN;
+      }
+    open == 2;
+  }));
+
+  gn_window_show_page (T.window, "connections");
+  /* Open ones first; the older open tunnel is the one to close. */
+  sort_by ("connections", "State", GTK_SORT_ASCENDING);
+  WAIT_FOR (({
+    guint at = 0;
     row = NULL;
     for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
       {
         g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
         if (gn_connection_row_get_kind (r) == GN_CONNECTION_KIND_TUNNEL &&
-            gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN)
+            gn_connection_row_get_state (r) == GN_CONNECTION_STATE_OPEN &&
+            (row == NULL || gn_connection_row_get_id (r) < gn_connection_row_get_id (row)))
           {
             row = r;
-            gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), i);
+            at = i;
           }
       }
+    if (row != NULL)
+      gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), at);
     row != NULL;
   }));
   g_assert_true (gn_connections_page_get_selected (page) == row);
@@ -554,6 +894,27 @@ test_close_connection (void)
   WAIT_FOR (n == 0);
   WAIT_FOR (gn_connection_row_get_closed (row));
   g_assert_false (action_enabled ("win.close-connection"));
+
+  /* Sorted by State, the closed one left the open ones at once. */
+  {
+    gboolean seen_closed = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(GnConnectionRow) r = g_list_model_get_item (shown, i);
+
+        if (gn_connection_row_get_state (r) == GN_CONNECTION_STATE_CLOSED)
+          seen_closed = TRUE;
+        else if (seen_closed)
+          {
+            dump_rows ();
+            g_error ("row %u (%s, state %d) is after a closed one", i,
+                     gn_connection_row_get_host (r), gn_connection_row_get_state (r));
+          }
+      }
+  }
+  g_io_stream_close (G_IO_STREAM (other), NULL, NULL);
+  sort_by ("connections", "Started", GTK_SORT_DESCENDING);
 
   /* Paused, the table holds still; resumed, it catches up. */
   {
@@ -575,9 +936,132 @@ test_close_connection (void)
   }
 }
 
+static GnConnectionRow *
+find_row_by_host (const char *host)
+{
+  GListModel *rows = connection_rows ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GnConnectionRow) row = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (gn_connection_row_get_host (row), host) == 0)
+        return row;  /* the store keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+row_has_class (GnConnectionRow *row,
+               const char      *css_class)
+{
+  g_auto(GStrv) classes = NULL;
+
+  g_object_get (row, "css-classes", &classes, NULL);
+  return classes != NULL && g_strv_contains ((const char * const *) classes, css_class);
+}
+
+/* A DNS failure does not look like a success: the Result column says why,
+ * in the theme's error colour; blocks in its warning colour, OK rows
+ * plain. */
+static void
+test_failed_connection (void)
+{
+  g_autofree char *out = curl (FALSE, "http://nowhere.invalid/");
+  GnConnectionRow *row = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_str_has_prefix (out, "502 "));
+  WAIT_FOR ((row = find_row_by_host ("nowhere.invalid")) != NULL && gn_connection_row_get_closed (row));
+  g_assert_cmpint (gn_connection_row_get_result (row), ==, GN_CONNECTION_RESULT_FAILED);
+  text = gn_connection_row_dup_result_text (row);
+  g_assert_cmpstr (text, ==, "Could not find the server nowhere.invalid");
+  g_assert_true (row_has_class (row, "error"));
+  g_clear_pointer (&text, g_free);
+
+  row = find_row_by_host ("two.blocked.localhost");
+  g_assert_nonnull (row);
+  g_assert_cmpint (gn_connection_row_get_result (row), ==, GN_CONNECTION_RESULT_BLOCKED);
+  text = gn_connection_row_dup_result_text (row);
+  g_assert_cmpstr (text, ==, "Blocked");
+  g_assert_true (row_has_class (row, "warning"));
+  g_clear_pointer (&text, g_free);
+
+  row = find_row ("127.0.0.1", GN_CONNECTION_KIND_HTTP);
+  g_assert_nonnull (row);
+  g_assert_cmpint (gn_connection_row_get_result (row), ==, GN_CONNECTION_RESULT_OK);
+  text = gn_connection_row_dup_result_text (row);
+  g_assert_cmpstr (text, ==, "200 OK");
+  g_assert_false (row_has_class (row, "error"));
+}
+
+/* Opens a tunnel through the proxy to the origin and leaves it open. */
+static GSocketConnection *
+open_tunnel (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                                              T.origin_port, T.origin_port);
+  GSocketConnection *conn;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", proxy_port (), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  return conn;
+}
+
+static void
+unselect (const char *page)
+{
+  GtkColumnView *view = find_column_view (gn_window_get_page (T.window, page));
+
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (view)),
+                                     GTK_INVALID_LIST_POSITION);
+}
+
+/* Each page, light and dark, 1400x900 and 800x600, with live data (two
+ * tunnels open): data/screenshots/ holds copies of these. */
+static void
+save_page_screenshots (void)
+{
+  static const char *pages[] = { "overview", "connections", "blocked", "blocklists" };
+  static const struct { int width, height; } sizes[] = { { 1400, 900 }, { 800, 600 } };
+  g_autoptr(GSocketConnection) one = open_tunnel ();
+  g_autoptr(GSocketConnection) two = open_tunnel ();
+
+  WAIT_FOR (gn_connection_model_get_n_open (gn_application_get_connections (T.app)) >= 2);
+  sort_by ("connections", "Started", GTK_SORT_DESCENDING);
+  unselect ("connections");
+  unselect ("blocked");
+  for (int dark = 0; dark < 2; dark++)
+    {
+      set_dark (dark);
+      for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+        {
+          gtk_window_set_default_size (GTK_WINDOW (T.window), sizes[s].width, sizes[s].height);
+          for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+            {
+              g_autofree char *name = g_strdup_printf ("screenshot-%s-%dx%d%s.png", pages[p],
+                                                       sizes[s].width, sizes[s].height,
+                                                       dark ? "-dark" : "");
+              gn_window_show_page (T.window, pages[p]);
+              save_png (name);
+            }
+        }
+    }
+  set_dark (FALSE);
+  g_io_stream_close (G_IO_STREAM (one), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (two), NULL, NULL);
+}
+
 static void
 test_screenshots (void)
 {
+  save_page_screenshots ();
   gtk_window_set_default_size (GTK_WINDOW (T.window), 1000, 700);
   gn_window_show_page (T.window, "overview");
   save_png ("screenshot-overview.png");
@@ -709,7 +1193,13 @@ test_port_in_use (void)
     g_autofree char *now = gnome_proxy ();
     g_assert_cmpstr (now, ==, "none");
   }
-  save_png ("screenshot-error.png");
+  /* The error line reads in light and dark (screenshot-error*.png). */
+  {
+    GtkWidget *label = find_label (GTK_WIDGET (T.window), expected, NULL);
+
+    g_assert_nonnull (label);
+    assert_readable (label, "error");
+  }
 
   /* The user frees it and tries again. */
   g_socket_listener_close (squatter);
@@ -734,9 +1224,10 @@ test_disable (void)
   activate ("app.enable");
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
   g_assert_false (g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (T.app), "enable")));
-  /* The listener closes within a round trip to the engine thread; open
-   * connections (if any) finish, then the status line is plain "Off". */
-  WAIT_FOR (gn_engine_get_status (gn_application_get_engine (T.app)) == GN_ENGINE_STATUS_STOPPED);
+  /* The engine thread closes the port within one round trip of the
+   * switch (the switch itself never waits for it); open connections (if
+   * any) finish, then the status line is plain "Off". */
+  WAIT_FOR (!listening (port));
   WAIT_FOR (g_strcmp0 (gn_window_get_status_text (T.window), "Off") == 0);
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
@@ -747,6 +1238,160 @@ test_disable (void)
     g_assert_cmpstr (now, ==, "none");
   }
   g_assert_false (gn_settings_store_get_protection (gn_application_get_store (T.app)));
+}
+
+/* ---- a slow display: the switch still acts at once ---- */
+
+/* Software rendering in a VM: each frame takes longer than the frame
+ * interval, so the frame clock (GDK_PRIORITY_REDRAW) is always due and
+ * anything queued below it — G_PRIORITY_DEFAULT_IDLE — would never run
+ * while something animates. This paint callback stands in for the slow
+ * renderer, deterministically. */
+static void
+slow_paint_cb (GdkFrameClock *clock,
+               gpointer       data)
+{
+  g_usleep (30 * 1000);
+}
+
+static gboolean
+listening (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  if (port == 0)
+    return FALSE;
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+static void
+test_toggle_while_animating (void)
+{
+  GtkWidget *spin_window = gtk_window_new ();
+  GtkWidget *spinner = gtk_spinner_new ();
+  GdkFrameClock *clock;
+  gulong paint_id;
+  gint64 worst = 0;
+
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_OFF);
+  /* The harness turns animations off for the screenshots. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+  gtk_widget_set_size_request (spinner, 256, 256);
+  gtk_window_set_child (GTK_WINDOW (spin_window), spinner);
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  gtk_window_present (GTK_WINDOW (spin_window));
+  WAIT_FOR (gtk_widget_get_mapped (spinner));
+  clock = gtk_widget_get_frame_clock (spinner);
+  g_assert_nonnull (clock);
+  paint_id = g_signal_connect (clock, "paint", G_CALLBACK (slow_paint_cb), NULL);
+  /* The spinner really animates: frames keep coming. */
+  {
+    gint64 before = gdk_frame_clock_get_frame_counter (clock);
+    spin (200);
+    g_assert_cmpint (gdk_frame_clock_get_frame_counter (clock), >, before + 2);
+  }
+
+  for (guint i = 0; i < 20; i++)
+    {
+      gint64 began = g_get_monotonic_time ();
+      gint64 took;
+
+      activate ("app.enable");
+      while (!listening (proxy_port ()) &&
+             g_get_monotonic_time () - began < 2 * G_USEC_PER_SEC)
+        g_main_context_iteration (NULL, TRUE);
+      took = g_get_monotonic_time () - began;
+      worst = MAX (worst, took);
+      if (!listening (proxy_port ()))
+        g_error ("switch-on %u: not listening after %" G_GINT64_FORMAT " ms (state %d)",
+                 i + 1, took / 1000, gn_protection_get_state (protection ()));
+      g_assert_cmpint (took, <, G_USEC_PER_SEC);
+      WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+
+      activate ("app.enable");
+      g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_OFF);
+      spin (20);
+    }
+  g_test_message ("20 switch-ons while animating, the slowest listening after %" G_GINT64_FORMAT " ms",
+                  worst / 1000);
+
+  g_signal_handler_disconnect (clock, paint_id);
+  gtk_window_destroy (GTK_WINDOW (spin_window));
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_OFF);
+}
+
+/* ---- list names ---- */
+
+static char *
+list_name_in_force (const char *host)
+{
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (gn_application_get_engine (T.app));
+  GnMatch match = { 0 };
+
+  if (list == NULL || gn_blocklist_lookup (list, host, &match) != GN_MATCH_BLOCK)
+    return NULL;
+  return g_strdup (match.list_name);
+}
+
+static gboolean
+list_name_is (const char *host,
+              const char *name)
+{
+  g_autofree char *now = list_name_in_force (host);
+
+  return g_strcmp0 (now, name) == 0;
+}
+
+/* A list added by URL takes the name from its "Title:" header (the 403
+ * page and the Blocked page say it, not "127.0.0.1"); the user can rename
+ * it; the same URL twice is refused with a message naming the list. */
+static void
+test_list_names (void)
+{
+  GnBlocklistsPage *page = GN_BLOCKLISTS_PAGE (gn_window_get_page (T.window, "blocklists"));
+  GnBlocklistManager *manager = gn_application_get_blocklists (T.app);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/titled.txt", T.origin_port);
+  g_autofree char *same = g_strdup_printf ("HTTP://127.0.0.1:%u/titled.txt ", T.origin_port);
+  g_autoptr(GError) error = NULL;
+  GnBlocklistSource *source;
+
+  gn_window_show_page (T.window, "blocklists");
+  g_assert_true (gn_blocklists_page_add_source (page, url, &error));
+  g_assert_no_error (error);
+  source = gn_blocklist_manager_find_url (manager, url);
+  g_assert_nonnull (source);
+  g_assert_cmpstr (gn_blocklist_source_get_name (source), ==, "127.0.0.1");
+  WAIT_FOR (g_strcmp0 (gn_blocklist_source_get_name (source), "Local Test Threats") == 0);
+  WAIT_FOR (list_name_is ("www.threat.localhost", "Local Test Threats"));
+  save_png ("screenshot-blocklists-titled.png");
+
+  /* The same list again, even spelled differently: refused, named. */
+  g_assert_false (gn_blocklists_page_add_source (page, same, &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_assert_cmpstr (error->message, ==, "This list is already in your lists, as “Local Test Threats”");
+  g_clear_error (&error);
+
+  /* Renamed by the user: in force at once, and kept over the Title. */
+  g_assert_false (gn_blocklist_manager_rename_source (manager, source, "  ", &error));
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (gn_blocklist_manager_rename_source (manager, source, " My threats ", &error));
+  g_assert_cmpstr (gn_blocklist_source_get_name (source), ==, "My threats");
+  WAIT_FOR (list_name_is ("www.threat.localhost", "My threats"));
+  {
+    guint before = T.n_refreshed;
+
+    activate ("app.refresh-lists");
+    WAIT_FOR (T.n_refreshed >= before + 2);
+    WAIT_FOR (!gn_blocklist_source_get_updating (source));
+  }
+  g_assert_cmpstr (gn_blocklist_source_get_name (source), ==, "My threats");
+
+  gn_blocklist_manager_remove_source (manager, source);
 }
 
 /* ---- harness ---- */
@@ -805,6 +1450,8 @@ main (int   argc,
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   g_setenv ("GDK_DEBUG", "gl-disable", TRUE);  /* Mesa under Xvfb leaks at exit */
   g_setenv ("GTK_A11Y", "none", TRUE);  /* no accessibility bus on the test bus */
+  /* This test's only list is on its local origin: download it at start. */
+  g_unsetenv ("GN_BLOCKLIST_DOWNLOAD_MISSING");
 
   g_test_init (&argc, &argv, NULL);
 
@@ -826,6 +1473,20 @@ main (int   argc,
   T.origin_port = g_uri_get_port (uris->data);
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
 
+  /* One list, never downloaded, on the local origin (never the real
+   * default lists): downloaded right after start. */
+  {
+    g_autofree char *dir = g_build_filename (T.tmpdir, "config", "guardnest", NULL);
+    g_autofree char *path = g_build_filename (dir, "blocklists.json", NULL);
+    g_autofree char *json = g_strdup_printf (
+      "{ \"version\": 1, \"sources\": [ { \"id\": \"test\", \"name\": \"Test list\", "
+      "\"url\": \"http://127.0.0.1:%u/late-list.txt\", \"enabled\": true, \"format\": \"domains\" } ], "
+      "\"allowlist\": [], \"blocklist\": [] }", T.origin_port);
+
+    g_mkdir_with_parents (dir, 0700);
+    g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  }
+
   config = gn_engine_config_new ();
   config->port = 0;
   config->drain_timeout_ms = 1000;
@@ -834,15 +1495,20 @@ main (int   argc,
   g_signal_connect (T.app, "lists-refreshed", G_CALLBACK (lists_refreshed_cb), NULL);
 
   g_test_add_func ("/ui/window/start", test_start);
+  g_test_add_func ("/ui/window/enable-without-rules", test_enable_without_rules);
   g_test_add_func ("/ui/window/enable", test_enable);
   g_test_add_func ("/ui/window/refresh-lists", test_refresh_lists);
   g_test_add_func ("/ui/window/requests", test_requests);
   g_test_add_func ("/ui/window/allow", test_allow);
+  g_test_add_func ("/ui/window/sort-blocked-live", test_sort_blocked_live);
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
+  g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);
   g_test_add_func ("/ui/window/disable", test_disable);
+  g_test_add_func ("/ui/window/toggle-while-animating", test_toggle_while_animating);
+  g_test_add_func ("/ui/window/list-names", test_list_names);
 
   g_timeout_add (100, wake_cb, NULL);
   if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)

@@ -8,6 +8,9 @@
  * mention it (the connection may first appear as "reading" and turn
  * "blocked" in a later batch). Rows are appended as new domains appear and
  * update in place afterwards; clearing the history is the only removal.
+ * After rows changed in place (a hit, Allow) ::rows-updated tells sorted
+ * views to sort again — before the batch's new rows are inserted, so they
+ * go into an order that is right.
  *
  * Threading: main thread only.
  */
@@ -35,6 +38,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  ROWS_UPDATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 gn_blocked_model_finalize (GObject *object)
@@ -91,6 +101,17 @@ gn_blocked_model_class_init (GnBlockedModelClass *klass)
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GnBlockedModel::rows-updated:
+   *
+   * Rows changed in place (times, last time, allowed): a view sorted by
+   * those values sorts again. At most once per batch, before the batch's
+   * new rows are added.
+   */
+  signals[ROWS_UPDATED] =
+    g_signal_new ("rows-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -130,11 +151,13 @@ gn_blocked_model_get_n_hits (GnBlockedModel *self)
   return self->n_hits;
 }
 
-static void
+static guint
 count_infos (GnBlockedModel *self,
              GPtrArray      *infos,
              GPtrArray      *new_rows)
 {
+  guint n_updated = 0;
+
   for (guint i = 0; infos != NULL && i < infos->len; i++)
     {
       const GnConnectionInfo *info = g_ptr_array_index (infos, i);
@@ -154,9 +177,12 @@ count_infos (GnBlockedModel *self,
                                (char *) gn_blocked_row_get_domain (row), row);
           g_ptr_array_add (new_rows, row);
         }
+      else
+        n_updated++;
       gn_blocked_row_add_hit (row, info);
       self->n_hits++;
     }
+  return n_updated;
 }
 
 void
@@ -165,13 +191,16 @@ gn_blocked_model_apply_batch (GnBlockedModel          *self,
 {
   g_autoptr(GPtrArray) new_rows = g_ptr_array_new_with_free_func (g_object_unref);
   guint hits_before;
+  guint n_updated = 0;
 
   g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
   g_return_if_fail (batch != NULL);
 
   hits_before = self->n_hits;
-  count_infos (self, batch->added, new_rows);
-  count_infos (self, batch->changed, new_rows);
+  n_updated += count_infos (self, batch->added, new_rows);
+  n_updated += count_infos (self, batch->changed, new_rows);
+  if (n_updated > 0)
+    g_signal_emit (self, signals[ROWS_UPDATED], 0);
 
   /* A removed connection will never be mentioned again. */
   for (guint i = 0; batch->removed != NULL && i < batch->removed->len; i++)
@@ -186,6 +215,25 @@ gn_blocked_model_apply_batch (GnBlockedModel          *self,
     }
   if (hits_before != self->n_hits)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HITS]);
+}
+
+/* Marks @domain allowed (or not) in the history: the Status column and
+ * the Overview's most-blocked list follow. */
+void
+gn_blocked_model_set_allowed (GnBlockedModel *self,
+                              const char     *domain,
+                              gboolean        allowed)
+{
+  GnBlockedRow *row;
+
+  g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
+  g_return_if_fail (domain != NULL);
+
+  row = g_hash_table_lookup (self->by_domain, domain);
+  if (row == NULL || gn_blocked_row_get_allowed (row) == !!allowed)
+    return;
+  gn_blocked_row_set_allowed (row, allowed);
+  g_signal_emit (self, signals[ROWS_UPDATED], 0);
 }
 
 /* Forgets the history; connections already counted stay counted, so a

@@ -23,5 +23,8 @@ GnBlockedRow   *gn_blocked_model_lookup      (GnBlockedModel          *self,
                                               const char              *domain);
 guint           gn_blocked_model_get_n_hits  (GnBlockedModel          *self);
 void            gn_blocked_model_clear       (GnBlockedModel          *self);
+void            gn_blocked_model_set_allowed (GnBlockedModel          *self,
+                                              const char              *domain,
+                                              gboolean                 allowed);
 
 G_END_DECLS

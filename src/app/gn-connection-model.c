@@ -11,6 +11,11 @@
  * Connections table smooth at thousands of rows and hundreds of changes per
  * second: the cost of a batch is proportional to what changed in it.
  *
+ * Rows changing in place do not move in a sorted view by themselves (GTK's
+ * sort models keep each item's key), so after every batch or tick that
+ * changed rows in place the model emits ::rows-updated — once, and before
+ * that batch's new rows are inserted — and the window re-sorts.
+ *
  * While paused, batches are merged into a pending set (the newest info per
  * connection, the ids removed meanwhile) whose size is bounded by the number
  * of connections, and applied as one batch when updates resume.
@@ -47,6 +52,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  ROWS_UPDATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static guint64 *
 id_dup (guint64 id)
@@ -132,6 +144,7 @@ apply (GnConnectionModel *self,
   g_autoptr(GPtrArray) new_rows = g_ptr_array_new_with_free_func (g_object_unref);
   gint64 now = g_get_real_time ();
   guint n_before = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  guint n_updated = 0;
 
   for (guint i = 0; i < infos->len; i++)
     {
@@ -143,7 +156,10 @@ apply (GnConnectionModel *self,
 
       row = g_hash_table_lookup (self->by_id, &info->id);
       if (row != NULL)
-        gn_connection_row_update (row, info);
+        {
+          gn_connection_row_update (row, info);
+          n_updated++;
+        }
       else
         {
           row = gn_connection_row_new (info, now);
@@ -151,6 +167,11 @@ apply (GnConnectionModel *self,
           g_ptr_array_add (new_rows, row);
         }
     }
+
+  /* Before the insertion, so a sorted view puts the new rows into an
+   * order that is right again. */
+  if (n_updated > 0)
+    g_signal_emit (self, signals[ROWS_UPDATED], 0);
 
   /* Arrival order (ids grow with time), whatever order the batch used. */
   g_ptr_array_sort (new_rows, compare_row_id);
@@ -264,6 +285,17 @@ gn_connection_model_class_init (GnConnectionModelClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GnConnectionModel::rows-updated:
+   *
+   * Rows changed in place (bytes, state, duration, rate…): a view sorted
+   * by those values sorts again. Emitted at most once per batch or tick,
+   * before the batch's new rows are added.
+   */
+  signals[ROWS_UPDATED] =
+    g_signal_new ("rows-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -416,7 +448,10 @@ gn_connection_model_tick (GnConnectionModel *self,
   if (self->paused)
     return;
 
+  if (g_hash_table_size (self->by_id) == 0)
+    return;
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     gn_connection_row_tick (value, now_us);
+  g_signal_emit (self, signals[ROWS_UPDATED], 0);
 }

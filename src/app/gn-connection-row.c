@@ -12,6 +12,12 @@
  * and the current rate depend on time, so the owning model calls
  * gn_connection_row_tick() once a second for every open row.
  *
+ * The Result column says how a connection ended — OK, the site's HTTP
+ * error, blocked, or why it failed (DNS, refused, timed out, the upstream)
+ * from the status and reason the engine recorded — and "css-classes" give
+ * failures the theme's error colour and blocks its warning colour, closed
+ * or not, so a failed connection never looks like a successful one.
+ *
  * Threading: main thread only (rows are created and updated from the
  * registry's batches delivered on the main context).
  */
@@ -20,6 +26,7 @@
 
 #include "gn-connection-row.h"
 #include "gn-compat.h"
+#include "gn-http-parser.h"
 
 struct _GnConnectionRow
 {
@@ -39,6 +46,9 @@ struct _GnConnectionRow
   guint64            bytes_up;
   guint64            bytes_down;
   guint64            rate;        /* bytes/s over the last tick */
+  guint              status;      /* the HTTP status answered, 0 if none */
+  char              *reason;      /* (owned) (nullable) why it failed */
+  GnConnectionResult result;
 
   guint64            tick_bytes;  /* up + down at the last tick */
   gint64             tick_time;
@@ -70,6 +80,8 @@ enum {
   PROP_DETAIL,
   PROP_CSS_CLASSES,
   PROP_APP,
+  PROP_RESULT,
+  PROP_RESULT_TEXT,
   N_PROPS
 };
 
@@ -124,6 +136,72 @@ format_detail (const GnConnectionInfo *info)
   return NULL;
 }
 
+static GnConnectionResult
+compute_result (GnConnectionRow *self)
+{
+  if (self->kind == GN_CONNECTION_KIND_BLOCKED)
+    return GN_CONNECTION_RESULT_BLOCKED;
+  if (self->kind == GN_CONNECTION_KIND_ERROR || self->reason != NULL)
+    return GN_CONNECTION_RESULT_FAILED;
+  if (self->status >= 400)
+    return GN_CONNECTION_RESULT_HTTP_ERROR;
+  if (self->state == GN_CONNECTION_STATE_CLOSED)
+    return GN_CONNECTION_RESULT_OK;
+  return GN_CONNECTION_RESULT_PENDING;
+}
+
+char *
+gn_connection_row_dup_result_text (GnConnectionRow *self)
+{
+  g_return_val_if_fail (GN_IS_CONNECTION_ROW (self), NULL);
+
+  switch (self->result)
+    {
+    case GN_CONNECTION_RESULT_BLOCKED:
+      return g_strdup (_("Blocked"));
+    case GN_CONNECTION_RESULT_FAILED:
+      if (self->reason != NULL)
+        return g_strdup (self->reason);
+      if (self->status != 0)
+        return g_strdup_printf ("%u %s", self->status, gn_http_status_phrase (self->status));
+      return g_strdup (_("Failed"));
+    case GN_CONNECTION_RESULT_HTTP_ERROR:
+      return g_strdup_printf ("%u %s", self->status, gn_http_status_phrase (self->status));
+    case GN_CONNECTION_RESULT_OK:
+      if (self->kind == GN_CONNECTION_KIND_HTTP && self->status != 0)
+        return g_strdup_printf ("%u %s", self->status, gn_http_status_phrase (self->status));
+      return g_strdup (_("OK"));
+    case GN_CONNECTION_RESULT_PENDING:
+    default:
+      return g_strdup ("");
+    }
+}
+
+GnConnectionResult
+gn_connection_row_get_result (GnConnectionRow *self)
+{
+  g_return_val_if_fail (GN_IS_CONNECTION_ROW (self), GN_CONNECTION_RESULT_PENDING);
+  return self->result;
+}
+
+/* After any change that can change the result: notifies it. */
+static void
+update_result (GnConnectionRow *self,
+               gboolean         text_changed)
+{
+  GnConnectionResult result = compute_result (self);
+
+  if (result != self->result)
+    {
+      self->result = result;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CSS_CLASSES]);
+      text_changed = TRUE;
+    }
+  if (text_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_TEXT]);
+}
+
 static void
 gn_connection_row_finalize (GObject *object)
 {
@@ -133,6 +211,7 @@ gn_connection_row_finalize (GObject *object)
   g_clear_pointer (&self->client, g_free);
   g_clear_pointer (&self->app, g_free);
   g_clear_pointer (&self->detail, g_free);
+  g_clear_pointer (&self->reason, g_free);
 
   G_OBJECT_CLASS (gn_connection_row_parent_class)->finalize (object);
 }
@@ -222,16 +301,26 @@ gn_connection_row_get_property (GObject    *object,
     case PROP_CSS_CLASSES:
       {
         static const char * const closed[] = { "closed", NULL };
-        static const char * const blocked[] = { "blocked", NULL };
+        static const char * const failed[] = { "error", NULL };
+        static const char * const blocked[] = { "warning", NULL };
         static const char * const none[] = { NULL };
 
-        if (self->state == GN_CONNECTION_STATE_CLOSED)
-          g_value_set_boxed (value, closed);
-        else if (self->kind == GN_CONNECTION_KIND_BLOCKED)
+        /* Failures and blocks keep their colour after closing. */
+        if (self->result == GN_CONNECTION_RESULT_FAILED)
+          g_value_set_boxed (value, failed);
+        else if (self->result == GN_CONNECTION_RESULT_BLOCKED)
           g_value_set_boxed (value, blocked);
+        else if (self->state == GN_CONNECTION_STATE_CLOSED)
+          g_value_set_boxed (value, closed);
         else
           g_value_set_boxed (value, none);
       }
+      break;
+    case PROP_RESULT:
+      g_value_set_int (value, self->result);
+      break;
+    case PROP_RESULT_TEXT:
+      g_value_take_string (value, gn_connection_row_dup_result_text (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -270,6 +359,9 @@ gn_connection_row_class_init (GnConnectionRowClass *klass)
   properties[PROP_DETAIL] = g_param_spec_string ("detail", NULL, NULL, NULL, ro);
   /* For the cells: "closed" greys out a finished connection. */
   properties[PROP_CSS_CLASSES] = g_param_spec_boxed ("css-classes", NULL, NULL, G_TYPE_STRV, ro);
+  properties[PROP_RESULT] = g_param_spec_int ("result", NULL, NULL, 0, GN_CONNECTION_RESULT_FAILED,
+                                              GN_CONNECTION_RESULT_PENDING, ro);
+  properties[PROP_RESULT_TEXT] = g_param_spec_string ("result-text", NULL, NULL, NULL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -334,6 +426,9 @@ gn_connection_row_new (const GnConnectionInfo *info,
   self->ended_at = info->ended_at;
   self->bytes_up = info->bytes_up;
   self->bytes_down = info->bytes_down;
+  self->status = info->status;
+  self->reason = g_strdup (info->reason);
+  self->result = compute_result (self);
   self->tick_bytes = info->bytes_up + info->bytes_down;
   self->tick_time = now_us;
   if (self->ended_at != 0)
@@ -352,6 +447,7 @@ gn_connection_row_update (GnConnectionRow        *self,
   GObject *object = (GObject *) self;
   g_autofree char *detail = NULL;
   gboolean was_closed;
+  gboolean result_text_changed = FALSE;
 
   g_return_if_fail (GN_IS_CONNECTION_ROW (self));
   g_return_if_fail (info != NULL && info->id == self->id);
@@ -404,6 +500,14 @@ gn_connection_row_update (GnConnectionRow        *self,
       set_duration (self, (self->ended_at - self->started_at) / G_USEC_PER_SEC);
       set_rate (self, 0);
     }
+  if (self->status != info->status)
+    {
+      self->status = info->status;
+      result_text_changed = TRUE;
+    }
+  if (gn_set_str (&self->reason, info->reason))
+    result_text_changed = TRUE;
+  update_result (self, result_text_changed);
 
   g_object_thaw_notify (object);
 }

@@ -11,6 +11,16 @@
 
 G_BEGIN_DECLS
 
+/* How a connection ended, for the Result column (worst last). */
+typedef enum
+{
+  GN_CONNECTION_RESULT_PENDING,     /* still open, nothing to say yet */
+  GN_CONNECTION_RESULT_OK,
+  GN_CONNECTION_RESULT_HTTP_ERROR,  /* the site answered 4xx/5xx */
+  GN_CONNECTION_RESULT_BLOCKED,     /* a blocklist rule: our 403 */
+  GN_CONNECTION_RESULT_FAILED,      /* DNS failure, refused, timed out, upstream…: our 4xx/5xx */
+} GnConnectionResult;
+
 #define GN_TYPE_CONNECTION_ROW (gn_connection_row_get_type ())
 G_DECLARE_FINAL_TYPE (GnConnectionRow, gn_connection_row, GN, CONNECTION_ROW, GObject)
 
@@ -33,6 +43,10 @@ gboolean         gn_connection_row_get_closed     (GnConnectionRow        *self)
 const char      *gn_connection_row_get_app        (GnConnectionRow        *self);
 void             gn_connection_row_set_app        (GnConnectionRow        *self,
                                                    const char             *app);
+GnConnectionResult gn_connection_row_get_result   (GnConnectionRow        *self);
+/* "OK", "200 OK", "404 Not Found", "Blocked", or why it failed ("Could not
+ * find the server example.com"); "" while open. (transfer full) */
+char            *gn_connection_row_dup_result_text (GnConnectionRow       *self);
 
 const char      *gn_connection_kind_to_string     (GnConnectionKind        kind);
 const char      *gn_connection_state_to_string    (GnConnectionState       state);

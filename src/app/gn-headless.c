@@ -341,6 +341,10 @@ gn_headless_run (int    argc,
   engine = gn_session_get_engine (session);
   protection = gn_session_get_protection (session);
   g_signal_connect (protection, "message", G_CALLBACK (say), NULL);
+  {
+    g_autofree char *rules = gn_protection_dup_rules_text (protection);
+    say (session, rules, NULL);  /* later changes come as "message" */
+  }
   g_signal_connect (protection, "notify::state", G_CALLBACK (on_state), &h);
 
   /* The per-connection log, unless quiet: then nobody reads the records,

@@ -22,6 +22,11 @@
  * script. The window and the headless mode both go through this object, so
  * they always decide alike.
  *
+ * "On" is only called "Protecting" when rules are in force: GnSession tells
+ * this object the number of blocking rules and, when there are none, why
+ * (lists downloading, not downloadable, all turned off), and the status
+ * line says "Not blocking anything yet — …" instead.
+ *
  * Starting is queued at G_PRIORITY_DEFAULT — above GTK's redraws, so a busy
  * or slow display can never hold it back — and restarting uses the
  * engine's asynchronous restart and reports how long it took. Lines worth
@@ -59,6 +64,9 @@ struct _GnProtection
   gint64             restart_began;
   gint64             paused_until;  /* wall clock µs, 0: blocking */
   guint              countdown_id;
+  guint64            n_rules;
+  GnRulesState       rules_state;
+  char              *rules_reason;  /* (owned) (nullable) */
 };
 
 G_DEFINE_FINAL_TYPE (GnProtection, gn_protection, G_TYPE_OBJECT)
@@ -73,6 +81,8 @@ enum {
   PROP_HINT,
   PROP_LAST_RESULT,
   PROP_BUSY,
+  PROP_N_RULES,
+  PROP_RULES_STATE,
   N_PROPS
 };
 
@@ -165,8 +175,8 @@ set_state (GnProtection      *self,
           text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Off — closing %u connection…",
                                                "Off — closing %u connections…", n), n);
         set_string (self, &self->status_text, text ? text : _("Off"), PROP_STATUS_TEXT);
-        set_string (self, &self->hint, _("Turn on protection with the Protection switch to filter "
-                                         "this computer’s web traffic."), PROP_HINT);
+        set_string (self, &self->hint, _("To filter this computer’s web traffic, turn on the "
+                                         "Protection switch at the top left (Ctrl+E)."), PROP_HINT);
       }
       break;
     case GN_PROTECTION_STARTING:
@@ -181,14 +191,17 @@ set_state (GnProtection      *self,
       {
         g_autoptr(GnEngineConfig) config = gn_engine_dup_config (self->engine);
         g_autofree char *text = NULL;
+        g_autofree char *hint = NULL;
+        const char *why = NULL;
 
+        /* A pause the user asked for says so first. */
         if (self->paused_until != 0)
           {
             gint64 left = self->paused_until - g_get_real_time ();
             guint minutes = (guint) MAX ((left + 60 * G_USEC_PER_SEC - 1) / (60 * G_USEC_PER_SEC), 1);
             g_autoptr(GDateTime) end = g_date_time_new_from_unix_local (self->paused_until / G_USEC_PER_SEC);
             g_autofree char *at = end != NULL ? g_date_time_format (end, "%H:%M") : g_strdup ("?");
-            g_autofree char *hint = g_strdup_printf (_("Blocking resumes by itself at %s; Resume "
+            g_autofree char *resume = g_strdup_printf (_("Blocking resumes by itself at %s; Resume "
                                                        "Protection ends the pause now."), at);
 
             text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -196,9 +209,49 @@ set_state (GnProtection      *self,
                                                  "Paused — nothing is blocked for %u more minutes",
                                                  minutes), minutes);
             set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+            set_string (self, &self->hint, resume, PROP_HINT);
+            break;
+          }
+        switch (self->rules_state)
+          {
+          case GN_RULES_LOADING:
+            text = g_strdup (_("Not blocking anything yet — loading lists…"));
+            break;
+          case GN_RULES_DOWNLOADING:
+            text = g_strdup (_("Not blocking anything yet — downloading lists…"));
+            why = _("Blocking starts as soon as a list has arrived.");
+            break;
+          case GN_RULES_NOT_DOWNLOADED:
+            text = g_strdup (_("Not blocking anything yet — the lists could not be downloaded"));
+            hint = g_strdup_printf (_("%s. Check the connection, then choose Retry."),
+                                    self->rules_reason != NULL ? self->rules_reason
+                                                               : _("No list has been downloaded"));
+            break;
+          case GN_RULES_ALL_OFF:
+            text = g_strdup (_("Not blocking anything — every blocklist is turned off"));
+            why = _("Turn a list on, or add your own rules, on the Blocklists page.");
+            break;
+          case GN_RULES_IN_FORCE:
+          default:
+            break;
+          }
+        if (text != NULL)
+          {
+            if (hint == NULL)
+              hint = g_strdup_printf (_("The proxy runs on 127.0.0.1:%u. %s"),
+                                      gn_engine_get_port (self->engine), why ? why : "");
+            if (self->os_hint != NULL)
+              {
+                char *both = g_strconcat (hint, " ", self->os_hint, NULL);
+                g_free (hint);
+                hint = both;
+              }
+            g_strstrip (hint);
+            set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
             set_string (self, &self->hint, hint, PROP_HINT);
             break;
           }
+
         if (config->upstream_host != NULL)
           text = g_strdup_printf (_("Protecting — 127.0.0.1:%u, via your proxy %s:%u"),
                                   gn_engine_get_port (self->engine), config->upstream_host,
@@ -225,6 +278,102 @@ set_state (GnProtection      *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* One line for the log: the rules in force, or why there are none. */
+char *
+gn_protection_dup_rules_text (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), NULL);
+
+  switch (self->rules_state)
+    {
+    case GN_RULES_LOADING:
+      return g_strdup (_("Not blocking anything yet — loading lists…"));
+    case GN_RULES_DOWNLOADING:
+      return g_strdup (_("Not blocking anything yet — downloading lists…"));
+    case GN_RULES_NOT_DOWNLOADED:
+      return g_strdup_printf (_("Not blocking anything yet — the lists could not be downloaded (%s)"),
+                              self->rules_reason ? self->rules_reason : _("no list has been downloaded"));
+    case GN_RULES_ALL_OFF:
+      return g_strdup (_("Not blocking anything — every blocklist is turned off"));
+    case GN_RULES_IN_FORCE:
+    default:
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Rules in force: %'" G_GUINT64_FORMAT " blocking rule",
+                                           "Rules in force: %'" G_GUINT64_FORMAT " blocking rules",
+                                           self->n_rules), self->n_rules);
+    }
+}
+
+static gboolean
+is_blocking (GnProtection *self)
+{
+  return self->state == GN_PROTECTION_ON && self->rules_state == GN_RULES_IN_FORCE;
+}
+
+void
+gn_protection_set_rules (GnProtection *self,
+                         guint64       n_rules,
+                         GnRulesState  state,
+                         const char   *reason)
+{
+  gboolean changed, n_changed;
+
+  g_return_if_fail (GN_IS_PROTECTION (self));
+  g_return_if_fail (state <= GN_RULES_ALL_OFF);
+
+  if (state != GN_RULES_NOT_DOWNLOADED)
+    reason = NULL;
+  changed = self->rules_state != state || g_strcmp0 (self->rules_reason, reason) != 0;
+  n_changed = self->n_rules != n_rules;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (n_changed)
+    {
+      self->n_rules = n_rules;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RULES]);
+    }
+  if (changed)
+    {
+      g_free (self->rules_reason);
+      self->rules_reason = g_strdup (reason);
+      if (self->rules_state != state)
+        {
+          self->rules_state = state;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RULES_STATE]);
+        }
+      /* The status line says what "on" means now. */
+      if (self->state == GN_PROTECTION_ON)
+        set_state (self, GN_PROTECTION_ON, NULL);
+    }
+  if (changed || n_changed)
+    {
+      g_autofree char *line = gn_protection_dup_rules_text (self);
+      say (self, line);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+guint64
+gn_protection_get_n_rules (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), 0);
+  return self->n_rules;
+}
+
+GnRulesState
+gn_protection_get_rules_state (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), GN_RULES_IN_FORCE);
+  return self->rules_state;
+}
+
+gboolean
+gn_protection_get_blocking (GnProtection *self)
+{
+  g_return_val_if_fail (GN_IS_PROTECTION (self), FALSE);
+  return is_blocking (self);
 }
 
 static void
@@ -492,6 +641,7 @@ gn_protection_finalize (GObject *object)
   g_clear_pointer (&self->status_text, g_free);
   g_clear_pointer (&self->hint, g_free);
   g_clear_pointer (&self->last_result, g_free);
+  g_clear_pointer (&self->rules_reason, g_free);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (gn_protection_parent_class)->finalize (object);
@@ -531,6 +681,12 @@ gn_protection_get_property (GObject    *object,
     case PROP_BUSY:
       g_value_set_boolean (value, self->state == GN_PROTECTION_STARTING ||
                                   self->state == GN_PROTECTION_RESTARTING);
+      break;
+    case PROP_N_RULES:
+      g_value_set_uint64 (value, self->n_rules);
+      break;
+    case PROP_RULES_STATE:
+      g_value_set_int (value, self->rules_state);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -606,6 +762,9 @@ gn_protection_class_init (GnProtectionClass *klass)
   properties[PROP_HINT] = g_param_spec_string ("hint", NULL, NULL, NULL, ro);
   properties[PROP_LAST_RESULT] = g_param_spec_string ("last-result", NULL, NULL, NULL, ro);
   properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
+  properties[PROP_N_RULES] = g_param_spec_uint64 ("n-rules", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_RULES_STATE] = g_param_spec_int ("rules-state", NULL, NULL, 0, GN_RULES_ALL_OFF,
+                                                   GN_RULES_IN_FORCE, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -29,6 +29,16 @@ typedef enum
   GN_PROTECTION_ERROR,
 } GnProtectionState;
 
+/* Whether "on" blocks anything: the rules in force, as GnSession sees them. */
+typedef enum
+{
+  GN_RULES_IN_FORCE,        /* rules are in force (the default when nobody says) */
+  GN_RULES_LOADING,         /* none yet: the saved copies are being read */
+  GN_RULES_DOWNLOADING,     /* none yet: lists are downloading */
+  GN_RULES_NOT_DOWNLOADED,  /* none: the lists could not be downloaded */
+  GN_RULES_ALL_OFF,         /* none: every list is off and the user has no rule */
+} GnRulesState;
+
 #define GN_TYPE_PROTECTION (gn_protection_get_type ())
 G_DECLARE_FINAL_TYPE (GnProtection, gn_protection, GN, PROTECTION, GObject)
 
@@ -62,5 +72,16 @@ GError            *gn_protection_dup_error       (GnProtection   *self);
 void               gn_protection_set_paused_until (GnProtection  *self,
                                                    gint64         until);
 gint64             gn_protection_get_paused_until (GnProtection  *self);
+/* @reason: (nullable): why, for GN_RULES_NOT_DOWNLOADED ("URLhaus: …"). */
+void               gn_protection_set_rules       (GnProtection   *self,
+                                                  guint64         n_rules,
+                                                  GnRulesState    state,
+                                                  const char     *reason);
+guint64            gn_protection_get_n_rules     (GnProtection   *self);
+GnRulesState       gn_protection_get_rules_state (GnProtection   *self);
+/* "Rules in force: 123 blocking rules", or why there are none. */
+char              *gn_protection_dup_rules_text  (GnProtection   *self);
+/* On, and rules are in force. */
+gboolean           gn_protection_get_blocking    (GnProtection   *self);
 
 G_END_DECLS

@@ -6,7 +6,10 @@
  * core. It owns the settings store, the engine, the OS proxy guard, the
  * protection controller and the blocklists, and wires them:
  *
- *   blocklists "blocklist-changed"  → the engine swaps the rule set in;
+ *   blocklists "blocklist-changed"  → the engine swaps the rule set in,
+ *                                     and protection learns how many
+ *                                     rules block (and, with none, why:
+ *                                     the sources' updating/last-error);
  *   protection "notify::state"      → list downloads leave the way the
  *                                     engine's traffic does (the upstream);
  *   protection "notify::enabled"    → saved, with REMEMBER_PROTECTION;
@@ -40,6 +43,7 @@ struct _GnSession
   char              **local_files;  /* (owned) (nullable) */
   GCancellable       *cancellable;  /* (owned) */
   gboolean            shutting_down;
+  gboolean            lists_built;  /* a rule set was built from the lists */
 };
 
 G_DEFINE_FINAL_TYPE (GnSession, gn_session, G_TYPE_OBJECT)
@@ -206,6 +210,63 @@ gn_session_set_config (GnSession       *self,
 
 /* ---- wiring ---- */
 
+static guint64
+n_blocking_rules (GnBlocklist *blocklist)
+{
+  if (blocklist == NULL)
+    return 0;
+  return gn_blocklist_get_n_rules (blocklist) - gn_blocklist_get_n_allow_rules (blocklist);
+}
+
+/* What "on" means now: how many rules block and, when none, why. Told to
+ * protection, which shows it and says it in the log. */
+static void
+update_rules (GnSession *self)
+{
+  g_autoptr(GnBlocklist) blocklist = NULL;
+  GnRulesState state = GN_RULES_IN_FORCE;
+  g_autofree char *reason = NULL;
+  guint64 n_rules;
+
+  if (self->engine == NULL || self->protection == NULL)
+    return;
+  /* The rules in force unless paused (a pause says so on its own). */
+  blocklist = self->rules != NULL ? gn_blocklist_ref (self->rules) : NULL;
+  n_rules = n_blocking_rules (blocklist);
+
+  if (n_rules == 0 && self->blocklists != NULL)
+    {
+      GListModel *sources = gn_blocklist_manager_get_sources (self->blocklists);
+      gboolean any_on = FALSE, updating = FALSE, cached = FALSE;
+
+      for (guint i = 0; i < g_list_model_get_n_items (sources); i++)
+        {
+          g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, i);
+
+          if (!gn_blocklist_source_get_enabled (s))
+            continue;
+          any_on = TRUE;
+          updating |= gn_blocklist_source_get_updating (s);
+          cached |= gn_blocklist_source_get_entries (s) > 0;
+          if (reason == NULL && gn_blocklist_source_get_last_error (s) != NULL)
+            reason = g_strdup_printf ("%s: %s", gn_blocklist_source_get_name (s),
+                                      gn_blocklist_source_get_last_error (s));
+        }
+      if (!any_on)
+        state = GN_RULES_ALL_OFF;
+      else if (updating)
+        state = GN_RULES_DOWNLOADING;
+      else if (cached && !self->lists_built)
+        state = GN_RULES_LOADING;
+      else
+        state = GN_RULES_NOT_DOWNLOADED;
+    }
+  else if (n_rules == 0)
+    state = GN_RULES_ALL_OFF;
+
+  gn_protection_set_rules (self->protection, n_rules, state, reason);
+}
+
 /* The rules the engine gets: none while paused. */
 static void
 apply_rules (GnSession *self)
@@ -222,6 +283,7 @@ apply_rules (GnSession *self)
     gn_engine_set_blocklist (self->engine, self->rules);
   if (self->protection != NULL)
     gn_protection_set_paused_until (self->protection, paused);
+  update_rules (self);
 }
 
 static void
@@ -238,6 +300,7 @@ blocklist_changed_cb (GnBlocklistManager *manager,
                       GnBlocklist        *blocklist,
                       GnSession          *self)
 {
+  self->lists_built = TRUE;
   set_rules (self, blocklist);
 }
 
@@ -252,6 +315,24 @@ timed_changed_cb (GnSession *self)
       gn_blocklist_manager_set_temporary_allow (self->blocklists, (const char * const *) allowed);
     }
   apply_rules (self);
+}
+
+static void
+sources_changed_cb (GListModel *sources,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    GnSession  *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (sources, i);
+
+      g_signal_connect_object (s, "notify::updating", G_CALLBACK (update_rules), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (s, "notify::enabled", G_CALLBACK (update_rules), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (s, "notify::last-error", G_CALLBACK (update_rules), self, G_CONNECT_SWAPPED);
+    }
+  update_rules (self);
 }
 
 /* List downloads leave the way the engine's traffic does: through the
@@ -337,6 +418,11 @@ gn_session_start_up (GnSession           *self,
       self->engine = gn_engine_new (self->config);
       /* Lists from the cache first (no network), then the schedule. */
       self->blocklists = gn_blocklist_manager_new (NULL, NULL);
+      /* Never-downloaded lists are fetched right after load; the test
+       * suites set GN_BLOCKLIST_DOWNLOAD_MISSING=0 so that starting an app
+       * never reaches the real default lists. */
+      if (g_strcmp0 (g_getenv ("GN_BLOCKLIST_DOWNLOAD_MISSING"), "0") == 0)
+        g_object_set (self->blocklists, "download-missing", FALSE, NULL);
       g_signal_connect (self->blocklists, "blocklist-changed",
                         G_CALLBACK (blocklist_changed_cb), self);
       if (!gn_blocklist_manager_load (self->blocklists, &local_error))
@@ -366,6 +452,16 @@ gn_session_start_up (GnSession           *self,
   /* Turning protection on may find the user's company proxy. */
   g_signal_connect_swapped (self->protection, "notify::state",
                             G_CALLBACK (upstream_changed_cb), self);
+
+  if (self->blocklists != NULL)
+    {
+      GListModel *sources = gn_blocklist_manager_get_sources (self->blocklists);
+
+      g_signal_connect_object (sources, "items-changed", G_CALLBACK (sources_changed_cb), self, 0);
+      sources_changed_cb (sources, 0, 0, g_list_model_get_n_items (sources), self);
+    }
+  else
+    update_rules (self);
 
   if (self->guard != NULL)
     repair (self);
@@ -426,6 +522,7 @@ gn_session_reload_lists (GnSession *self)
                                            "Blocklists reloaded: %lu rules", n_rules),
                               (gulong) n_rules);
       say (self, line);
+      update_rules (self);
       return;
     }
   gn_blocklist_manager_refresh_async (self->blocklists, NULL, self->cancellable,

@@ -47,6 +47,7 @@ struct _GnBlocklistManager
   guint64       max_bytes;
   double        max_shrink;
   guint         timeout_seconds;
+  gboolean      download_missing; /* fetch never-downloaded lists at load */
 
   gboolean      rebuilding;
   gboolean      rebuild_pending;

@@ -18,18 +18,59 @@
 
 /* Downloads -------------------------------------------------------------- */
 
+#define TITLE_SCAN_BYTES (16 * 1024)
+#define TITLE_MAX_CHARS  80
+
+/* The list's own name from its header comments ("! Title: EasyList",
+ * "# Title: StevenBlack/hosts"), or NULL. */
+static char *
+read_title (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autofree char *head = g_malloc (TITLE_SCAN_BYTES + 1);
+  g_auto(GStrv) lines = NULL;
+  gsize n = 0;
+
+  if (in == NULL ||
+      !g_input_stream_read_all (G_INPUT_STREAM (in), head, TITLE_SCAN_BYTES, &n, NULL, NULL))
+    return NULL;
+  head[n] = '\0';
+  lines = g_strsplit (head, "\n", 200);
+  for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (*line != '!' && *line != '#')
+        continue;
+      while (*line == '!' || *line == '#' || *line == ' ' || *line == '\t')
+        line++;
+      if (g_ascii_strncasecmp (line, "Title:", 6) == 0)
+        {
+          char *title = g_strstrip (line + 6);
+
+          if (*title == '\0' || !g_utf8_validate (title, -1, NULL))
+            return NULL;
+          return g_utf8_substring (title, 0, MIN (g_utf8_strlen (title, -1), TITLE_MAX_CHARS));
+        }
+    }
+  return NULL;
+}
+
 typedef struct
 {
   guint      outstanding;
   guint      updated;
   guint      current;
-  GPtrArray *failures;   /* (owned) "Name: why" */
+  GPtrArray *failures;   /* (owned) "Name: why", lists that keep a previous copy */
+  GPtrArray *missing;    /* (owned) "Name: why", lists never downloaded */
 } RefreshState;
 
 static void
 refresh_state_free (RefreshState *state)
 {
   g_ptr_array_unref (state->failures);
+  g_ptr_array_unref (state->missing);
   g_free (state);
 }
 
@@ -59,6 +100,19 @@ refresh_summary (RefreshState *state)
                                                          "%u kept their previous version: %s",
                                                          n_failed),
                                                n_failed, why));
+    }
+  if (state->missing->len > 0)
+    {
+      guint n_missing = state->missing->len;
+      g_autofree char *missing = NULL;
+
+      g_ptr_array_add (state->missing, NULL);
+      missing = g_strjoinv ("; ", (char **) state->missing->pdata);
+      /* A list that was never downloaded has no previous version to keep. */
+      g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u could not be downloaded: %s",
+                                                         "%u could not be downloaded: %s",
+                                                         n_missing),
+                                               n_missing, missing));
     }
   if (parts->len == 0)
     return g_strdup (_("No lists to update"));
@@ -111,14 +165,23 @@ on_fetched (GObject      *object,
           gn_blocklist_source_set_size (s, r->size);
           gn_blocklist_source_set_etag (s, r->etag);
           gn_blocklist_source_set_last_modified (s, r->last_modified);
+          /* A list added by URL takes its own name, unless the user named it. */
+          if (gn_blocklist_source_get_auto_name (s))
+            {
+              g_autofree char *path = _gn_blocklist_manager_cache_path (self, s);
+              g_autofree char *title = read_title (path);
+
+              if (title != NULL)
+                gn_blocklist_source_set_name (s, title);
+            }
         }
     }
   else
     {
       gn_blocklist_source_set_last_error (s, error->message);
       /* Translators: a list's name and why its refresh failed */
-      g_ptr_array_add (state->failures, g_strdup_printf (_("%s: %s"), gn_blocklist_source_get_name (s),
-                                                         error->message));
+      g_ptr_array_add (gn_blocklist_source_get_last_success (s) == 0 ? state->missing : state->failures,
+                       g_strdup_printf (_("%s: %s"), gn_blocklist_source_get_name (s), error->message));
     }
   gn_blocklist_source_set_updating (s, FALSE);
   g_object_thaw_notify (G_OBJECT (s));
@@ -160,6 +223,7 @@ gn_blocklist_manager_refresh_async (GnBlocklistManager  *self,
   g_task_set_source_tag (task, gn_blocklist_manager_refresh_async);
   state = g_new0 (RefreshState, 1);
   state->failures = g_ptr_array_new_with_free_func (g_free);
+  state->missing = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, state, (GDestroyNotify) refresh_state_free);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));

@@ -87,6 +87,8 @@ _gn_blocklist_manager_write (GnBlocklistManager *self)
       STR ("url", gn_blocklist_source_get_url (s));
       json_builder_set_member_name (b, "enabled");
       json_builder_add_boolean_value (b, gn_blocklist_source_get_enabled (s));
+      json_builder_set_member_name (b, "auto-name");
+      json_builder_add_boolean_value (b, gn_blocklist_source_get_auto_name (s));
       STR ("format", gn_blocklist_format_to_string (gn_blocklist_source_get_format (s)));
       INT ("entries", gn_blocklist_source_get_entries (s));
       INT ("size", gn_blocklist_source_get_size (s));
@@ -222,6 +224,7 @@ _gn_blocklist_manager_read_config (GnBlocklistManager  *self,
       s = gn_blocklist_source_new (member_string (o, "id"), member_string (o, "name"),
                                    member_string (o, "url"), format);
       gn_blocklist_source_set_enabled (s, json_object_get_boolean_member_with_default (o, "enabled", TRUE));
+      gn_blocklist_source_set_auto_name (s, json_object_get_boolean_member_with_default (o, "auto-name", FALSE));
       gn_blocklist_source_set_entries (s, json_object_get_int_member_with_default (o, "entries", 0));
       gn_blocklist_source_set_size (s, json_object_get_int_member_with_default (o, "size", 0));
       gn_blocklist_source_set_last_success (s, json_object_get_int_member_with_default (o, "last-success", 0));

@@ -18,7 +18,10 @@
  *   meanwhile coalesce into one more build. The result replaces the active
  *   list here and is emitted with "blocklist-changed".
  * - A one-minute timer refreshes the sources whose last attempt is older
- *   than the interval (off / 1 / 6 / 12 / 24 h).
+ *   than the interval (off / 1 / 6 / 12 / 24 h). A list that has never
+ *   been downloaded (the defaults on first start, or after every attempt
+ *   failed) is downloaded right after load instead, so protection does
+ *   not run without rules for the first minute ("download-missing").
  *
  * Threading: the owner thread only; see gn-blocklist-manager.h. The
  * schedule and save timers are attached to the thread-default main context
@@ -48,6 +51,7 @@ enum {
   PROP_MAX_LIST_BYTES,
   PROP_MAX_SHRINK,
   PROP_TIMEOUT,
+  PROP_DOWNLOAD_MISSING,
   N_PROPS
 };
 
@@ -356,6 +360,22 @@ gn_blocklist_manager_load (GnBlocklistManager  *self,
   _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 
+  /* Lists never downloaded have no cached copy: fetch them now rather
+   * than at the first schedule check. */
+  if (self->download_missing)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GnBlocklistSource) s = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+
+          if (gn_blocklist_source_get_enabled (s) && !gn_blocklist_source_get_updating (s) &&
+              gn_blocklist_source_get_last_success (s) == 0)
+            gn_blocklist_manager_refresh_async (self, s, NULL, NULL, NULL);
+        }
+    }
+
   /* the first check runs a minute after start, after the cached lists; on
    * the owner's context (the source is destroyed in dispose) */
   if (self->schedule_source == NULL)
@@ -402,6 +422,106 @@ gn_blocklist_manager_add_source (GnBlocklistManager *self,
   _gn_blocklist_manager_append_source (self, s);
   _gn_blocklist_manager_queue_save (self);
   return s;  /* the store holds it */
+}
+
+static char *
+normalize_url (const char *url)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (url));
+  g_autoptr(GUri) uri = NULL;
+
+  /* The default port is implied, "http://h" is "http://h/"; scheme and
+   * host case are left to the caller's case-insensitive compare. */
+  uri = g_uri_parse (stripped, G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
+  return uri != NULL ? g_uri_to_string (uri) : g_steal_pointer (&stripped);
+}
+
+/* The source already subscribed to @url, if any. */
+GnBlocklistSource *
+gn_blocklist_manager_find_url (GnBlocklistManager *self,
+                               const char         *url)
+{
+  g_autofree char *want = NULL;
+  guint n;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  want = normalize_url (url);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GnBlocklistSource) s = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+      g_autofree char *have = normalize_url (gn_blocklist_source_get_url (s));
+
+      if (g_ascii_strcasecmp (have, want) == 0)
+        return s;  /* the store keeps it */
+    }
+  return NULL;
+}
+
+/* What the window's "Add" does: a new list named after the URL's host
+ * until its own "Title:" header names it; a URL already subscribed is
+ * refused, naming the list that has it. */
+GnBlocklistSource *
+gn_blocklist_manager_subscribe (GnBlocklistManager  *self,
+                                const char          *url,
+                                GnBlocklistFormat    format,
+                                GError             **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  GnBlocklistSource *existing;
+  GnBlocklistSource *s;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
+       g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   _("“%s” is not a web address: a list URL starts with https:// or http://"), url);
+      return NULL;
+    }
+  existing = gn_blocklist_manager_find_url (self, url);
+  if (existing != NULL)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   _("This list is already in your lists, as “%s”"),
+                   gn_blocklist_source_get_name (existing));
+      return NULL;
+    }
+
+  s = gn_blocklist_manager_add_source (self, g_uri_get_host (uri), url, format);
+  gn_blocklist_source_set_auto_name (s, TRUE);
+  return s;
+}
+
+/* The user's own name for a list: kept whatever its Title says. */
+gboolean
+gn_blocklist_manager_rename_source (GnBlocklistManager  *self,
+                                    GnBlocklistSource   *source,
+                                    const char          *name,
+                                    GError             **error)
+{
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (GN_IS_BLOCKLIST_MANAGER (self), FALSE);
+  g_return_val_if_fail (GN_IS_BLOCKLIST_SOURCE (source), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  stripped = g_strstrip (g_strdup (name));
+  if (*stripped == '\0')
+    {
+      g_set_error_literal (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                           _("A list needs a name; the previous one is kept"));
+      return FALSE;
+    }
+  gn_blocklist_source_set_auto_name (source, FALSE);
+  gn_blocklist_source_set_name (source, stripped);  /* saved and rebuilt (on_source_notify) */
+  return TRUE;
 }
 
 void
@@ -624,6 +744,9 @@ gn_blocklist_manager_get_property (GObject    *object,
     case PROP_TIMEOUT:
       g_value_set_uint (value, self->timeout_seconds);
       break;
+    case PROP_DOWNLOAD_MISSING:
+      g_value_set_boolean (value, self->download_missing);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -667,6 +790,13 @@ gn_blocklist_manager_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_DOWNLOAD_MISSING:
+      if (self->download_missing != g_value_get_boolean (value))
+        {
+          self->download_missing = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -692,6 +822,10 @@ gn_blocklist_manager_class_init (GnBlocklistManagerClass *klass)
     g_param_spec_double ("max-shrink", NULL, NULL, 0.0, 1.0, GN_BLOCKLIST_DEFAULT_MAX_SHRINK, rw);
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 1, 600, GN_BLOCKLIST_DEFAULT_TIMEOUT, rw);
+  /* Download never-downloaded lists at load (tests that must not reach
+   * the real default lists turn it off). */
+  properties[PROP_DOWNLOAD_MISSING] =
+    g_param_spec_boolean ("download-missing", NULL, NULL, TRUE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -724,6 +858,7 @@ gn_blocklist_manager_init (GnBlocklistManager *self)
   self->max_bytes = GN_BLOCKLIST_DEFAULT_MAX_BYTES;
   self->max_shrink = GN_BLOCKLIST_DEFAULT_MAX_SHRINK;
   self->timeout_seconds = GN_BLOCKLIST_DEFAULT_TIMEOUT;
+  self->download_missing = TRUE;
 }
 
 GnBlocklistManager *

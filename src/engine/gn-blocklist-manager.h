@@ -50,6 +50,20 @@ GnBlocklistSource  *gn_blocklist_manager_add_source       (GnBlocklistManager  *
                                                            const char          *name,
                                                            const char          *url,
                                                            GnBlocklistFormat    format);
+/* The window's "Add": checks the URL, refuses one already subscribed
+ * (GN_ERROR_INVALID_DATA, naming the list), and names the new list after
+ * the URL's host until the list's own "Title:" header names it. */
+GnBlocklistSource  *gn_blocklist_manager_subscribe        (GnBlocklistManager  *self,
+                                                           const char          *url,
+                                                           GnBlocklistFormat    format,
+                                                           GError             **error);
+GnBlocklistSource  *gn_blocklist_manager_find_url         (GnBlocklistManager  *self,
+                                                           const char          *url);
+/* The user's name for a list, kept over its Title; not empty. */
+gboolean            gn_blocklist_manager_rename_source    (GnBlocklistManager  *self,
+                                                           GnBlocklistSource   *source,
+                                                           const char          *name,
+                                                           GError             **error);
 void                gn_blocklist_manager_remove_source    (GnBlocklistManager  *self,
                                                            GnBlocklistSource   *source);
 const char         *gn_blocklist_manager_get_cache_dir    (GnBlocklistManager  *self);

@@ -28,6 +28,7 @@ struct _GnBlocklistSource
   gboolean updating;
   char *etag;  /* (owned) (nullable) */
   char *last_modified;  /* (owned) (nullable) */
+  gboolean auto_name;  /* the name was made from the URL; the list's Title may replace it */
 };
 
 G_DEFINE_FINAL_TYPE (GnBlocklistSource, gn_blocklist_source, G_TYPE_OBJECT)
@@ -48,6 +49,7 @@ enum {
   PROP_UPDATING,
   PROP_ETAG,
   PROP_LAST_MODIFIED,
+  PROP_AUTO_NAME,
   N_PROPS
 };
 
@@ -247,7 +249,27 @@ gn_blocklist_source_set_bytes_received (GnBlocklistSource *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
 }
 
-gboolean 
+gboolean
+gn_blocklist_source_get_auto_name (GnBlocklistSource *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKLIST_SOURCE (self), FALSE);
+
+  return self->auto_name;
+}
+
+void
+gn_blocklist_source_set_auto_name (GnBlocklistSource *self,
+                                   gboolean           auto_name)
+{
+  g_return_if_fail (GN_IS_BLOCKLIST_SOURCE (self));
+
+  if (self->auto_name == !!auto_name)
+    return;
+  self->auto_name = !!auto_name;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTO_NAME]);
+}
+
+gboolean
 gn_blocklist_source_get_updating (GnBlocklistSource *self)
 {
   g_return_val_if_fail (GN_IS_BLOCKLIST_SOURCE (self), FALSE);
@@ -370,6 +392,9 @@ gn_blocklist_source_get_property (GObject    *object,
     case PROP_LAST_MODIFIED:
       g_value_set_string (value, self->last_modified);
       break;
+    case PROP_AUTO_NAME:
+      g_value_set_boolean (value, self->auto_name);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -427,6 +452,9 @@ gn_blocklist_source_set_property (GObject      *object,
     case PROP_LAST_MODIFIED:
       gn_blocklist_source_set_last_modified (self, g_value_get_string (value));
       break;
+    case PROP_AUTO_NAME:
+      gn_blocklist_source_set_auto_name (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -468,6 +496,8 @@ gn_blocklist_source_class_init (GnBlocklistSourceClass *klass)
     g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0, rw);
   properties[PROP_UPDATING] =
     g_param_spec_boolean ("updating", NULL, NULL, FALSE, rw);
+  properties[PROP_AUTO_NAME] =
+    g_param_spec_boolean ("auto-name", NULL, NULL, FALSE, rw);
   properties[PROP_ETAG] =
     g_param_spec_string ("etag", NULL, NULL, NULL, rw);
   properties[PROP_LAST_MODIFIED] =

@@ -64,6 +64,11 @@ void               gn_blocklist_source_set_last_error    (GnBlocklistSource *sel
 guint64            gn_blocklist_source_get_bytes_received (GnBlocklistSource *self);
 void               gn_blocklist_source_set_bytes_received (GnBlocklistSource *self,
                                                            guint64            bytes);
+/* TRUE while the name is the one made up from the URL's host: the list's
+ * own "Title:" header replaces it; a rename by the user clears it. */
+gboolean           gn_blocklist_source_get_auto_name     (GnBlocklistSource *self);
+void               gn_blocklist_source_set_auto_name     (GnBlocklistSource *self,
+                                                          gboolean           auto_name);
 gboolean           gn_blocklist_source_get_updating      (GnBlocklistSource *self);
 void               gn_blocklist_source_set_updating      (GnBlocklistSource *self,
                                                           gboolean           updating);

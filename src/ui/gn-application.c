@@ -27,6 +27,7 @@
 #include "gn-application.h"
 #include "gn-preferences-dialog.h"
 #include "gn-resources.h"
+#include "gn-style.h"
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
@@ -422,6 +423,8 @@ gn_application_startup (GApplication *application)
   gtk_css_provider_load_from_resource (css, "/io/github/guardnest/GuardNest/ui/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  /* The theme's status colours, readable in its light and dark variants. */
+  gn_style_install (gdk_display_get_default ());
 
   self->settings = new_settings ();
   self->interface = new_interface_settings ();

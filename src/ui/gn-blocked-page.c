@@ -15,6 +15,7 @@
 
 #include "gn-blocked-page.h"
 #include "gn-column-menu.h"
+#include "gn-live-sorter.h"
 
 struct _GnBlockedPage
 {
@@ -22,6 +23,7 @@ struct _GnBlockedPage
 
   GnBlockedModel     *model;       /* (owned) (nullable) */
   gulong              rows_changed_id;
+  gulong              rows_updated_id;
 
   /* template */
   GtkSearchEntry     *search_entry;
@@ -29,6 +31,7 @@ struct _GnBlockedPage
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   GtkFilterListModel *filter_model;
+  GnLiveSorter       *live_sorter;
   GtkWidget          *placeholder;
   GtkColumnViewColumn *col_count;
 };
@@ -64,7 +67,10 @@ gn_blocked_page_dispose (GObject *object)
   GnBlockedPage *self = (GnBlockedPage *) object;
 
   if (self->model != NULL)
-    g_clear_signal_handler (&self->rows_changed_id, gn_blocked_model_get_rows (self->model));
+    {
+      g_clear_signal_handler (&self->rows_changed_id, gn_blocked_model_get_rows (self->model));
+      g_clear_signal_handler (&self->rows_updated_id, self->model);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_BLOCKED_PAGE);
   {
     GtkWidget *child;
@@ -87,6 +93,7 @@ gn_blocked_page_class_init (GnBlockedPageClass *klass)
   object_class->dispose = gn_blocked_page_dispose;
 
   g_type_ensure (GN_TYPE_BLOCKED_ROW);
+  g_type_ensure (GN_TYPE_LIVE_SORTER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-blocked-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, search_entry);
@@ -94,6 +101,7 @@ gn_blocked_page_class_init (GnBlockedPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, selection);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, live_sorter);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, placeholder);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, col_count);
 
@@ -124,8 +132,15 @@ gn_blocked_page_set_model (GnBlockedPage  *self,
   g_return_if_fail (model == NULL || GN_IS_BLOCKED_MODEL (model));
 
   if (self->model != NULL)
-    g_clear_signal_handler (&self->rows_changed_id, gn_blocked_model_get_rows (self->model));
+    {
+      g_clear_signal_handler (&self->rows_changed_id, gn_blocked_model_get_rows (self->model));
+      g_clear_signal_handler (&self->rows_updated_id, self->model);
+    }
   g_set_object (&self->model, model);
+  if (model != NULL)
+    self->rows_updated_id = g_signal_connect_swapped (model, "rows-updated",
+                                                      G_CALLBACK (gn_live_sorter_refresh),
+                                                      self->live_sorter);
 
   gtk_filter_list_model_set_model (self->filter_model,
                                    model ? gn_blocked_model_get_rows (model) : NULL);

@@ -60,6 +60,19 @@ remove_source_cb (GnSourceRow      *row,
     gn_blocklist_manager_remove_source (self->manager, gn_source_row_get_source (row));
 }
 
+static void
+rename_source_cb (GnSourceRow      *row,
+                  const char       *name,
+                  GnBlocklistsPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->manager == NULL)
+    return;
+  if (!gn_blocklist_manager_rename_source (self->manager, gn_source_row_get_source (row), name, &error))
+    gn_blocklists_page_set_result (self, error->message, TRUE);
+}
+
 static GtkWidget *
 create_source_row (gpointer item,
                    gpointer user_data)
@@ -67,6 +80,7 @@ create_source_row (gpointer item,
   GtkWidget *row = gn_source_row_new (item, FALSE);
 
   g_signal_connect (row, "remove-requested", G_CALLBACK (remove_source_cb), user_data);
+  g_signal_connect (row, "rename-requested", G_CALLBACK (rename_source_cb), user_data);
   return row;
 }
 
@@ -187,33 +201,23 @@ gn_blocklists_page_add_source (GnBlocklistsPage  *self,
                                const char        *url,
                                GError           **error)
 {
-  g_autoptr(GUri) uri = NULL;
   g_autofree char *stripped = NULL;
   GnBlocklistSource *source;
-  const char *scheme;
 
   g_return_val_if_fail (GN_IS_BLOCKLISTS_PAGE (self), FALSE);
   g_return_val_if_fail (url != NULL, FALSE);
 
-  stripped = g_strstrip (g_strdup (url));
-  uri = g_uri_parse (stripped, G_URI_FLAGS_NONE, NULL);
-  scheme = uri ? g_uri_get_scheme (uri) : NULL;
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0))
-    {
-      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   _("“%s” is not a web address: a list URL starts with https:// or http://"),
-                   stripped);
-      return FALSE;
-    }
   if (self->manager == NULL)
     {
       g_set_error_literal (error, GN_ERROR, GN_ERROR_FAILED, _("The blocklists are not loaded"));
       return FALSE;
     }
-
-  source = gn_blocklist_manager_add_source (self->manager, g_uri_get_host (uri), stripped,
-                                            GN_BLOCKLIST_FORMAT_AUTO);
+  /* Named after the host until the list's Title arrives; a URL already
+   * subscribed is refused, naming the list. */
+  stripped = g_strstrip (g_strdup (url));
+  source = gn_blocklist_manager_subscribe (self->manager, stripped, GN_BLOCKLIST_FORMAT_AUTO, error);
+  if (source == NULL)
+    return FALSE;
   gn_blocklist_manager_refresh_async (self->manager, source, self->cancellable,
                                       refresh_one_cb, g_object_ref (self));
   return TRUE;
@@ -240,6 +244,9 @@ gn_blocklists_page_dispose (GObject *object)
   GnBlocklistsPage *self = (GnBlocklistsPage *) object;
 
   g_cancellable_cancel (self->cancellable);
+  /* A rebuild may still finish after the window is gone. */
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
   gtk_widget_dispose_template (GTK_WIDGET (object), GN_TYPE_BLOCKLISTS_PAGE);
   {
     GtkWidget *child;
@@ -320,8 +327,10 @@ gn_blocklists_page_set_result (GnBlocklistsPage *self,
   g_return_if_fail (GN_IS_BLOCKLISTS_PAGE (self));
 
   gtk_label_set_text (self->result_label, text ? text : "");
+  /* The line ellipsizes; the whole summary is in the tooltip. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_label), text && *text ? text : NULL);
   if (is_error)
-    gtk_widget_add_css_class (GTK_WIDGET (self->result_label), "error-text");
+    gtk_widget_add_css_class (GTK_WIDGET (self->result_label), "error");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->result_label), "error-text");
+    gtk_widget_remove_css_class (GTK_WIDGET (self->result_label), "error");
 }

@@ -9,7 +9,9 @@
  * even when nothing happens.
  *
  * Colours follow the theme: text and grid use the widget's foreground
- * colour, so the chart reads right in the light and the dark style.
+ * colour, the bars the theme's accent and error colours (@gn_accent_color,
+ * @gn_error_color, see gn-style.c), so the chart reads right in the light
+ * and the dark style.
  *
  * Threading: main thread only.
  */
@@ -37,8 +39,17 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const GdkRGBA requests_color = { 0.208, 0.518, 0.894, 1.0 };  /* GNOME blue 3 */
-static const GdkRGBA blocked_color = { 0.878, 0.106, 0.141, 1.0 };   /* GNOME red 3 */
+/* The bars take the theme's colours, as the legend does (style.css). */
+static void
+get_named (GtkWidget  *widget,
+           const char *name,
+           GdkRGBA    *color)
+{
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), name, color))
+    gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+G_GNUC_END_IGNORE_DEPRECATIONS
+}
 
 static void
 get_fg (GtkWidget *widget,
@@ -73,13 +84,15 @@ nice_max (guint64 v)
 {
   guint64 step = 1;
 
-  if (v < 5)
-    return 5;
+  /* Even, so that the middle gridline's value is a whole number (it was
+   * labelled "2" at 2.5). */
+  if (v <= 4)
+    return 4;
   while (step * 10 < v)
     step *= 10;
   for (guint m = 1; m <= 10; m++)
     if (step * m >= v)
-      return step * m;
+      return step * m + ((step * m) & 1);
   return step * 10;
 }
 
@@ -93,13 +106,15 @@ gn_chart_snapshot (GtkWidget   *widget,
   guint64 req[GN_TRAFFIC_STATS_MINUTES] = { 0 }, blk[GN_TRAFFIC_STATS_MINUTES] = { 0 };
   guint64 max = 0;
   gint64 now = g_get_real_time ();
-  GdkRGBA fg, grid, dim;
+  GdkRGBA fg, grid, dim, requests_color, blocked_color;
   float left = 44, right = 8, top = 10, bottom = 22;
   float plot_w, plot_h, slot_w;
   char label[32];
 
   if (width <= left + right || height <= top + bottom)
     return;
+  get_named (widget, "gn_accent_color", &requests_color);
+  get_named (widget, "gn_error_color", &blocked_color);
 
   for (guint i = 0; self->stats != NULL && i < GN_TRAFFIC_STATS_MINUTES; i++)
     {

@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The Connections page: a GtkColumnView declared in the .ui over
- * GtkSingleSelection → GtkSortListModel (the view's sorter) →
+ * GtkSingleSelection → GtkSortListModel (a GnLiveSorter over the view's
+ * sorter, re-sorted on the model's ::rows-updated, so a connection that
+ * closes while sorted by State moves at once) →
  * GtkFilterListModel (a GtkStringFilter on the host, fed by the search
  * entry) → the GnConnectionModel's GListStore of rows that the registry's
  * batches update in place. The page only shows; the commands (close,
@@ -15,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-column-menu.h"
+#include "gn-live-sorter.h"
 #include "gn-connections-page.h"
 
 struct _GnConnectionsPage
@@ -23,6 +26,7 @@ struct _GnConnectionsPage
 
   GnConnectionModel  *model;          /* (owned) (nullable) */
   gulong              rows_changed_id;
+  gulong              rows_updated_id;
 
   /* template */
   GtkSearchEntry     *search_entry;
@@ -30,6 +34,7 @@ struct _GnConnectionsPage
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   GtkFilterListModel *filter_model;
+  GnLiveSorter       *live_sorter;
   GtkStringFilter    *filter;
   GtkWidget          *placeholder;
   GtkColumnViewColumn *col_started;
@@ -66,7 +71,10 @@ gn_connections_page_dispose (GObject *object)
   GnConnectionsPage *self = (GnConnectionsPage *) object;
 
   if (self->model != NULL)
-    g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
+    {
+      g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
+      g_clear_signal_handler (&self->rows_updated_id, self->model);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_CONNECTIONS_PAGE);
   {
     GtkWidget *child;
@@ -89,6 +97,7 @@ gn_connections_page_class_init (GnConnectionsPageClass *klass)
   object_class->dispose = gn_connections_page_dispose;
 
   g_type_ensure (GN_TYPE_CONNECTION_ROW);
+  g_type_ensure (GN_TYPE_LIVE_SORTER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-connections-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, search_entry);
@@ -96,6 +105,7 @@ gn_connections_page_class_init (GnConnectionsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, selection);
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, live_sorter);
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, filter);
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, placeholder);
   gtk_widget_class_bind_template_child (widget_class, GnConnectionsPage, col_started);
@@ -129,8 +139,15 @@ gn_connections_page_set_model (GnConnectionsPage *self,
   g_return_if_fail (model == NULL || GN_IS_CONNECTION_MODEL (model));
 
   if (self->model != NULL)
-    g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
+    {
+      g_clear_signal_handler (&self->rows_changed_id, gn_connection_model_get_rows (self->model));
+      g_clear_signal_handler (&self->rows_updated_id, self->model);
+    }
   g_set_object (&self->model, model);
+  if (model != NULL)
+    self->rows_updated_id = g_signal_connect_swapped (model, "rows-updated",
+                                                      G_CALLBACK (gn_live_sorter_refresh),
+                                                      self->live_sorter);
 
   gtk_filter_list_model_set_model (self->filter_model,
                                    model ? gn_connection_model_get_rows (model) : NULL);
@@ -147,7 +164,8 @@ gn_connections_page_bind_settings (GnConnectionsPage *self,
 {
   g_return_if_fail (GN_IS_CONNECTIONS_PAGE (self));
   static const char * const ids[] = {
-    "app", "host", "port", "kind", "state", "client", "started", "duration", "up", "down", "rate", NULL
+    "app", "host", "port", "kind", "state", "result", "client", "started", "duration", "up",
+    "down", "rate", NULL
   };
 
   gn_column_menu_bind (self->column_view, settings, "hidden-columns", ids);

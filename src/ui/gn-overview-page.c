@@ -4,10 +4,12 @@
  *
  * The Overview page: today's figures (GnTrafficStats), the per-minute chart
  * (GnChart), the five most blocked domains and the blocklists at a glance.
- * The top-five list is a GtkSliceListModel over a GtkSortListModel of the
- * blocked-domain rows; a sort model does not watch its items, so the sorter
- * is told to re-sort when the number of hits changes (a few dozen domains,
- * once per batch at most).
+ * The top-five list is a GtkSliceListModel over a GtkSortListModel (most
+ * hits first) over a GtkFilterListModel (domains still blocked: one the
+ * user allowed leaves the list) of the blocked-domain rows. Neither model
+ * watches its items, so both are told to look again on the blocked model's
+ * ::rows-updated; the sorter is a GnLiveSorter, which compares the counts as
+ * they are now (GTK 4.8's sort model would keep the counts it first saw).
  *
  * Threading: main thread only.
  */
@@ -15,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-chart.h"
+#include "gn-live-sorter.h"
 #include "gn-overview-page.h"
 
 #define N_TOP 5
@@ -25,7 +28,9 @@ struct _GnOverviewPage
 
   GnTrafficStats   *stats;       /* (owned) (nullable) */
   GnBlockedModel   *blocked;     /* (owned) (nullable) */
-  GtkSorter        *top_sorter;  /* (owned) */
+  GnLiveSorter     *top_sorter;  /* (owned) */
+  GtkFilter        *top_filter;  /* (owned) */
+  GtkFilterListModel *top_filtered; /* (owned) */
   GtkSliceListModel *top;        /* (owned) */
   gulong            stats_id;
   gulong            hits_id;
@@ -39,6 +44,10 @@ struct _GnOverviewPage
   GnChart          *chart;
   GtkListBox       *top_list;
   GtkListBox       *lists_list;
+  GtkLabel         *rules_label;
+
+  GnProtection     *protection;  /* (owned) (nullable) */
+  gulong            rules_id;
 };
 
 G_DEFINE_FINAL_TYPE (GnOverviewPage, gn_overview_page, GTK_TYPE_WIDGET)
@@ -96,10 +105,18 @@ create_top_row (gpointer item,
   return box;
 }
 
-static void
-hits_changed_cb (GnOverviewPage *self)
+static gboolean
+still_blocked (gpointer item,
+               gpointer user_data)
 {
-  gtk_sorter_changed (self->top_sorter, GTK_SORTER_CHANGE_DIFFERENT);
+  return !gn_blocked_row_get_allowed (item);
+}
+
+static void
+rows_updated_cb (GnOverviewPage *self)
+{
+  gtk_filter_changed (self->top_filter, GTK_FILTER_CHANGE_DIFFERENT);
+  gn_live_sorter_refresh (self->top_sorter);
 }
 
 static void
@@ -109,6 +126,7 @@ gn_overview_page_dispose (GObject *object)
 
   gn_overview_page_set_stats (self, NULL);
   gn_overview_page_set_blocked (self, NULL);
+  gn_overview_page_set_protection (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GN_TYPE_OVERVIEW_PAGE);
   {
     GtkWidget *child;
@@ -119,6 +137,8 @@ gn_overview_page_dispose (GObject *object)
   }
   g_clear_object (&self->top);
   g_clear_object (&self->top_sorter);
+  g_clear_object (&self->top_filter);
+  g_clear_object (&self->top_filtered);
 
   G_OBJECT_CLASS (gn_overview_page_parent_class)->dispose (object);
 }
@@ -142,6 +162,7 @@ gn_overview_page_class_init (GnOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, chart);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, top_list);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, lists_list);
+  gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, rules_label);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "overviewpage");
@@ -150,14 +171,19 @@ gn_overview_page_class_init (GnOverviewPageClass *klass)
 static void
 gn_overview_page_init (GnOverviewPage *self)
 {
+  g_autoptr(GtkSorter) by_count = NULL;
   GtkSortListModel *sorted;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->top_sorter = GTK_SORTER (gtk_numeric_sorter_new (
+  by_count = GTK_SORTER (gtk_numeric_sorter_new (
     gtk_property_expression_new (GN_TYPE_BLOCKED_ROW, NULL, "count")));
-  gtk_numeric_sorter_set_sort_order (GTK_NUMERIC_SORTER (self->top_sorter), GTK_SORT_DESCENDING);
-  sorted = gtk_sort_list_model_new (NULL, g_object_ref (self->top_sorter));
+  gtk_numeric_sorter_set_sort_order (GTK_NUMERIC_SORTER (by_count), GTK_SORT_DESCENDING);
+  self->top_sorter = gn_live_sorter_new (by_count);
+  self->top_filter = GTK_FILTER (gtk_custom_filter_new (still_blocked, NULL, NULL));
+  self->top_filtered = gtk_filter_list_model_new (NULL, g_object_ref (self->top_filter));
+  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->top_filtered)),
+                                    g_object_ref (GTK_SORTER (self->top_sorter)));
   self->top = gtk_slice_list_model_new (G_LIST_MODEL (sorted), 0, N_TOP);
   gtk_list_box_bind_model (self->top_list, G_LIST_MODEL (self->top), create_top_row, NULL, NULL);
 }
@@ -184,21 +210,19 @@ void
 gn_overview_page_set_blocked (GnOverviewPage *self,
                               GnBlockedModel *blocked)
 {
-  GtkSortListModel *sorted;
-
   g_return_if_fail (GN_IS_OVERVIEW_PAGE (self));
 
   if (self->blocked != NULL)
     g_clear_signal_handler (&self->hits_id, self->blocked);
   g_set_object (&self->blocked, blocked);
-  if (self->top == NULL)
+  if (self->top_filtered == NULL)
     return;
 
-  sorted = GTK_SORT_LIST_MODEL (gtk_slice_list_model_get_model (self->top));
-  gtk_sort_list_model_set_model (sorted, blocked ? gn_blocked_model_get_rows (blocked) : NULL);
+  gtk_filter_list_model_set_model (self->top_filtered,
+                                   blocked ? gn_blocked_model_get_rows (blocked) : NULL);
   if (blocked != NULL)
-    self->hits_id = g_signal_connect_swapped (blocked, "notify::n-hits",
-                                              G_CALLBACK (hits_changed_cb), self);
+    self->hits_id = g_signal_connect_swapped (blocked, "rows-updated",
+                                              G_CALLBACK (rows_updated_cb), self);
 }
 
 void
@@ -209,4 +233,62 @@ gn_overview_page_set_sources (GnOverviewPage             *self,
 {
   g_return_if_fail (GN_IS_OVERVIEW_PAGE (self));
   gtk_list_box_bind_model (self->lists_list, sources, create_row, user_data, NULL);
+}
+
+GListModel *
+gn_overview_page_get_top (GnOverviewPage *self)
+{
+  g_return_val_if_fail (GN_IS_OVERVIEW_PAGE (self), NULL);
+  return G_LIST_MODEL (self->top);
+}
+
+/* The rules in force, as GnProtection knows them from the session. */
+static void
+update_rules (GnOverviewPage *self)
+{
+  g_autofree char *text = NULL;
+  guint64 n;
+
+  if (self->protection == NULL)
+    return;
+  n = gn_protection_get_n_rules (self->protection);
+  if (gn_protection_get_rules_state (self->protection) == GN_RULES_IN_FORCE && n > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " blocking rule in force",
+                                           "%'" G_GUINT64_FORMAT " blocking rules in force", n), n);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->rules_label), "warning");
+      gtk_widget_add_css_class (GTK_WIDGET (self->rules_label), "dim-label");
+    }
+  else
+    {
+      text = g_strdup (_("No rule in force: nothing is blocked"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->rules_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->rules_label), "warning");
+    }
+  gtk_label_set_text (self->rules_label, text);
+}
+
+void
+gn_overview_page_set_protection (GnOverviewPage *self,
+                                 GnProtection   *protection)
+{
+  g_return_if_fail (GN_IS_OVERVIEW_PAGE (self));
+  g_return_if_fail (protection == NULL || GN_IS_PROTECTION (protection));
+
+  if (self->protection != NULL)
+    g_clear_signal_handler (&self->rules_id, self->protection);
+  g_set_object (&self->protection, protection);
+  if (protection != NULL)
+    {
+      self->rules_id = g_signal_connect_swapped (protection, "notify",
+                                                 G_CALLBACK (update_rules), self);
+      update_rules (self);
+    }
+}
+
+const char *
+gn_overview_page_get_rules_text (GnOverviewPage *self)
+{
+  g_return_val_if_fail (GN_IS_OVERVIEW_PAGE (self), NULL);
+  return gtk_label_get_text (self->rules_label);
 }

@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "gn-blocked-model.h"
+#include "gn-protection.h"
 #include "gn-traffic-stats.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,11 @@ G_DECLARE_FINAL_TYPE (GnOverviewPage, gn_overview_page, GN, OVERVIEW_PAGE, GtkWi
 
 void gn_overview_page_set_stats   (GnOverviewPage *self,
                                    GnTrafficStats *stats);
+void gn_overview_page_set_protection (GnOverviewPage *self,
+                                      GnProtection   *protection);
+const char *gn_overview_page_get_rules_text (GnOverviewPage *self);
+/* The most blocked domains shown, most hits first. */
+GListModel *gn_overview_page_get_top (GnOverviewPage *self);
 void gn_overview_page_set_blocked (GnOverviewPage *self,
                                    GnBlockedModel *blocked);
 void gn_overview_page_set_sources (GnOverviewPage             *self,

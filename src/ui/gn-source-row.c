@@ -9,7 +9,9 @@
  * notifications, so it updates in place while a refresh runs. The compact
  * form (Overview) shows only the name and status.
  *
- * Removing emits "remove-requested"; the page owns the manager.
+ * The name is a GtkEditableLabel in the full form: editing it emits
+ * "rename-requested" with the new name. Removing emits "remove-requested".
+ * The page owns the manager and does both.
  *
  * Threading: main thread only.
  */
@@ -26,7 +28,7 @@ struct _GnSourceRow
 
   /* template */
   GtkSwitch         *enabled_switch;
-  GtkLabel          *name_label;
+  GtkEditableLabel  *name_label;
   GtkLabel          *url_label;
   GtkLabel          *status_label;
   GtkLabel          *error_label;
@@ -40,6 +42,7 @@ G_DEFINE_FINAL_TYPE (GnSourceRow, gn_source_row, GTK_TYPE_LIST_BOX_ROW)
 
 enum {
   REMOVE_REQUESTED,
+  RENAME_REQUESTED,
   N_SIGNALS
 };
 
@@ -101,7 +104,8 @@ update (GnSourceRow *self)
   const char *error = gn_blocklist_source_get_last_error (source);
   gboolean updating = gn_blocklist_source_get_updating (source);
 
-  gtk_label_set_text (self->name_label, gn_blocklist_source_get_name (source));
+  if (!gtk_editable_label_get_editing (self->name_label))
+    gtk_editable_set_text (GTK_EDITABLE (self->name_label), gn_blocklist_source_get_name (source));
   gtk_label_set_text (self->url_label, gn_blocklist_source_get_url (source));
   gtk_label_set_text (self->status_label, status);
   gtk_label_set_text (self->error_label, error ? error : "");
@@ -114,6 +118,20 @@ update (GnSourceRow *self)
       g_autofree char *size = g_format_size (gn_blocklist_source_get_bytes_received (source));
       gtk_label_set_text (self->progress_label, size);
     }
+}
+
+static void
+editing_changed_cb (GnSourceRow *self)
+{
+  const char *text;
+
+  if (gtk_editable_label_get_editing (self->name_label))
+    return;
+  text = gtk_editable_get_text (GTK_EDITABLE (self->name_label));
+  if (g_strcmp0 (text, gn_blocklist_source_get_name (self->source)) != 0)
+    g_signal_emit (self, signals[RENAME_REQUESTED], 0, text);
+  /* Refused or unchanged: show the name in force. */
+  gtk_editable_set_text (GTK_EDITABLE (self->name_label), gn_blocklist_source_get_name (self->source));
 }
 
 static void
@@ -146,6 +164,13 @@ gn_source_row_class_init (GnSourceRowClass *klass)
   signals[REMOVE_REQUESTED] =
     g_signal_new ("remove-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * GnSourceRow::rename-requested:
+   * @name: what the user typed
+   */
+  signals[RENAME_REQUESTED] =
+    g_signal_new ("rename-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-source-row.ui");
@@ -165,6 +190,7 @@ gn_source_row_init (GnSourceRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->remove_button, "clicked", G_CALLBACK (remove_clicked), self);
+  g_signal_connect_swapped (self->name_label, "notify::editing", G_CALLBACK (editing_changed_cb), self);
 }
 
 GtkWidget *
@@ -187,6 +213,11 @@ gn_source_row_new (GnBlocklistSource *source,
       gtk_widget_set_visible (GTK_WIDGET (self->enabled_switch), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->url_label), FALSE);
       gtk_widget_set_visible (self->remove_button, FALSE);
+      /* Only a name here: renaming is on the Blocklists page. */
+      gtk_editable_set_editable (GTK_EDITABLE (self->name_label), FALSE);
+      gtk_widget_set_can_target (GTK_WIDGET (self->name_label), FALSE);
+      gtk_widget_set_focusable (GTK_WIDGET (self->name_label), FALSE);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), NULL);
     }
   else
     {

@@ -35,6 +35,7 @@ struct _GnWindow
 
   /* template */
   GtkWidget            *protection_switch;
+  GtkLabel             *protection_label;
   GtkWidget            *restart_button;
   GtkStack             *restart_stack;
   GtkSpinner           *restart_spinner;
@@ -44,6 +45,7 @@ struct _GnWindow
   GtkLabel             *hint_label;
   GtkLabel             *result_label;
   GtkWidget            *retry_button;
+  GtkWidget            *lists_retry_button;
   GtkWidget            *prefs_button;
   GtkStack             *stack;
   GnOverviewPage       *overview_page;
@@ -82,15 +84,23 @@ update_status (GnWindow *self)
   GnProtectionState state = gn_protection_get_state (self->protection);
   const char *hint = gn_protection_get_hint (self->protection);
   gboolean busy = state == GN_PROTECTION_STARTING || state == GN_PROTECTION_RESTARTING;
+  /* On, but no rule in force: not the green "protecting" look. */
+  gboolean idle = state == GN_PROTECTION_ON && !gn_protection_get_blocking (self->protection);
 
   gtk_label_set_text (self->status_label, gn_protection_get_status_text (self->protection));
+  /* The switch's state in words, next to it. */
+  gtk_label_set_text (self->protection_label, gn_protection_get_enabled (self->protection)
+                                              ? _("Protection on") : _("Protection off"));
   gtk_label_set_text (self->hint_label, hint ? hint : "");
   gtk_widget_set_visible (GTK_WIDGET (self->hint_label), hint != NULL);
 
   gtk_widget_remove_css_class (self->status_bar, "on");
   gtk_widget_remove_css_class (self->status_bar, "error");
   gtk_widget_remove_css_class (self->status_bar, "busy");
-  if (state == GN_PROTECTION_ON)
+  gtk_widget_remove_css_class (self->status_bar, "warning");
+  if (idle)
+    gtk_widget_add_css_class (self->status_bar, "warning");
+  else if (state == GN_PROTECTION_ON)
     gtk_widget_add_css_class (self->status_bar, "on");
   else if (state == GN_PROTECTION_ERROR)
     gtk_widget_add_css_class (self->status_bar, "error");
@@ -99,17 +109,35 @@ update_status (GnWindow *self)
 
   gtk_image_set_from_icon_name (self->status_icon,
                                 state == GN_PROTECTION_ERROR ? "dialog-error-symbolic"
+                                : idle ? "dialog-warning-symbolic"
                                 : state == GN_PROTECTION_OFF ? "action-unavailable-symbolic"
                                 : "io.github.guardnest.GuardNest-symbolic");
 
   /* In an error the status line already says what the result would. */
   gtk_widget_set_visible (GTK_WIDGET (self->result_label), state != GN_PROTECTION_ERROR);
   gtk_widget_set_visible (self->retry_button, state == GN_PROTECTION_ERROR);
+  gtk_widget_set_visible (self->lists_retry_button,
+                          idle && gn_protection_get_rules_state (self->protection) == GN_RULES_NOT_DOWNLOADED);
   gtk_widget_set_visible (self->restart_button, state != GN_PROTECTION_ERROR);
   gtk_widget_set_visible (self->prefs_button, state == GN_PROTECTION_ERROR);
 
   gtk_stack_set_visible_child_name (self->restart_stack, busy ? "busy" : "icon");
   gtk_spinner_set_spinning (self->restart_spinner, busy);
+}
+
+/* The words next to the switch need about 110 px that the header bar has
+ * only when the window is wider than its smallest size (800 px). */
+#define PROTECTION_LABEL_MIN_WIDTH 920
+
+static void
+width_changed_cb (GnWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  gtk_widget_set_visible (GTK_WIDGET (self->protection_label),
+                          width >= PROTECTION_LABEL_MIN_WIDTH ||
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
 }
 
 static void
@@ -209,7 +237,8 @@ allow_domain_activated (GSimpleAction *action,
       gtk_label_set_text (self->result_label, text);
       return;
     }
-  gn_blocked_row_set_allowed (row, TRUE);
+  gn_blocked_model_set_allowed (gn_application_get_blocked (self->app),
+                                gn_blocked_row_get_domain (row), TRUE);
   set_action_enabled (self, "allow-domain", FALSE);
 }
 
@@ -390,6 +419,7 @@ gn_window_class_init (GnWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GnWindow, protection_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnWindow, protection_label);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_stack);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, restart_spinner);
@@ -399,6 +429,7 @@ gn_window_class_init (GnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnWindow, hint_label);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, result_label);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, GnWindow, lists_retry_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, prefs_button);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, GnWindow, overview_page);
@@ -436,6 +467,7 @@ gn_window_new (GnApplication *app)
 
   gn_overview_page_set_stats (self->overview_page, gn_application_get_stats (app));
   gn_overview_page_set_blocked (self->overview_page, gn_application_get_blocked (app));
+  gn_overview_page_set_protection (self->overview_page, self->protection);
   gn_connections_page_set_model (self->connections_page, gn_application_get_connections (app));
   gn_connections_page_bind_settings (self->connections_page, self->settings);
   gn_blocked_page_set_model (self->blocked_page, gn_application_get_blocked (app));
@@ -448,6 +480,11 @@ gn_window_new (GnApplication *app)
   g_signal_connect_swapped (self->protection, "notify::status-text", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::hint", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->protection, "notify::state", G_CALLBACK (update_status), self);
+  g_signal_connect_swapped (self->protection, "notify::rules-state", G_CALLBACK (update_status), self);
+  g_signal_connect_swapped (self->protection, "notify::enabled", G_CALLBACK (update_status), self);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
+  g_signal_connect (self, "notify::maximized", G_CALLBACK (width_changed_cb), NULL);
+  width_changed_cb (self);
   g_signal_connect_swapped (self->protection, "notify::last-result", G_CALLBACK (update_result), self);
   update_status (self);
   update_result (self);
