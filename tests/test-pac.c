@@ -102,6 +102,15 @@ test_served (void)
   g_assert_cmpstr (answers[10], ==, "DIRECT");  /* localhost */
   g_assert_cmpstr (answers[11], ==, "DIRECT");  /* [::1] */
 
+  /* The engine's own decision (what goes direct instead of to a company
+   * proxy) agrees with the PAC engine on every host. */
+  for (guint i = 0; answers[i] != NULL; i++)
+    {
+      const char *host = pairs[2 * i + 1];
+
+      g_assert_cmpint (gn_pac_bypass_matches (bypass, host), ==, g_str_equal (answers[i], "DIRECT"));
+    }
+
   /* The same script through the proxy at itself, with a query string. */
   request = g_strdup_printf ("GET http://127.0.0.1:%u/proxy.pac?v=2 HTTP/1.1\r\nHost: x\r\n\r\n", port);
   via_proxy = gn_test_exchange (port, request);

@@ -152,6 +152,23 @@ assert_json_round_trip (const GnOsProxySettings *s)
 }
 
 /* Enable then disable must give back exactly `before`. */
+/* What protection writes as the bypass list: ours, then the user's own
+ * entries (from @before's main entry) that were not among them. */
+static GStrv
+merged_bypass (const char * const      *ours,
+               const GnOsProxySettings *before)
+{
+  g_autoptr(GStrvBuilder) want = g_strv_builder_new ();
+  const char * const *theirs =
+    (const char * const *) gn_os_proxy_settings_get_entry (before, 0)->bypass;
+
+  g_strv_builder_addv (want, (const char **) ours);
+  for (guint k = 0; theirs != NULL && theirs[k] != NULL; k++)
+    if (!g_strv_contains (ours, theirs[k]))
+      g_strv_builder_add (want, theirs[k]);
+  return g_strv_builder_end (want);
+}
+
 static void
 enable_disable_exact (Fixture *f, GnOsProxyMode expected_mode)
 {
@@ -179,8 +196,11 @@ enable_disable_exact (Fixture *f, GnOsProxyMode expected_mode)
   g_assert_cmpstr (mode, ==, "manual");
   during = read_settings (f);
   g_assert_true (gn_os_proxy_settings_points_at (during, "127.0.0.1", port));
-  g_assert_cmpstrv (gn_os_proxy_settings_get_entry (during, 0)->bypass,
-                    gn_os_proxy_default_bypass ());
+  {
+    g_auto(GStrv) expected = merged_bypass (gn_os_proxy_default_bypass (), before);
+
+    g_assert_cmpstrv (gn_os_proxy_settings_get_entry (during, 0)->bypass, expected);
+  }
 
   g_assert_true (gn_os_proxy_guard_disable (f->guard, &flags, &message, &error));
   g_assert_no_error (error);
@@ -857,6 +877,8 @@ test_bypass_validation (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GnOsProxySettings) s = NULL;
+  g_autoptr(GnOsProxySettings) before = NULL;
+  g_auto(GStrv) expected = NULL;
   const char * const good[] = { "*.intranet.example", "192.168.0.0/16", "[::1]", NULL };
   const char * const bad[] = { "ok.example", "bad host;rm", NULL };
 
@@ -865,11 +887,40 @@ test_bypass_validation (Fixture *f, gconstpointer data)
   g_assert_cmpstrv (gn_os_proxy_guard_get_bypass (f->guard), gn_os_proxy_default_bypass ());
   g_clear_error (&error);
 
+  before = read_settings (f);
   g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), &error));
   g_assert_true (gn_os_proxy_guard_set_bypass (f->guard, good, &error));
   g_assert_no_error (error);
   s = read_settings (f);
-  g_assert_cmpstrv (gn_os_proxy_settings_get_entry (s, 0)->bypass, good);
+  expected = merged_bypass (good, before);
+  g_assert_cmpstrv (gn_os_proxy_settings_get_entry (s, 0)->bypass, expected);
+  /* The user's own entries are really there (GNOME's default ones here). */
+  g_assert_true (g_strv_contains ((const char * const *) expected, "localhost"));
+  g_assert_true (gn_os_proxy_guard_disable (f->guard, NULL, NULL, &error));
+}
+
+/* The PAC script and the engine's upstream rule send the user's own bypass
+ * entries direct too: ours, then theirs, before and while protecting. */
+static void
+test_effective_bypass (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) before = NULL;
+  g_auto(GStrv) during = NULL;
+  guint n_ours = g_strv_length ((char **) gn_os_proxy_default_bypass ());
+
+  set_manual (f, "proxy.corp.example", 8080);
+  g_settings_set_strv (f->root, "ignore-hosts",
+                       (const char * const[]) { "intranet", "*.corp.example", "localhost", NULL });
+  g_settings_sync ();
+  before = gn_os_proxy_guard_dup_effective_bypass (f->guard);
+  g_assert_true (gn_os_proxy_guard_enable (f->guard, "127.0.0.1", dead_port (), &error));
+  g_assert_no_error (error);
+  during = gn_os_proxy_guard_dup_effective_bypass (f->guard);
+  g_assert_cmpstrv (before, during);
+  g_assert_cmpuint (g_strv_length (during), ==, n_ours + 2);  /* localhost is ours already */
+  g_assert_cmpstr (during[n_ours], ==, "intranet");
+  g_assert_cmpstr (during[n_ours + 1], ==, "*.corp.example");
   g_assert_true (gn_os_proxy_guard_disable (f->guard, NULL, NULL, &error));
 }
 
@@ -1243,6 +1294,7 @@ main (int argc, char **argv)
   ADD ("/platform/guard/damaged-journal", test_damaged_journal);
   ADD ("/platform/guard/upstream", test_upstream);
   ADD ("/platform/guard/bypass", test_bypass_validation);
+  ADD ("/platform/guard/effective-bypass", test_effective_bypass);
   ADD ("/platform/guard/pac-mode", test_pac_mode);
   ADD ("/platform/kde/round-trip", test_kde_round_trip);
   ADD ("/platform/kde/no-file", test_kde_no_file);

@@ -535,8 +535,9 @@ update_engine_config (GnProtection *self)
   config = gn_upstream_policy_apply (self->base_config, &system, &message);
   if (self->guard != NULL)
     {
+      /* The user's own entries too: they go direct, as the system says. */
       g_strfreev (config->pac_bypass);
-      config->pac_bypass = g_strdupv ((char **) gn_os_proxy_guard_get_bypass (self->guard));
+      config->pac_bypass = gn_os_proxy_guard_dup_effective_bypass (self->guard);
     }
   if (g_strcmp0 (config->upstream_host, current->upstream_host) != 0 ||
       config->upstream_port != current->upstream_port)

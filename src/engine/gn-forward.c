@@ -420,7 +420,7 @@ on_response_head (GnHeadReader      *reader,
 
   /* The upstream wants credentials we do not have (or refused ours): a
    * 407 passed on would make the client ask for a password to *us*. */
-  if (head->status == 407 && gn_origin_connector_uses_upstream (self->config, self->host))
+  if (head->status == 407 && gn_origin_connector_uses_upstream (self->context, self->host))
     {
       g_autofree char *reason = g_strdup_printf (_("Your proxy %s port %u asks for a user name and password "
                                                    "that GuardNest does not have or that it refused"),
@@ -652,7 +652,7 @@ build_request_head (GnForwardExchange *self,
                     const char        *path,
                     gsize              path_len)
 {
-  gboolean upstream = gn_origin_connector_uses_upstream (self->config, self->host);
+  gboolean upstream = gn_origin_connector_uses_upstream (self->context, self->host);
   GString *out = g_string_sized_new (head->head_len + 64);
 
   g_string_append_len (out, head->method, head->method_len);

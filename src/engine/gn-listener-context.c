@@ -34,6 +34,7 @@ gn_listener_context_new (GnEngineConfig       *config,
   self->port = port;
   self->max_connections = max_connections;
   g_snprintf (self->via, sizeof self->via, "guardnest-%08x", g_random_int ());
+  self->local_names = gn_local_names_new (NULL);
   return self;
 }
 
@@ -51,6 +52,7 @@ gn_listener_context_unref (GnListenerContext *self)
     return;
   g_clear_object (&self->bind_address);
   g_clear_object (&self->registry);
+  g_clear_pointer (&self->local_names, gn_local_names_unref);
   g_clear_pointer (&self->config, gn_engine_config_unref);
   g_free (self);
 }

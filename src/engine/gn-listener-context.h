@@ -27,6 +27,7 @@
 #include "gn-connection-registry.h"
 #include "gn-domain.h"
 #include "gn-engine-config.h"
+#include "gn-local-names.h"
 
 G_BEGIN_DECLS
 
@@ -45,6 +46,7 @@ struct _GnListenerContext
   guint16               port;
   guint                 max_connections; /* config's, or lower for the fd budget */
   char                  via[24];         /* "guardnest-XXXXXXXX", for loop detection */
+  GnLocalNames         *local_names;     /* (owned) the hosts file's local names */
 
   /*< public, atomic, written by the server >*/
   gint                  listening;

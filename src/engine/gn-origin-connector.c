@@ -13,7 +13,10 @@
  * even after a cancel, can tell the connector is gone.
  *
  * With an upstream proxy in the config (the user's company proxy), every
- * target except loopback ones goes through it: a tunnel asks the upstream
+ * target goes through it except what the user's system would not send
+ * there: loopback, private and link-local addresses, names the hosts file
+ * maps to them, and the system's bypass list (config->pac_bypass, matched
+ * as the PAC script does). A tunnel asks the upstream
  * for a CONNECT of its own (GIO's HTTP proxy support in a GSocketClient
  * given that proxy); otherwise the socket goes to the upstream and the
  * caller sends it the request in absolute form, since company proxies
@@ -31,6 +34,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-origin-connector.h"
+#include "gn-pac.h"
 #include "gn-socket-source.h"
 
 G_DEFINE_QUARK (gn-origin-error-quark, gn_origin_error)
@@ -56,14 +60,24 @@ is_loopback_host (const char *host)
 }
 
 gboolean
-gn_origin_connector_uses_upstream (const GnEngineConfig *config,
-                                   const char           *host)
+gn_origin_connector_uses_upstream (GnListenerContext *context,
+                                   const char        *host)
 {
+  const GnEngineConfig *config = context->config;
   const char *upstream = config->upstream_host;
+  g_autoptr(GInetAddress) ip = NULL;
 
   if (upstream == NULL || upstream[0] == '\0' || config->upstream_port == 0)
     return FALSE;
-  return !is_loopback_host (host) || is_loopback_host (upstream);
+  if (is_loopback_host (host))
+    return is_loopback_host (upstream);
+  if (config->pac_bypass != NULL &&
+      gn_pac_bypass_matches ((const char * const *) config->pac_bypass, host))
+    return FALSE;
+  ip = g_inet_address_new_from_string (host);
+  if (ip != NULL)
+    return !gn_inet_address_is_local (ip);
+  return context->local_names == NULL || !gn_local_names_is_local (context->local_names, host);
 }
 
 static void
@@ -138,7 +152,7 @@ connected (GnOriginConnector *self,
                           self->host, self->port);
   else if (owned_error->domain == G_RESOLVER_ERROR)
     answer = g_error_new (GN_ORIGIN_ERROR, 502, _("Could not find the server %s"), self->host);
-  else if (gn_origin_connector_uses_upstream (config, self->host))
+  else if (gn_origin_connector_uses_upstream (self->context, self->host))
     answer = g_error_new (GN_ORIGIN_ERROR, 502,
                           _("Could not reach %s port %u through your proxy %s port %u: %s"),
                           self->host, self->port, config->upstream_host,
@@ -347,7 +361,7 @@ gn_origin_connector_start (GnOriginConnector     *self,
   self->func = func;
   self->user_data = user_data;
 
-  if (gn_origin_connector_uses_upstream (config, host))
+  if (gn_origin_connector_uses_upstream (context, host))
     {
       if (tunnel)
         {

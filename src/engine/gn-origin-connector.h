@@ -58,7 +58,7 @@ typedef struct
 /* Whether a connection to @host goes through the upstream proxy of
  * @config: every host but loopback ones, unless the upstream is on this
  * machine too. */
-gboolean gn_origin_connector_uses_upstream (const GnEngineConfig *config,
+gboolean gn_origin_connector_uses_upstream (GnListenerContext    *context,
                                             const char           *host);
 
 /* Starts connecting to @host:@port (@host canonical, see

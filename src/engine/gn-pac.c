@@ -81,6 +81,55 @@ append_test (GString    *out,
   g_string_append_printf (out, "      shExpMatch(host, \"%s\") ||\n", item);
 }
 
+/* The same decision as the script's, in C: the engine sends what the
+ * system bypasses direct instead of to the user's company proxy. */
+gboolean
+gn_pac_bypass_matches (const char * const *bypass,
+                       const char         *host)
+{
+  g_autoptr(GInetAddress) ip = NULL;
+
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  if (bypass == NULL)
+    bypass = loopback_only;
+  ip = g_inet_address_new_from_string (host);
+  for (guint i = 0; bypass[i] != NULL; i++)
+    {
+      const char *item = bypass[i];
+      g_autofree char *lower = NULL;
+      g_autofree char *bare = NULL;
+      gsize len = strlen (item);
+
+      if (!item_is_safe (item))
+        continue;
+      if (g_str_equal (item, "<local>"))
+        {
+          /* isPlainHostName(): no dot in the host as written */
+          if (strchr (host, '.') == NULL && ip == NULL)
+            return TRUE;
+          continue;
+        }
+      if (strchr (item, '/') != NULL)
+        {
+          g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string (item, NULL);
+
+          if (mask != NULL && ip != NULL && g_inet_address_get_family (ip) == G_SOCKET_FAMILY_IPV4 &&
+              g_inet_address_mask_get_family (mask) == G_SOCKET_FAMILY_IPV4 &&
+              g_inet_address_mask_matches (mask, ip))
+            return TRUE;
+          continue;
+        }
+      if (len > 2 && item[0] == '[' && item[len - 1] == ']')
+        item = bare = g_strndup (item + 1, len - 2);
+      lower = g_ascii_strdown (item, -1);
+      /* shExpMatch(): * and ? over the whole host */
+      if (g_pattern_match_simple (lower, host))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 char *
 gn_pac_script (const char         *host,
                guint16             port,

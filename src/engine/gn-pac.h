@@ -23,6 +23,10 @@ G_BEGIN_DECLS
  * for the hosts in @bypass (the OS bypass list: names, "*.suffix"
  * wildcards, IPv4 networks "10.0.0.0/8", "<local>" for plain host names).
  * Items it cannot express are skipped; NULL bypasses loopback only. */
+/* Whether the script would send @host (canonical, as in a URL) DIRECT. */
+gboolean gn_pac_bypass_matches (const char * const *bypass,
+                                const char         *host);
+
 char *gn_pac_script (const char         *host,
                      guint16             port,
                      const char * const *bypass);

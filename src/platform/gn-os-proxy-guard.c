@@ -744,6 +744,41 @@ gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
   return TRUE;
 }
 
+/* The bypass list in force while protecting: ours, then the user's own
+ * entries (from the snapshot when active, else the current settings), as
+ * gn_os_proxy_build_ours() writes them. */
+GStrv
+gn_os_proxy_guard_dup_effective_bypass (GnOsProxyGuard *self)
+{
+  g_autoptr(GnOsProxySettings) settings = NULL;
+  g_autoptr(GStrvBuilder) merged = g_strv_builder_new ();
+  const GnOsProxyEntry *e = NULL;
+  guint n;
+
+  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), NULL);
+
+  g_strv_builder_addv (merged, (const char **) self->bypass);
+  n = g_strv_length (self->bypass);
+  if (self->journal != NULL)
+    settings = gn_os_proxy_settings_ref (self->journal->snapshot);
+  else
+    settings = gn_os_proxy_read (self->backend, NULL);
+  if (settings != NULL && gn_os_proxy_settings_get_n_entries (settings) > 0)
+    {
+      e = gn_os_proxy_settings_lookup (settings, NULL);
+      if (e == NULL)
+        e = gn_os_proxy_settings_get_entry (settings, 0);
+    }
+  for (guint k = 0; e != NULL && e->bypass != NULL && e->bypass[k] != NULL &&
+                    n < GN_OS_PROXY_MAX_MERGED_BYPASS; k++)
+    if (!g_strv_contains ((const char * const *) self->bypass, e->bypass[k]))
+      {
+        g_strv_builder_add (merged, e->bypass[k]);
+        n++;
+      }
+  return g_strv_builder_end (merged);
+}
+
 void
 _gn_os_proxy_guard_set_after_journal_hook (GnOsProxyGuard *self,
                                            void          (*hook) (gpointer data),

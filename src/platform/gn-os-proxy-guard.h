@@ -119,6 +119,10 @@ gboolean            gn_os_proxy_guard_get_upstream (GnOsProxyGuard        *self,
                                                     char                 **user,
                                                     char                 **password);
 
+/* Ours plus the user's own bypass entries: what the system bypasses while
+ * we protect (for the PAC script and the engine's upstream decision). */
+GStrv               gn_os_proxy_guard_dup_effective_bypass (GnOsProxyGuard *self);
+
 /* Helpers shared with tests and the backends. */
 gboolean            gn_os_proxy_host_is_loopback   (const char            *host);
 gboolean            gn_os_proxy_is_listening       (const char            *host,

@@ -189,13 +189,40 @@ gn_os_proxy_build_ours (GnOsProxy               *self,
                         guint16                  port,
                         const char * const      *bypass)
 {
+  GnOsProxySettings *ours;
+
   g_return_val_if_fail (GN_IS_OS_PROXY (self), NULL);
   g_return_val_if_fail (current != NULL, NULL);
   g_return_val_if_fail (host != NULL, NULL);
 
   if (bypass == NULL)
     bypass = gn_os_proxy_get_default_bypass (self);
-  return GN_OS_PROXY_GET_CLASS (self)->build_ours (self, current, host, port, bypass);
+  ours = GN_OS_PROXY_GET_CLASS (self)->build_ours (self, current, host, port, bypass);
+
+  /* The user's own bypass entries ("intranet", ".corp.example") stay in
+   * force while we protect: ours first, then theirs not already there. */
+  for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (ours); i++)
+    {
+      GnOsProxyEntry *e = (GnOsProxyEntry *) gn_os_proxy_settings_get_entry (ours, i);
+      const GnOsProxyEntry *user = gn_os_proxy_settings_lookup (current, e->connection);
+      g_autoptr(GStrvBuilder) merged = NULL;
+      guint n;
+
+      if (user == NULL || user->bypass == NULL || user->bypass[0] == NULL)
+        continue;
+      merged = g_strv_builder_new ();
+      g_strv_builder_addv (merged, (const char **) e->bypass);
+      n = g_strv_length (e->bypass);
+      for (guint k = 0; user->bypass[k] != NULL && n < GN_OS_PROXY_MAX_MERGED_BYPASS; k++)
+        if (!g_strv_contains ((const char * const *) e->bypass, user->bypass[k]))
+          {
+            g_strv_builder_add (merged, user->bypass[k]);
+            n++;
+          }
+      g_strfreev (e->bypass);
+      e->bypass = g_strv_builder_end (merged);
+    }
+  return ours;
 }
 
 gboolean

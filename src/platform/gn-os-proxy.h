@@ -249,6 +249,11 @@ gboolean            gn_os_proxy_apply                (GnOsProxy          *self,
                                                       guint16             port,
                                                       const char * const *bypass,
                                                       GError            **error);
+/* What protection writes: every entry of @current pointed at host:port
+ * with @bypass, followed by the entry's own bypass items (the user's
+ * "intranet", ".corp.example"), at most GN_OS_PROXY_MAX_MERGED_BYPASS in
+ * all. */
+#define GN_OS_PROXY_MAX_MERGED_BYPASS 200
 GnOsProxySettings  *gn_os_proxy_build_ours           (GnOsProxy          *self,
                                                       const GnOsProxySettings *current,
                                                       const char         *host,

@@ -172,10 +172,10 @@ static void
 sync_pac_bypass (GnApplication *self)
 {
   g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
+  g_auto(GStrv) bypass = gn_os_proxy_guard_dup_effective_bypass (self->guard);
 
   if (current->pac_bypass != NULL &&
-      g_strv_equal ((const char * const *) current->pac_bypass,
-                    gn_os_proxy_guard_get_bypass (self->guard)))
+      g_strv_equal ((const char * const *) current->pac_bypass, (const char * const *) bypass))
     return;
   if (gn_os_proxy_guard_get_use_pac (self->guard) &&
       gn_protection_get_state (self->protection) == GN_PROTECTION_ON)
