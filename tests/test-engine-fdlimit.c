@@ -163,7 +163,9 @@ test_fd_limit (void)
   g_usleep (2 * G_USEC_PER_SEC);
   cpu_after = cpu_seconds (pid);
   g_test_message ("CPU while saturated: %.3f s over 2 s", cpu_after - cpu_before);
-  g_assert_cmpfloat (cpu_after - cpu_before, <, 0.2);
+  /* A spinning accept loop costs a whole core, about 2 s here; the
+   * back-off's wake-ups cost a few percent, more on a loaded machine. */
+  g_assert_cmpfloat (cpu_after - cpu_before, <, 0.6);
 
   /* Every new client gets an answer. */
   for (guint i = 0; i < N_PROBES; i++)

@@ -189,24 +189,20 @@ test_honest_status (void)
   gn_session_shut_down (session);
 }
 
-static void
-test_stop_does_not_wait (void)
+/* One switch-off with five tunnels open: how long the call took. Leaves the
+ * tunnels drained and the engine stopped. */
+static gint64
+switch_off_with_tunnels (GnProtection *protection,
+                         GnEngine     *engine,
+                         guint16       origin_port,
+                         const char   *user_mode)
 {
-  g_autoptr(GnSession) session = session_new (GN_SESSION_SYSTEM_PROXY, 4000);
-  GnProtection *protection = gn_session_get_protection (session);
-  GnEngine *engine = gn_session_get_engine (session);
-  GnTestOrigin *origin = gn_test_origin_new (FALSE);
-  guint16 origin_port = gn_test_origin_get_port (origin);
   g_autoptr(GPtrArray) tunnels = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autofree char *before = gnome_mode ();
   g_autofree char *during = NULL;
   g_autofree char *after = NULL;
-  guint16 port;
   gint64 t0, elapsed;
+  guint16 port;
 
-  /* The state is an enum GType (bindable, readable in a .ui expression). */
-  g_assert_true (G_IS_PARAM_SPEC_ENUM (g_object_class_find_property (G_OBJECT_GET_CLASS (protection),
-                                                                    "state")));
   gn_protection_set_enabled (protection, TRUE);
   wait_state (protection, GN_PROTECTION_ON);
   during = gnome_mode ();
@@ -222,12 +218,11 @@ test_stop_does_not_wait (void)
   gn_protection_set_enabled (protection, FALSE);
   elapsed = g_get_monotonic_time () - t0;
   g_test_message ("turning protection off took %.1f ms", elapsed / 1000.0);
-  g_assert_cmpint (elapsed, <, 100 * 1000);
 
   /* The system proxy is the user's again before the drain ends: the
    * tunnels still carry traffic at this point. */
   after = gnome_mode ();
-  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpstr (after, ==, user_mode);
   g_assert_false (gn_protection_get_enabled (protection));
   g_assert_true (gn_test_wait_until (five_draining, engine, 3000));
   for (guint i = 0; i < tunnels->len; i++)
@@ -245,6 +240,30 @@ test_stop_does_not_wait (void)
              gn_engine_get_status (engine));
   g_test_message ("drained %.1f ms after the last exchanges began", (g_get_monotonic_time () - t0) / 1000.0);
   g_assert_cmpint (gn_protection_get_state (protection), ==, GN_PROTECTION_OFF);
+  return elapsed;
+}
+
+static void
+test_stop_does_not_wait (void)
+{
+  g_autoptr(GnSession) session = session_new (GN_SESSION_SYSTEM_PROXY, 4000);
+  GnProtection *protection = gn_session_get_protection (session);
+  GnEngine *engine = gn_session_get_engine (session);
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  g_autofree char *before = gnome_mode ();
+  gint64 best = G_MAXINT64;
+
+  /* The state is an enum GType (bindable, readable in a .ui expression). */
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (g_object_class_find_property (G_OBJECT_GET_CLASS (protection),
+                                                                    "state")));
+
+  /* Waiting for the drain would take its 4 s every time; a loaded machine
+   * may stall any one call for other reasons, so the best of three
+   * switch-offs must be under 100 ms. */
+  for (guint i = 0; i < 3 && best >= 100 * 1000; i++)
+    best = MIN (best, switch_off_with_tunnels (protection, engine,
+                                               gn_test_origin_get_port (origin), before));
+  g_assert_cmpint (best, <, 100 * 1000);
 
   g_assert_true (gn_session_shut_down (session));
   gn_test_origin_free (origin);
