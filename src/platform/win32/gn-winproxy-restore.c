@@ -553,20 +553,6 @@ place_target (Place *p, GnWpConnection *conn, GnWpRegistryValues *values)
   return TRUE;
 }
 
-static void
-log_message (GnWpLogFunc log, void *log_data, const wchar_t *format, ...)
-{
-  wchar_t buf[GN_WP_MESSAGE_MAX];
-  va_list args;
-
-  if (log == NULL)
-    return;
-  va_start (args, format);
-  _vsnwprintf (buf, GN_WP_MESSAGE_MAX - 1, format, args);
-  va_end (args);
-  buf[GN_WP_MESSAGE_MAX - 1] = L'\0';
-  log (buf, log_data);
-}
 
 GnWpRestoreResult
 gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
@@ -640,7 +626,7 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
     result = GN_WP_LEFT_ALONE;   /* another program's values only (now in every store) */
 
   if (result != GN_WP_FAILED && kept)
-    log_message (log, log_data, L"Another program changed %ls while GuardNest was on; "
+    gn_wp_log (log, log_data, L"Another program changed %ls while GuardNest was on; "
                  L"GuardNest kept what that program set.", kept_list);
 
   for (unsigned i = 0; i < snap->n_connections; i++)

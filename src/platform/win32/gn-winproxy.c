@@ -56,8 +56,9 @@ gn_wp_set_error (GnWpError *error, DWORD code, const wchar_t *format, ...)
   error->message[GN_WP_MESSAGE_MAX - 1] = L'\0';
 }
 
-static void
-log_message (GnWpLogFunc log, void *log_data, const wchar_t *format, ...)
+/* Formats one line for @log (nothing without one). */
+void
+gn_wp_log (GnWpLogFunc log, void *log_data, const wchar_t *format, ...)
 {
   wchar_t buf[GN_WP_MESSAGE_MAX];
   va_list args;
@@ -250,12 +251,12 @@ void
 gn_wp_notify_wininet (GnWpLogFunc log, void *log_data)
 {
   if (!InternetSetOptionW (NULL, INTERNET_OPTION_SETTINGS_CHANGED, NULL, 0))
-    log_message (log, log_data, L"Windows was not told about the new proxy settings "
+    gn_wp_log (log, log_data, L"Windows was not told about the new proxy settings "
                  L"(INTERNET_OPTION_SETTINGS_CHANGED, error %lu).", GetLastError ());
   /* Some systems (and Wine) refuse REFRESH without a session handle: the
    * settings are stored either way, so this is logged, never fatal. */
   if (!InternetSetOptionW (NULL, INTERNET_OPTION_REFRESH, NULL, 0))
-    log_message (log, log_data, L"Running programs may keep the old proxy until they restart "
+    gn_wp_log (log, log_data, L"Running programs may keep the old proxy until they restart "
                  L"(INTERNET_OPTION_REFRESH, error %lu).", GetLastError ());
 }
 
@@ -468,7 +469,7 @@ gn_wp_apply (const GnWpConfig *config, const GnWpSnapshot *before,
                                L"(error %lu).", code);
               return FALSE;
             }
-          log_message (log, log_data, L"The dial-up connection \"%ls\" keeps its own proxy "
+          gn_wp_log (log, log_data, L"The dial-up connection \"%ls\" keeps its own proxy "
                        L"settings (error %lu).", conn->name, code);
           continue;
         }

@@ -193,3 +193,4 @@ GnWpFirewallResult gn_wp_firewall_remove (GnWpError *error);
 /* --- small helpers shared by the core files ------------------------------ */
 wchar_t *gn_wp_wcsdup           (const wchar_t *s);
 void     gn_wp_set_error        (GnWpError *error, DWORD code, const wchar_t *format, ...);
+void     gn_wp_log              (GnWpLogFunc log, void *log_data, const wchar_t *format, ...);
