@@ -158,14 +158,20 @@ test_fd_limit (void)
     }
   g_usleep (G_USEC_PER_SEC);
 
-  /* Saturated: no busy loop. */
-  cpu_before = cpu_seconds (pid);
-  g_usleep (2 * G_USEC_PER_SEC);
-  cpu_after = cpu_seconds (pid);
-  g_test_message ("CPU while saturated: %.3f s over 2 s", cpu_after - cpu_before);
-  /* A spinning accept loop costs a whole core, about 2 s here; the
-   * back-off's wake-ups cost a few percent, more on a loaded machine. */
-  g_assert_cmpfloat (cpu_after - cpu_before, <, 0.6);
+  /* Saturated: no busy loop. A spinning accept loop costs a whole core in
+   * every second; a loaded machine may still be working through the 400
+   * setups for a while, so the proxy must settle to near idle in one of
+   * five one-second windows. */
+  for (guint w = 0; w < 5; w++)
+    {
+      cpu_before = cpu_seconds (pid);
+      g_usleep (G_USEC_PER_SEC);
+      cpu_after = cpu_seconds (pid);
+      g_test_message ("CPU while saturated: %.3f s over 1 s", cpu_after - cpu_before);
+      if (cpu_after - cpu_before < 0.1)
+        break;
+    }
+  g_assert_cmpfloat (cpu_after - cpu_before, <, 0.1);
 
   /* Every new client gets an answer. */
   for (guint i = 0; i < N_PROBES; i++)
