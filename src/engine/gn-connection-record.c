@@ -257,6 +257,25 @@ gn_connection_record_set_verdict (GnConnectionRecord *record,
   g_mutex_unlock (&self->lock);
 }
 
+/* The rules changed under an open connection and now block its target:
+ * the verdict that did it and a reason, counted neither as a block (no
+ * request was refused) nor as an error. */
+void
+gn_connection_record_set_now_blocked (GnConnectionRecord *record,
+                                      const char         *list_name,
+                                      const char         *rule,
+                                      const char         *reason)
+{
+  g_return_if_fail (record != NULL);
+
+  g_mutex_lock (&record->registry->lock);
+  replace_string (&record->list_name, list_name);
+  replace_string (&record->rule, rule);
+  replace_string (&record->reason, reason);
+  _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
+}
+
 /* Counts one error. */
 void
 gn_connection_record_set_error (GnConnectionRecord *record,

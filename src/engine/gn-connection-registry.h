@@ -157,6 +157,13 @@ void                  gn_connection_record_set_verdict    (GnConnectionRecord   
 void                  gn_connection_record_set_error      (GnConnectionRecord    *record,
                                                            guint                  status,
                                                            const char            *reason);
+/* A connection closed because the rules changed and now block its target
+ * ("Closed: now blocked"): its verdict and @reason, without counting it as
+ * a block or an error. */
+void                  gn_connection_record_set_now_blocked (GnConnectionRecord   *record,
+                                                            const char           *list_name,
+                                                            const char           *rule,
+                                                            const char           *reason);
 void                  gn_connection_record_set_status     (GnConnectionRecord    *record,
                                                            guint                  status);
 void                  gn_connection_record_count_request  (GnConnectionRecord    *record);

@@ -538,8 +538,16 @@ apply_blocklist_cb (gpointer user_data)
   GnEngine *self = user_data;
   g_autoptr(GnBlocklist) blocklist = gn_engine_dup_blocklist (self);
 
+  /* New connections get it; open ones, on the running server and on
+   * those still draining, are checked against it on their workers. */
   if (self->server != NULL)
     gn_proxy_server_set_blocklist (self->server, blocklist);
+  for (guint i = 0; i < self->draining->len; i++)
+    {
+      Draining *d = g_ptr_array_index (self->draining, i);
+
+      gn_proxy_server_set_blocklist (d->server, blocklist);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -909,7 +917,8 @@ gn_engine_set_blocklist (GnEngine    *self,
   g_mutex_unlock (&self->lock);
   gn_blocklist_unref (old);
 
-  /* New connections pick it up; ones in flight keep theirs. */
+  /* New connections pick it up; open ones whose target it now blocks
+   * close within a round trip to their workers. */
   g_main_context_invoke (self->context, apply_blocklist_cb, self);
 }
 

@@ -272,6 +272,36 @@ gn_proxy_connection_close_record (GnProxyConnection *self)
     }
 }
 
+/* The engine's rules changed (gn-proxy-server.c, on our worker): the next
+ * request on this connection is checked against @blocklist, and a tunnel
+ * or a kept-alive exchange whose target it now blocks (or a connection
+ * still reaching that target) ends now, both sockets, so nothing more goes
+ * to the origin. One lookup; answers of ours already under way (a 403, an
+ * error, a page) are left to finish. */
+gboolean
+gn_proxy_connection_apply_blocklist (GnProxyConnection *self,
+                                     GnBlocklist       *blocklist)
+{
+  GnMatch match;
+
+  if (self->closing || self->rejected || self->blocklist == blocklist)
+    return FALSE;
+
+  g_clear_pointer (&self->blocklist, gn_blocklist_unref);
+  self->blocklist = gn_blocklist_ref (blocklist);
+
+  if (self->host[0] == '\0' ||
+      (self->kind != GN_CONNECTION_KIND_TUNNEL && self->kind != GN_CONNECTION_KIND_HTTP) ||
+      gn_blocklist_lookup (blocklist, self->host, &match) != GN_MATCH_BLOCK)
+    return FALSE;
+
+  if (self->record != NULL)
+    gn_connection_record_set_now_blocked (self->record, match.list_name, match.rule,
+                                          _("Closed: now blocked"));
+  finish (self, NULL);
+  return TRUE;
+}
+
 /* ---- our own answers ------------------------------------------------------- */
 
 static gboolean
