@@ -249,6 +249,7 @@ gn_connection_record_set_verdict (GnConnectionRecord *record,
   replace_string (&record->rule, rule);
   if (rule != NULL)
     {
+      _gn_connection_registry_count_blocked (self, list_name);
       self->total.blocked++;
       self->today.blocked++;
       self->counters_serial = self->gen;
@@ -272,6 +273,7 @@ gn_connection_record_set_now_blocked (GnConnectionRecord *record,
   replace_string (&record->list_name, list_name);
   replace_string (&record->rule, rule);
   replace_string (&record->reason, reason);
+  record->registry->n_cut++;
   _gn_connection_record_touch (record);
   g_mutex_unlock (&record->registry->lock);
 }
@@ -290,6 +292,7 @@ gn_connection_record_set_error (GnConnectionRecord *record,
   g_mutex_lock (&self->lock);
   record->status = status;
   replace_string (&record->reason, reason);
+  _gn_connection_registry_count_error (self, status);
   self->total.errors++;
   self->today.errors++;
   self->counters_serial = self->gen;

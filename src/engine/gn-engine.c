@@ -136,6 +136,7 @@ struct _GnEngine
   guint64               last_seq;    /* engine thread: of the last server stopped */
   GQueue                stops;       /* (element-type Op) engine thread: waiting for drains */
   GSource              *count_timer; /* (owned) (nullable) engine thread, while draining */
+  guint                 restarts;    /* engine thread: restarts that took effect */
 };
 
 enum {
@@ -265,7 +266,10 @@ update_n_draining (GnEngine *self)
   g_mutex_unlock (&self->lock);
 
   if (changed)
-    schedule_notify (self);
+    {
+      gn_connection_registry_set_engine_state (self->registry, self->restarts, n);
+      schedule_notify (self);
+    }
 }
 
 static gboolean
@@ -483,6 +487,7 @@ engine_restart (GnEngine *self,
       return;
     }
 
+  self->restarts++;
   drain_server (self, g_steal_pointer (&self->server));
   self->server = server;
   /* RUNNING all along; the port may have changed. */
@@ -538,6 +543,8 @@ apply_blocklist_cb (gpointer user_data)
   GnEngine *self = user_data;
   g_autoptr(GnBlocklist) blocklist = gn_engine_dup_blocklist (self);
 
+  gn_connection_registry_set_rules (self->registry, gn_blocklist_get_n_rules (blocklist),
+                                    gn_blocklist_get_n_allow_rules (blocklist));
   /* New connections get it; open ones, on the running server and on
    * those still draining, are checked against it on their workers. */
   if (self->server != NULL)
@@ -559,6 +566,10 @@ engine_thread (gpointer data)
 
   g_main_context_push_thread_default (self->context);
   self->registry = gn_connection_registry_new (self->context);
+  g_mutex_lock (&self->lock);
+  gn_connection_registry_set_rules (self->registry, gn_blocklist_get_n_rules (self->blocklist),
+                                    gn_blocklist_get_n_allow_rules (self->blocklist));
+  g_mutex_unlock (&self->lock);
 
   g_mutex_lock (&self->lock);
   n_workers = gn_engine_config_get_n_workers (self->config);
