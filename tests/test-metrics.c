@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "gn-own-pages.h"
 #include "test-utils.h"
@@ -144,9 +145,11 @@ parse_value (const char *s,
 }
 
 /* Returns the series ("name" or "name{canonical labels}") → double*, or
- * fails the test with the offending line. */
+ * fails the test with the offending line; the families (TYPE lines) in
+ * @families_out if given. */
 static GHashTable *
-parse_metrics (const char *text)
+parse_metrics_full (const char  *text,
+                    GHashTable **families_out)
 {
   g_autoptr(GHashTable) series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) typed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -242,7 +245,15 @@ parse_metrics (const char *text)
         g_hash_table_insert (series, g_steal_pointer (&key), g_memdup2 (&value, sizeof value));
       }
     }
+  if (families_out != NULL)
+    *families_out = g_steal_pointer (&typed);
   return g_steal_pointer (&series);
+}
+
+static GHashTable *
+parse_metrics (const char *text)
+{
+  return parse_metrics_full (text, NULL);
 }
 
 static double
@@ -310,7 +321,8 @@ engine_new (gboolean metrics)
 
 /* GET /metrics with curl, checked by the parser. */
 static GHashTable *
-scrape (guint16 port)
+scrape_full (guint16      port,
+             GHashTable **families)
 {
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/metrics", port);
   g_autoptr(GBytes) out = NULL;
@@ -318,7 +330,13 @@ scrape (guint16 port)
 
   g_assert_cmpint (gn_test_curl (&out, "--fail", url, NULL), ==, 0);
   text = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
-  return parse_metrics (text);
+  return parse_metrics_full (text, families);
+}
+
+static GHashTable *
+scrape (guint16 port)
+{
+  return scrape_full (port, NULL);
 }
 
 static void
@@ -411,9 +429,17 @@ test_values (void)
   refused_url = g_strdup_printf ("http://127.0.0.1:%u/", refused_port);
   g_assert_cmpint (gn_test_curl (NULL, "-o", "/dev/null", "--proxy", proxy, refused_url, NULL), ==, 0);
 
-  /* The registry counts a closed connection when its worker is done. */
-  g_usleep (300 * 1000);
-  after = scrape (port);
+  /* The registry counts a closed connection when its worker is done with
+   * it, a moment after curl saw the answer. */
+  for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;; g_usleep (50 * 1000))
+    {
+      g_clear_pointer (&after, g_hash_table_unref);
+      after = scrape (port);
+      if ((value_or_zero (after, key) >= 1 &&
+           value_or_zero (after, "guardnest_errors_total{status=502}") >= 1) ||
+          g_get_monotonic_time () > end)
+        break;
+    }
   g_assert_cmpfloat (value_of (after, key), ==, 1);
   g_assert_cmpfloat (value_of (after, "guardnest_requests_total"), >=,
                      value_of (before, "guardnest_requests_total") + 3);
@@ -439,6 +465,52 @@ test_values (void)
   g_rmdir (dir);
 }
 
+/* Every metric the sample Grafana dashboard queries is one we serve. */
+static void
+test_dashboard (void)
+{
+  g_autoptr(GnEngine) engine = engine_new (TRUE);
+  g_autoptr(GHashTable) families = NULL;
+  g_autoptr(GHashTable) series = scrape_full (gn_engine_get_port (engine), &families);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "grafana",
+                                                 "guardnest-dashboard.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRegex) name = g_regex_new ("guardnest_[a-z_]+", 0, 0, NULL);
+  JsonArray *panels;
+  guint n_queries = 0;
+
+  g_assert_cmpuint (g_hash_table_size (series), >, 0);
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  panels = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "panels");
+  g_assert_cmpuint (json_array_get_length (panels), >=, 4);
+  for (guint i = 0; i < json_array_get_length (panels); i++)
+    {
+      JsonArray *targets = json_object_get_array_member (json_array_get_object_element (panels, i),
+                                                         "targets");
+
+      for (guint t = 0; t < json_array_get_length (targets); t++)
+        {
+          const char *expr = json_object_get_string_member (json_array_get_object_element (targets, t),
+                                                            "expr");
+          g_autoptr(GMatchInfo) match = NULL;
+
+          n_queries++;
+          g_regex_match (name, expr, 0, &match);
+          g_assert_true (g_match_info_matches (match));
+          for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+            {
+              g_autofree char *metric = g_match_info_fetch (match, 0);
+
+              if (!g_hash_table_contains (families, metric))
+                g_error ("the dashboard queries %s, which /metrics does not serve", metric);
+            }
+        }
+    }
+  g_assert_cmpuint (n_queries, >=, 8);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -459,5 +531,6 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/off-by-default", test_off_by_default);
   g_test_add_func ("/metrics/foreign-host", test_foreign_host);
   g_test_add_func ("/metrics/values", test_values);
+  g_test_add_func ("/metrics/dashboard", test_dashboard);
   return g_test_run ();
 }

@@ -488,6 +488,7 @@ engine_restart (GnEngine *self,
     }
 
   self->restarts++;
+  gn_connection_registry_set_engine_state (self->registry, self->restarts, self->n_draining);
   drain_server (self, g_steal_pointer (&self->server));
   self->server = server;
   /* RUNNING all along; the port may have changed. */
