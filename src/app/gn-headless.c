@@ -201,6 +201,8 @@ on_reload (GnSession *session,
   describe_change (changes, "port", port_before, port_after);
   describe_change (changes, "listen", before->bind_address, after->bind_address);
   describe_change (changes, "upstream-host", before->upstream_host, after->upstream_host);
+  describe_change (changes, "metrics", before->metrics ? "true" : "false",
+                   after->metrics ? "true" : "false");
   g_printerr ("guardnest: settings: %s\n", changes->len > 0 ? changes->str : "unchanged");
 
   gn_session_reload_lists (session);

@@ -9,7 +9,8 @@
  * may have it (its Host must name us, see
  * gn_listener_context_is_own_authority()) is the connection's decision.
  *
- * Threading: pure functions of their arguments, any thread.
+ * Threading: any thread; pure functions of their arguments, but for the
+ * metrics, which copy the registry's counters under its lock.
  */
 
 #pragma once

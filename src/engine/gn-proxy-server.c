@@ -121,7 +121,6 @@ struct _GnProxyServer
   /* Any thread, atomic */
   gint                  n_rejecting;
   gint                  n_live;       /* connections + the running token */
-  gint                  n_cut;        /* closed because new rules blocked them */
 
   /* Engine thread */
   GnBlocklist          *blocklist;    /* (owned) current rules for new connections */
@@ -851,10 +850,7 @@ apply_blocklist_cb (gpointer data)
         n_cut++;
     }
   if (n_cut > 0)
-    {
-      g_atomic_int_add (&op->server->n_cut, (gint) n_cut);
-      g_debug ("Closed %u connection(s) to hosts the new rules block", n_cut);
-    }
+    g_debug ("Closed %u connection(s) to hosts the new rules block", n_cut);
   return G_SOURCE_REMOVE;
 }
 
@@ -878,12 +874,6 @@ gn_proxy_server_set_blocklist (GnProxyServer *self,
       op->blocklist = gn_blocklist_ref (blocklist);
       post (self, i, apply_blocklist_cb, op);
     }
-}
-
-guint
-gn_proxy_server_get_n_cut (GnProxyServer *self)
-{
-  return (guint) g_atomic_int_get (&self->n_cut);
 }
 
 guint

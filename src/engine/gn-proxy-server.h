@@ -75,8 +75,6 @@ guint                 gn_proxy_server_get_n_open     (GnProxyServer        *self
  * connections against them and closes those whose target they now block. */
 void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
                                                       GnBlocklist          *blocklist);
-/* Connections closed so far because new rules blocked them (any thread). */
-guint                 gn_proxy_server_get_n_cut      (GnProxyServer        *self);
 /* The connections it serves at once: the config's max_connections, or
  * fewer when the open-file limit allows fewer (gn-fd-budget.h). */
 guint                 gn_proxy_server_get_max_connections (GnProxyServer   *self);
