@@ -10,7 +10,8 @@
  * each family's TYPE before its samples and its samples together, no
  * series twice. The values move as traffic flows (a blocked request
  * counts under its list's name, a label that needs escaping), a restart
- * counts; it is 404 while off and 421 for a foreign Host.
+ * counts; it is 404 while off, 421 for a foreign Host and 403 for a
+ * client on another address (when this computer has one).
  *
  * Threading: the test's main thread; the engine and the origin run on
  * their own threads.
@@ -18,6 +19,12 @@
 
 #include <math.h>
 #include <string.h>
+
+#include <glib.h>
+#ifdef G_OS_UNIX
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#endif
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -368,6 +375,81 @@ test_foreign_host (void)
   g_assert_nonnull (strstr (good, "Content-Type: " GN_METRICS_CONTENT_TYPE "\r\n"));
 }
 
+/* An IPv4 address of this computer that is not loopback, or NULL. */
+static char *
+non_loopback_address (void)
+{
+#ifdef G_OS_UNIX
+  struct ifaddrs *list = NULL;
+  char *found = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return NULL;
+  for (struct ifaddrs *i = list; i != NULL && found == NULL; i = i->ifa_next)
+    {
+      g_autoptr(GSocketAddress) address = NULL;
+      GInetAddress *inet;
+
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+        continue;
+      address = g_socket_address_new_from_native (i->ifa_addr, sizeof (struct sockaddr_in));
+      inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+      if (!g_inet_address_get_is_loopback (inet))
+        found = g_inet_address_to_string (inet);
+    }
+  freeifaddrs (list);
+  return found;
+#else
+  return NULL;
+#endif
+}
+
+/* Listening on every address, the metrics still answer only clients on
+ * this computer's loopback: one coming in on another address (with a Host
+ * naming that address, which the status page accepts) gets 403. */
+static void
+test_remote_client (void)
+{
+  g_autofree char *address = non_loopback_address ();
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) engine = NULL;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *status = NULL;
+  guint16 port;
+
+  if (address == NULL)
+    {
+      g_test_skip ("this computer has no IPv4 address but loopback");
+      return;
+    }
+  config->port = 0;
+  config->metrics = TRUE;
+  config->drain_timeout_ms = 100;
+  g_free (config->bind_address);
+  config->bind_address = g_strdup ("0.0.0.0");
+  config->allow_non_loopback = TRUE;
+  engine = gn_test_engine_new (config, NULL);
+  port = gn_engine_get_port (engine);
+
+  conn = gn_test_connect (address, port);
+  request = g_strdup_printf ("GET /metrics HTTP/1.1\r\nHost: %s:%u\r\n\r\n", address, port);
+  gn_test_send (conn, request, -1);
+  head = gn_test_read_head (conn);
+  g_assert_cmpuint (gn_test_status (head), ==, 403);
+  g_clear_object (&conn);
+
+  /* The status page, same client and Host: served (so the 403 is the
+   * metrics' own rule, not the Host check). */
+  conn = gn_test_connect (address, port);
+  status = g_strdup_printf ("GET / HTTP/1.1\r\nHost: %s:%u\r\n\r\n", address, port);
+  gn_test_send (conn, status, -1);
+  g_clear_pointer (&head, g_free);
+  head = gn_test_read_head (conn);
+  g_assert_cmpuint (gn_test_status (head), ==, 200);
+}
+
 static char *
 blocked_key (GnBlocklist *list)
 {
@@ -530,6 +612,7 @@ main (int argc, char **argv)
                         test_parser_rejects);
   g_test_add_func ("/metrics/off-by-default", test_off_by_default);
   g_test_add_func ("/metrics/foreign-host", test_foreign_host);
+  g_test_add_func ("/metrics/remote-client", test_remote_client);
   g_test_add_func ("/metrics/values", test_values);
   g_test_add_func ("/metrics/dashboard", test_dashboard);
   return g_test_run ();
