@@ -8,8 +8,9 @@
  * itself or a parent domain of it), the client's socket sees its end
  * within 1 s and the registry shows the connection closed with the reason
  * "Closed: now blocked". Tunnels to other hosts, and to hosts an allow
- * rule keeps, stay open and keep working. One test goes through GnSession:
- * a user rule added with gn_blocklist_manager_add_user_rule() cuts a tunnel.
+ * rule keeps, stay open and keep working. Two tests go through GnSession:
+ * a user rule added with gn_blocklist_manager_add_user_rule() cuts a
+ * tunnel, and so does the end of a pause (GnTimedRules, injected clock).
  *
  * Targets are names under ".localhost", which GLib's resolver answers with
  * loopback itself (RFC 6761), so the real origin connector reaches the
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "gn-session.h"
+#include "gn-timed-rules.h"
 #include "test-utils.h"
 
 #define CUT_REASON "Closed: now blocked"
@@ -400,6 +402,125 @@ test_session_user_rule (void)
   gn_test_origin_free (origin);
 }
 
+typedef struct
+{
+  GnEngine    *engine;
+  const char  *host;
+  GnMatchKind  kind;
+} LookupWait;
+
+static gboolean
+lookup_is (gpointer data)
+{
+  LookupWait *w = data;
+  g_autoptr(GnBlocklist) rules = gn_engine_dup_blocklist (w->engine);
+  GnMatch match;
+
+  return gn_blocklist_lookup (rules, w->host, &match) == w->kind;
+}
+
+/* Rules are rebuilt off the main thread: waits until the engine has them. */
+static void
+wait_lookup (GnEngine    *engine,
+             const char  *host,
+             GnMatchKind  kind)
+{
+  LookupWait w = { engine, host, kind };
+
+  g_assert_true (gn_test_wait_until (lookup_is, &w, 5000));
+}
+
+typedef struct
+{
+  guint16     proxy_port;
+  const char *host;
+  guint16     origin_port;
+} ServedWait;
+
+static gboolean
+is_served (gpointer data)
+{
+  ServedWait *w = data;
+  g_autofree char *request = g_strdup_printf ("GET http://%s:%u/hello HTTP/1.1\r\nHost: %s:%u\r\n"
+                                              "Connection: close\r\n\r\n",
+                                              w->host, w->origin_port, w->host, w->origin_port);
+  g_autofree char *answer = gn_test_exchange (w->proxy_port, request);
+
+  return gn_test_status (answer) == 200;
+}
+
+/* The engine thread takes new rules a moment after gn_engine_dup_blocklist()
+ * returns them: waits until a request to @host is served. */
+static void
+wait_served (guint16     proxy_port,
+             const char *host,
+             guint16     origin_port)
+{
+  ServedWait w = { proxy_port, host, origin_port };
+
+  g_assert_true (gn_test_wait_until (is_served, &w, 5000));
+}
+
+static gint64
+fake_clock (gpointer data)
+{
+  return *(gint64 *) data;
+}
+
+/* The end of a pause: a tunnel opened to a listed domain while nothing
+ * was blocked is cut when blocking resumes. */
+static void
+test_session_pause_ends (void)
+{
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  guint16 origin_port = gn_test_origin_get_port (origin);
+  g_autofree char *list = gn_test_write_list ("paused.localhost\n");
+  const char *lists[] = { list, NULL };
+  g_autoptr(GnSession) session = gn_session_new (GN_SESSION_FLAGS_NONE, NULL);
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) tunnel = NULL;
+  const char *workers = g_getenv ("GN_TEST_N_WORKERS");
+  GnProtection *protection;
+  GnTimedRules *timed;
+  GnEngine *engine;
+  gint64 t = g_get_real_time ();
+  gint64 since;
+
+  config->port = 0;
+  config->drain_timeout_ms = 100;
+  if (workers != NULL)
+    config->n_workers = (guint) g_ascii_strtoull (workers, NULL, 10);
+  g_assert_true (gn_session_set_config (session, config, FALSE, &error));
+  g_assert_true (gn_session_start_up (session, lists, &error));
+  g_assert_no_error (error);
+  protection = gn_session_get_protection (session);
+  engine = gn_session_get_engine (session);
+  timed = gn_session_get_timed_rules (session);
+  gn_timed_rules_set_clock (timed, fake_clock, &t);
+  gn_protection_set_enabled (protection, TRUE);
+  g_assert_true (gn_test_wait_until (is_on, protection, 5000));
+
+  wait_lookup (engine, "paused.localhost", GN_MATCH_BLOCK);
+  g_assert_true (gn_timed_rules_pause (timed, 5, &error));
+  g_assert_no_error (error);
+  wait_lookup (engine, "paused.localhost", GN_MATCH_NONE);
+  wait_served (gn_engine_get_port (engine), "paused.localhost", origin_port);
+  tunnel = open_tunnel (gn_engine_get_port (engine), "paused.localhost", origin_port);
+  assert_hello (tunnel, "paused.localhost", origin_port, FALSE);
+
+  t += 6 * 60 * G_USEC_PER_SEC;
+  since = g_get_monotonic_time ();
+  gn_timed_rules_check (timed);
+  assert_cut_within (tunnel, since, 1000);
+  assert_recorded_cut (engine, "paused.localhost", "paused.localhost");
+
+  g_assert_true (gn_session_shut_down (session));
+  g_clear_object (&session);
+  gn_test_origin_free (origin);
+  gn_test_remove_file (list);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,6 +536,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cut/keep-alive", test_keep_alive);
   g_test_add_func ("/cut/unrelated-swaps", test_unrelated_swaps);
   g_test_add_func ("/cut/session-user-rule", test_session_user_rule);
+  g_test_add_func ("/cut/session-pause-ends", test_session_pause_ends);
   ret = g_test_run ();
   gn_test_remove_tree (tmp_root);
   g_free (tmp_root);
