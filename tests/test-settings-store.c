@@ -153,6 +153,7 @@ make_custom_config (guint variant)
   config->max_headers = 20;
   config->linger_ms = 1234;
   config->n_workers = 3;
+  config->metrics = TRUE;
   config->upstream_host = g_strdup ("proxy.corp.example");
   config->upstream_port = 8080;
   return config;
@@ -205,8 +206,10 @@ test_round_trip (Fixture       *fixture,
   g_assert_cmpuint (loaded->n_workers, ==, 3);
   g_assert_cmpstr (loaded->upstream_host, ==, "proxy.corp.example");
   g_assert_cmpuint (loaded->upstream_port, ==, 8080);
+  g_assert_true (loaded->metrics);
 
   contents = read_file (fixture->path, NULL);
+  g_assert_nonnull (strstr (contents, "\nmetrics=true\n"));
   g_assert_true (g_key_file_load_from_data (key_file, contents, -1, G_KEY_FILE_NONE, &error));
   g_assert_no_error (error);
   theme = g_key_file_get_value (key_file, "ui", "theme", NULL);

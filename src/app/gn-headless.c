@@ -5,7 +5,7 @@
  * Headless mode (see gn-headless.h), a thin runner over GnSession:
  *
  *   guardnest --headless [--port N] [--listen ADDRESS] [--blocklist FILE]…
- *                        [--system-proxy [--pac]]
+ *                        [--system-proxy [--pac]] [--metrics]
  *
  * The session loads the saved settings (the options given here win for
  * this run), the user's subscriptions with their refresh schedule (or the
@@ -25,6 +25,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
@@ -44,6 +45,7 @@ typedef struct
   int             status;    /* the exit status */
   /* What the command line set, kept across SIGHUP reloads. */
   int             port;      /* -1: from the settings file */
+  gboolean        metrics;   /* --metrics: on, whatever the file says */
   const char     *listen;    /* (nullable) */
   gboolean        allow_remote;
 } Headless;
@@ -146,6 +148,8 @@ effective_config (Headless *h)
 
   if (h->port >= 0)
     config->port = (guint16) h->port;
+  if (h->metrics)
+    config->metrics = TRUE;
   /* Listening beyond loopback is a command-line decision only. */
   config->allow_non_loopback = h->allow_remote;
   if (h->listen != NULL)
@@ -197,6 +201,8 @@ on_reload (GnSession *session,
   describe_change (changes, "port", port_before, port_after);
   describe_change (changes, "listen", before->bind_address, after->bind_address);
   describe_change (changes, "upstream-host", before->upstream_host, after->upstream_host);
+  describe_change (changes, "metrics", before->metrics ? "true" : "false",
+                   after->metrics ? "true" : "false");
   g_printerr ("guardnest: settings: %s\n", changes->len > 0 ? changes->str : "unchanged");
 
   gn_session_reload_lists (session);
@@ -222,6 +228,14 @@ on_state (GnProtection *protection,
           g_print ("GuardNest proxy listening on %s port %u (%" G_GSIZE_FORMAT " blocklist rules)\n",
                    config->bind_address, gn_engine_get_port (engine),
                    gn_blocklist_get_n_rules (blocklist));
+          if (config->metrics)
+            {
+              gboolean v6 = strchr (config->bind_address, ':') != NULL;
+
+              g_print ("Prometheus metrics at http://%s%s%s:%u/metrics (this computer only)\n",
+                       v6 ? "[" : "", config->bind_address, v6 ? "]" : "",
+                       gn_engine_get_port (engine));
+            }
         }
       break;
     case GN_PROTECTION_ERROR:
@@ -251,6 +265,7 @@ gn_headless_run (int    argc,
   gboolean allow_remote = FALSE;
   gboolean system_proxy = FALSE;
   gboolean pac = FALSE;
+  gboolean metrics = FALSE;
   gboolean quiet = FALSE;
   gboolean verbose = FALSE;
   int port = -1;   /* -1: from the settings file */
@@ -265,6 +280,7 @@ gn_headless_run (int    argc,
     { "system-proxy", 0, 0, G_OPTION_ARG_NONE, &system_proxy, N_("Point the system proxy settings at GuardNest while running (restored on exit)"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("No line per connection (errors and what changes are still said)"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print debugging messages"), NULL },
+    { "metrics", 0, 0, G_OPTION_ARG_NONE, &metrics, N_("Serve Prometheus metrics at http://ADDRESS:PORT/metrics to programs on this computer (also metrics=true in settings.ini)"), NULL },
     { "pac", 0, 0, G_OPTION_ARG_NONE, &pac, N_("With --system-proxy: point them at GuardNest's auto-configuration script (http://ADDRESS:PORT/proxy.pac) instead, so programs go direct if GuardNest is not running"), NULL },
     { NULL }
   };
@@ -312,6 +328,7 @@ gn_headless_run (int    argc,
   h.port = port;
   h.listen = listen;
   h.allow_remote = allow_remote;
+  h.metrics = metrics;
 
   session = gn_session_new ((system_proxy ? GN_SESSION_SYSTEM_PROXY : GN_SESSION_FLAGS_NONE) |
                            (allow_remote ? GN_SESSION_ALLOW_REMOTE : GN_SESSION_FLAGS_NONE), NULL);

@@ -80,6 +80,7 @@ static const struct
   { "workers",            KEY_UINT,   G_STRUCT_OFFSET (GnEngineConfig, n_workers), 0, GN_ENGINE_MAX_WORKERS },
   { "upstream-host",      KEY_HOST,   G_STRUCT_OFFSET (GnEngineConfig, upstream_host), 0, 0 },
   { "upstream-port",      KEY_UINT16, G_STRUCT_OFFSET (GnEngineConfig, upstream_port), 0, 65535 },
+  { "metrics",            KEY_BOOL,   G_STRUCT_OFFSET (GnEngineConfig, metrics), 0, 0 },
 };
 
 static void

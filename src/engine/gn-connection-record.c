@@ -249,12 +249,33 @@ gn_connection_record_set_verdict (GnConnectionRecord *record,
   replace_string (&record->rule, rule);
   if (rule != NULL)
     {
+      _gn_connection_registry_count_blocked (self, list_name);
       self->total.blocked++;
       self->today.blocked++;
       self->counters_serial = self->gen;
     }
   _gn_connection_record_touch (record);
   g_mutex_unlock (&self->lock);
+}
+
+/* The rules changed under an open connection and now block its target:
+ * the verdict that did it and a reason, counted neither as a block (no
+ * request was refused) nor as an error. */
+void
+gn_connection_record_set_now_blocked (GnConnectionRecord *record,
+                                      const char         *list_name,
+                                      const char         *rule,
+                                      const char         *reason)
+{
+  g_return_if_fail (record != NULL);
+
+  g_mutex_lock (&record->registry->lock);
+  replace_string (&record->list_name, list_name);
+  replace_string (&record->rule, rule);
+  replace_string (&record->reason, reason);
+  record->registry->n_cut++;
+  _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
 }
 
 /* Counts one error. */
@@ -271,6 +292,7 @@ gn_connection_record_set_error (GnConnectionRecord *record,
   g_mutex_lock (&self->lock);
   record->status = status;
   replace_string (&record->reason, reason);
+  _gn_connection_registry_count_error (self, status);
   self->total.errors++;
   self->today.errors++;
   self->counters_serial = self->gen;

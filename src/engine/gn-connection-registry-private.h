@@ -68,6 +68,17 @@ struct _GnConnectionRegistry
   gint64         linger_due;    /* monotonic time it is armed for */
   GSource       *midnight_source; /* (owned) (nullable) */
 
+  /* For the metrics page (gn_connection_registry_get_metrics()), since
+   * the engine started; under the lock. */
+  GHashTable    *blocked_by_list;  /* (owned) list name → guint64 (owned) */
+  GHashTable    *errors_by_status; /* (owned) status → guint64 (owned) */
+  guint64        n_cut;        /* closed because new rules blocked them */
+  guint64        n_rules;
+  guint64        n_allow_rules;
+  gint64         rules_since;  /* g_get_real_time() when the rules came */
+  guint          restarts;
+  guint          n_draining;
+
   GPtrArray     *subscribers;  /* (element-type Subscriber) */
   guint          next_sub_id;
 
@@ -77,6 +88,12 @@ struct _GnConnectionRegistry
   gint           n_open;       /* atomic */
 };
 
+/* Under the lock: one more block by @list_name (nullable), one more error
+ * with @status (0: none answered), for the metrics. */
+void               _gn_connection_registry_count_blocked  (GnConnectionRegistry     *self,
+                                                           const char               *list_name);
+void               _gn_connection_registry_count_error    (GnConnectionRegistry     *self,
+                                                           guint                     status);
 void               _gn_connection_registry_mark_dirty     (GnConnectionRegistry     *self);
 void               _gn_connection_registry_check_midnight (GnConnectionRegistry     *self);
 void               _gn_connection_registry_linger_arm     (GnConnectionRegistry     *self);

@@ -427,6 +427,8 @@ gn_connection_registry_finalize (GObject *object)
     }
   g_mutex_unlock (&self->lock);
   g_ptr_array_unref (self->subscribers);
+  g_hash_table_unref (self->blocked_by_list);
+  g_hash_table_unref (self->errors_by_status);
 
   if (self->linger_source != NULL)
     g_source_destroy (self->linger_source);
@@ -456,6 +458,8 @@ gn_connection_registry_init (GnConnectionRegistry *self)
                                          NULL, (GDestroyNotify) _gn_connection_record_free);
   self->removals = g_array_new (FALSE, FALSE, sizeof (Removal));
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_unref);
+  self->blocked_by_list = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->errors_by_status = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->next_id = 1;
   self->gen = 1;
   self->linger_ms = GN_DEFAULT_LINGER_MS;
@@ -692,4 +696,107 @@ gn_connection_registry_get_n_open (GnConnectionRegistry *self)
 {
   g_return_val_if_fail (GN_IS_CONNECTION_REGISTRY (self), 0);
   return (guint) g_atomic_int_get (&self->n_open);
+}
+
+/* ---- metrics ------------------------------------------------------------- */
+
+static guint64 *
+count_slot (GHashTable *table,
+            gpointer    key,
+            gboolean    dup_key)
+{
+  guint64 *count = g_hash_table_lookup (table, key);
+
+  if (count == NULL)
+    {
+      count = g_new0 (guint64, 1);
+      g_hash_table_insert (table, dup_key ? g_strdup (key) : key, count);
+    }
+  return count;
+}
+
+void
+_gn_connection_registry_count_blocked (GnConnectionRegistry *self,
+                                       const char           *list_name)
+{
+  (*count_slot (self->blocked_by_list, (gpointer) (list_name ? list_name : ""), TRUE))++;
+}
+
+void
+_gn_connection_registry_count_error (GnConnectionRegistry *self,
+                                     guint                 status)
+{
+  (*count_slot (self->errors_by_status, GUINT_TO_POINTER (status), FALSE))++;
+}
+
+void
+gn_connection_registry_set_rules (GnConnectionRegistry *self,
+                                  guint64               n_rules,
+                                  guint64               n_allow_rules)
+{
+  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
+
+  g_mutex_lock (&self->lock);
+  self->n_rules = n_rules;
+  self->n_allow_rules = n_allow_rules;
+  self->rules_since = g_get_real_time ();
+  g_mutex_unlock (&self->lock);
+}
+
+void
+gn_connection_registry_set_engine_state (GnConnectionRegistry *self,
+                                         guint                 restarts,
+                                         guint                 n_draining)
+{
+  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
+
+  g_mutex_lock (&self->lock);
+  self->restarts = restarts;
+  self->n_draining = n_draining;
+  g_mutex_unlock (&self->lock);
+}
+
+static GHashTable *
+copy_counts (GHashTable *table,
+             gboolean    string_keys)
+{
+  GHashTable *copy = string_keys
+                     ? g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free)
+                     : g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy, string_keys ? g_strdup (key) : key,
+                         g_memdup2 (value, sizeof (guint64)));
+  return copy;
+}
+
+void
+gn_connection_registry_get_metrics (GnConnectionRegistry *self,
+                                    GnRegistryMetrics    *metrics)
+{
+  g_return_if_fail (GN_IS_CONNECTION_REGISTRY (self));
+  g_return_if_fail (metrics != NULL);
+
+  g_mutex_lock (&self->lock);
+  metrics->total = self->total;
+  metrics->open_now = (guint) g_atomic_int_get (&self->n_open);
+  metrics->n_cut = self->n_cut;
+  metrics->n_rules = self->n_rules;
+  metrics->n_allow_rules = self->n_allow_rules;
+  metrics->rules_since = self->rules_since;
+  metrics->restarts = self->restarts;
+  metrics->n_draining = self->n_draining;
+  metrics->blocked_by_list = copy_counts (self->blocked_by_list, TRUE);
+  metrics->errors_by_status = copy_counts (self->errors_by_status, FALSE);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+gn_registry_metrics_clear (GnRegistryMetrics *metrics)
+{
+  g_clear_pointer (&metrics->blocked_by_list, g_hash_table_unref);
+  g_clear_pointer (&metrics->errors_by_status, g_hash_table_unref);
 }

@@ -79,6 +79,23 @@ typedef struct
   guint64 bytes_down;
 } GnCounters;
 
+/* What the metrics page shows (gn_connection_registry_get_metrics()):
+ * the counters since the engine started and the engine's state. Clear
+ * with gn_registry_metrics_clear(). */
+typedef struct
+{
+  GnCounters  total;
+  guint       open_now;
+  guint64     n_cut;            /* closed because new rules blocked them */
+  guint64     n_rules;          /* in the rule set in force */
+  guint64     n_allow_rules;
+  gint64      rules_since;      /* g_get_real_time() it came into force; 0: never */
+  guint       restarts;
+  guint       n_draining;       /* connections open on stopped servers */
+  GHashTable *blocked_by_list;  /* (owned) list name → guint64 *count */
+  GHashTable *errors_by_status; /* (owned) GUINT_TO_POINTER (status, 0: none) → guint64 *count */
+} GnRegistryMetrics;
+
 typedef struct
 {
   /*< private >*/
@@ -135,6 +152,18 @@ GPtrArray            *gn_connection_registry_snapshot     (GnConnectionRegistry 
 void                  gn_connection_registry_close_by_id  (GnConnectionRegistry  *self,
                                                            guint64                id);
 guint                 gn_connection_registry_get_n_open   (GnConnectionRegistry  *self);
+/* Any thread: a copy of the counters and engine state for the metrics. */
+void                  gn_connection_registry_get_metrics  (GnConnectionRegistry  *self,
+                                                           GnRegistryMetrics     *metrics);
+void                  gn_registry_metrics_clear           (GnRegistryMetrics     *metrics);
+/* The engine thread: the rule set now in force (its age counts from now),
+ * and the restarts and draining connections so far. */
+void                  gn_connection_registry_set_rules    (GnConnectionRegistry  *self,
+                                                           guint64                n_rules,
+                                                           guint64                n_allow_rules);
+void                  gn_connection_registry_set_engine_state (GnConnectionRegistry *self,
+                                                               guint                 restarts,
+                                                               guint                 n_draining);
 
 /* The connection's thread (any thread; close_func, if given, later runs on
  * the thread-default context of the caller of open()). */
@@ -157,6 +186,13 @@ void                  gn_connection_record_set_verdict    (GnConnectionRecord   
 void                  gn_connection_record_set_error      (GnConnectionRecord    *record,
                                                            guint                  status,
                                                            const char            *reason);
+/* A connection closed because the rules changed and now block its target
+ * ("Closed: now blocked"): its verdict and @reason, without counting it as
+ * a block or an error. */
+void                  gn_connection_record_set_now_blocked (GnConnectionRecord   *record,
+                                                            const char           *list_name,
+                                                            const char           *rule,
+                                                            const char           *reason);
 void                  gn_connection_record_set_status     (GnConnectionRecord    *record,
                                                            guint                  status);
 void                  gn_connection_record_count_request  (GnConnectionRecord    *record);

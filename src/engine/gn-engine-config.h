@@ -54,6 +54,10 @@ typedef struct _GnEngineConfig
    * GN_ENGINE_MAX_AUTO_WORKERS; 1 runs everything on the engine thread.
    * Read once, when the engine is created. */
   guint     n_workers;
+
+  /* Serve Prometheus metrics at /metrics on our own address (loopback
+   * clients only, same Host check as the status page); default FALSE. */
+  gboolean  metrics;
 } GnEngineConfig;
 
 #define GN_ENGINE_MAX_AUTO_WORKERS 4

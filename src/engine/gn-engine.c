@@ -136,6 +136,7 @@ struct _GnEngine
   guint64               last_seq;    /* engine thread: of the last server stopped */
   GQueue                stops;       /* (element-type Op) engine thread: waiting for drains */
   GSource              *count_timer; /* (owned) (nullable) engine thread, while draining */
+  guint                 restarts;    /* engine thread: restarts that took effect */
 };
 
 enum {
@@ -265,7 +266,10 @@ update_n_draining (GnEngine *self)
   g_mutex_unlock (&self->lock);
 
   if (changed)
-    schedule_notify (self);
+    {
+      gn_connection_registry_set_engine_state (self->registry, self->restarts, n);
+      schedule_notify (self);
+    }
 }
 
 static gboolean
@@ -483,6 +487,8 @@ engine_restart (GnEngine *self,
       return;
     }
 
+  self->restarts++;
+  gn_connection_registry_set_engine_state (self->registry, self->restarts, self->n_draining);
   drain_server (self, g_steal_pointer (&self->server));
   self->server = server;
   /* RUNNING all along; the port may have changed. */
@@ -538,8 +544,18 @@ apply_blocklist_cb (gpointer user_data)
   GnEngine *self = user_data;
   g_autoptr(GnBlocklist) blocklist = gn_engine_dup_blocklist (self);
 
+  gn_connection_registry_set_rules (self->registry, gn_blocklist_get_n_rules (blocklist),
+                                    gn_blocklist_get_n_allow_rules (blocklist));
+  /* New connections get it; open ones, on the running server and on
+   * those still draining, are checked against it on their workers. */
   if (self->server != NULL)
     gn_proxy_server_set_blocklist (self->server, blocklist);
+  for (guint i = 0; i < self->draining->len; i++)
+    {
+      Draining *d = g_ptr_array_index (self->draining, i);
+
+      gn_proxy_server_set_blocklist (d->server, blocklist);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -551,6 +567,10 @@ engine_thread (gpointer data)
 
   g_main_context_push_thread_default (self->context);
   self->registry = gn_connection_registry_new (self->context);
+  g_mutex_lock (&self->lock);
+  gn_connection_registry_set_rules (self->registry, gn_blocklist_get_n_rules (self->blocklist),
+                                    gn_blocklist_get_n_allow_rules (self->blocklist));
+  g_mutex_unlock (&self->lock);
 
   g_mutex_lock (&self->lock);
   n_workers = gn_engine_config_get_n_workers (self->config);
@@ -909,7 +929,8 @@ gn_engine_set_blocklist (GnEngine    *self,
   g_mutex_unlock (&self->lock);
   gn_blocklist_unref (old);
 
-  /* New connections pick it up; ones in flight keep theirs. */
+  /* New connections pick it up; open ones whose target it now blocks
+   * close within a round trip to their workers. */
   g_main_context_invoke (self->context, apply_blocklist_cb, self);
 }
 

@@ -121,8 +121,12 @@ guint16               gn_engine_get_port          (GnEngine             *self);
  * config's. */
 guint                 gn_engine_get_max_connections (GnEngine           *self);
 
-/* Any thread. Swaps the whole rule set atomically; connections in flight
- * keep the set they started with. */
+/* Any thread. Swaps the whole rule set atomically. New connections and
+ * the next request on a kept-alive one use it; open tunnels and kept-alive
+ * connections whose target host (or a parent domain of it) it blocks are
+ * closed at once, on their workers, and recorded with the reason "Closed:
+ * now blocked". A request already being answered finishes with the rules
+ * it started with. */
 void                  gn_engine_set_blocklist     (GnEngine             *self,
                                                    GnBlocklist          *blocklist);
 GnBlocklist          *gn_engine_dup_blocklist     (GnEngine             *self);

@@ -272,6 +272,36 @@ gn_proxy_connection_close_record (GnProxyConnection *self)
     }
 }
 
+/* The engine's rules changed (gn-proxy-server.c, on our worker): the next
+ * request on this connection is checked against @blocklist, and a tunnel
+ * or a kept-alive exchange whose target it now blocks (or a connection
+ * still reaching that target) ends now, both sockets, so nothing more goes
+ * to the origin. One lookup; answers of ours already under way (a 403, an
+ * error, a page) are left to finish. */
+gboolean
+gn_proxy_connection_apply_blocklist (GnProxyConnection *self,
+                                     GnBlocklist       *blocklist)
+{
+  GnMatch match;
+
+  if (self->closing || self->rejected || self->blocklist == blocklist)
+    return FALSE;
+
+  g_clear_pointer (&self->blocklist, gn_blocklist_unref);
+  self->blocklist = gn_blocklist_ref (blocklist);
+
+  if (self->host[0] == '\0' ||
+      (self->kind != GN_CONNECTION_KIND_TUNNEL && self->kind != GN_CONNECTION_KIND_HTTP) ||
+      gn_blocklist_lookup (blocklist, self->host, &match) != GN_MATCH_BLOCK)
+    return FALSE;
+
+  if (self->record != NULL)
+    gn_connection_record_set_now_blocked (self->record, match.list_name, match.rule,
+                                          _("Closed: now blocked"));
+  finish (self, NULL);
+  return TRUE;
+}
+
 /* ---- our own answers ------------------------------------------------------- */
 
 static gboolean
@@ -590,12 +620,49 @@ handle_connect (GnProxyConnection *self)
 
 /* ---- our own pages --------------------------------------------------------- */
 
+/* Whether the client connected from this computer (a loopback address). */
+static gboolean
+client_is_loopback (GnProxyConnection *self)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (self->client_socket, NULL);
+  GInetAddress *address;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return FALSE;
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (g_inet_address_get_is_loopback (address))
+    return TRUE;
+  /* ::ffff:127.0.0.1 on a dual-stack listener. */
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      const guint8 *b = g_inet_address_to_bytes (address);
+      static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+      return memcmp (b, mapped, 12) == 0 && b[12] == 127;
+    }
+  return FALSE;
+}
+
 static void
 respond_own_page (GnProxyConnection *self,
                   GnOwnPage          page)
 {
   const char *content_type = NULL;
-  g_autofree char *body = gn_own_page_render (page, self->context, &content_type);
+  g_autofree char *body = NULL;
+
+  if (page == GN_OWN_PAGE_METRICS && !self->config->metrics)
+    {
+      respond_text (self, 404, _("The metrics are off: turn them on with “metrics=true” in the "
+                                 "[engine] group of settings.ini, or start “guardnest --headless "
+                                 "--metrics”"));
+      return;
+    }
+  if (page == GN_OWN_PAGE_METRICS && !client_is_loopback (self))
+    {
+      respond_text (self, 403, _("The metrics are served to programs on this computer only"));
+      return;
+    }
+  body = gn_own_page_render (page, self->context, &content_type);
 
   respond (self, 200, content_type, body, NULL);
 }

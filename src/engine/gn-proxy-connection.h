@@ -59,6 +59,13 @@ gboolean           gn_proxy_connection_is_rejected (GnProxyConnection *self);
 void               gn_proxy_connection_close_record (GnProxyConnection *self);
 /* Ends the connection now (both sockets); the server is told at once. */
 void               gn_proxy_connection_close    (GnProxyConnection *self);
+/* The engine's rules changed: later requests use @blocklist, and if it
+ * now blocks the connection's target (a tunnel, a kept-alive plain-HTTP
+ * exchange, or one still connecting) the connection ends at once, its
+ * record closed with the reason "Closed: now blocked". Returns whether it
+ * ended (then it may be freed). */
+gboolean           gn_proxy_connection_apply_blocklist (GnProxyConnection *self,
+                                                        GnBlocklist       *blocklist);
 GnProxyConnection *gn_proxy_connection_ref      (GnProxyConnection *self);
 void               gn_proxy_connection_unref    (GnProxyConnection *self);
 /* Between keep-alive requests with nothing received: safe to close. */

@@ -49,8 +49,16 @@
  * zero, a worker finishing the last connection or stop() itself, posts the
  * stopped callback to the engine context, so it runs exactly once, exactly
  * when the last connection is gone. Work posted to a worker (a new
- * connection, "close the idle ones", "close everything") holds a reference
- * on the server, so the server is freed by whoever lets go last.
+ * connection, "close the idle ones", "close everything", "check your
+ * connections against these new rules") holds a reference on the server,
+ * so the server is freed by whoever lets go last.
+ *
+ * New rules (gn_proxy_server_set_blocklist(), engine thread) go to the
+ * accept path at once and, as one posted op per worker, to the open
+ * connections: each worker walks its own slot's queue and each connection
+ * looks its target up once in the new set, closing if it is now blocked
+ * ("Closed: now blocked" in the registry). Nothing is checked per packet
+ * or per accept; the cost is one lookup per open connection per swap.
  *
  * Connections never call the server: they get a GnListenerContext (made at
  * start, once the port is known: config, limit, own addresses, Via token,
@@ -824,14 +832,48 @@ gn_proxy_server_get_n_open (GnProxyServer *self)
   return n;
 }
 
+/* Worker thread: every open connection of the slot checks its target
+ * against the new rules, one lookup each; the newly blocked ones close. */
+static gboolean
+apply_blocklist_cb (gpointer data)
+{
+  SlotOp *op = data;
+  Slot *slot = &op->server->slots[op->slot];
+  GList *l, *next;
+  guint n_cut = 0;
+
+  for (l = slot->connections.head; l != NULL; l = next)
+    {
+      /* Closing unlinks only this connection's own node. */
+      next = l->next;
+      if (gn_proxy_connection_apply_blocklist (l->data, op->blocklist))
+        n_cut++;
+    }
+  if (n_cut > 0)
+    g_debug ("Closed %u connection(s) to hosts the new rules block", n_cut);
+  return G_SOURCE_REMOVE;
+}
+
 void
 gn_proxy_server_set_blocklist (GnProxyServer *self,
                                GnBlocklist   *blocklist)
 {
   GnBlocklist *old = self->blocklist;
 
+  if (old == blocklist)
+    return;
   self->blocklist = gn_blocklist_ref (blocklist);
   gn_blocklist_unref (old);
+
+  /* Each worker checks its own connections; posted after any batch of
+   * new connections accepted with the old rules, so those are checked too. */
+  for (guint i = 0; i < self->n_slots; i++)
+    {
+      SlotOp *op = g_new0 (SlotOp, 1);
+
+      op->blocklist = gn_blocklist_ref (blocklist);
+      post (self, i, apply_blocklist_cb, op);
+    }
 }
 
 guint

@@ -71,6 +71,8 @@ void                  gn_proxy_server_stop           (GnProxyServer        *self
 guint16               gn_proxy_server_get_port       (GnProxyServer        *self);
 /* Connections still open, counted or answering 503 (any thread). */
 guint                 gn_proxy_server_get_n_open     (GnProxyServer        *self);
+/* The rules for new connections; every worker also checks its open
+ * connections against them and closes those whose target they now block. */
 void                  gn_proxy_server_set_blocklist  (GnProxyServer        *self,
                                                       GnBlocklist          *blocklist);
 /* The connections it serves at once: the config's max_connections, or
