@@ -232,6 +232,69 @@ test_checksum (void)
   g_assert_cmphex (gn_blocklist_checksum ("", 0, 0), ==, G_GUINT64_CONSTANT (0xEF46DB3751D8E999));
   g_assert_cmphex (gn_blocklist_checksum ("a", 1, 0), ==, G_GUINT64_CONSTANT (0xD24EC4F1A98C6E5B));
   g_assert_cmphex (gn_blocklist_checksum ("abc", 3, 0), ==, G_GUINT64_CONSTANT (0x44BC2CF5AD770999));
+  /* past 32 bytes the four-lane path (value from libxxhash 0.8.1) */
+  {
+    g_autoptr(GString) abc = g_string_new (NULL);
+
+    for (guint i = 0; i < 50; i++)
+      g_string_append (abc, "abc");
+    g_assert_cmphex (gn_blocklist_checksum (abc->str, abc->len, 0), ==,
+                     G_GUINT64_CONSTANT (0x2865DE897884B1B9));
+  }
+}
+
+/* A set of several megabytes: the loader checks it a megabyte at a time,
+ * and a byte flipped deep in the slots is still found. */
+static void
+test_file_big (void)
+{
+  g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) heap = NULL;
+  g_autoptr(GnBlocklist) mapped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("gn-compiled-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "big.gnbl", NULL);
+  g_autofree char *contents = NULL;
+  guint list = gn_blocklist_builder_add_list (builder, "Big");
+  gsize len;
+
+  for (guint i = 0; i < 200000; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("host%u.example%u.net", i, i % 977);
+
+      gn_blocklist_builder_add_rule (builder, list, i % 50 ? GN_MATCH_BLOCK : GN_MATCH_ALLOW,
+                                     name, strlen (name));
+    }
+  heap = gn_blocklist_builder_end (g_steal_pointer (&builder));
+  g_assert_cmpuint (gn_blocklist_get_memory_size (heap), >, 4 * 1024 * 1024);
+  g_assert_true (gn_blocklist_save_compiled (heap, path, 7, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  mapped = gn_blocklist_load_compiled (path, 7, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gn_blocklist_get_n_rules (mapped), ==, 200000);
+  g_assert_cmpuint (gn_blocklist_get_n_allow_rules (mapped), ==, 4000);
+  for (guint i = 0; i < 200000; i += 997)
+    {
+      g_autofree char *host = g_strdup_printf ("www.host%u.example%u.net", i, i % 977);
+
+      g_assert_cmpint (gn_blocklist_lookup (mapped, host, NULL), ==,
+                       gn_blocklist_lookup (heap, host, NULL));
+      g_assert_cmpint (gn_blocklist_lookup (mapped, host, NULL), !=, GN_MATCH_NONE);
+    }
+  g_assert_cmpint (gn_blocklist_lookup (mapped, "host1.example2.net", NULL), ==, GN_MATCH_NONE);
+  g_clear_pointer (&mapped, gn_blocklist_unref);
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  contents[len - 3 * 1024 * 1024 / 2] ^= 0x01;
+  g_assert_true (g_file_set_contents (path, contents, len, &error));
+  mapped = gn_blocklist_load_compiled (path, 7, NULL, &error);
+  g_assert_null (mapped);
+  g_assert_error (error, GN_ERROR, GN_ERROR_INVALID_DATA);
+  g_test_message ("%s", error->message);
+
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* ---- the file alone: heap set vs mapped set ---- */
@@ -507,6 +570,7 @@ main (int   argc,
 
   g_test_add_func ("/blocklist-compiled/checksum", test_checksum);
   g_test_add_func ("/blocklist-compiled/file-round-trip", test_file_round_trip);
+  g_test_add_func ("/blocklist-compiled/file-big", test_file_big);
   g_test_add ("/blocklist-compiled/manager-round-trip", Fixture, NULL, setup,
               test_manager_round_trip, teardown);
   for (guint i = 0; i < G_N_ELEMENTS (rejections); i++)

@@ -23,9 +23,11 @@
  * section checksums, then the table's own invariants (every slot points
  * inside the arena, the arena ends in a NUL, one slot at least is empty) so
  * that even a file crafted to pass the checksums cannot make a lookup read
- * outside the mapping or probe for ever. On Linux the pages the checks
- * touched are then dropped from the process (MADV_DONTNEED: they stay in the
- * page cache), so the set costs RSS only for the pages lookups touch.
+ * outside the mapping or probe for ever. The checks read a section a
+ * megabyte at a time and, on Linux, give each megabyte's pages back to the
+ * kernel once read (MADV_DONTNEED: they stay in the page cache), so a
+ * load never holds the whole file in RSS and the set then costs RSS only
+ * for the pages lookups touch.
  *
  * Threading: any thread, no shared state.
  */
@@ -131,40 +133,66 @@ xxh_merge (guint64 acc,
   return acc * P1 + P4;
 }
 
-guint64
-gn_blocklist_checksum (const void *data,
-                       gsize       len,
-                       guint64     seed)
+/* Streaming form, so that a big section can be checked a chunk at a time:
+ * stripes() takes a multiple of 32 bytes, finish() the remaining tail. */
+typedef struct
 {
-  const guint8 *p = data;
+  guint64 v1, v2, v3, v4;
+  guint64 seed;
+  guint64 total;
+} XxhState;
+
+static void
+xxh_init (XxhState *st,
+          guint64   seed)
+{
+  st->v1 = seed + P1 + P2;
+  st->v2 = seed + P2;
+  st->v3 = seed;
+  st->v4 = seed - P1;
+  st->seed = seed;
+  st->total = 0;
+}
+
+static void
+xxh_stripes (XxhState     *st,
+             const guint8 *p,
+             gsize         len)
+{
+  const guint8 *end = p + len;
+
+  g_assert (len % 32 == 0);
+  for (; p < end; p += 32)
+    {
+      st->v1 = xxh_round (st->v1, read64 (p));
+      st->v2 = xxh_round (st->v2, read64 (p + 8));
+      st->v3 = xxh_round (st->v3, read64 (p + 16));
+      st->v4 = xxh_round (st->v4, read64 (p + 24));
+    }
+  st->total += len;
+}
+
+static guint64
+xxh_finish (XxhState     *st,
+            const guint8 *p,
+            gsize         len)
+{
   const guint8 *end = p + len;
   guint64 h;
 
-  if (len >= 32)
+  g_assert (len < 32);
+  if (st->total >= 32)
     {
-      const guint8 *limit = end - 32;
-      guint64 v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-
-      do
-        {
-          v1 = xxh_round (v1, read64 (p));
-          v2 = xxh_round (v2, read64 (p + 8));
-          v3 = xxh_round (v3, read64 (p + 16));
-          v4 = xxh_round (v4, read64 (p + 24));
-          p += 32;
-        }
-      while (p <= limit);
-
-      h = rotl64 (v1, 1) + rotl64 (v2, 7) + rotl64 (v3, 12) + rotl64 (v4, 18);
-      h = xxh_merge (h, v1);
-      h = xxh_merge (h, v2);
-      h = xxh_merge (h, v3);
-      h = xxh_merge (h, v4);
+      h = rotl64 (st->v1, 1) + rotl64 (st->v2, 7) + rotl64 (st->v3, 12) + rotl64 (st->v4, 18);
+      h = xxh_merge (h, st->v1);
+      h = xxh_merge (h, st->v2);
+      h = xxh_merge (h, st->v3);
+      h = xxh_merge (h, st->v4);
     }
   else
-    h = seed + P5;
+    h = st->seed + P5;
 
-  h += len;
+  h += st->total + len;
   for (; p + 8 <= end; p += 8)
     {
       h ^= xxh_round (0, read64 (p));
@@ -188,6 +216,19 @@ gn_blocklist_checksum (const void *data,
   h *= P3;
   h ^= h >> 32;
   return h;
+}
+
+guint64
+gn_blocklist_checksum (const void *data,
+                       gsize       len,
+                       guint64     seed)
+{
+  gsize body = len & ~(gsize) 31;
+  XxhState st;
+
+  xxh_init (&st, seed);
+  xxh_stripes (&st, data, body);
+  return xxh_finish (&st, (const guint8 *) data + body, len - body);
 }
 
 /* Input identity ---------------------------------------------------------- */
@@ -418,36 +459,83 @@ check_sections (const FileHeader  *h,
   return TRUE;
 }
 
-/* What the checksums cannot rule out in a crafted file: every slot must
- * point inside the arena, records must end inside it, and at least one slot
- * must stay empty so that a probe ends. */
-static gboolean
-check_table (const GnSlot  *slots,
-             guint64        n_slots,
-             const guint8  *arena,
-             guint64        arena_len,
-             guint64        n_rules,
-             const char    *path,
-             GError       **error)
+/* Pages the checks have read go back at once (they stay in the page
+ * cache): checking a 50 MB file then never holds more than a chunk of it in
+ * RSS, and later only the pages lookups touch count against the process. */
+#define CHECK_CHUNK (1024 * 1024)
+
+static void
+release_pages (const guint8 *base,
+               const guint8 *from,
+               const guint8 *to)
 {
-  guint64 used = 0;
+#if defined(__linux__) && defined(MADV_DONTNEED)
+  gsize page = 4096;
+  const guint8 *start = base + ((from - base + page - 1) / page) * page;  /* whole pages only */
+  const guint8 *end = base + ((to - base) / page) * page;
 
-  if (arena_len > 0 && arena[arena_len - 1] != '\0')
-    return reject (error, path, _("its names are malformed"));
+  if (end > start)
+    madvise ((void *) start, end - start, MADV_DONTNEED);
+#endif
+}
 
-  for (guint64 i = 0; i < n_slots; i++)
+/* XXH64 of a section, a chunk at a time; @each (nullable) sees every chunk
+ * before its pages are released. */
+static gboolean
+check_section (const guint8  *base,
+               const Section *sec,
+               gboolean     (*each) (const guint8 *chunk, gsize len, gpointer data),
+               gpointer       data)
+{
+  const guint8 *p = base + sec->offset;
+  gsize left = sec->size;
+  XxhState st;
+
+  xxh_init (&st, 0);
+  while (left >= 32)
+    {
+      gsize n = MIN (left & ~(gsize) 31, CHECK_CHUNK);
+
+      xxh_stripes (&st, p, n);
+      if (each != NULL && !each (p, n, data))
+        return FALSE;
+      release_pages (base, p, p + n);
+      p += n;
+      left -= n;
+    }
+  if (each != NULL && left > 0 && !each (p, left, data))
+    return FALSE;
+  return xxh_finish (&st, p, left) == sec->checksum;
+}
+
+/* What the checksums cannot rule out in a crafted file: every slot must
+ * point inside the arena (records end inside it: its last byte is a NUL),
+ * and at least one slot must stay empty so that a probe ends. */
+typedef struct
+{
+  guint64 arena_len;
+  guint64 used;
+} SlotCheck;
+
+static gboolean
+check_slots (const guint8 *chunk,
+             gsize         len,
+             gpointer      data)
+{
+  SlotCheck *check = data;
+  const GnSlot *slots = (const GnSlot *) chunk;
+
+  g_assert (len % sizeof (GnSlot) == 0);
+  for (gsize i = 0; i < len / sizeof (GnSlot); i++)
     {
       guint64 off = slots[i].off;
 
       if (off == 0)
         continue;
-      if (off - 1 + GN_RECORD_HEADER >= arena_len)
-        return reject (error, path, _("its table is malformed"));
-      used++;
+      if (off - 1 + GN_RECORD_HEADER >= check->arena_len)
+        return FALSE;
+      check->used++;
     }
-
-  if (used != n_rules)
-    return reject (error, path, _("its table is malformed"));
   return TRUE;
 }
 
@@ -522,17 +610,28 @@ gn_blocklist_load_compiled (const char  *path,
   if (!check_sections (&h, len, path, error))
     return NULL;
 
-  for (guint s = 0; s < N_SECTIONS; s++)
-    if (gn_blocklist_checksum (base + h.sections[s].offset, h.sections[s].size, 0) != h.sections[s].checksum)
+  {
+    const guint8 *arena = base + h.sections[SECTION_ARENA].offset;
+    SlotCheck check = { h.sections[SECTION_ARENA].size, 0 };
+
+    if (check.arena_len > 0 && arena[check.arena_len - 1] != '\0')
       {
-        reject (error, path, _("its checksum does not match: the file is damaged"));
+        reject (error, path, _("its names are malformed"));
         return NULL;
       }
-
-  if (!check_table ((const GnSlot *) (base + h.sections[SECTION_SLOTS].offset), h.n_slots,
-                    base + h.sections[SECTION_ARENA].offset, h.sections[SECTION_ARENA].size,
-                    h.n_rules, path, error))
-    return NULL;
+    for (guint s = 0; s < N_SECTIONS; s++)
+      if (!check_section (base, &h.sections[s], s == SECTION_SLOTS ? check_slots : NULL, &check))
+        {
+          reject (error, path, s == SECTION_SLOTS && check.used < h.n_rules
+                  ? _("its table is malformed") : _("its checksum does not match: the file is damaged"));
+          return NULL;
+        }
+    if (check.used != h.n_rules)
+      {
+        reject (error, path, _("its table is malformed"));
+        return NULL;
+      }
+  }
 
   names = g_ptr_array_new ();
   p = (const char *) base + h.sections[SECTION_NAMES].offset;
@@ -551,12 +650,6 @@ gn_blocklist_load_compiled (const char  *path,
       reject (error, path, _("its list names are malformed"));
       return NULL;
     }
-
-#if defined(__linux__) && defined(MADV_DONTNEED)
-  /* the checks touched every page; give them back (they stay in the page
-   * cache) so that only the pages lookups touch count against us */
-  madvise ((void *) base, len, MADV_DONTNEED);
-#endif
 
   list = g_new0 (GnBlocklist, 1);
   g_atomic_ref_count_init (&list->ref_count);
