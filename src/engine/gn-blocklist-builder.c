@@ -101,27 +101,30 @@ gn_blocklist_builder_get_n_rules (GnBlocklistBuilder *self)
   return self->n_rules;
 }
 
+/* Every record sits in exactly one slot (duplicates are never appended,
+ * an allow rule over a block rule rewrites the record in place), so the
+ * rehash walks the arena in order: sequential reads the prefetcher keeps
+ * ahead of, instead of one cache miss per name when going through the old
+ * slots. */
 static void
 grow_table (GnBlocklistBuilder *self)
 {
   guint32 new_mask = (self->mask << 1) | 1;
   GnSlot *slots = alloc_table (((gsize) new_mask + 1) * sizeof (GnSlot));
+  gsize off = 0;
 
-  for (gsize i = 0; i <= self->mask; i++)
+  while (off < self->arena_len)
     {
-      const GnSlot *old = &self->slots[i];
-      const char *name;
-      guint64 hash;
+      const char *name = (const char *) self->arena + off + GN_RECORD_HEADER;
+      gsize len = strlen (name);
+      guint64 hash = gn_domain_hash (name, len);
       guint32 pos;
 
-      if (old->off == 0)
-        continue;
-
-      name = (const char *) self->arena + old->off - 1 + GN_RECORD_HEADER;
-      hash = gn_domain_hash (name, strlen (name));
       for (pos = (guint32) hash & new_mask; slots[pos].off != 0; pos = (pos + 1) & new_mask)
         ;
-      slots[pos] = *old;
+      slots[pos].tag = _gn_slot_tag (hash);
+      slots[pos].off = (guint32) off + 1;
+      off += GN_RECORD_HEADER + len + 1;
     }
 
   g_aligned_free (self->slots);
