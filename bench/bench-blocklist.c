@@ -119,6 +119,9 @@ measure (GnBlocklist *list,
   gint64 t0, t1;
   double c0, c1;
 
+  if (hosts->len == 0)
+    return;
+
   t0 = g_get_monotonic_time ();
   c0 = cpu_seconds ();
   for (guint i = 0; i < rounds; i++)
@@ -180,10 +183,13 @@ gen_probes (guint n_generated)
 static GnBlocklist *
 parse_all (const char *dir,
            guint       n_shared,
-           const char *gen_path)
+           const char *gen_path,
+           gsize       expect_rules)
 {
   g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
   g_autoptr(GError) error = NULL;
+
+  gn_blocklist_builder_reserve (builder, expect_rules);
 
   for (guint i = 0; i < n_shared; i++)
     {
@@ -283,7 +289,7 @@ run_child (const char *mode,
   c0 = cpu_seconds ();
   t0 = g_get_monotonic_time ();
   if (g_str_equal (mode, "parse"))
-    list = parse_all (dir, n_shared, gen_path);
+    list = parse_all (dir, n_shared, gen_path, 0);
   else
     list = load_mapped (compiled);
   t1 = g_get_monotonic_time ();
@@ -321,7 +327,8 @@ run_child (const char *mode,
 
       c0 = cpu_seconds ();
       t0 = g_get_monotonic_time ();
-      heap = parse_all (dir, n_shared, gen_path);
+      /* sized like the set it replaces, as the manager does */
+      heap = parse_all (dir, n_shared, gen_path, gn_blocklist_get_n_rules (list));
       save (heap, compiled);
       fresh = load_mapped (compiled);
       g_clear_pointer (&heap, gn_blocklist_unref);

@@ -116,6 +116,7 @@ typedef struct
   GStrv        block;
   GStrv        temporary;   /* (nullable) allowed for a while */
   char        *compiled_path;
+  gsize        expect_rules; /* a size hint for the table */
   gboolean     try_compiled; /* use the compiled file if its inputs match */
   gboolean     loaded;      /* out: mapped without parsing */
   gboolean     saved;       /* out: the compiled file was written */
@@ -296,6 +297,7 @@ build_worker (GTask        *task,
       g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
 
       again = FALSE;
+      gn_blocklist_builder_reserve (builder, job->expect_rules);
       add_user_list (builder, _(USER_ALLOW_NAME), GN_MATCH_ALLOW, job->allow);
       add_user_list (builder, _(USER_BLOCK_NAME), GN_MATCH_BLOCK, job->block);
       if (job->temporary != NULL)
@@ -442,6 +444,9 @@ start_rebuild (GnBlocklistManager *self)
   job->temporary = g_strdupv (self->temporary_allow);
   job->compiled_path = _gn_blocklist_manager_compiled_path (self);
   job->try_compiled = !self->built_once;
+  /* the last build's count, or before any the lists' saved counts (which
+   * count a name once per list: the builder shrinks what is left over) */
+  job->expect_rules = self->built_once ? gn_blocklist_get_n_rules (self->blocklist) : 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -456,6 +461,8 @@ start_rebuild (GnBlocklistManager *self)
       item.path = g_steal_pointer (&path);
       item.format = gn_blocklist_source_get_format (s);
       g_array_append_val (job->items, item);
+      if (!self->built_once)
+        job->expect_rules += gn_blocklist_source_get_entries (s);
     }
 
   /* the waiters of the pending request now wait for this build */
