@@ -30,12 +30,12 @@
  * Threading: single-threaded.
  */
 
-#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "gn-blocklist.h"
@@ -442,11 +442,13 @@ main (int argc, char *argv[])
       {
         g_autofree char *target = i < n_shared ? g_build_filename (dir, shared[i], NULL)
                                                : g_strdup (gen_path);
-        g_autofree char *abs = g_canonicalize_filename (target, NULL);
         g_autofree char *link = g_strdup_printf ("%s/list%u.txt", cache_dir, i);
+        g_autoptr(GFile) from = g_file_new_for_path (target);
+        g_autoptr(GFile) to = g_file_new_for_path (link);
 
-        if (symlink (abs, link) != 0)
-          g_error ("symlink %s: %s", link, g_strerror (errno));
+        /* a copy, as a download would leave it (no symlinks on Windows) */
+        if (!g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &error))
+          g_error ("%s", error->message);
         g_ptr_array_add (links, g_steal_pointer (&link));
         g_string_append_printf (json, "%s{ \"id\": \"list%u\", \"name\": \"List %u\", "
                                 "\"url\": \"https://lists.invalid/%u\", \"enabled\": true, "
