@@ -1134,6 +1134,51 @@ test_file_utf8_bom (void)
   g_unlink (ab_path);
 }
 
+/* A size hint: a table reserved for many rules holds them without
+ * rehashing, and one reserved for far more than came is shrunk at the end,
+ * with every rule still found. */
+static void
+test_builder_reserve (void)
+{
+  g_autoptr(GnBlocklist) plain = NULL;
+  g_autoptr(GnBlocklist) reserved = NULL;
+  g_autoptr(GnBlocklist) generous = NULL;
+
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
+      guint list = gn_blocklist_builder_add_list (builder, "List");
+
+      if (round == 1)
+        gn_blocklist_builder_reserve (builder, 5000);
+      else if (round == 2)
+        gn_blocklist_builder_reserve (builder, G_MAXSIZE);  /* a wild hint */
+      for (guint i = 0; i < 5000; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("n%u.example", i);
+
+          gn_blocklist_builder_add_rule (builder, list, GN_MATCH_BLOCK, name, strlen (name));
+        }
+      if (round == 0)
+        plain = gn_blocklist_builder_end (g_steal_pointer (&builder));
+      else if (round == 1)
+        reserved = gn_blocklist_builder_end (g_steal_pointer (&builder));
+      else
+        generous = gn_blocklist_builder_end (g_steal_pointer (&builder));
+    }
+
+  g_assert_cmpuint (gn_blocklist_get_memory_size (reserved), ==, gn_blocklist_get_memory_size (plain));
+  g_assert_cmpuint (gn_blocklist_get_memory_size (generous), ==, gn_blocklist_get_memory_size (plain));
+  for (guint i = 0; i < 5000; i++)
+    {
+      g_autofree char *host = g_strdup_printf ("www.n%u.example", i);
+
+      g_assert_cmpint (gn_blocklist_lookup (reserved, host, NULL), ==, GN_MATCH_BLOCK);
+      g_assert_cmpint (gn_blocklist_lookup (generous, host, NULL), ==, GN_MATCH_BLOCK);
+    }
+  g_assert_cmpint (gn_blocklist_lookup (generous, "n5000.example", NULL), ==, GN_MATCH_NONE);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1169,6 +1214,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/blocklist/address/normalize", test_normalize_addresses);
   g_test_add_func ("/blocklist/address/rules", test_address_rules);
   g_test_add_func ("/blocklist/address/hosts-rules", test_address_rules_hosts);
+  g_test_add_func ("/blocklist/builder/reserve", test_builder_reserve);
 
   return g_test_run ();
 }

@@ -6,6 +6,9 @@
  * into one growing arena, slots into an open-addressing table that doubles
  * at 3/4 load (rehashing from the arena, so no hash is stored twice).
  * Duplicates are found on insert, so overlapping lists cost nothing extra.
+ * A caller that knows about how many rules are coming (the previous build's
+ * count) reserves the table up front and saves the rehashes; a table left
+ * too big is shrunk to size at the end.
  * At the end the arena is trimmed to size and handed to the GnBlocklist.
  *
  * Threading: one thread at a time (normally a GTask worker).
@@ -101,32 +104,68 @@ gn_blocklist_builder_get_n_rules (GnBlocklistBuilder *self)
   return self->n_rules;
 }
 
+/* Every record sits in exactly one slot (duplicates are never appended,
+ * an allow rule over a block rule rewrites the record in place), so the
+ * rehash walks the arena in order: sequential reads the prefetcher keeps
+ * ahead of, instead of one cache miss per name when going through the old
+ * slots. */
 static void
-grow_table (GnBlocklistBuilder *self)
+rehash (GnBlocklistBuilder *self,
+        guint32             new_mask)
 {
-  guint32 new_mask = (self->mask << 1) | 1;
   GnSlot *slots = alloc_table (((gsize) new_mask + 1) * sizeof (GnSlot));
+  gsize off = 0;
 
-  for (gsize i = 0; i <= self->mask; i++)
+  while (off < self->arena_len)
     {
-      const GnSlot *old = &self->slots[i];
-      const char *name;
-      guint64 hash;
+      const char *name = (const char *) self->arena + off + GN_RECORD_HEADER;
+      gsize len = strlen (name);
+      guint64 hash = gn_domain_hash (name, len);
       guint32 pos;
 
-      if (old->off == 0)
-        continue;
-
-      name = (const char *) self->arena + old->off - 1 + GN_RECORD_HEADER;
-      hash = gn_domain_hash (name, strlen (name));
       for (pos = (guint32) hash & new_mask; slots[pos].off != 0; pos = (pos + 1) & new_mask)
         ;
-      slots[pos] = *old;
+      slots[pos].tag = _gn_slot_tag (hash);
+      slots[pos].off = (guint32) off + 1;
+      off += GN_RECORD_HEADER + len + 1;
     }
 
   g_aligned_free (self->slots);
   self->slots = slots;
   self->mask = new_mask;
+}
+
+static void
+grow_table (GnBlocklistBuilder *self)
+{
+  rehash (self, (self->mask << 1) | 1);
+}
+
+/* The smallest table that holds @n_rules at a load of at most 3/4. */
+static guint32
+mask_for (gsize n_rules)
+{
+  gsize size = INITIAL_SLOTS;
+
+  while (n_rules * 4 > size * 3)
+    size *= 2;
+  g_assert (size - 1 <= G_MAXUINT32);
+  return (guint32) (size - 1);
+}
+
+void
+gn_blocklist_builder_reserve (GnBlocklistBuilder *self,
+                              gsize               n_rules)
+{
+  guint32 mask;
+
+  g_return_if_fail (self != NULL);
+
+  /* a hint from a settings file may be anything: at most 2^22 slots
+   * (32 MB) are taken on its word; beyond that the table grows as usual */
+  mask = mask_for (MIN (n_rules, (gsize) 3 << 20));
+  if (mask > self->mask)
+    rehash (self, mask);
 }
 
 static gboolean
@@ -254,6 +293,10 @@ gn_blocklist_builder_end (GnBlocklistBuilder *self)
   GnBlocklist *list;
 
   g_return_val_if_fail (self != NULL, NULL);
+
+  /* a generous reserve() is given back: the table shrinks to its size */
+  if (mask_for (self->n_rules) < self->mask)
+    rehash (self, mask_for (self->n_rules));
 
   list = g_new0 (GnBlocklist, 1);
   g_atomic_ref_count_init (&list->ref_count);

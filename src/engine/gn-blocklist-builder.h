@@ -80,6 +80,10 @@ gboolean            gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *sel
                                                         GError             **error);
 
 gsize               gn_blocklist_builder_get_n_rules (GnBlocklistBuilder *self);
+/* Sizes the table for about @n_rules rules (a hint: more still fit, and
+ * gn_blocklist_builder_end() shrinks a table left too big). */
+void                gn_blocklist_builder_reserve (GnBlocklistBuilder *self,
+                                                  gsize               n_rules);
 
 /* Consumes the builder. */
 GnBlocklist        *gn_blocklist_builder_end       (GnBlocklistBuilder *self);

@@ -42,6 +42,9 @@ struct _GnBlocklistManager
   GSource      *schedule_source;  /* (owned) (nullable) the one-minute check, on context */
   GSource      *save_source;      /* (owned) (nullable) a save is pending, on context */
   guint         n_writes;         /* settings files written so far (tests) */
+  guint         n_compiled_loads; /* builds served from the compiled file, unparsed (tests) */
+  guint         n_compiled_saves; /* compiled files written (tests) */
+  gboolean      built_once;       /* only the first build tries the compiled file */
 
   guint         refresh_hours;
   guint64       max_bytes;
@@ -72,6 +75,8 @@ void      _gn_blocklist_manager_request_rebuild (GnBlocklistManager  *self,
                                                  GTask               *waiter);
 char     *_gn_blocklist_manager_cache_path      (GnBlocklistManager  *self,
                                                  GnBlocklistSource   *source);
+/* <cache dir>/compiled.gnbl, see gn-blocklist-file.h */
+char     *_gn_blocklist_manager_compiled_path   (GnBlocklistManager  *self);
 gboolean  _gn_blocklist_manager_check_schedule  (gpointer             user_data);
 
 G_END_DECLS

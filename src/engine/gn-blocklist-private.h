@@ -13,6 +13,10 @@
  * probe touches one slot per candidate suffix; the name is compared only when
  * the tag matches, so a hash collision can never produce a false match.
  * 1.3 M names cost about 16 MB of slots plus the names themselves.
+ *
+ * The same layout is what a compiled blocklist file holds
+ * (gn-blocklist-file.c): a set loaded from one points into the mapping and
+ * owns the mapping instead of the arena and slots.
  */
 
 #pragma once
@@ -36,13 +40,15 @@ typedef struct
 struct _GnBlocklist
 {
   gatomicrefcount  ref_count;
-  guint8          *arena;       /* (owned) records */
+  guint8          *arena;       /* (owned) records; into mapped when set */
   gsize            arena_len;
-  GnSlot          *slots;       /* (owned) (nullable) NULL when empty */
+  GnSlot          *slots;       /* (owned) the table; into mapped when set */
   guint32          mask;        /* n_slots - 1 */
   gsize            n_rules;
   gsize            n_allow;
-  GPtrArray       *list_names;  /* (owned) char*, indexed by list index */
+  GPtrArray       *list_names;  /* (owned) char*, indexed by list index (into
+                                 * mapped, with no free function, when set) */
+  GMappedFile     *mapped;      /* (owned) (nullable) the compiled file read from */
 };
 
 static inline guint32

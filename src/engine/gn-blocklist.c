@@ -52,8 +52,13 @@ gn_blocklist_unref (GnBlocklist *self)
 
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
-      g_clear_pointer (&self->arena, g_free);
-      g_clear_pointer (&self->slots, g_aligned_free);
+      if (self->mapped != NULL)
+        g_clear_pointer (&self->mapped, g_mapped_file_unref);
+      else
+        {
+          g_clear_pointer (&self->arena, g_free);
+          g_clear_pointer (&self->slots, g_aligned_free);
+        }
       g_clear_pointer (&self->list_names, g_ptr_array_unref);
       g_free (self);
     }
@@ -154,7 +159,9 @@ fill_match (GnBlocklist  *self,
     return;
 
   match->kind = GN_RECORD_KIND (rec);
-  match->list_name = g_ptr_array_index (self->list_names, list_index);
+  /* a mapped file is checked for bounds, not record by record */
+  match->list_name = G_LIKELY (list_index < self->list_names->len)
+                     ? g_ptr_array_index (self->list_names, list_index) : "";
   match->rule = (const char *) rec + GN_RECORD_HEADER;
 }
 

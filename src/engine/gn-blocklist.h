@@ -19,7 +19,9 @@
  *
  * Build one from files with gn_blocklist_new_from_files() (format detected
  * per file) or from anything with GnBlocklistBuilder
- * (gn-blocklist-builder.h).
+ * (gn-blocklist-builder.h); save one and map it back, without parsing, with
+ * gn-blocklist-file.h. A mapped set reads its names and table from the
+ * mapping and releases it with its last reference.
  */
 
 #pragma once
@@ -70,7 +72,9 @@ gsize        gn_blocklist_get_n_allow_rules (GnBlocklist       *self);
 guint        gn_blocklist_get_n_lists     (GnBlocklist         *self);
 const char  *gn_blocklist_get_list_name   (GnBlocklist         *self,
                                            guint                index);
-/* Bytes held by the rule set (names and table). */
+/* Bytes of the rule set (names and table): on the heap, or mapped from a
+ * compiled file (gn_blocklist_is_mapped()), where only the pages lookups
+ * have touched are resident. */
 gsize        gn_blocklist_get_memory_size (GnBlocklist         *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GnBlocklist, gn_blocklist_unref)
