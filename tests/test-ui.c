@@ -11,6 +11,10 @@
  * loopback, and check what the window's models and widgets show. Each panel
  * is rendered to a PNG in the build directory for people to look at.
  *
+ * The bus has a notification server of the test's own
+ * (org.freedesktop.Notifications, in GDBus on its own connection) that
+ * records every Notify call and can invoke a notification's actions.
+ *
  * The tests run in order inside the application's main loop (started from
  * an idle after the first activation) and share the one application, as a
  * user's session would.
@@ -43,8 +47,129 @@ static struct
   gboolean       refresh_failed;
   guint          n_refreshed;
   gboolean       late_list_ready;  /* /late-list.txt: 404 until then */
+  GDBusConnection *notify_bus;    /* (owned) the fake notification server's */
+  GPtrArray      *notes;          /* (element-type Note) Notify calls received */
   int            result;
 } T;
+
+/* ---- a notification server (org.freedesktop.Notifications) ---- */
+
+typedef struct
+{
+  guint32  id;
+  char    *summary;
+  char    *body;
+  GStrv    actions;   /* key, label, key, label, … */
+} Note;
+
+static void
+note_free (Note *n)
+{
+  g_free (n->summary);
+  g_free (n->body);
+  g_strfreev (n->actions);
+  g_free (n);
+}
+
+static const char notify_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
+  "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "</interface></node>";
+
+static void
+notify_method (GDBusConnection       *connection,
+               const char            *sender,
+               const char            *path,
+               const char            *interface,
+               const char            *method,
+               GVariant              *params,
+               GDBusMethodInvocation *invocation,
+               gpointer               user_data)
+{
+  static guint32 last_id;
+
+  if (g_str_equal (method, "Notify"))
+    {
+      Note *n = g_new0 (Note, 1);
+      guint32 replaces;
+
+      g_variant_get (params, "(&suss&s^as@a{sv}i)", NULL, &replaces, NULL, &n->summary, &n->body,
+                     &n->actions, NULL, NULL);
+      n->summary = g_strdup (n->summary);
+      n->body = g_strdup (n->body);
+      n->id = replaces != 0 ? replaces : ++last_id;
+      g_ptr_array_add (T.notes, n);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n->id));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(ssss)", "test", "guardnest", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notify_server_start (const char *address)
+{
+  static const GDBusInterfaceVTable vtable = { notify_method, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notify_xml, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  T.notes = g_ptr_array_new_with_free_func ((GDestroyNotify) note_free);
+  T.notify_bus = g_dbus_connection_new_for_address_sync (address,
+                                                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (T.notify_bus, "/org/freedesktop/Notifications",
+                                     info->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (T.notify_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+}
+
+/* What a click on the button (or the notification, key "default") sends. */
+static void
+notify_invoke (const Note *n,
+               const char *key)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_emit_signal (T.notify_bus, NULL, "/org/freedesktop/Notifications",
+                                 "org.freedesktop.Notifications", "ActionInvoked",
+                                 g_variant_new ("(us)", n->id, key), &error);
+  g_assert_no_error (error);
+}
+
+/* The key of the button labelled @label. */
+static const char *
+note_action (const Note *n,
+             const char *label)
+{
+  for (guint i = 0; n->actions[i] != NULL && n->actions[i + 1] != NULL; i += 2)
+    if (g_str_equal (n->actions[i + 1], label))
+      return n->actions[i];
+  return NULL;
+}
 
 /* ---- helpers ---- */
 
@@ -813,6 +938,95 @@ read_done (GObject      *source,
 
 /* An open tunnel, selected in the Connections page and closed with
  * win.close-connection: the client's socket ends. Then Pause. */
+
+static gboolean
+blocks (const char *host)
+{
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (gn_application_get_engine (T.app));
+  return list != NULL && gn_blocklist_lookup (list, host, NULL) == GN_MATCH_BLOCK;
+}
+
+static Note *
+last_note (void)
+{
+  return g_ptr_array_index (T.notes, T.notes->len - 1);
+}
+
+/* A desktop notification through the session bus's notification server:
+ * once for a new blocked domain, grouped for several, with its three
+ * buttons; "Allow for 10 minutes" lets the domain through, "Always allow"
+ * adds the group to the allowlist, a click shows the Blocked page. */
+static void
+test_notify_blocked (void)
+{
+  GnBlockNotifier *notifier = gn_application_get_block_notifier (T.app);
+  GnBlockedPage *page = GN_BLOCKED_PAGE (gn_window_get_page (T.window, "blocked"));
+  const char * const *allowed;
+  guint before;
+  Note *n;
+
+  /* What earlier tests blocked goes out now; then at most one per 2 s. */
+  gn_block_notifier_set_timing (notifier, 0, 0);
+  spin (300);
+  gn_block_notifier_set_timing (notifier, 2000, 100);
+  before = T.notes->len;
+
+  hit ("n1.blocked.localhost", 2);
+  WAIT_FOR (T.notes->len == before + 1);
+  n = last_note ();
+  g_assert_cmpstr (n->summary, ==, "n1.blocked.localhost blocked");
+  g_assert_nonnull (note_action (n, "Allow for 10 minutes"));
+  g_assert_nonnull (note_action (n, "Always allow"));
+  g_assert_nonnull (note_action (n, "Show"));
+
+  /* Seen today: never again. */
+  hit ("n1.blocked.localhost", 1);
+  spin (2500);
+  g_assert_cmpuint (T.notes->len, ==, before + 1);
+
+  /* Allow for 10 minutes: let through now, for a while. */
+  g_assert_true (blocks ("n1.blocked.localhost"));
+  notify_invoke (n, note_action (n, "Allow for 10 minutes"));
+  WAIT_FOR (!blocks ("n1.blocked.localhost"));
+  g_assert_cmpint (gn_timed_rules_get_allowed_until (gn_session_get_timed_rules (gn_application_get_session (T.app)),
+                                                     "n1.blocked.localhost"), >, g_get_real_time ());
+  g_assert_false (g_strv_contains (gn_blocklist_manager_get_user_rules (gn_application_get_blocklists (T.app),
+                                                                       GN_MATCH_ALLOW),
+                                   "n1.blocked.localhost"));
+
+  /* Three new ones, while the first waits for the others: one group. */
+  gn_block_notifier_set_timing (notifier, 2000, 2000);
+  hit ("n2.blocked.localhost", 1);
+  hit ("n3.blocked.localhost", 1);
+  hit ("n4.blocked.localhost", 1);
+  WAIT_FOR (T.notes->len == before + 2);
+  n = last_note ();
+  g_assert_cmpstr (n->summary, ==, "3 domains blocked");
+  g_assert_cmpstr (n->body, ==, "n2.blocked.localhost, n3.blocked.localhost, n4.blocked.localhost");
+
+  /* Always allow: the group goes to the allowlist. */
+  notify_invoke (n, note_action (n, "Always allow"));
+  WAIT_FOR (!blocks ("n2.blocked.localhost") && !blocks ("n4.blocked.localhost"));
+  allowed = gn_blocklist_manager_get_user_rules (gn_application_get_blocklists (T.app), GN_MATCH_ALLOW);
+  g_assert_true (g_strv_contains (allowed, "n3.blocked.localhost"));
+
+  /* A click on the next one: the Blocked page. */
+  hit ("n6.blocked.localhost", 1);
+  WAIT_FOR (T.notes->len == before + 3);
+  gn_window_show_page (T.window, "overview");
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  notify_invoke (last_note (), "default");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (page)));
+
+  /* Off in Preferences: nothing. */
+  g_settings_set_boolean (gn_application_get_settings (T.app), "notify-blocked", FALSE);
+  hit ("n5.blocked.localhost", 1);
+  spin (2500);
+  g_assert_cmpuint (T.notes->len, ==, before + 3);
+  g_settings_set_boolean (gn_application_get_settings (T.app), "notify-blocked", TRUE);
+  gn_block_notifier_set_timing (notifier, GN_BLOCK_NOTIFIER_INTERVAL_MS, GN_BLOCK_NOTIFIER_SETTLE_MS);
+}
+
 static void
 test_close_connection (void)
 {
@@ -1465,6 +1679,8 @@ main (int   argc,
       g_setenv ("DISPLAY", display, TRUE);
   }
 
+  notify_server_start (g_test_dbus_get_bus_address (bus));
+
   T.origin = soup_server_new (NULL, NULL);
   soup_server_add_handler (T.origin, NULL, origin_cb, NULL, NULL);
   soup_server_listen_local (T.origin, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
@@ -1501,6 +1717,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/requests", test_requests);
   g_test_add_func ("/ui/window/allow", test_allow);
   g_test_add_func ("/ui/window/sort-blocked-live", test_sort_blocked_live);
+  g_test_add_func ("/ui/window/notify-blocked", test_notify_blocked);
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
   g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
@@ -1517,6 +1734,9 @@ main (int   argc,
   g_assert_finalize_object (g_steal_pointer (&T.app));
   soup_server_disconnect (T.origin);
   g_clear_object (&T.origin);
+  g_dbus_connection_close_sync (T.notify_bus, NULL, NULL);
+  g_clear_object (&T.notify_bus);
+  g_clear_pointer (&T.notes, g_ptr_array_unref);
   g_test_dbus_down (bus);
   g_free (T.refresh_summary);
   {

@@ -14,7 +14,12 @@
  * arrive on the main context a few times per second.
  *
  * The app.* actions live here (enable, restart, refresh-lists, preferences,
- * about, quit), with their accelerators. The window follows the system's
+ * about, quit), with their accelerators. So does the "domain blocked"
+ * desktop notification: GnBlockNotifier (src/app) decides when and what,
+ * this sends it as a GNotification (GIO picks the portal, GTK's server or
+ * org.freedesktop.Notifications) whose buttons are app actions —
+ * allow-for-a-while, always-allow and show-blocked, each taking the
+ * group's domains — so they work while the window is hidden. The window follows the system's
  * light/dark preference through GtkSettings (GNOME's color-scheme key, when
  * that schema is installed), since GTK 4.8 alone does not.
  *
@@ -31,6 +36,8 @@
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
+#define NOTIFY_ALLOW_MINUTES 10
+#define NOTIFICATION_ID "blocked"
 
 struct _GnApplication
 {
@@ -48,6 +55,7 @@ struct _GnApplication
   GnBlockedModel    *blocked;       /* (owned) */
   GnTrafficStats    *stats;         /* (owned) */
   GnAppResolver     *apps;          /* (owned) which program made each connection */
+  GnBlockNotifier   *notifier;      /* (owned) when to say a domain was blocked */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -121,6 +129,7 @@ batch_cb (const GnConnectionBatch *batch,
   gn_connection_model_apply_batch (self->connections, batch);
   gn_app_resolver_apply_batch (self->apps, batch, gn_engine_get_port (self->engine));
   gn_blocked_model_apply_batch (self->blocked, batch);
+  gn_block_notifier_apply_batch (self->notifier, batch);
   gn_traffic_stats_apply_batch (self->stats, batch, g_get_real_time ());
 }
 
@@ -133,6 +142,102 @@ app_resolved_cb (GnApplication *self,
 
   if (row != NULL)
     gn_connection_row_set_app (row, name);
+}
+
+/* ---- the "domain blocked" notification ---- */
+
+static void
+block_group_cb (GnApplication   *self,
+                GStrv            domains,
+                const char      *title,
+                const char      *body)
+{
+  g_autoptr(GNotification) notification = g_notification_new (title);
+  GVariant *target = g_variant_new_strv ((const char * const *) domains, -1);
+
+  g_variant_ref_sink (target);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_LOW);
+  g_notification_set_default_action_and_target_value (notification, "app.show-blocked", target);
+  g_notification_add_button_with_target_value (notification, _("Allow for 10 minutes"),
+                                               "app.allow-for-a-while", target);
+  g_notification_add_button_with_target_value (notification, _("Always allow"),
+                                               "app.always-allow", target);
+  g_notification_add_button_with_target_value (notification, _("Show"),
+                                               "app.show-blocked", target);
+  g_variant_unref (target);
+  /* One id: a newer group replaces the one still on screen. */
+  g_application_send_notification (G_APPLICATION (self), NOTIFICATION_ID, notification);
+}
+
+static void
+notify_blocked_changed_cb (GnApplication *self)
+{
+  gn_block_notifier_set_enabled (self->notifier,
+                                 g_settings_get_boolean (self->settings, "notify-blocked"));
+}
+
+static void
+allow_for_a_while_activated (GSimpleAction *action,
+                             GVariant      *param,
+                             gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  g_autofree const char **domains = g_variant_get_strv (param, NULL);
+
+  for (guint i = 0; domains[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!gn_application_allow_domain_for (self, domains[i], NOTIFY_ALLOW_MINUTES, &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("Could not allow %s: %s"), domains[i],
+                                                   error->message);
+          gn_protection_report (self->protection, text);
+        }
+    }
+  g_application_withdraw_notification (G_APPLICATION (self), NOTIFICATION_ID);
+}
+
+static void
+always_allow_activated (GSimpleAction *action,
+                        GVariant      *param,
+                        gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  g_autofree const char **domains = g_variant_get_strv (param, NULL);
+
+  for (guint i = 0; domains[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (self->blocklists == NULL ||
+          !gn_application_allow_domain (self, domains[i], &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("Could not allow %s: %s"), domains[i],
+                                                   error ? error->message
+                                                         : _("GuardNest is using local lists only"));
+          gn_protection_report (self->protection, text);
+          continue;
+        }
+      gn_blocked_model_set_allowed (self->blocked, domains[i], TRUE);
+    }
+  g_application_withdraw_notification (G_APPLICATION (self), NOTIFICATION_ID);
+}
+
+/* The window (created if hidden) on the Blocked page. */
+static void
+show_blocked_activated (GSimpleAction *action,
+                        GVariant      *param,
+                        gpointer       user_data)
+{
+  GnApplication *self = user_data;
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (self));
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (GN_IS_WINDOW (window))
+    gn_window_show_page (GN_WINDOW (window), "blocked");
 }
 
 /* ---- app.* actions ---- */
@@ -367,6 +472,9 @@ static const GActionEntry app_entries[] = {
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "allow-for-a-while", allow_for_a_while_activated, "as", NULL, NULL, { 0 } },
+  { "always-allow", always_allow_activated, "as", NULL, NULL, { 0 } },
+  { "show-blocked", show_blocked_activated, "as", NULL, NULL, { 0 } },
 };
 
 static const struct {
@@ -450,6 +558,11 @@ gn_application_startup (GApplication *application)
   self->stats = gn_traffic_stats_new ();
   self->apps = gn_app_resolver_new ();
   g_signal_connect_swapped (self->apps, "resolved", G_CALLBACK (app_resolved_cb), self);
+  self->notifier = gn_block_notifier_new ();
+  g_signal_connect_swapped (self->notifier, "group", G_CALLBACK (block_group_cb), self);
+  g_signal_connect_swapped (self->settings, "changed::notify-blocked",
+                            G_CALLBACK (notify_blocked_changed_cb), self);
+  notify_blocked_changed_cb (self);
 
   self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
                                                          NULL, BATCH_INTERVAL_MS,
@@ -539,6 +652,7 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
   g_clear_object (&self->apps);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
@@ -700,4 +814,11 @@ gn_application_get_blocklists (GnApplication *self)
 {
   g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
   return self->blocklists;
+}
+
+GnBlockNotifier *
+gn_application_get_block_notifier (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->notifier;
 }

@@ -6,7 +6,8 @@
  * moment it changes: the port to the engine settings store (it takes effect
  * on the next restart, as the row says), the update interval to the
  * blocklist manager, the bypass list to GSettings (the app validates it and
- * hands it to the OS proxy guard), start minimised to GSettings. A bad
+ * hands it to the OS proxy guard), start minimised and the blocked-domain
+ * notification to GSettings. A bad
  * value shows its error under the rows and is not saved.
  *
  * Threading: main thread only.
@@ -30,6 +31,7 @@ struct _GnPreferencesDialog
   GtkDropDown   *restore_dropdown;
   GtkSwitch     *pac_switch;
   GtkSwitch     *minimised_switch;
+  GtkSwitch     *notify_switch;
   GtkLabel      *error_label;
 };
 
@@ -166,6 +168,7 @@ gn_preferences_dialog_class_init (GnPreferencesDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, restore_dropdown);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, pac_switch);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, minimised_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, notify_switch);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, error_label);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -216,6 +219,8 @@ gn_preferences_dialog_new (GtkWindow     *parent,
   g_signal_connect_swapped (self, "close-request", G_CALLBACK (bypass_changed_cb), self);
 
   g_settings_bind (self->settings, "start-minimised", self->minimised_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notify-blocked", self->notify_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "use-pac", self->pac_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "restore-behaviour", self->restore_dropdown, "selected",
