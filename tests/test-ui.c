@@ -49,8 +49,23 @@ static struct
   gboolean       late_list_ready;  /* /late-list.txt: 404 until then */
   GDBusConnection *notify_bus;    /* (owned) the fake notification server's */
   GPtrArray      *notes;          /* (element-type Note) Notify calls received */
+  char           *sni_service;    /* what the app registered with the watcher */
+  char           *sni_sender;     /* and from which unique name */
   int            result;
 } T;
+
+/* ---- helpers ---- */
+
+#define WAIT_FOR(cond) G_STMT_START {                                   \
+  gint64 _end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;          \
+  while (!(cond) && g_get_monotonic_time () < _end)                     \
+    g_main_context_iteration (NULL, TRUE);                              \
+  if (!(cond))                                                          \
+    { dump_rows (); g_error ("timed out waiting for %s", #cond); }      \
+} G_STMT_END
+
+static void dump_rows (void);
+static gboolean listening (guint16 port);
 
 /* ---- a notification server (org.freedesktop.Notifications) ---- */
 
@@ -122,9 +137,74 @@ notify_method (GDBusConnection       *connection,
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+/* A StatusNotifierWatcher (what a tray host runs): records the item. */
+static const char watcher_xml[] =
+  "<node><interface name='org.kde.StatusNotifierWatcher'>"
+  "<method name='RegisterStatusNotifierItem'><arg type='s' direction='in'/></method>"
+  "<method name='RegisterStatusNotifierHost'><arg type='s' direction='in'/></method>"
+  "<property name='RegisteredStatusNotifierItems' type='as' access='read'/>"
+  "<property name='IsStatusNotifierHostRegistered' type='b' access='read'/>"
+  "<property name='ProtocolVersion' type='i' access='read'/>"
+  "</interface></node>";
+
+static void
+watcher_method (GDBusConnection       *connection,
+                const char            *sender,
+                const char            *path,
+                const char            *interface,
+                const char            *method,
+                GVariant              *params,
+                GDBusMethodInvocation *invocation,
+                gpointer               user_data)
+{
+  if (g_str_equal (method, "RegisterStatusNotifierItem"))
+    {
+      g_clear_pointer (&T.sni_service, g_free);
+      g_variant_get (params, "(s)", &T.sni_service);
+      g_free (T.sni_sender);
+      T.sni_sender = g_strdup (sender);
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static GVariant *
+watcher_get_property (GDBusConnection  *connection,
+                      const char       *sender,
+                      const char       *path,
+                      const char       *interface,
+                      const char       *name,
+                      GError          **error,
+                      gpointer          user_data)
+{
+  if (g_str_equal (name, "RegisteredStatusNotifierItems"))
+    {
+      const char *items[] = { T.sni_service, NULL };
+      return g_variant_new_strv (items, T.sni_service ? 1 : 0);
+    }
+  if (g_str_equal (name, "IsStatusNotifierHostRegistered"))
+    return g_variant_new_boolean (TRUE);
+  return g_variant_new_int32 (0);
+}
+
+static void
+own_name (const char *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (T.notify_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", name, 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+}
+
 static void
 notify_server_start (const char *address)
 {
+  static const GDBusInterfaceVTable watcher_vtable = { watcher_method, watcher_get_property, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) watcher_info = g_dbus_node_info_new_for_xml (watcher_xml, NULL);
   static const GDBusInterfaceVTable vtable = { notify_method, NULL, NULL, { 0 } };
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notify_xml, NULL);
   g_autoptr(GError) error = NULL;
@@ -139,12 +219,60 @@ notify_server_start (const char *address)
   g_dbus_connection_register_object (T.notify_bus, "/org/freedesktop/Notifications",
                                      info->interfaces[0], &vtable, NULL, NULL, &error);
   g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (T.notify_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                       &error);
+  own_name ("org.freedesktop.Notifications");
+  g_dbus_connection_register_object (T.notify_bus, "/StatusNotifierWatcher",
+                                     watcher_info->interfaces[0], &watcher_vtable, NULL, NULL, &error);
   g_assert_no_error (error);
+  own_name ("org.kde.StatusNotifierWatcher");
+}
+
+static void
+call_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GVariant **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A call to the app's tray item, as the tray host makes it (async: the app
+ * answers on this same main loop). */
+static GVariant *
+call_tray (const char *path,
+           const char *interface,
+           const char *method,
+           GVariant   *params)
+{
+  GVariant *reply = NULL;
+
+  g_dbus_connection_call (T.notify_bus, T.sni_sender, path, interface, method, params, NULL,
+                          G_DBUS_CALL_FLAGS_NONE, 5000, NULL, call_done, &reply);
+  WAIT_FOR (reply != NULL);
+  return reply;
+}
+
+static char *
+tray_property (const char *name)
+{
+  g_autoptr(GVariant) reply = call_tray ("/StatusNotifierItem", "org.freedesktop.DBus.Properties", "Get",
+                                         g_variant_new ("(ss)", "org.kde.StatusNotifierItem", name));
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) || g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH)
+         ? g_variant_dup_string (value, NULL)
+         : g_variant_print (value, FALSE);
+}
+
+static void
+tray_click (int id)
+{
+  g_autoptr(GVariant) reply = call_tray ("/MenuBar", "com.canonical.dbusmenu", "Event",
+                                         g_variant_new ("(isvu)", id, "clicked",
+                                                        g_variant_new_int32 (0), 0));
 }
 
 /* What a click on the button (or the notification, key "default") sends. */
@@ -171,18 +299,6 @@ note_action (const Note *n,
   return NULL;
 }
 
-/* ---- helpers ---- */
-
-#define WAIT_FOR(cond) G_STMT_START {                                   \
-  gint64 _end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;          \
-  while (!(cond) && g_get_monotonic_time () < _end)                     \
-    g_main_context_iteration (NULL, TRUE);                              \
-  if (!(cond))                                                          \
-    { dump_rows (); g_error ("timed out waiting for %s", #cond); }      \
-} G_STMT_END
-
-static void dump_rows (void);
-static gboolean listening (guint16 port);
 
 static gboolean
 wake_cb (gpointer data)
@@ -1027,6 +1143,144 @@ test_notify_blocked (void)
   gn_block_notifier_set_timing (notifier, GN_BLOCK_NOTIFIER_INTERVAL_MS, GN_BLOCK_NOTIFIER_SETTLE_MS);
 }
 
+
+/* The label of the menu item @id in a GetLayout reply's children. */
+static char *
+menu_label (GVariant *layout,
+            int       id)
+{
+  g_autoptr(GVariant) root = g_variant_get_child_value (layout, 1);
+  g_autoptr(GVariant) children = g_variant_get_child_value (root, 2);
+
+  for (gsize i = 0; i < g_variant_n_children (children); i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (children, i);
+      g_autoptr(GVariant) child = g_variant_get_variant (boxed);
+      g_autoptr(GVariant) props = g_variant_get_child_value (child, 1);
+      const char *label = NULL;
+      int child_id;
+
+      g_variant_get_child (child, 0, "i", &child_id);
+      if (child_id == id && g_variant_lookup (props, "label", "&s", &label))
+        return g_strdup (label);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_question (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      if (GTK_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (w))
+        return w;
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  return NULL;
+}
+
+static GtkCheckButton *
+find_check (GtkWidget *widget)
+{
+  if (GTK_IS_CHECK_BUTTON (widget))
+    return GTK_CHECK_BUTTON (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkCheckButton *check = find_check (c);
+      if (check != NULL)
+        return check;
+    }
+  return NULL;
+}
+
+/* With a StatusNotifierWatcher on the bus (the test's own), the app
+ * registers a StatusNotifierItem with its title, status and menu; Pause
+ * pauses; closing the window while protecting asks once, then hides it and
+ * keeps protecting; Open brings it back. */
+static void
+test_tray (void)
+{
+  GSettings *settings = gn_application_get_settings (T.app);
+  GnTimedRules *timed = gn_session_get_timed_rules (gn_application_get_session (T.app));
+  g_autoptr(GVariant) layout = NULL;
+  g_autofree char *title = NULL, *status = NULL, *menu = NULL;
+  g_autofree char *state = NULL, *pause = NULL, *open = NULL, *quit = NULL;
+  GtkWidget *question;
+
+  WAIT_FOR (gn_application_get_has_tray (T.app));
+  g_assert_nonnull (T.sni_service);
+  g_assert_true (g_str_has_prefix (T.sni_service, "org.kde.StatusNotifierItem-"));
+  g_action_group_change_action_state (G_ACTION_GROUP (T.app), "enable", g_variant_new_boolean (TRUE));
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+
+  title = tray_property ("Title");
+  status = tray_property ("Status");
+  menu = tray_property ("Menu");
+  g_assert_cmpstr (title, ==, "GuardNest");
+  g_assert_cmpstr (status, ==, "Active");
+  g_assert_cmpstr (menu, ==, "/MenuBar");
+
+  layout = call_tray ("/MenuBar", "com.canonical.dbusmenu", "GetLayout",
+                      g_variant_new ("(ii@as)", 0, -1, g_variant_new_strv (NULL, 0)));
+  state = menu_label (layout, 1);
+  pause = menu_label (layout, 2);
+  open = menu_label (layout, 3);
+  quit = menu_label (layout, 5);
+  g_assert_cmpstr (state, ==, gn_protection_get_status_text (protection ()));
+  g_assert_cmpstr (pause, ==, "_Pause Protection for 15 Minutes");
+  g_assert_cmpstr (open, ==, "_Open GuardNest");
+  g_assert_cmpstr (quit, ==, "_Quit");
+
+  /* Pause for 15 minutes, from the menu. */
+  tray_click (2);
+  WAIT_FOR (gn_timed_rules_get_paused_until (timed) != 0);
+  g_assert_cmpint (gn_timed_rules_get_paused_until (timed) - g_get_real_time (), >, 14 * 60 * G_USEC_PER_SEC);
+  g_action_group_activate_action (G_ACTION_GROUP (T.app), "resume", NULL);
+  WAIT_FOR (gn_timed_rules_get_paused_until (timed) == 0);
+
+  /* Close: asked once; "Keep protecting" + "Don't ask again". */
+  g_assert_cmpstr (g_settings_get_string (settings, "run-in-background"), ==, "ask");
+  gtk_window_close (GTK_WINDOW (T.window));
+  WAIT_FOR ((question = find_question ()) != NULL);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  gtk_check_button_set_active (find_check (question), TRUE);
+  gtk_dialog_response (GTK_DIALOG (question), GTK_RESPONSE_ACCEPT);
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  {
+    g_autofree char *mode = g_settings_get_string (settings, "run-in-background");
+    g_assert_cmpstr (mode, ==, "always");
+  }
+  spin (300);
+  g_assert_true (gtk_application_get_windows (GTK_APPLICATION (T.app)) != NULL);
+  g_assert_true (gn_protection_get_enabled (protection ()));
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_ON);
+  g_assert_true (listening (proxy_port ()));
+
+  /* Open, from the menu; a second close hides it without asking. */
+  tray_click (3);
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  gtk_window_close (GTK_WINDOW (T.window));
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  g_assert_null (find_question ());
+  tray_click (3);
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  g_settings_reset (settings, "run-in-background");
+}
+
+/* Quit from the tray's menu: app.quit (the shutdown finishes after the
+ * tests, as with the Quit command). Last. */
+static void
+test_tray_quit (void)
+{
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"));
+  tray_click (5);
+  WAIT_FOR (!g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"));
+}
+
 static void
 test_close_connection (void)
 {
@@ -1617,8 +1871,10 @@ run_tests (gpointer user_data)
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   T.window = GN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (T.app)));
   T.result = g_test_run ();
-  /* app.quit closes the window (saving its state) and ends the app. */
-  g_action_group_activate_action (G_ACTION_GROUP (T.app), "quit", NULL);
+  /* app.quit closes the window (saving its state) and ends the app (the
+   * tray's Quit may have started it already). */
+  if (g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"))
+    g_action_group_activate_action (G_ACTION_GROUP (T.app), "quit", NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -1726,6 +1982,8 @@ main (int   argc,
   g_test_add_func ("/ui/window/disable", test_disable);
   g_test_add_func ("/ui/window/toggle-while-animating", test_toggle_while_animating);
   g_test_add_func ("/ui/window/list-names", test_list_names);
+  g_test_add_func ("/ui/window/tray", test_tray);
+  g_test_add_func ("/ui/window/tray-quit", test_tray_quit);
 
   g_timeout_add (100, wake_cb, NULL);
   if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)
@@ -1737,6 +1995,8 @@ main (int   argc,
   g_dbus_connection_close_sync (T.notify_bus, NULL, NULL);
   g_clear_object (&T.notify_bus);
   g_clear_pointer (&T.notes, g_ptr_array_unref);
+  g_free (T.sni_service);
+  g_free (T.sni_sender);
   g_test_dbus_down (bus);
   g_free (T.refresh_summary);
   {

@@ -19,7 +19,14 @@
  * this sends it as a GNotification (GIO picks the portal, GTK's server or
  * org.freedesktop.Notifications) whose buttons are app actions —
  * allow-for-a-while, always-allow and show-blocked, each taking the
- * group's domains — so they work while the window is hidden. The window follows the system's
+ * group's domains — so they work while the window is hidden.
+ *
+ * Staying running: while protection is on and a tray shows our icon
+ * (GnTray, src/platform), closing the window hides it and holds the
+ * application, after asking once ("Keep protecting in the background?",
+ * GSettings run-in-background: ask / always / never). Without a tray the
+ * close button quits as it always did. `guardnest --background` (the
+ * login autostart entry) starts with the window hidden. The window follows the system's
  * light/dark preference through GtkSettings (GNOME's color-scheme key, when
  * that schema is installed), since GTK 4.8 alone does not.
  *
@@ -33,6 +40,7 @@
 #include "gn-preferences-dialog.h"
 #include "gn-resources.h"
 #include "gn-style.h"
+#include "gn-tray.h"
 #include "gn-window.h"
 
 #define BATCH_INTERVAL_MS 250
@@ -56,6 +64,9 @@ struct _GnApplication
   GnTrafficStats    *stats;         /* (owned) */
   GnAppResolver     *apps;          /* (owned) which program made each connection */
   GnBlockNotifier   *notifier;      /* (owned) when to say a domain was blocked */
+  GnTray            *tray;          /* (owned) (nullable) the tray icon, until shutdown */
+  GtkWidget         *ask_dialog;    /* (unowned) (nullable) "Keep protecting…?" */
+  gboolean           start_hidden;  /* --background */
   GCancellable      *cancellable;   /* (owned) */
   guint              subscription;
   gboolean           held;
@@ -238,6 +249,140 @@ show_blocked_activated (GSimpleAction *action,
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (GN_IS_WINDOW (window))
     gn_window_show_page (GN_WINDOW (window), "blocked");
+}
+
+/* ---- the tray and running in the background ---- */
+
+static void
+tray_state_cb (GnApplication *self)
+{
+  GnProtectionState state = gn_protection_get_state (self->protection);
+  const char *text = gn_protection_get_status_text (self->protection);
+
+  if (self->tray == NULL)
+    return;
+  gn_tray_set_state (self->tray, _("GuardNest"), text ? text : "",
+                     state != GN_PROTECTION_ON);
+  gn_tray_set_can_pause (self->tray,
+                         state == GN_PROTECTION_ON &&
+                         gn_timed_rules_get_paused_until (gn_session_get_timed_rules (self->session)) == 0);
+}
+
+static void
+tray_item_cb (GnApplication *self,
+              GnTrayItem     item)
+{
+  switch (item)
+    {
+    case GN_TRAY_ITEM_PAUSE:
+      g_action_group_activate_action (G_ACTION_GROUP (self), "pause", g_variant_new_uint32 (15));
+      break;
+    case GN_TRAY_ITEM_OPEN:
+      g_application_activate (G_APPLICATION (self));
+      break;
+    case GN_TRAY_ITEM_QUIT:
+      g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+hide_to_background (GnApplication *self,
+                    GtkWindow     *window)
+{
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  if (!self->held)
+    {
+      self->held = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
+}
+
+static void
+ask_response_cb (GtkDialog     *dialog,
+                 int            response,
+                 GnApplication *self)
+{
+  GtkWindow *window = gtk_window_get_transient_for (GTK_WINDOW (dialog));
+  GtkWidget *check = g_object_get_data (G_OBJECT (dialog), "dont-ask");
+  gboolean keep = response == GTK_RESPONSE_ACCEPT;
+
+  if ((keep || response == GTK_RESPONSE_REJECT) &&
+      gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
+    g_settings_set_string (self->settings, "run-in-background", keep ? "always" : "never");
+  self->ask_dialog = NULL;
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  if (keep)
+    hide_to_background (self, window);
+  else if (response == GTK_RESPONSE_REJECT)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+}
+
+static void
+ask_keep_running (GnApplication *self,
+                  GtkWindow     *window)
+{
+  GtkWidget *dialog, *check;
+
+  if (self->ask_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->ask_dialog));
+      return;
+    }
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Keep protecting in the background?"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+    _("GuardNest can keep blocking with its window closed; its icon in the tray opens it "
+      "again or quits it. If you quit, the system proxy settings are put back and nothing "
+      "is blocked."));
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Quit"), GTK_RESPONSE_REJECT,
+                          _("_Keep Protecting"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  check = gtk_check_button_new_with_mnemonic (_("_Don’t ask again"));
+  gtk_box_append (GTK_BOX (gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog))), check);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data (G_OBJECT (dialog), "dont-ask", check);
+  g_signal_connect (dialog, "response", G_CALLBACK (ask_response_cb), self);
+  self->ask_dialog = dialog;
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Whether a tray shows GuardNest's icon now (so the window can hide). */
+gboolean
+gn_application_get_has_tray (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
+  return self->tray != NULL && gn_tray_get_available (self->tray);
+}
+
+/* The window's close button: returns TRUE when the window is kept (hidden
+ * in the background, or the question asked), FALSE to close it as before
+ * (protection off, no tray, the user chose never, or quitting). */
+gboolean
+gn_application_close_window (GnApplication *self,
+                             GtkWindow     *window)
+{
+  g_autofree char *mode = NULL;
+
+  g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (GTK_IS_WINDOW (window), FALSE);
+
+  if (self->quitting || !gn_protection_get_enabled (self->protection) ||
+      !gn_application_get_has_tray (self))
+    return FALSE;
+  mode = g_settings_get_string (self->settings, "run-in-background");
+  if (g_str_equal (mode, "never"))
+    return FALSE;
+  if (g_str_equal (mode, "always"))
+    hide_to_background (self, window);
+  else
+    ask_keep_running (self, window);
+  return TRUE;
 }
 
 /* ---- app.* actions ---- */
@@ -576,6 +721,15 @@ gn_application_startup (GApplication *application)
   g_signal_connect_swapped (gn_session_get_timed_rules (self->session), "changed",
                             G_CALLBACK (timed_changed_cb), self);
   timed_changed_cb (self);
+
+  self->tray = gn_tray_new (GN_APP_ID);
+  g_signal_connect_swapped (self->tray, "item", G_CALLBACK (tray_item_cb), self);
+  g_signal_connect_swapped (self->protection, "notify::status-text", G_CALLBACK (tray_state_cb), self);
+  g_signal_connect_swapped (self->protection, "notify::state", G_CALLBACK (tray_state_cb), self);
+  g_signal_connect_swapped (gn_session_get_timed_rules (self->session), "changed",
+                            G_CALLBACK (tray_state_cb), self);
+  tray_state_cb (self);
+
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
@@ -604,8 +758,10 @@ gn_application_activate (GApplication *application)
   if (window == NULL)
     {
       window = GTK_WINDOW (gn_window_new (self));
-      if (g_settings_get_boolean (self->settings, "start-minimised") && !self->held)
+      if ((g_settings_get_boolean (self->settings, "start-minimised") || self->start_hidden) &&
+          !self->held)
         {
+          self->start_hidden = FALSE;
           /* Keep running without showing anything; the next launch
            * (activate) presents the window. */
           self->held = TRUE;
@@ -622,14 +778,42 @@ gn_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* --background: start with the window hidden (the login autostart entry);
+ * when GuardNest already runs, nothing happens. */
+static int
+gn_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  GnApplication *self = GN_APPLICATION (application);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (application))
+    return 0;
+  self->start_hidden = TRUE;
+  return -1;
+}
+
 static void
 gn_application_shutdown (GApplication *application)
 {
   GnApplication *self = GN_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->tray != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->tray, self);
+      g_clear_object (&self->tray);
+    }
   if (self->session != NULL)
     {
+      g_signal_handlers_disconnect_by_data (gn_session_get_timed_rules (self->session), self);
       g_signal_handlers_disconnect_by_data (self->session, self);
       g_signal_handlers_disconnect_by_data (self->protection, self);
       gn_session_shut_down (self->session);
@@ -675,6 +859,7 @@ gn_application_class_init (GnApplicationClass *klass)
   app_class->startup = gn_application_startup;
   app_class->activate = gn_application_activate;
   app_class->shutdown = gn_application_shutdown;
+  app_class->handle_local_options = gn_application_handle_local_options;
 
   /**
    * GnApplication::lists-refreshed:
@@ -705,6 +890,9 @@ gn_application_new (GnEngineConfig *config)
                                       NULL);
   if (config != NULL)
     self->config = gn_engine_config_ref (config);
+  g_application_add_main_option (G_APPLICATION (self), "background", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Start protecting with the window hidden (as at login)"), NULL);
   return self;
 }
 
@@ -821,4 +1009,12 @@ gn_application_get_block_notifier (GnApplication *self)
 {
   g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
   return self->notifier;
+}
+
+/* (nullable): the tray icon, NULL after shutdown. */
+GnTray *
+gn_application_get_tray (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->tray;
 }
