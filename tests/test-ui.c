@@ -26,6 +26,7 @@
 #include <libsoup/soup.h>
 
 #include "gn-application.h"
+#include "gn-autostart.h"
 #include "gn-blocked-page.h"
 #include "gn-blocklists-page.h"
 #include "gn-connections-page.h"
@@ -1281,6 +1282,35 @@ test_tray_quit (void)
   WAIT_FOR (!g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"));
 }
 
+
+/* Start at login: an XDG autostart entry running this binary with
+ * --background; off removes it. */
+static void
+test_start_at_login (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "autostart",
+                                            "io.github.guardnest.GuardNest.desktop", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exec = NULL;
+
+  g_assert_true (g_str_has_prefix (path, T.tmpdir));
+  g_assert_false (gn_autostart_get_enabled ());
+  g_assert_true (gn_autostart_set_enabled (TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (gn_autostart_get_enabled ());
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  exec = g_key_file_get_string (kf, "Desktop Entry", "Exec", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (exec, " --background"));
+  g_assert_true (gn_autostart_set_enabled (FALSE, &error));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (gn_autostart_set_enabled (FALSE, &error));  /* already off */
+  g_assert_no_error (error);
+}
+
 static void
 test_close_connection (void)
 {
@@ -1982,6 +2012,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/disable", test_disable);
   g_test_add_func ("/ui/window/toggle-while-animating", test_toggle_while_animating);
   g_test_add_func ("/ui/window/list-names", test_list_names);
+  g_test_add_func ("/ui/window/start-at-login", test_start_at_login);
   g_test_add_func ("/ui/window/tray", test_tray);
   g_test_add_func ("/ui/window/tray-quit", test_tray_quit);
 
