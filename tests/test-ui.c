@@ -1184,6 +1184,20 @@ find_question (void)
   return NULL;
 }
 
+static GtkWidget *
+find_scrolled (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_scrolled (c);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static GtkCheckButton *
 find_check (GtkWidget *widget)
 {
@@ -1249,6 +1263,12 @@ test_tray (void)
   WAIT_FOR ((question = find_question ()) != NULL);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (T.window)));
   gtk_check_button_set_active (find_check (question), TRUE);
+  {
+    GnWindow *saved = T.window;
+    T.window = (GnWindow *) question;  /* save_png renders T.window */
+    save_png ("screenshot-keep-running.png");
+    T.window = saved;
+  }
   gtk_dialog_response (GTK_DIALOG (question), GTK_RESPONSE_ACCEPT);
   WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (T.window)));
   {
@@ -1605,6 +1625,16 @@ test_screenshots (void)
       GnWindow *saved = T.window;
       T.window = (GnWindow *) dialog;  /* save_png renders T.window */
       save_png ("screenshot-preferences.png");
+      /* Scrolled to its end: Startup and notifications. */
+      {
+        GtkWidget *w = find_scrolled (dialog);
+        if (w != NULL)
+          {
+            GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (w));
+            gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+            save_png ("screenshot-preferences-startup.png");
+          }
+      }
       T.window = saved;
     }
     gtk_window_destroy (GTK_WINDOW (dialog));
