@@ -37,6 +37,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-application.h"
+#include "gn-background.h"
 #include "gn-preferences-dialog.h"
 #include "gn-resources.h"
 #include "gn-style.h"
@@ -256,16 +257,16 @@ show_blocked_activated (GSimpleAction *action,
 static void
 tray_state_cb (GnApplication *self)
 {
-  GnProtectionState state = gn_protection_get_state (self->protection);
-  const char *text = gn_protection_get_status_text (self->protection);
+  g_auto(GnTrayView) view = { 0 };
 
   if (self->tray == NULL)
     return;
-  gn_tray_set_state (self->tray, _("GuardNest"), text ? text : "",
-                     state != GN_PROTECTION_ON);
-  gn_tray_set_can_pause (self->tray,
-                         state == GN_PROTECTION_ON &&
-                         gn_timed_rules_get_paused_until (gn_session_get_timed_rules (self->session)) == 0);
+  gn_background_tray_view (gn_protection_get_state (self->protection),
+                           gn_protection_get_status_text (self->protection),
+                           gn_timed_rules_get_paused_until (gn_session_get_timed_rules (self->session)),
+                           &view);
+  gn_tray_set_state (self->tray, _("GuardNest"), view.state, view.attention);
+  gn_tray_set_can_pause (self->tray, view.can_pause);
 }
 
 static void
@@ -372,17 +373,21 @@ gn_application_close_window (GnApplication *self,
   g_return_val_if_fail (GN_IS_APPLICATION (self), FALSE);
   g_return_val_if_fail (GTK_IS_WINDOW (window), FALSE);
 
-  if (self->quitting || !gn_protection_get_enabled (self->protection) ||
-      !gn_application_get_has_tray (self))
-    return FALSE;
   mode = g_settings_get_string (self->settings, "run-in-background");
-  if (g_str_equal (mode, "never"))
-    return FALSE;
-  if (g_str_equal (mode, "always"))
-    hide_to_background (self, window);
-  else
-    ask_keep_running (self, window);
-  return TRUE;
+  switch (gn_background_decide_close (gn_protection_get_enabled (self->protection),
+                                      gn_application_get_has_tray (self), self->quitting, mode))
+    {
+    case GN_CLOSE_QUIT:
+      return FALSE;
+    case GN_CLOSE_HIDE:
+      hide_to_background (self, window);
+      return TRUE;
+    case GN_CLOSE_ASK:
+      ask_keep_running (self, window);
+      return TRUE;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 /* ---- app.* actions ---- */
