@@ -32,29 +32,36 @@ test_tray_view (void)
 {
   {
     g_auto(GnTrayView) v = { 0 };
-    gn_background_tray_view (GN_PROTECTION_ON, "Protecting — 127.0.0.1:3000", 0, &v);
+    gn_background_tray_view (GN_PROTECTION_ON, "Protecting — 127.0.0.1:3000", TRUE, 0, &v);
     g_assert_cmpstr (v.state, ==, "Protecting — 127.0.0.1:3000");
     g_assert_false (v.attention);
     g_assert_true (v.can_pause);
   }
   {
     g_auto(GnTrayView) v = { 0 };
-    gn_background_tray_view (GN_PROTECTION_ON, "Paused", g_get_real_time () + 60, &v);
+    gn_background_tray_view (GN_PROTECTION_ON, "Paused", TRUE, g_get_real_time () + 60, &v);
     g_assert_true (v.attention);
     g_assert_false (v.can_pause);
   }
   {
     g_auto(GnTrayView) v = { 0 };
-    gn_background_tray_view (GN_PROTECTION_ERROR, NULL, 0, &v);
+    gn_background_tray_view (GN_PROTECTION_ERROR, NULL, FALSE, 0, &v);
     g_assert_cmpstr (v.state, ==, "Off");
     g_assert_true (v.attention);
     g_assert_false (v.can_pause);
   }
   {
     g_auto(GnTrayView) v = { 0 };
-    gn_background_tray_view (GN_PROTECTION_STARTING, "Starting…", 0, &v);
+    gn_background_tray_view (GN_PROTECTION_STARTING, "Starting…", FALSE, 0, &v);
     g_assert_false (v.attention);
     g_assert_false (v.can_pause);
+  }
+  {
+    /* On with no rule in force: blocking nothing is worth a look. */
+    g_auto(GnTrayView) v = { 0 };
+    gn_background_tray_view (GN_PROTECTION_ON, "Not blocking anything yet", FALSE, 0, &v);
+    g_assert_true (v.attention);
+    g_assert_true (v.can_pause);
   }
 }
 

@@ -30,6 +30,7 @@ gn_background_decide_close (gboolean    protecting,
 void
 gn_background_tray_view (GnProtectionState  state,
                          const char        *status_text,
+                         gboolean           blocking,
                          gint64             paused_until,
                          GnTrayView        *view)
 {
@@ -37,8 +38,9 @@ gn_background_tray_view (GnProtectionState  state,
 
   view->state = g_strdup (status_text != NULL && *status_text != '\0' ? status_text
                           : state == GN_PROTECTION_ON ? _("Protecting") : _("Off"));
+  /* On but blocking nothing (no list yet) needs the user as much as off. */
   view->attention = state == GN_PROTECTION_OFF || state == GN_PROTECTION_ERROR ||
-                    paused_until != 0;
+                    (state == GN_PROTECTION_ON && !blocking) || paused_until != 0;
   view->can_pause = state == GN_PROTECTION_ON && paused_until == 0;
 }
 

@@ -40,10 +40,12 @@ typedef struct
   gboolean  can_pause;  /* "Pause for 15 minutes" makes sense now */
 } GnTrayView;
 
-/* @status_text: (nullable): the protection's status line. @paused_until:
- * µs, 0 when not paused. */
+/* @status_text: (nullable): the protection's status line. @blocking: rules
+ * are in force (gn_protection_get_blocking()). @paused_until: µs, 0 when
+ * not paused. */
 void          gn_background_tray_view    (GnProtectionState  state,
                                           const char        *status_text,
+                                          gboolean           blocking,
                                           gint64             paused_until,
                                           GnTrayView        *view);
 void          gn_tray_view_clear         (GnTrayView        *view);

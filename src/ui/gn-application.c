@@ -263,6 +263,7 @@ tray_state_cb (GnApplication *self)
     return;
   gn_background_tray_view (gn_protection_get_state (self->protection),
                            gn_protection_get_status_text (self->protection),
+                           gn_protection_get_blocking (self->protection),
                            gn_timed_rules_get_paused_until (gn_session_get_timed_rules (self->session)),
                            &view);
   gn_tray_set_state (self->tray, _("GuardNest"), view.state, view.attention);
@@ -731,6 +732,7 @@ gn_application_startup (GApplication *application)
   g_signal_connect_swapped (self->tray, "item", G_CALLBACK (tray_item_cb), self);
   g_signal_connect_swapped (self->protection, "notify::status-text", G_CALLBACK (tray_state_cb), self);
   g_signal_connect_swapped (self->protection, "notify::state", G_CALLBACK (tray_state_cb), self);
+  g_signal_connect_swapped (self->protection, "notify::rules-state", G_CALLBACK (tray_state_cb), self);
   g_signal_connect_swapped (gn_session_get_timed_rules (self->session), "changed",
                             G_CALLBACK (tray_state_cb), self);
   tray_state_cb (self);
