@@ -67,6 +67,6 @@ void             gn_block_notifier_format       (const char * const      *domain
                                                  char                   **body);
 
 /* Signal "group" (GStrv domains, const char *title, const char *body):
- * new blocked domains to announce, oldest first. */
+ * new blocked domains to announce, in the order the batches reported them. */
 
 G_END_DECLS
