@@ -536,6 +536,16 @@ gn_tray_set_can_pause (GnTray   *self,
   menu_changed (self);
 }
 
+/* Linux desktops have a notification service: GNotification reaches it. */
+gboolean
+gn_tray_show_message (GnTray     *self,
+                      const char *title,
+                      const char *body)
+{
+  g_return_val_if_fail (GN_IS_TRAY (self), FALSE);
+  return FALSE;
+}
+
 static void
 gn_tray_get_property (GObject    *object,
                       guint       prop_id,

@@ -167,6 +167,9 @@ tray_window_proc (HWND   hwnd,
         case WM_CONTEXTMENU:
           show_menu (self);
           break;
+        case NIN_BALLOONUSERCLICK:
+          g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_MESSAGE);
+          break;
         default:
           break;
         }
@@ -239,6 +242,41 @@ gn_tray_set_can_pause (GnTray   *self,
 {
   g_return_if_fail (GN_IS_TRAY (self));
   self->can_pause = !!can_pause;  /* read when the menu opens */
+}
+
+static void
+copy_utf16 (wchar_t    *dest,
+            gsize       n,
+            const char *text)
+{
+  g_autofree gunichar2 *w = g_utf8_to_utf16 (text, -1, NULL, NULL, NULL);
+
+  dest[0] = L'\0';
+  if (w != NULL)
+    wcsncpy_s (dest, n, (const wchar_t *) w, _TRUNCATE);
+}
+
+/* GLib's GNotification backend on Windows is a stub that only warns
+ * ("Notifications are not yet supported on Windows"): the icon's balloon (a
+ * toast on Windows 10 and later) says it instead. */
+gboolean
+gn_tray_show_message (GnTray     *self,
+                      const char *title,
+                      const char *body)
+{
+  NOTIFYICONDATAW nid;
+
+  g_return_val_if_fail (GN_IS_TRAY (self), FALSE);
+  g_return_val_if_fail (title != NULL && body != NULL, FALSE);
+
+  if (!self->available)
+    return FALSE;
+  fill_icon_data (self, &nid);
+  nid.uFlags = NIF_INFO;
+  nid.dwInfoFlags = NIIF_INFO;
+  copy_utf16 (nid.szInfoTitle, G_N_ELEMENTS (nid.szInfoTitle), title);
+  copy_utf16 (nid.szInfo, G_N_ELEMENTS (nid.szInfo), body);
+  return Shell_NotifyIconW (NIM_MODIFY, &nid) != FALSE;
 }
 
 static void

@@ -25,6 +25,7 @@ typedef enum
   GN_TRAY_ITEM_PAUSE,   /* "Pause protection for 15 minutes" */
   GN_TRAY_ITEM_OPEN,    /* "Open GuardNest" (also a click on the icon) */
   GN_TRAY_ITEM_QUIT,    /* "Quit" */
+  GN_TRAY_ITEM_MESSAGE, /* the message of gn_tray_show_message() was clicked */
 } GnTrayItem;
 
 #define GN_TYPE_TRAY (gn_tray_get_type ())
@@ -45,6 +46,15 @@ void        gn_tray_set_state     (GnTray     *self,
 /* Pause's label follows: sensitive only while protecting. */
 void        gn_tray_set_can_pause (GnTray     *self,
                                    gboolean    can_pause);
+
+/* Where the desktop has no notification service of its own for us
+ * (Windows: GLib's GNotification backend there is a stub), shows @title and
+ * @body as the tray icon's message (a balloon, or a toast on Windows 10
+ * and later) and returns TRUE; FALSE when the caller should use
+ * GNotification (Linux). */
+gboolean    gn_tray_show_message  (GnTray     *self,
+                                   const char *title,
+                                   const char *body);
 
 /* Signal "item" (GnTrayItem item): a menu item or the icon was used. */
 

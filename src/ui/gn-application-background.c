@@ -36,10 +36,16 @@ block_group_cb (GnApplication   *self,
                 const char      *title,
                 const char      *body)
 {
-  g_autoptr(GNotification) notification = g_notification_new (title);
-  GVariant *target = g_variant_new_strv ((const char * const *) domains, -1);
+  g_autoptr(GNotification) notification = NULL;
+  GVariant *target;
 
-  g_variant_ref_sink (target);
+  /* Windows: the tray's balloon (GLib's backend there is a stub); a click
+   * shows the Blocked page. */
+  if (self->tray != NULL && gn_tray_show_message (self->tray, title, body))
+    return;
+
+  notification = g_notification_new (title);
+  target = g_variant_ref_sink (g_variant_new_strv ((const char * const *) domains, -1));
   g_notification_set_body (notification, body);
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_LOW);
   g_notification_set_default_action_and_target_value (notification, "app.show-blocked", target);
@@ -156,6 +162,10 @@ tray_item_cb (GnApplication *self,
       break;
     case GN_TRAY_ITEM_QUIT:
       g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+      break;
+    case GN_TRAY_ITEM_MESSAGE:
+      g_action_group_activate_action (G_ACTION_GROUP (self), "show-blocked",
+                                      g_variant_new_strv (NULL, 0));
       break;
     default:
       g_assert_not_reached ();
