@@ -11,6 +11,10 @@
  * loopback, and check what the window's models and widgets show. Each panel
  * is rendered to a PNG in the build directory for people to look at.
  *
+ * The bus has a notification server of the test's own
+ * (org.freedesktop.Notifications, in GDBus on its own connection) that
+ * records every Notify call and can invoke a notification's actions.
+ *
  * The tests run in order inside the application's main loop (started from
  * an idle after the first activation) and share the one application, as a
  * user's session would.
@@ -22,6 +26,7 @@
 #include <libsoup/soup.h>
 
 #include "gn-application.h"
+#include "gn-autostart.h"
 #include "gn-blocked-page.h"
 #include "gn-blocklists-page.h"
 #include "gn-connections-page.h"
@@ -43,6 +48,10 @@ static struct
   gboolean       refresh_failed;
   guint          n_refreshed;
   gboolean       late_list_ready;  /* /late-list.txt: 404 until then */
+  GDBusConnection *notify_bus;    /* (owned) the fake notification server's */
+  GPtrArray      *notes;          /* (element-type Note) Notify calls received */
+  char           *sni_service;    /* what the app registered with the watcher */
+  char           *sni_sender;     /* and from which unique name */
   int            result;
 } T;
 
@@ -58,6 +67,239 @@ static struct
 
 static void dump_rows (void);
 static gboolean listening (guint16 port);
+
+/* ---- a notification server (org.freedesktop.Notifications) ---- */
+
+typedef struct
+{
+  guint32  id;
+  char    *summary;
+  char    *body;
+  GStrv    actions;   /* key, label, key, label, … */
+} Note;
+
+static void
+note_free (Note *n)
+{
+  g_free (n->summary);
+  g_free (n->body);
+  g_strfreev (n->actions);
+  g_free (n);
+}
+
+static const char notify_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
+  "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "</interface></node>";
+
+static void
+notify_method (GDBusConnection       *connection,
+               const char            *sender,
+               const char            *path,
+               const char            *interface,
+               const char            *method,
+               GVariant              *params,
+               GDBusMethodInvocation *invocation,
+               gpointer               user_data)
+{
+  static guint32 last_id;
+
+  if (g_str_equal (method, "Notify"))
+    {
+      Note *n = g_new0 (Note, 1);
+      guint32 replaces;
+
+      g_variant_get (params, "(&suss&s^as@a{sv}i)", NULL, &replaces, NULL, &n->summary, &n->body,
+                     &n->actions, NULL, NULL);
+      n->summary = g_strdup (n->summary);
+      n->body = g_strdup (n->body);
+      n->id = replaces != 0 ? replaces : ++last_id;
+      g_ptr_array_add (T.notes, n);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n->id));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(ssss)", "test", "guardnest", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* A StatusNotifierWatcher (what a tray host runs): records the item. */
+static const char watcher_xml[] =
+  "<node><interface name='org.kde.StatusNotifierWatcher'>"
+  "<method name='RegisterStatusNotifierItem'><arg type='s' direction='in'/></method>"
+  "<method name='RegisterStatusNotifierHost'><arg type='s' direction='in'/></method>"
+  "<property name='RegisteredStatusNotifierItems' type='as' access='read'/>"
+  "<property name='IsStatusNotifierHostRegistered' type='b' access='read'/>"
+  "<property name='ProtocolVersion' type='i' access='read'/>"
+  "</interface></node>";
+
+static void
+watcher_method (GDBusConnection       *connection,
+                const char            *sender,
+                const char            *path,
+                const char            *interface,
+                const char            *method,
+                GVariant              *params,
+                GDBusMethodInvocation *invocation,
+                gpointer               user_data)
+{
+  if (g_str_equal (method, "RegisterStatusNotifierItem"))
+    {
+      g_clear_pointer (&T.sni_service, g_free);
+      g_variant_get (params, "(s)", &T.sni_service);
+      g_free (T.sni_sender);
+      T.sni_sender = g_strdup (sender);
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static GVariant *
+watcher_get_property (GDBusConnection  *connection,
+                      const char       *sender,
+                      const char       *path,
+                      const char       *interface,
+                      const char       *name,
+                      GError          **error,
+                      gpointer          user_data)
+{
+  if (g_str_equal (name, "RegisteredStatusNotifierItems"))
+    {
+      const char *items[] = { T.sni_service, NULL };
+      return g_variant_new_strv (items, T.sni_service ? 1 : 0);
+    }
+  if (g_str_equal (name, "IsStatusNotifierHostRegistered"))
+    return g_variant_new_boolean (TRUE);
+  return g_variant_new_int32 (0);
+}
+
+static void
+own_name (const char *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (T.notify_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", name, 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+}
+
+static void
+notify_server_start (const char *address)
+{
+  static const GDBusInterfaceVTable watcher_vtable = { watcher_method, watcher_get_property, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) watcher_info = g_dbus_node_info_new_for_xml (watcher_xml, NULL);
+  static const GDBusInterfaceVTable vtable = { notify_method, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notify_xml, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  T.notes = g_ptr_array_new_with_free_func ((GDestroyNotify) note_free);
+  T.notify_bus = g_dbus_connection_new_for_address_sync (address,
+                                                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (T.notify_bus, "/org/freedesktop/Notifications",
+                                     info->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  own_name ("org.freedesktop.Notifications");
+  g_dbus_connection_register_object (T.notify_bus, "/StatusNotifierWatcher",
+                                     watcher_info->interfaces[0], &watcher_vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  own_name ("org.kde.StatusNotifierWatcher");
+}
+
+static void
+call_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GVariant **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A call to the app's tray item, as the tray host makes it (async: the app
+ * answers on this same main loop). */
+static GVariant *
+call_tray (const char *path,
+           const char *interface,
+           const char *method,
+           GVariant   *params)
+{
+  GVariant *reply = NULL;
+
+  g_dbus_connection_call (T.notify_bus, T.sni_sender, path, interface, method, params, NULL,
+                          G_DBUS_CALL_FLAGS_NONE, 5000, NULL, call_done, &reply);
+  WAIT_FOR (reply != NULL);
+  return reply;
+}
+
+static char *
+tray_property (const char *name)
+{
+  g_autoptr(GVariant) reply = call_tray ("/StatusNotifierItem", "org.freedesktop.DBus.Properties", "Get",
+                                         g_variant_new ("(ss)", "org.kde.StatusNotifierItem", name));
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) || g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH)
+         ? g_variant_dup_string (value, NULL)
+         : g_variant_print (value, FALSE);
+}
+
+static void
+tray_click (int id)
+{
+  g_autoptr(GVariant) reply = call_tray ("/MenuBar", "com.canonical.dbusmenu", "Event",
+                                         g_variant_new ("(isvu)", id, "clicked",
+                                                        g_variant_new_int32 (0), 0));
+}
+
+/* What a click on the button (or the notification, key "default") sends. */
+static void
+notify_invoke (const Note *n,
+               const char *key)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_emit_signal (T.notify_bus, NULL, "/org/freedesktop/Notifications",
+                                 "org.freedesktop.Notifications", "ActionInvoked",
+                                 g_variant_new ("(us)", n->id, key), &error);
+  g_assert_no_error (error);
+}
+
+/* The key of the button labelled @label. */
+static const char *
+note_action (const Note *n,
+             const char *label)
+{
+  for (guint i = 0; n->actions[i] != NULL && n->actions[i + 1] != NULL; i += 2)
+    if (g_str_equal (n->actions[i + 1], label))
+      return n->actions[i];
+  return NULL;
+}
+
 
 static gboolean
 wake_cb (gpointer data)
@@ -813,6 +1055,282 @@ read_done (GObject      *source,
 
 /* An open tunnel, selected in the Connections page and closed with
  * win.close-connection: the client's socket ends. Then Pause. */
+
+static gboolean
+blocks (const char *host)
+{
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (gn_application_get_engine (T.app));
+  return list != NULL && gn_blocklist_lookup (list, host, NULL) == GN_MATCH_BLOCK;
+}
+
+static Note *
+last_note (void)
+{
+  return g_ptr_array_index (T.notes, T.notes->len - 1);
+}
+
+/* A desktop notification through the session bus's notification server:
+ * once for a new blocked domain, grouped for several, with its three
+ * buttons; "Allow for 10 minutes" lets the domain through, "Always allow"
+ * adds the group to the allowlist, a click shows the Blocked page. */
+static void
+test_notify_blocked (void)
+{
+  GnBlockNotifier *notifier = gn_application_get_block_notifier (T.app);
+  GnBlockedPage *page = GN_BLOCKED_PAGE (gn_window_get_page (T.window, "blocked"));
+  const char * const *allowed;
+  guint before;
+  Note *n;
+
+  /* What earlier tests blocked goes out now; then at most one per 2 s. */
+  gn_block_notifier_set_timing (notifier, 0, 0);
+  spin (300);
+  gn_block_notifier_set_timing (notifier, 2000, 100);
+  before = T.notes->len;
+
+  hit ("n1.blocked.localhost", 2);
+  WAIT_FOR (T.notes->len == before + 1);
+  n = last_note ();
+  g_assert_cmpstr (n->summary, ==, "n1.blocked.localhost blocked");
+  g_assert_nonnull (note_action (n, "Allow for 10 minutes"));
+  g_assert_nonnull (note_action (n, "Always allow"));
+  g_assert_nonnull (note_action (n, "Show"));
+
+  /* Seen today: never again. */
+  hit ("n1.blocked.localhost", 1);
+  spin (2500);
+  g_assert_cmpuint (T.notes->len, ==, before + 1);
+
+  /* Allow for 10 minutes: let through now, for a while. */
+  g_assert_true (blocks ("n1.blocked.localhost"));
+  notify_invoke (n, note_action (n, "Allow for 10 minutes"));
+  WAIT_FOR (!blocks ("n1.blocked.localhost"));
+  g_assert_cmpint (gn_timed_rules_get_allowed_until (gn_session_get_timed_rules (gn_application_get_session (T.app)),
+                                                     "n1.blocked.localhost"), >, g_get_real_time ());
+  g_assert_false (g_strv_contains (gn_blocklist_manager_get_user_rules (gn_application_get_blocklists (T.app),
+                                                                       GN_MATCH_ALLOW),
+                                   "n1.blocked.localhost"));
+
+  /* Three new ones, while the first waits for the others: one group. */
+  gn_block_notifier_set_timing (notifier, 2000, 2000);
+  hit ("n2.blocked.localhost", 1);
+  hit ("n3.blocked.localhost", 1);
+  hit ("n4.blocked.localhost", 1);
+  WAIT_FOR (T.notes->len == before + 2);
+  n = last_note ();
+  g_assert_cmpstr (n->summary, ==, "3 domains blocked");
+  g_assert_cmpstr (n->body, ==, "n2.blocked.localhost, n3.blocked.localhost, n4.blocked.localhost");
+
+  /* Always allow: the group goes to the allowlist. */
+  notify_invoke (n, note_action (n, "Always allow"));
+  WAIT_FOR (!blocks ("n2.blocked.localhost") && !blocks ("n4.blocked.localhost"));
+  allowed = gn_blocklist_manager_get_user_rules (gn_application_get_blocklists (T.app), GN_MATCH_ALLOW);
+  g_assert_true (g_strv_contains (allowed, "n3.blocked.localhost"));
+
+  /* A click on the next one: the Blocked page. */
+  hit ("n6.blocked.localhost", 1);
+  WAIT_FOR (T.notes->len == before + 3);
+  gn_window_show_page (T.window, "overview");
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  notify_invoke (last_note (), "default");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (page)));
+
+  /* Off in Preferences: nothing. */
+  g_settings_set_boolean (gn_application_get_settings (T.app), "notify-blocked", FALSE);
+  hit ("n5.blocked.localhost", 1);
+  spin (2500);
+  g_assert_cmpuint (T.notes->len, ==, before + 3);
+  g_settings_set_boolean (gn_application_get_settings (T.app), "notify-blocked", TRUE);
+  gn_block_notifier_set_timing (notifier, GN_BLOCK_NOTIFIER_INTERVAL_MS, GN_BLOCK_NOTIFIER_SETTLE_MS);
+}
+
+
+/* The label of the menu item @id in a GetLayout reply's children. */
+static char *
+menu_label (GVariant *layout,
+            int       id)
+{
+  g_autoptr(GVariant) root = g_variant_get_child_value (layout, 1);
+  g_autoptr(GVariant) children = g_variant_get_child_value (root, 2);
+
+  for (gsize i = 0; i < g_variant_n_children (children); i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (children, i);
+      g_autoptr(GVariant) child = g_variant_get_variant (boxed);
+      g_autoptr(GVariant) props = g_variant_get_child_value (child, 1);
+      const char *label = NULL;
+      int child_id;
+
+      g_variant_get_child (child, 0, "i", &child_id);
+      if (child_id == id && g_variant_lookup (props, "label", "&s", &label))
+        return g_strdup (label);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_question (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      if (GTK_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (w))
+        return w;
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_scrolled (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_scrolled (c);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkCheckButton *
+find_check (GtkWidget *widget)
+{
+  if (GTK_IS_CHECK_BUTTON (widget))
+    return GTK_CHECK_BUTTON (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkCheckButton *check = find_check (c);
+      if (check != NULL)
+        return check;
+    }
+  return NULL;
+}
+
+/* With a StatusNotifierWatcher on the bus (the test's own), the app
+ * registers a StatusNotifierItem with its title, status and menu; Pause
+ * pauses; closing the window while protecting asks once, then hides it and
+ * keeps protecting; Open brings it back. */
+static void
+test_tray (void)
+{
+  GSettings *settings = gn_application_get_settings (T.app);
+  GnTimedRules *timed = gn_session_get_timed_rules (gn_application_get_session (T.app));
+  g_autoptr(GVariant) layout = NULL;
+  g_autofree char *title = NULL, *status = NULL, *menu = NULL;
+  g_autofree char *state = NULL, *pause = NULL, *open = NULL, *quit = NULL;
+  GtkWidget *question;
+
+  WAIT_FOR (gn_application_get_has_tray (T.app));
+  g_assert_nonnull (T.sni_service);
+  g_assert_true (g_str_has_prefix (T.sni_service, "org.kde.StatusNotifierItem-"));
+  g_action_group_change_action_state (G_ACTION_GROUP (T.app), "enable", g_variant_new_boolean (TRUE));
+  WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
+
+  title = tray_property ("Title");
+  status = tray_property ("Status");
+  menu = tray_property ("Menu");
+  g_assert_cmpstr (title, ==, "GuardNest");
+  g_assert_cmpstr (status, ==, "Active");
+  g_assert_cmpstr (menu, ==, "/MenuBar");
+
+  layout = call_tray ("/MenuBar", "com.canonical.dbusmenu", "GetLayout",
+                      g_variant_new ("(ii@as)", 0, -1, g_variant_new_strv (NULL, 0)));
+  state = menu_label (layout, 1);
+  pause = menu_label (layout, 2);
+  open = menu_label (layout, 3);
+  quit = menu_label (layout, 5);
+  g_assert_cmpstr (state, ==, gn_protection_get_status_text (protection ()));
+  g_assert_cmpstr (pause, ==, "_Pause Protection for 15 Minutes");
+  g_assert_cmpstr (open, ==, "_Open GuardNest");
+  g_assert_cmpstr (quit, ==, "_Quit");
+
+  /* Pause for 15 minutes, from the menu. */
+  tray_click (2);
+  WAIT_FOR (gn_timed_rules_get_paused_until (timed) != 0);
+  g_assert_cmpint (gn_timed_rules_get_paused_until (timed) - g_get_real_time (), >, 14 * 60 * G_USEC_PER_SEC);
+  g_action_group_activate_action (G_ACTION_GROUP (T.app), "resume", NULL);
+  WAIT_FOR (gn_timed_rules_get_paused_until (timed) == 0);
+
+  /* Close: asked once; "Keep protecting" + "Don't ask again". */
+  g_assert_cmpstr (g_settings_get_string (settings, "run-in-background"), ==, "ask");
+  gtk_window_close (GTK_WINDOW (T.window));
+  WAIT_FOR ((question = find_question ()) != NULL);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  gtk_check_button_set_active (find_check (question), TRUE);
+  {
+    GnWindow *saved = T.window;
+    T.window = (GnWindow *) question;  /* save_png renders T.window */
+    save_png ("screenshot-keep-running.png");
+    T.window = saved;
+  }
+  gtk_dialog_response (GTK_DIALOG (question), GTK_RESPONSE_ACCEPT);
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  {
+    g_autofree char *mode = g_settings_get_string (settings, "run-in-background");
+    g_assert_cmpstr (mode, ==, "always");
+  }
+  spin (300);
+  g_assert_true (gtk_application_get_windows (GTK_APPLICATION (T.app)) != NULL);
+  g_assert_true (gn_protection_get_enabled (protection ()));
+  g_assert_cmpint (gn_protection_get_state (protection ()), ==, GN_PROTECTION_ON);
+  g_assert_true (listening (proxy_port ()));
+
+  /* Open, from the menu; a second close hides it without asking. */
+  tray_click (3);
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  gtk_window_close (GTK_WINDOW (T.window));
+  WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  g_assert_null (find_question ());
+  tray_click (3);
+  WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (T.window)));
+  g_settings_reset (settings, "run-in-background");
+}
+
+/* Quit from the tray's menu: app.quit (the shutdown finishes after the
+ * tests, as with the Quit command). Last. */
+static void
+test_tray_quit (void)
+{
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"));
+  tray_click (5);
+  WAIT_FOR (!g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"));
+}
+
+
+/* Start at login: an XDG autostart entry running this binary with
+ * --background; off removes it. */
+static void
+test_start_at_login (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "autostart",
+                                            "io.github.guardnest.GuardNest.desktop", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exec = NULL;
+
+  g_assert_true (g_str_has_prefix (path, T.tmpdir));
+  g_assert_false (gn_autostart_get_enabled ());
+  g_assert_true (gn_autostart_set_enabled (TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (gn_autostart_get_enabled ());
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  exec = g_key_file_get_string (kf, "Desktop Entry", "Exec", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (exec, " --background"));
+  g_assert_true (gn_autostart_set_enabled (FALSE, &error));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (gn_autostart_set_enabled (FALSE, &error));  /* already off */
+  g_assert_no_error (error);
+}
+
 static void
 test_close_connection (void)
 {
@@ -1107,6 +1625,16 @@ test_screenshots (void)
       GnWindow *saved = T.window;
       T.window = (GnWindow *) dialog;  /* save_png renders T.window */
       save_png ("screenshot-preferences.png");
+      /* Scrolled to its end: Startup and notifications. */
+      {
+        GtkWidget *w = find_scrolled (dialog);
+        if (w != NULL)
+          {
+            GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (w));
+            gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+            save_png ("screenshot-preferences-startup.png");
+          }
+      }
       T.window = saved;
     }
     gtk_window_destroy (GTK_WINDOW (dialog));
@@ -1403,8 +1931,10 @@ run_tests (gpointer user_data)
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   T.window = GN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (T.app)));
   T.result = g_test_run ();
-  /* app.quit closes the window (saving its state) and ends the app. */
-  g_action_group_activate_action (G_ACTION_GROUP (T.app), "quit", NULL);
+  /* app.quit closes the window (saving its state) and ends the app (the
+   * tray's Quit may have started it already). */
+  if (g_action_group_get_action_enabled (G_ACTION_GROUP (T.app), "quit"))
+    g_action_group_activate_action (G_ACTION_GROUP (T.app), "quit", NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -1465,6 +1995,8 @@ main (int   argc,
       g_setenv ("DISPLAY", display, TRUE);
   }
 
+  notify_server_start (g_test_dbus_get_bus_address (bus));
+
   T.origin = soup_server_new (NULL, NULL);
   soup_server_add_handler (T.origin, NULL, origin_cb, NULL, NULL);
   soup_server_listen_local (T.origin, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
@@ -1501,6 +2033,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/requests", test_requests);
   g_test_add_func ("/ui/window/allow", test_allow);
   g_test_add_func ("/ui/window/sort-blocked-live", test_sort_blocked_live);
+  g_test_add_func ("/ui/window/notify-blocked", test_notify_blocked);
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
   g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
@@ -1509,6 +2042,9 @@ main (int   argc,
   g_test_add_func ("/ui/window/disable", test_disable);
   g_test_add_func ("/ui/window/toggle-while-animating", test_toggle_while_animating);
   g_test_add_func ("/ui/window/list-names", test_list_names);
+  g_test_add_func ("/ui/window/start-at-login", test_start_at_login);
+  g_test_add_func ("/ui/window/tray", test_tray);
+  g_test_add_func ("/ui/window/tray-quit", test_tray_quit);
 
   g_timeout_add (100, wake_cb, NULL);
   if (g_application_run (G_APPLICATION (T.app), 1, app_argv) != 0 && T.result == 0)
@@ -1517,6 +2053,11 @@ main (int   argc,
   g_assert_finalize_object (g_steal_pointer (&T.app));
   soup_server_disconnect (T.origin);
   g_clear_object (&T.origin);
+  g_dbus_connection_close_sync (T.notify_bus, NULL, NULL);
+  g_clear_object (&T.notify_bus);
+  g_clear_pointer (&T.notes, g_ptr_array_unref);
+  g_free (T.sni_service);
+  g_free (T.sni_sender);
   g_test_dbus_down (bus);
   g_free (T.refresh_summary);
   {

@@ -31,6 +31,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-app-resolver.h"
+#include "gn-block-notifier.h"
 #include "gn-headless.h"
 #include "gn-session.h"
 
@@ -39,6 +40,7 @@ typedef struct
   GMainLoop      *loop;
   GnSession      *session;   /* (unowned) */
   GnAppResolver  *apps;      /* (owned) which program made each connection */
+  GnBlockNotifier *notifier; /* (owned) one line per group of new blocked domains */
   GHashTable     *logged;    /* (owned) ids of closed connections already logged */
   gboolean        stopping;  /* a signal came, maybe before the loop ran */
   gboolean        announced; /* "listening on …" printed */
@@ -117,8 +119,24 @@ on_batch (const GnConnectionBatch *batch,
     g_hash_table_remove (h->logged, &g_array_index (batch->removed, guint64, i));
   /* After logging: it forgets the removed ones. */
   gn_app_resolver_apply_batch (h->apps, batch, gn_engine_get_port (gn_session_get_engine (h->session)));
+  gn_block_notifier_apply_batch (h->notifier, batch);
   if (out->len > 0)
     g_print ("%s", out->str);
+}
+
+/* What the window shows as a desktop notification: one line per group
+ * ("guardnest: 12 domains blocked: For example a, b, c and 9 more"). */
+static void
+on_block_group (GnBlockNotifier *notifier,
+                GStrv            domains,
+                const char      *title,
+                const char      *body,
+                gpointer         user_data)
+{
+  if (domains[1] == NULL)
+    g_printerr ("guardnest: %s\n", title);
+  else
+    g_printerr ("guardnest: %s: %s\n", title, body);
 }
 
 static void
@@ -368,6 +386,8 @@ gn_headless_run (int    argc,
    * and the engine keeps no more of them than its cap. */
   h.logged = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   h.apps = gn_app_resolver_new ();
+  h.notifier = gn_block_notifier_new ();
+  g_signal_connect (h.notifier, "group", G_CALLBACK (on_block_group), NULL);
   subscription = quiet ? 0 : gn_connection_registry_subscribe (gn_engine_get_registry (engine),
                                                                g_main_context_default (), 250,
                                                                on_batch, &h, NULL);
@@ -388,6 +408,7 @@ gn_headless_run (int    argc,
   g_signal_handlers_disconnect_by_data (protection, &h);
   g_hash_table_unref (h.logged);
   g_clear_object (&h.apps);
+  g_clear_object (&h.notifier);
   g_print ("GuardNest proxy stopped\n");
   return h.status;
 }

@@ -9,6 +9,9 @@
  * disable removes it. --repair-proxy does nothing (exit 0) when there is no
  * journal or GuardNest is running, so a left-over entry is harmless.
  *
+ * The same writer makes the "Start at login" entry (gn-autostart.h):
+ * `guardnest --background`, the window hidden.
+ *
  * Threading: plain functions, any thread.
  */
 
@@ -18,6 +21,7 @@
 #include <glib/gstdio.h>
 #include <glib/gi18n.h>
 
+#include "gn-autostart.h"
 #include "gn-os-proxy-private.h"
 
 char *
@@ -61,33 +65,56 @@ self_command (void)
   return g_strdup ("guardnest");
 }
 
+/* Writes an autostart entry that runs this binary with @args; @error says
+ * only why it failed (the caller names the entry). Shared by the repair
+ * entry and Start at login. */
+static gboolean
+write_entry (const char  *path,
+             const char  *name,
+             const char  *comment,
+             const char  *args,
+             const char  *extra,
+             GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *command = self_command ();
+  g_autofree char *contents = NULL;
+
+  contents = g_strdup_printf ("[Desktop Entry]\n"
+                              "Type=Application\n"
+                              "Name=%s\n"
+                              "Comment=%s\n"
+                              "Exec=%s %s\n"
+                              "Terminal=false\n"
+                              "%s",
+                              name, comment, command, args, extra);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error_literal (error, GN_ERROR, GN_ERROR_IO, g_strerror (saved));
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
 gboolean
 _gn_os_proxy_xdg_install_repair (GnOsProxy  *self,
                                  GError    **error)
 {
   g_autofree char *path = _gn_os_proxy_xdg_repair_entry_path ();
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *command = self_command ();
-  g_autofree char *contents = NULL;
   g_autoptr(GError) local = NULL;
 
-  contents = g_strdup_printf ("[Desktop Entry]\n"
-                              "Type=Application\n"
-                              "Name=GuardNest proxy settings repair\n"
-                              "Comment=Puts back your proxy settings if GuardNest did not exit cleanly\n"
-                              "Exec=%s --repair-proxy\n"
-                              "NoDisplay=true\n"
-                              "Terminal=false\n"
-                              "X-GNOME-Autostart-Phase=Initialization\n"
-                              "X-KDE-autostart-phase=1\n",
-                              command);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+  if (!write_entry (path, "GuardNest proxy settings repair",
+                    "Puts back your proxy settings if GuardNest did not exit cleanly",
+                    "--repair-proxy",
+                    "NoDisplay=true\n"
+                    "X-GNOME-Autostart-Phase=Initialization\n"
+                    "X-KDE-autostart-phase=1\n",
+                    &local))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
-                   _("The logon repair entry %s could not be written: %s"), path,
-                   local ? local->message : g_strerror (errno));
+                   _("The logon repair entry %s could not be written: %s"), path, local->message);
       return FALSE;
     }
   return TRUE;
@@ -104,6 +131,51 @@ _gn_os_proxy_xdg_remove_repair (GnOsProxy  *self,
       int saved = errno;
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
                    _("The logon repair entry %s could not be removed: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- Start at login (gn-autostart.h) ---- */
+
+static char *
+login_entry_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "autostart", GN_APP_ID ".desktop", NULL);
+}
+
+gboolean
+gn_autostart_get_enabled (void)
+{
+  g_autofree char *path = login_entry_path ();
+
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+gboolean
+gn_autostart_set_enabled (gboolean   enabled,
+                          GError   **error)
+{
+  g_autofree char *path = login_entry_path ();
+  g_autoptr(GError) local = NULL;
+
+  if (enabled)
+    {
+      if (write_entry (path, "GuardNest",
+                       "Protects every program on this computer from malicious domains",
+                       "--background", "Icon=" GN_APP_ID "\nX-GNOME-Autostart-enabled=true\n",
+                       &local))
+        return TRUE;
+      g_set_error (error, GN_ERROR, GN_ERROR_IO,
+                   _("GuardNest cannot start at login: %s could not be written (%s)"), path,
+                   local->message);
+      return FALSE;
+    }
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int saved = errno;
+      g_set_error (error, GN_ERROR, GN_ERROR_IO,
+                   _("The login entry %s could not be removed: %s"), path, g_strerror (saved));
       return FALSE;
     }
   return TRUE;

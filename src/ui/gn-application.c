@@ -14,9 +14,14 @@
  * arrive on the main context a few times per second.
  *
  * The app.* actions live here (enable, restart, refresh-lists, preferences,
- * about, quit), with their accelerators. The window follows the system's
- * light/dark preference through GtkSettings (GNOME's color-scheme key, when
- * that schema is installed), since GTK 4.8 alone does not.
+ * about, quit), with their accelerators. The "domain blocked"
+ * notification, the tray and closing to the background are in
+ * gn-application-background.c. `guardnest --background` (the login
+ * autostart entry) starts with the window hidden.
+ *
+ * The window follows the system's light/dark preference through
+ * GtkSettings (GNOME's color-scheme key, when that schema is installed),
+ * since GTK 4.8 alone does not.
  *
  * Threading: main thread only; the engine runs its own thread behind its
  * thread-safe API.
@@ -24,7 +29,7 @@
 
 #include <glib/gi18n.h>
 
-#include "gn-application.h"
+#include "gn-application-private.h"
 #include "gn-preferences-dialog.h"
 #include "gn-resources.h"
 #include "gn-style.h"
@@ -32,27 +37,6 @@
 
 #define BATCH_INTERVAL_MS 250
 
-struct _GnApplication
-{
-  GtkApplication     parent_instance;
-
-  GnEngineConfig    *config;        /* (owned) (nullable) given by the caller */
-  GSettings         *settings;      /* (owned) */
-  GSettings         *interface;     /* (owned) (nullable) org.gnome.desktop.interface */
-  GnSession         *session;       /* (owned) engine, protection, lists, saved settings */
-  GnEngine          *engine;        /* (unowned) the session's */
-  GnProtection      *protection;    /* (unowned) the session's */
-  GnBlocklistManager *blocklists;   /* (unowned) the session's */
-  GnOsProxyGuard    *guard;         /* (unowned) the session's */
-  GnConnectionModel *connections;   /* (owned) */
-  GnBlockedModel    *blocked;       /* (owned) */
-  GnTrafficStats    *stats;         /* (owned) */
-  GnAppResolver     *apps;          /* (owned) which program made each connection */
-  GCancellable      *cancellable;   /* (owned) */
-  guint              subscription;
-  gboolean           held;
-  gboolean           quitting;
-};
 
 G_DEFINE_FINAL_TYPE (GnApplication, gn_application, GTK_TYPE_APPLICATION)
 
@@ -121,6 +105,7 @@ batch_cb (const GnConnectionBatch *batch,
   gn_connection_model_apply_batch (self->connections, batch);
   gn_app_resolver_apply_batch (self->apps, batch, gn_engine_get_port (self->engine));
   gn_blocked_model_apply_batch (self->blocked, batch);
+  gn_block_notifier_apply_batch (self->notifier, batch);
   gn_traffic_stats_apply_batch (self->stats, batch, g_get_real_time ());
 }
 
@@ -450,6 +435,7 @@ gn_application_startup (GApplication *application)
   self->stats = gn_traffic_stats_new ();
   self->apps = gn_app_resolver_new ();
   g_signal_connect_swapped (self->apps, "resolved", G_CALLBACK (app_resolved_cb), self);
+  _gn_application_init_notifications (self);
 
   self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
                                                          NULL, BATCH_INTERVAL_MS,
@@ -463,6 +449,9 @@ gn_application_startup (GApplication *application)
   g_signal_connect_swapped (gn_session_get_timed_rules (self->session), "changed",
                             G_CALLBACK (timed_changed_cb), self);
   timed_changed_cb (self);
+
+  _gn_application_init_tray (self);
+
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
@@ -491,8 +480,10 @@ gn_application_activate (GApplication *application)
   if (window == NULL)
     {
       window = GTK_WINDOW (gn_window_new (self));
-      if (g_settings_get_boolean (self->settings, "start-minimised") && !self->held)
+      if ((g_settings_get_boolean (self->settings, "start-minimised") || self->start_hidden) &&
+          !self->held)
         {
+          self->start_hidden = FALSE;
           /* Keep running without showing anything; the next launch
            * (activate) presents the window. */
           self->held = TRUE;
@@ -509,14 +500,38 @@ gn_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* --background: start with the window hidden (the login autostart entry);
+ * when GuardNest already runs, nothing happens. */
+static int
+gn_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  GnApplication *self = GN_APPLICATION (application);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (application))
+    return 0;
+  self->start_hidden = TRUE;
+  return -1;
+}
+
 static void
 gn_application_shutdown (GApplication *application)
 {
   GnApplication *self = GN_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
+  _gn_application_shut_down_tray (self);
   if (self->session != NULL)
     {
+      g_signal_handlers_disconnect_by_data (gn_session_get_timed_rules (self->session), self);
       g_signal_handlers_disconnect_by_data (self->session, self);
       g_signal_handlers_disconnect_by_data (self->protection, self);
       gn_session_shut_down (self->session);
@@ -539,6 +554,7 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
   g_clear_object (&self->apps);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
@@ -561,6 +577,7 @@ gn_application_class_init (GnApplicationClass *klass)
   app_class->startup = gn_application_startup;
   app_class->activate = gn_application_activate;
   app_class->shutdown = gn_application_shutdown;
+  app_class->handle_local_options = gn_application_handle_local_options;
 
   /**
    * GnApplication::lists-refreshed:
@@ -591,6 +608,9 @@ gn_application_new (GnEngineConfig *config)
                                       NULL);
   if (config != NULL)
     self->config = gn_engine_config_ref (config);
+  g_application_add_main_option (G_APPLICATION (self), "background", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Start protecting with the window hidden (as at login)"), NULL);
   return self;
 }
 
@@ -700,4 +720,19 @@ gn_application_get_blocklists (GnApplication *self)
 {
   g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
   return self->blocklists;
+}
+
+GnBlockNotifier *
+gn_application_get_block_notifier (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->notifier;
+}
+
+/* (nullable): the tray icon, NULL after shutdown. */
+GnTray *
+gn_application_get_tray (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->tray;
 }

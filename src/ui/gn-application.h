@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "gn-app-resolver.h"
+#include "gn-block-notifier.h"
 #include "gn-blocked-model.h"
 #include "gn-blocklist-manager.h"
 #include "gn-connection-model.h"
@@ -16,6 +17,7 @@
 #include "gn-session.h"
 #include "gn-settings-store.h"
 #include "gn-traffic-stats.h"
+#include "gn-tray.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +30,11 @@ GnEngine          *gn_application_get_engine      (GnApplication  *self);
 GnProtection      *gn_application_get_protection  (GnApplication  *self);
 GnConnectionModel *gn_application_get_connections (GnApplication  *self);
 GnBlockedModel    *gn_application_get_blocked     (GnApplication  *self);
+GnBlockNotifier   *gn_application_get_block_notifier (GnApplication *self);
+GnTray            *gn_application_get_tray       (GnApplication  *self);
+gboolean           gn_application_get_has_tray   (GnApplication  *self);
+gboolean           gn_application_close_window   (GnApplication  *self,
+                                                  GtkWindow      *window);
 GnTrafficStats    *gn_application_get_stats       (GnApplication  *self);
 GnBlocklistManager *gn_application_get_blocklists (GnApplication  *self);
 GnSettingsStore   *gn_application_get_store       (GnApplication  *self);

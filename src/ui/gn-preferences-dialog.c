@@ -6,13 +6,17 @@
  * moment it changes: the port to the engine settings store (it takes effect
  * on the next restart, as the row says), the update interval to the
  * blocklist manager, the bypass list to GSettings (the app validates it and
- * hands it to the OS proxy guard), start minimised to GSettings. A bad
+ * hands it to the OS proxy guard), start minimised, the blocked-domain
+ * notification and closing to the background to GSettings, start at login
+ * to the autostart entry (gn-autostart.h). A bad
  * value shows its error under the rows and is not saved.
  *
  * Threading: main thread only.
  */
 
 #include <glib/gi18n.h>
+
+#include "gn-autostart.h"
 
 #include "gn-preferences-dialog.h"
 
@@ -30,6 +34,10 @@ struct _GnPreferencesDialog
   GtkDropDown   *restore_dropdown;
   GtkSwitch     *pac_switch;
   GtkSwitch     *minimised_switch;
+  GtkSwitch     *notify_switch;
+  GtkSwitch     *login_switch;
+  GtkSwitch     *background_switch;
+  GtkLabel      *background_note;
   GtkLabel      *error_label;
 };
 
@@ -128,6 +136,42 @@ bypass_changed_cb (GnPreferencesDialog *self)
   g_settings_set_strv (self->settings, "proxy-bypass", (const char * const *) items->pdata);
 }
 
+/* Start at login: the autostart entry itself is the setting. */
+static void
+login_changed_cb (GnPreferencesDialog *self)
+{
+  gboolean wanted = gtk_switch_get_active (self->login_switch);
+  g_autoptr(GError) error = NULL;
+
+  if (wanted == gn_autostart_get_enabled ())
+    return;
+  if (!gn_autostart_set_enabled (wanted, &error))
+    {
+      show_error (self, error->message);
+      gtk_switch_set_active (self->login_switch, gn_autostart_get_enabled ());
+      return;
+    }
+  show_error (self, NULL);
+}
+
+/* run-in-background: "always" is on; off is "never" (no more asking). */
+static gboolean
+background_get_mapping (GValue   *value,
+                        GVariant *variant,
+                        gpointer  user_data)
+{
+  g_value_set_boolean (value, g_str_equal (g_variant_get_string (variant, NULL), "always"));
+  return TRUE;
+}
+
+static GVariant *
+background_set_mapping (const GValue       *value,
+                        const GVariantType *type,
+                        gpointer            user_data)
+{
+  return g_variant_new_string (g_value_get_boolean (value) ? "always" : "never");
+}
+
 static void
 gn_preferences_dialog_dispose (GObject *object)
 {
@@ -166,6 +210,10 @@ gn_preferences_dialog_class_init (GnPreferencesDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, restore_dropdown);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, pac_switch);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, minimised_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, notify_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, login_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, background_note);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, error_label);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -217,6 +265,20 @@ gn_preferences_dialog_new (GtkWindow     *parent,
 
   g_settings_bind (self->settings, "start-minimised", self->minimised_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notify-blocked", self->notify_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  gtk_switch_set_active (self->login_switch, gn_autostart_get_enabled ());
+  g_signal_connect_swapped (self->login_switch, "notify::active", G_CALLBACK (login_changed_cb), self);
+  g_settings_bind_with_mapping (self->settings, "run-in-background", self->background_switch, "active",
+                                G_SETTINGS_BIND_DEFAULT, background_get_mapping,
+                                background_set_mapping, NULL, NULL);
+  /* Without a tray there is nothing to come back through: say so. */
+  gtk_label_set_text (self->background_note,
+                      gn_application_get_has_tray (app)
+                      ? _("While protecting, closing the window hides it; the tray icon opens it again or quits.")
+                      : _("There is no tray on this desktop, so closing the window quits GuardNest "
+                          "and stops protecting."));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->background_switch), gn_application_get_has_tray (app));
   g_settings_bind (self->settings, "use-pac", self->pac_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "restore-behaviour", self->restore_dropdown, "selected",
                                 G_SETTINGS_BIND_DEFAULT, restore_get_mapping, restore_set_mapping,

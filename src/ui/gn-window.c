@@ -373,6 +373,10 @@ gn_window_close_request (GtkWindow *window)
   g_settings_set_string (self->settings, "visible-page",
                          gtk_stack_get_visible_child_name (self->stack));
 
+  /* Protecting with a tray icon: hidden, not closed (asked once). */
+  if (gn_application_close_window (self->app, window))
+    return TRUE;
+
   return GTK_WINDOW_CLASS (gn_window_parent_class)->close_request (window);
 }
 
