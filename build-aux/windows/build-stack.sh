@@ -317,7 +317,11 @@ build_glib_networking() {
     -Dinstalled_tests=false
 }
 build_libpng1_6() { configure_build --disable-tests 2>/dev/null || configure_build; }
-build_libjpeg_turbo() { cmake_build -DENABLE_STATIC=OFF -DWITH_SIMD=OFF -DWITH_TURBOJPEG=OFF; }
+build_libjpeg_turbo() {
+  # Its own GNUInstallDirs takes a relative libdir as relative to the source.
+  cmake_build -DENABLE_STATIC=OFF -DWITH_SIMD=OFF -DWITH_TURBOJPEG=OFF \
+    -DCMAKE_INSTALL_LIBDIR="$prefix/lib"
+}
 build_pixman() { meson_build -Dgtk=disabled -Dlibpng=disabled -Dtests=disabled -Dopenmp=disabled; }
 build_freetype() {
   meson_build -Dbrotli=disabled -Dbzip2=disabled -Dharfbuzz=disabled -Dpng=enabled -Dzlib=enabled
