@@ -12,7 +12,7 @@
 # Part "gtk-free": libffi, pcre2, libintl, GLib, json-glib, nghttp2, sqlite3,
 # libpsl, libsoup 3, OpenSSL, glib-networking (the engine, the headless
 # runner, guardnest-repair.exe and the tests need no more).
-# Part "gtk" (needs gtk-free): libpng, libjpeg-turbo, pixman, freetype,
+# Part "gtk" (needs gtk-free): libpng, libjpeg-turbo, libtiff, pixman, freetype,
 # fribidi, harfbuzz, cairo, pango, gdk-pixbuf, libepoxy, graphene, GTK 4.
 #
 # Sources: `apt-get source --download-only PKG=VERSION` from deb-src entries
@@ -84,6 +84,7 @@ gtk_free_pkgs=(
 gtk_pkgs=(
   "libpng1.6     1.6.39-2+deb12u6          orig"
   "libjpeg-turbo 1:2.1.5-2                 dsc"
+  "tiff          4.5.0-6+deb12u4           dsc"
   "pixman        0.42.2-1                  orig"
   "freetype      2.12.1+dfsg-5+deb12u4     dsc"
   "fribidi       1.0.8-2.1                 dsc"
@@ -321,6 +322,11 @@ build_libjpeg_turbo() {
   # Its own GNUInstallDirs takes a relative libdir as relative to the source.
   cmake_build -DENABLE_STATIC=OFF -DWITH_SIMD=OFF -DWITH_TURBOJPEG=OFF \
     -DCMAKE_INSTALL_LIBDIR="$prefix/lib"
+}
+build_tiff() {  # GTK 4.8 requires libtiff-4 (its image loading)
+  cmake_build -DCMAKE_INSTALL_LIBDIR="$prefix/lib" -Dtiff-tools=OFF -Dtiff-tests=OFF \
+    -Dtiff-contrib=OFF -Dtiff-docs=OFF -Djpeg=ON -Dzlib=ON -Dwebp=OFF -Dzstd=OFF -Dlzma=OFF \
+    -Djbig=OFF -Dlerc=OFF -Dlibdeflate=OFF -Dpixarlog=ON -Dcxx=OFF
 }
 build_pixman() { meson_build -Dgtk=disabled -Dlibpng=disabled -Dtests=disabled -Dopenmp=disabled; }
 build_freetype() {
