@@ -16,7 +16,10 @@
 #   3. meson test under Wine (exe_wrapper): the engine, blocklist, registry,
 #      settings and app-model test programs, test-winproxy, and
 #      windows-headless-e2e (guardnest.exe --headless with Linux curl)
-#   4. build-aux/windows/make-installer.sh: the NSIS installer from these
+#   4. (all) tests/windows/window-e2e.sh under xvfb-run: the GTK window with
+#      protection on points the registry's proxy values at it, closing it
+#      puts the user's values back exactly; screenshot in the build dir
+#   5. build-aux/windows/make-installer.sh: the NSIS installer from these
 #      files (build-aux/msys2/guardnest.nsi), then tests/windows/installer-e2e.sh:
 #      silent install under Wine, the installed headless proxy with curl,
 #      silent uninstall leaving nothing behind
@@ -67,6 +70,12 @@ meson compile -C "$build"
 echo "== tests under Wine"
 # One at a time and with longer timeouts: every test starts a Wine process.
 meson test -C "$build" --print-errorlogs --num-processes 1 --timeout-multiplier 3 --no-suite ui
+
+if [ "$gui" = true ]; then
+  echo "== the window under Wine on Xvfb: registry proxy values set and restored exactly"
+  xvfb-run -a -s '-screen 0 1280x900x24' \
+    bash tests/windows/window-e2e.sh "$PWD/$build/src/guardnest.exe" "$build/window-wine.png"
+fi
 
 echo "== installer"
 bash build-aux/windows/make-installer.sh "$build"

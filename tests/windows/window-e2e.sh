@@ -56,11 +56,17 @@ wine reg add "$inet" /v ProxyOverride /t REG_SZ /d '<local>;*.corp.example' /f >
 before=$(state)
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-local_dir=$WINEPREFIX/drive_c/users/$USER/AppData/Local
+local_dir=$WINEPREFIX/drive_c/users/${USER:-$(id -un)}/AppData/Local
 mkdir -p "$local_dir/guardnest" "$local_dir/gtk-4.0"
 printf '[engine]\nport=%s\n\n[state]\nprotection=true\n' "$port" > "$local_dir/guardnest/settings.ini"
-# Wine's default UI font has no DirectWrite description: pango draws boxes.
+# Wine's own UI font (its Tahoma) has no DirectWrite description, so pango
+# draws boxes: have Wine substitute a host font (fontconfig's DejaVu Sans)
+# for the names GTK asks Windows for.
 printf '[Settings]\ngtk-font-name=DejaVu Sans 10\n' > "$local_dir/gtk-4.0/settings.ini"
+for face in Tahoma 'MS Shell Dlg' 'MS Shell Dlg 2' 'Segoe UI' 'Microsoft Sans Serif'; do
+  wine reg add 'HKCU\Software\Wine\Fonts\Replacements' /v "$face" /d 'DejaVu Sans' /f >/dev/null 2>&1
+done
+wineserver -w
 
 export GSK_RENDERER=cairo GTK_A11Y=none
 cd "$tmp" || exit 1
@@ -82,7 +88,10 @@ ok "a top-level window named GuardNest is mapped" wait_for has_window
 screenshot () {
   [ -n "$shot" ] || return 0
   sleep 3   # let the first frames settle
-  xwd -root -silent > "$tmp/screen.xwd" && python3 "$here/xwd-to-png.py" "$tmp/screen.xwd" "$shot"
+  local id
+  id=$(window_id)
+  { xwd -silent -frame -id "$id" > "$tmp/screen.xwd" || xwd -root -silent > "$tmp/screen.xwd"; } &&
+    python3 "$here/xwd-to-png.py" "$tmp/screen.xwd" "$shot"
 }
 ok "screenshot ${shot:-(none asked)}" screenshot
 close () { wine taskkill /im guardnest.exe >/dev/null 2>&1; wait_for is_before; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""xwd-to-png.py IN.xwd OUT.png: a 24/32-bit TrueColor `xwd -root` dump as
+"""xwd-to-png.py IN.xwd OUT.png: a 24/32-bit colour `xwd -root` dump as
 PNG, with the standard library only (Xvfb screenshots of the window under
 Wine, without ImageMagick)."""
 import struct
@@ -14,16 +14,20 @@ def main(src, dst):
     header_size, width, height = h[0], h[4], h[5]
     byte_order, bpp, bpl, ncolors = h[7], h[11], h[12], h[19]
     masks = h[14:17]
-    if bpp != 32:
-        raise SystemExit("xwd-to-png.py: only 32 bits per pixel")
+    # bits_per_pixel may say 24 for 4-byte pixels (seen under Wine on Xvfb):
+    # the line length tells the real pixel size.
+    step = bpl // width
+    if step not in (3, 4) or bpp not in (24, 32):
+        raise SystemExit("xwd-to-png.py: 24/32-bit TrueColor only (header %r)" % (h,))
     pixels = data[header_size + 12 * ncolors:]
     shifts = [(m & -m).bit_length() - 1 for m in masks]
     rows = []
-    fmt = "<I" if byte_order == 0 else ">I"
+    little = byte_order == 0
     for y in range(height):
         row = bytearray(b"\0")
-        line = pixels[y * bpl:y * bpl + 4 * width]
-        for (v,) in struct.iter_unpack(fmt, line):
+        line = pixels[y * bpl:y * bpl + step * width]
+        for x in range(width):
+            v = int.from_bytes(line[x * step:x * step + step], "little" if little else "big")
             row += bytes(((v & masks[i]) >> shifts[i]) & 0xff for i in range(3))
         rows.append(bytes(row))
 
