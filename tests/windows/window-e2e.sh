@@ -17,6 +17,7 @@ set -uo pipefail
 
 exe=${1:?usage: window-e2e.sh GUARDNEST_EXE [SCREENSHOT.png]}
 shot=${2:-}
+case "$shot" in ''|/*) ;; *) shot=$PWD/$shot ;; esac   # the script changes folder
 here=$(cd "$(dirname "$0")" && pwd)
 n=0
 failed=0
