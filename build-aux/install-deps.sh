@@ -4,6 +4,9 @@
 # Installs what GuardNest needs on Debian 12 (run as root). With --tests it
 # also installs what the whole test suite uses (origin servers, clients,
 # Xvfb, Wine and mingw-w64 for the Windows code, clang for the fuzzers).
+# With --windows (may be combined with --tests) it installs what
+# build-aux/windows/ needs to cross-build the Windows stack from Debian
+# source packages and check GuardNest for Windows under Wine.
 set -euo pipefail
 
 build=(
@@ -18,10 +21,20 @@ tests=(
   gcc-mingw-w64-x86-64 wine wine64 nsis shellcheck
 )
 
+windows=(
+  gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 mingw-w64-tools libz-mingw-w64-dev
+  wine wine64 fonts-wine nsis cmake autoconf automake libtool tcl dpkg-dev xz-utils
+  sassc publicsuffix librsvg2-bin python3 curl xvfb xauth x11-apps xdotool
+)
+
 pkgs=("${build[@]}")
-if [ "${1:-}" = "--tests" ]; then
-  pkgs+=("${tests[@]}")
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --tests) pkgs+=("${tests[@]}") ;;
+    --windows) pkgs+=("${windows[@]}") ;;
+    *) echo "install-deps.sh: unknown option $arg (--tests, --windows)" >&2; exit 2 ;;
+  esac
+done
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-headless.h"
+#include "gn-os-process.h"
 #include "gn-os-proxy-repair.h"
 
 #ifdef GN_HAVE_GUI
@@ -62,8 +63,17 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *locale_dir = gn_os_process_dup_locale_dir ();
+
+  /* The command-line modes print (Windows: to the console that started them;
+   * the window never attaches, so closing that console cannot end it). */
+  if (has_arg (argc, argv, "--headless") || has_arg (argc, argv, "--repair-proxy") ||
+      has_arg (argc, argv, "--help") || has_arg (argc, argv, "-h") ||
+      has_arg (argc, argv, "--help-all") || has_arg (argc, argv, "--version"))
+    gn_os_process_attach_console ();
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -60,6 +60,12 @@ shared_path (const char *name)
   return g_build_filename (dir, name, NULL);
 }
 
+static gboolean
+have_shell (void)
+{
+  return g_file_test ("/bin/sh", G_FILE_TEST_IS_EXECUTABLE);
+}
+
 /* Runs a shell pipeline on @path and returns the number it prints. */
 static guint64
 count_with_shell (const char *pipeline,
@@ -153,6 +159,13 @@ test_real_list (gconstpointer data)
         g_assert_cmpuint (report.skipped[i], ==, 0);
     }
 
+  /* The independent count needs a POSIX shell (not there on Windows, where
+   * the samples' exact figures above still check the parser). */
+  if (!have_shell ())
+    {
+      g_test_message ("%s: no /bin/sh, independent count skipped", c->file);
+      return;
+    }
   expected = count_with_shell (c->count_pipeline, path);
   lines = count_with_shell ("wc -l < \"$F\"", path);
   g_test_message ("%s: %" G_GUINT64_FORMAT " rules expected", c->file, expected);

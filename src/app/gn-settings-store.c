@@ -35,6 +35,7 @@
 
 #include "gn-domain.h"
 #include "gn-error.h"
+#include "gn-file.h"
 #include "gn-settings-store.h"
 
 #define ENGINE_GROUP   "engine"
@@ -614,9 +615,9 @@ gn_settings_store_save (GnSettingsStore  *self,
       return FALSE;
     }
 
-  if (!g_file_set_contents_full (self->path, data, (gssize) length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local_error))
+  if (!gn_file_set_contents (self->path, data, (gssize) length,
+                             G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                             0600, &local_error))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
                    _("Could not save the settings to %s: %s"), self->path, local_error->message);

@@ -24,6 +24,7 @@
 
 #include "gn-blocklist-manager-private.h"
 #include "gn-error.h"
+#include "gn-file.h"
 
 /* Long enough to gather the bursts of a refresh (attempt, results, the
  * rebuild's entries), short enough that a quit right after a change loses
@@ -122,8 +123,8 @@ _gn_blocklist_manager_write (GnBlocklistManager *self)
   self->n_writes++;
   dir = g_path_get_dirname (self->config_path);
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (self->config_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                 0600, &error))
+      !gn_file_set_contents (self->config_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                             0600, &error))
     g_warning ("Could not save the blocklist settings in %s: %s", self->config_path,
                error ? error->message : g_strerror (errno));
 }

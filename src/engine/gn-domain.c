@@ -189,6 +189,78 @@ format_ipv4 (guint32 a,
                      a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
+/* RFC 5952 text of an IPv6 address: lower-case hex without leading zeros,
+ * the longest run of two or more zero groups (the first of equal runs)
+ * as "::", never a dotted quad. Written here rather than taken from
+ * g_inet_address_to_string(), which asks the OS: Windows writes
+ * ::ffff:0:7f00:1 as "::ffff:0:127.0.0.1", glibc as "::ffff:0:7f00:1", and a
+ * canonical form must be the same on every system. */
+static gsize
+format_ipv6 (const guint8 *b,
+             char          out[GN_ADDRESS_MAX])
+{
+  guint16 g[8];
+  int best = -1, best_len = 0;
+  gsize n = 0;
+
+  for (int i = 0; i < 8; i++)
+    g[i] = (guint16) ((b[2 * i] << 8) | b[2 * i + 1]);
+  for (int i = 0; i < 8;)
+    {
+      int j = i;
+
+      while (j < 8 && g[j] == 0)
+        j++;
+      if (j - i > best_len && j - i >= 2)
+        {
+          best = i;
+          best_len = j - i;
+        }
+      i = j > i ? j : i + 1;
+    }
+  for (int i = 0; i < 8; i++)
+    {
+      if (i == best)
+        {
+          n += g_snprintf (out + n, GN_ADDRESS_MAX - n, "::");
+          i += best_len - 1;
+          continue;
+        }
+      n += g_snprintf (out + n, GN_ADDRESS_MAX - n, "%s%x",
+                       i > 0 && i != best + best_len ? ":" : "", g[i]);
+    }
+  return n;
+}
+
+/* The dotted tail of an IPv6 literal ("::ffff:1.2.3.4") in the strict
+ * form RFC 4291 allows: four decimal octets, no leading zeros. Checked
+ * here because the OS parser differs: glibc refuses "127.0.0.01" there,
+ * Windows' accepts it. Literals without a dot pass. */
+static gboolean
+ipv6_dotted_tail_ok (const char *text)
+{
+  const char *p = strrchr (text, ':');
+  guint octets = 0;
+
+  if (strchr (text, '.') == NULL)
+    return TRUE;
+  if (p == NULL)
+    return FALSE;
+  for (p++; ; p++)
+    {
+      const char *start = p;
+      guint value = 0;
+
+      for (; g_ascii_isdigit (*p) && p - start < 4; p++)
+        value = value * 10 + (guint) (*p - '0');
+      if (p == start || p - start > 3 || value > 255 || (p - start > 1 && *start == '0'))
+        return FALSE;
+      octets++;
+      if (*p != '.')
+        return *p == '\0' && octets == 4;
+    }
+}
+
 /* The IPv4 address an IPv6 address reaches, if any (see gn-domain.h). */
 static gboolean
 ipv6_embedded_ipv4 (const guint8 *b,
@@ -212,11 +284,9 @@ gn_domain_canonical_address (const char *host,
 {
   char copy[64];
   g_autoptr(GInetAddress) addr = NULL;
-  g_autofree char *text = NULL;
   const guint8 *bytes;
   guint32 v4;
   char *percent;
-  gsize text_len;
 
   g_return_val_if_fail (host != NULL, 0);
   g_return_val_if_fail (out != NULL, 0);
@@ -250,6 +320,8 @@ gn_domain_canonical_address (const char *host,
   if ((percent = strchr (copy, '%')) != NULL)
     *percent = '\0';
 
+  if (!ipv6_dotted_tail_ok (copy))
+    goto not_an_address;
   addr = g_inet_address_new_from_string (copy);
   if (addr == NULL || g_inet_address_get_family (addr) != G_SOCKET_FAMILY_IPV6)
     goto not_an_address;
@@ -258,12 +330,7 @@ gn_domain_canonical_address (const char *host,
   if (ipv6_embedded_ipv4 (bytes, &v4))
     return format_ipv4 (v4, out);
 
-  text = g_inet_address_to_string (addr);
-  text_len = strlen (text);
-  if (text_len >= GN_ADDRESS_MAX)
-    goto not_an_address;
-  memcpy (out, text, text_len + 1);
-  return text_len;
+  return format_ipv6 (bytes, out);
 
 not_an_address:
   out[0] = '\0';

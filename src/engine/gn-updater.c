@@ -21,6 +21,7 @@
 
 #include "gn-blocklist-builder.h"
 #include "gn-error.h"
+#include "gn-file.h"
 #include "gn-updater.h"
 
 #define READ_STEP (64 * 1024)
@@ -149,8 +150,8 @@ validate_and_store (GTask        *task,
     g_autofree char *dir = g_path_get_dirname (f->cache_path);
 
     if (g_mkdir_with_parents (dir, 0700) != 0 ||
-        !g_file_set_contents_full (f->cache_path, (const char *) f->body->data, f->body->len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+        !gn_file_set_contents (f->cache_path, (const char *) f->body->data, f->body->len,
+                               G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
       {
         g_task_return_new_error (task, GN_ERROR, GN_ERROR_IO,
                                  _("Could not save the list in %s: %s"), dir,

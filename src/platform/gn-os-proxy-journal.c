@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <glib/gi18n.h>
 
+#include "gn-file.h"
 #include "gn-os-proxy-journal.h"
 
 #define JOURNAL_VERSION 1
@@ -111,9 +112,9 @@ gn_os_proxy_journal_save (const GnOsProxyJournal *j,
                      "nothing was changed (folder %s: %s)."), dir, g_strerror (saved));
       return FALSE;
     }
-  if (!g_file_set_contents_full (path, text, len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local))
+  if (!gn_file_set_contents (path, text, len,
+                             G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                             0600, &local))
     {
       g_set_error (error, GN_ERROR, GN_ERROR_IO,
                    _("Your proxy settings could not be saved before changing them, so "
