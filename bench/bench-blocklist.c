@@ -369,7 +369,9 @@ main (int argc, char *argv[])
     return run_child (argv[2], argv[3], (guint) g_ascii_strtoull (argv[4], NULL, 10), argv[5],
                       (guint) g_ascii_strtoull (argv[6], NULL, 10), argv[7]);
 
-  dir = argc > 1 ? argv[1] : "../shared/blocklists";
+  dir = argc > 1 ? argv[1] : g_getenv ("GN_FULL_BLOCKLISTS");
+  if (dir == NULL)
+    dir = "";  /* no real lists: generated names only */
   total = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 1300000;
 
   /* the real lists live outside the tree: without them, generated names only */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Proxy benchmark (never a test): the figures of ../shared/TARGETS.md for
+# Proxy benchmark (never a test): the project's performance figures for
 # GuardNest, tinyproxy and Privoxy (if installed) and no proxy, on loopback with nginx
 # as the origin. Every figure is the median of 3 runs; compare ratios, not
 # absolute numbers (they move ±30 % between runs on a shared machine).

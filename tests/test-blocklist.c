@@ -4,8 +4,8 @@
  *
  * The list parsers against real lists: the samples committed in
  * tests/data/blocklists (exact counts, so a clone alone runs them) and,
- * when present, the full lists in $GN_SHARED_BLOCKLISTS (default
- * ../shared/blocklists beside the source tree; skipped when absent). Counts
+ * when a folder of them is named in $GN_FULL_BLOCKLISTS, the full lists
+ * (skipped otherwise: they are not part of the tree). Counts
  * are also checked against grep/awk/sort run by the test. Then the skip
  * reasons, bad input, and the matching table the README promises. Local
  * files: the size cap (checked before reading), UTF-16 with a byte order
@@ -36,25 +36,17 @@ sample_path (const char *name)
   return g_test_build_filename (G_TEST_DIST, "data", "blocklists", name, NULL);
 }
 
-/* The full lists: optional, outside the tree. NULL (and the test skipped)
- * when the folder is missing. */
+/* The full lists: optional, outside the tree, named by $GN_FULL_BLOCKLISTS.
+ * NULL (and the test skipped) without them. */
 static char *
-shared_path (const char *name)
+full_path (const char *name)
 {
-  const char *env = g_getenv ("GN_SHARED_BLOCKLISTS");
-  g_autofree char *dir = NULL;
+  const char *dir = g_getenv ("GN_FULL_BLOCKLISTS");
 
-  if (env != NULL)
-    dir = g_strdup (env);
-  else
-    dir = g_test_build_filename (G_TEST_DIST, "..", "..", "shared", "blocklists", NULL);
-
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      g_autofree char *msg = g_strdup_printf ("%s not found: the full real lists are optional "
-                                              "(set GN_SHARED_BLOCKLISTS to a folder holding them)",
-                                              dir);
-      g_test_skip (msg);
+      g_test_skip ("the full real lists are optional: set GN_FULL_BLOCKLISTS to a folder "
+                   "holding them to check them too");
       return NULL;
     }
   return g_build_filename (dir, name, NULL);
@@ -102,7 +94,7 @@ typedef struct
   const char        *file;
   GnBlocklistFormat  format;
   const char        *count_pipeline;  /* unique rules, computed independently */
-  gboolean           sample;          /* tests/data/blocklists, else the shared folder */
+  gboolean           sample;          /* tests/data/blocklists, else $GN_FULL_BLOCKLISTS */
   /* The samples' exact figures (see tests/data/blocklists/README.md); the
    * full lists change upstream, so only the shell count checks them. Every
    * sample is clean upstream data: no duplicates, no line skipped. */
@@ -117,7 +109,7 @@ static const FormatCase format_cases[] = {
   { "adaway.domains.txt",        GN_BLOCKLIST_FORMAT_DOMAINS,  DOMAINS_COUNT,  TRUE, 1107, 14, 1093 },
   { "hagezi-light.adblock.txt",  GN_BLOCKLIST_FORMAT_ADBLOCK,  ADBLOCK_COUNT,  TRUE, 1544, 10, 1534 },
   { "ublock.wildcard.txt",       GN_BLOCKLIST_FORMAT_WILDCARD, WILDCARD_COUNT, TRUE, 1362, 21, 1341 },
-  /* the full lists, when ../shared/blocklists is there */
+  /* the full lists, when $GN_FULL_BLOCKLISTS names them */
   { "someonewhocares.hosts.txt", GN_BLOCKLIST_FORMAT_HOSTS,    HOSTS_COUNT,    FALSE },
   { "adaway.hosts.txt",          GN_BLOCKLIST_FORMAT_HOSTS,    HOSTS_COUNT,    FALSE },
   { "adaway.domains.txt",        GN_BLOCKLIST_FORMAT_DOMAINS,  DOMAINS_COUNT,  FALSE },
@@ -130,7 +122,7 @@ static void
 test_real_list (gconstpointer data)
 {
   const FormatCase *c = data;
-  g_autofree char *path = c->sample ? sample_path (c->file) : shared_path (c->file);
+  g_autofree char *path = c->sample ? sample_path (c->file) : full_path (c->file);
   g_autoptr(GnBlocklistBuilder) builder = gn_blocklist_builder_new ();
   g_autoptr(GnBlocklist) list = NULL;
   g_autoptr(GError) error = NULL;
@@ -225,7 +217,7 @@ static void
 test_real_list_every_name (gconstpointer data)
 {
   gboolean sample = GPOINTER_TO_INT (data);
-  g_autofree char *path = sample ? sample_path ("adaway.domains.txt") : shared_path ("adaway.domains.txt");
+  g_autofree char *path = sample ? sample_path ("adaway.domains.txt") : full_path ("adaway.domains.txt");
   g_autoptr(GnBlocklist) list = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
