@@ -39,52 +39,9 @@
 #include <glib/gi18n.h>
 
 #include "gn-compat.h"
-#include "gn-protection.h"
-#include "gn-upstream-policy.h"
-
-struct _GnProtection
-{
-  GObject            parent_instance;
-
-  GnEngine          *engine;        /* (owned) */
-  GnEngineConfig    *base_config;   /* (owned) what the user chose, before the upstream policy */
-  GnOsProxyGuard    *guard;         /* (owned) (nullable) */
-  char              *os_hint;       /* (owned) (nullable) why the OS proxy is not ours */
-  gboolean           restore_no_proxy;
-  GCancellable      *cancellable;   /* (owned) */
-  GnProtectionState  state;
-  gboolean           enabled;
-  char              *status_text;   /* (owned) */
-  char              *hint;          /* (owned) (nullable) */
-  char              *last_result;   /* (owned) (nullable) */
-  GError            *error;         /* (owned) (nullable) why the state is ERROR */
-  guint              start_id;
-  gulong             status_id;
-  gulong             draining_id;
-  gint64             restart_began;
-  gint64             paused_until;  /* wall clock µs, 0: blocking */
-  guint              countdown_id;
-  guint64            n_rules;
-  GnRulesState       rules_state;
-  char              *rules_reason;  /* (owned) (nullable) */
-};
+#include "gn-protection-private.h"
 
 G_DEFINE_FINAL_TYPE (GnProtection, gn_protection, G_TYPE_OBJECT)
-
-enum {
-  PROP_0,
-  PROP_ENGINE,
-  PROP_GUARD,
-  PROP_ENABLED,
-  PROP_STATE,
-  PROP_STATUS_TEXT,
-  PROP_HINT,
-  PROP_LAST_RESULT,
-  PROP_BUSY,
-  PROP_N_RULES,
-  PROP_RULES_STATE,
-  N_PROPS
-};
 
 static GParamSpec *properties[N_PROPS];
 
@@ -95,19 +52,19 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void
-say (GnProtection *self,
-     const char   *message)
+void
+_gn_protection_say (GnProtection *self,
+                    const char   *message)
 {
   if (message != NULL && *message != '\0')
     g_signal_emit (self, signals[MESSAGE], 0, message);
 }
 
-static void
-set_string (GnProtection  *self,
-            char         **field,
-            const char    *value,
-            guint          prop)
+void
+_gn_protection_set_string (GnProtection  *self,
+                           char         **field,
+                           const char    *value,
+                           guint          prop)
 {
   if (gn_set_str (field, value))
     g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
@@ -144,8 +101,8 @@ describe_error (GnProtection *self,
         hint = _("Turn protection off and on again; if it keeps failing, restart the computer.");
     }
 
-  set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
-  set_string (self, &self->hint, hint, PROP_HINT);
+  _gn_protection_set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+  _gn_protection_set_string (self, &self->hint, hint, PROP_HINT);
 }
 
 static void
@@ -174,18 +131,18 @@ set_state (GnProtection      *self,
         if (n > 0)
           text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Off — closing %u connection…",
                                                "Off — closing %u connections…", n), n);
-        set_string (self, &self->status_text, text ? text : _("Off"), PROP_STATUS_TEXT);
-        set_string (self, &self->hint, _("To filter this computer’s web traffic, turn on the "
+        _gn_protection_set_string (self, &self->status_text, text ? text : _("Off"), PROP_STATUS_TEXT);
+        _gn_protection_set_string (self, &self->hint, _("To filter this computer’s web traffic, turn on the "
                                          "Protection switch at the top left (Ctrl+E)."), PROP_HINT);
       }
       break;
     case GN_PROTECTION_STARTING:
-      set_string (self, &self->status_text, _("Starting…"), PROP_STATUS_TEXT);
-      set_string (self, &self->hint, NULL, PROP_HINT);
+      _gn_protection_set_string (self, &self->status_text, _("Starting…"), PROP_STATUS_TEXT);
+      _gn_protection_set_string (self, &self->hint, NULL, PROP_HINT);
       break;
     case GN_PROTECTION_RESTARTING:
-      set_string (self, &self->status_text, _("Restarting…"), PROP_STATUS_TEXT);
-      set_string (self, &self->hint, _("Open connections get a few seconds to finish."), PROP_HINT);
+      _gn_protection_set_string (self, &self->status_text, _("Restarting…"), PROP_STATUS_TEXT);
+      _gn_protection_set_string (self, &self->hint, _("Open connections get a few seconds to finish."), PROP_HINT);
       break;
     case GN_PROTECTION_ON:
       {
@@ -208,8 +165,8 @@ set_state (GnProtection      *self,
                                                  "Paused — nothing is blocked for %u more minute",
                                                  "Paused — nothing is blocked for %u more minutes",
                                                  minutes), minutes);
-            set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
-            set_string (self, &self->hint, resume, PROP_HINT);
+            _gn_protection_set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+            _gn_protection_set_string (self, &self->hint, resume, PROP_HINT);
             break;
           }
         switch (self->rules_state)
@@ -247,8 +204,8 @@ set_state (GnProtection      *self,
                 hint = both;
               }
             g_strstrip (hint);
-            set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
-            set_string (self, &self->hint, hint, PROP_HINT);
+            _gn_protection_set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+            _gn_protection_set_string (self, &self->hint, hint, PROP_HINT);
             break;
           }
 
@@ -258,8 +215,8 @@ set_state (GnProtection      *self,
                                   config->upstream_port);
         else
           text = g_strdup_printf (_("Protecting — 127.0.0.1:%u"), gn_engine_get_port (self->engine));
-        set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
-        set_string (self, &self->hint, self->os_hint, PROP_HINT);
+        _gn_protection_set_string (self, &self->status_text, text, PROP_STATUS_TEXT);
+        _gn_protection_set_string (self, &self->hint, self->os_hint, PROP_HINT);
       }
       break;
     case GN_PROTECTION_ERROR:
@@ -350,7 +307,7 @@ gn_protection_set_rules (GnProtection *self,
   if (changed || n_changed)
     {
       g_autofree char *line = gn_protection_dup_rules_text (self);
-      say (self, line);
+      _gn_protection_say (self, line);
     }
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -386,165 +343,6 @@ set_enabled_flag (GnProtection *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
 }
 
-/* Points the OS proxy at the engine's port; on failure the proxy keeps
- * running and os_hint says what to do by hand. */
-static void
-apply_os_proxy (GnProtection *self)
-{
-  guint16 port = gn_engine_get_port (self->engine);
-  g_autoptr(GError) error = NULL;
-  GnOsProxy *backend;
-
-  g_clear_pointer (&self->os_hint, g_free);
-  if (self->guard == NULL)
-    return;
-
-  backend = gn_os_proxy_guard_get_backend (self->guard);
-  if (!gn_os_proxy_is_managed (backend))
-    {
-      self->os_hint = g_strdup_printf (_("The system proxy is not managed here: %s. "
-                                         "Set your programs to use the proxy 127.0.0.1:%u."),
-                                       gn_os_proxy_get_unmanaged_reason (backend), port);
-      say (self, self->os_hint);
-      return;
-    }
-  if (!gn_os_proxy_guard_enable (self->guard, "127.0.0.1", port, &error))
-    {
-      self->os_hint = g_strdup_printf (_("The system proxy could not be changed: %s. "
-                                         "Set your programs to use the proxy 127.0.0.1:%u."),
-                                       error->message, port);
-      say (self, self->os_hint);
-      return;
-    }
-  if (gn_os_proxy_guard_get_use_pac (self->guard))
-    {
-      g_autofree char *url = gn_os_proxy_pac_url ("127.0.0.1", port);
-      g_autofree char *line = g_strdup_printf (_("The system proxy (%s) now uses the script %s; "
-                                                 "your settings are saved in %s"),
-                                               gn_os_proxy_get_name (backend), url,
-                                               gn_os_proxy_guard_get_journal_path (self->guard));
-      say (self, line);
-    }
-  else
-    {
-      g_autofree char *line = g_strdup_printf (_("The system proxy (%s) now points at 127.0.0.1:%u; "
-                                                 "your settings are saved in %s"),
-                                               gn_os_proxy_get_name (backend), port,
-                                               gn_os_proxy_guard_get_journal_path (self->guard));
-      say (self, line);
-    }
-}
-
-/* The user chose "no proxy" over their previous settings: every place the
- * guard just restored becomes direct. */
-static void
-turn_os_proxy_off (GnProtection *self)
-{
-  GnOsProxy *backend = gn_os_proxy_guard_get_backend (self->guard);
-  g_autoptr(GnOsProxySettings) current = NULL;
-  g_autoptr(GnOsProxySettings) direct = NULL;
-  g_autoptr(GError) error = NULL;
-
-  current = gn_os_proxy_read (backend, &error);
-  if (current != NULL)
-    {
-      direct = gn_os_proxy_settings_new (gn_os_proxy_get_name (backend));
-      for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (current); i++)
-        {
-          GnOsProxyEntry *entry = gn_os_proxy_entry_copy (gn_os_proxy_settings_get_entry (current, i));
-
-          entry->flags = GN_OS_PROXY_DIRECT;
-          g_clear_pointer (&entry->pac_url, g_free);
-          g_clear_pointer (&entry->raw, g_variant_unref);
-          gn_os_proxy_settings_take_entry (direct, entry);
-        }
-    }
-  if (direct == NULL || !gn_os_proxy_write (backend, direct, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The system proxy could not be turned off: %s"),
-                                               error->message);
-      set_string (self, &self->last_result, text, PROP_LAST_RESULT);
-      return;
-    }
-  set_string (self, &self->last_result, _("The system proxy is off."), PROP_LAST_RESULT);
-}
-
-void
-gn_protection_set_restore_no_proxy (GnProtection *self,
-                                    gboolean      no_proxy)
-{
-  g_return_if_fail (GN_IS_PROTECTION (self));
-  self->restore_no_proxy = !!no_proxy;
-}
-
-/* Puts the user's proxy settings back; says what happened. FALSE when
- * they could not be put back. */
-static gboolean
-restore_os_proxy (GnProtection *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-  GnOsProxyRestoreFlags flags = 0;
-
-  g_clear_pointer (&self->os_hint, g_free);
-  if (self->guard == NULL || !gn_os_proxy_guard_get_active (self->guard))
-    return TRUE;
-
-  if (!gn_os_proxy_guard_disable (self->guard, &flags, &message, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("Your previous proxy settings could not be put back: %s"),
-                                               error->message);
-      set_string (self, &self->last_result, text, PROP_LAST_RESULT);
-      say (self, text);
-      return FALSE;
-    }
-  if ((flags & GN_OS_PROXY_RESTORE_RESTORED) && self->restore_no_proxy)
-    {
-      turn_os_proxy_off (self);
-      say (self, self->last_result);
-      return TRUE;
-    }
-  if (message != NULL)
-    set_string (self, &self->last_result, message, PROP_LAST_RESULT);
-  say (self, message);
-  return TRUE;
-}
-
-/* The configuration to run with: the base one, the upstream decided by
- * the one policy, and the system's bypass list for the PAC script. Says
- * which upstream it took when that changed. */
-static void
-update_engine_config (GnProtection *self)
-{
-  g_autoptr(GnEngineConfig) current = gn_engine_dup_config (self->engine);
-  g_autoptr(GnEngineConfig) config = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *user = NULL;
-  g_autofree char *password = NULL;
-  g_autofree char *message = NULL;
-  GnSystemUpstream system = { NULL, 0, NULL, NULL };
-
-  if (self->guard != NULL &&
-      gn_os_proxy_guard_get_upstream (self->guard, "127.0.0.1", self->base_config->port,
-                                      &host, &system.port, &user, &password))
-    {
-      system.host = host;
-      system.user = user;
-      system.password = password;
-    }
-  config = gn_upstream_policy_apply (self->base_config, &system, &message);
-  if (self->guard != NULL)
-    {
-      /* The user's own entries too: they go direct, as the system says. */
-      g_strfreev (config->pac_bypass);
-      config->pac_bypass = gn_os_proxy_guard_dup_effective_bypass (self->guard);
-    }
-  if (g_strcmp0 (config->upstream_host, current->upstream_host) != 0 ||
-      config->upstream_port != current->upstream_port)
-    say (self, message);
-  gn_engine_set_config (self->engine, config);
-}
-
 static gboolean
 start_cb (gpointer user_data)
 {
@@ -555,7 +353,7 @@ start_cb (gpointer user_data)
 
   /* A company proxy the user had becomes the engine's way out, so turning
    * protection on does not cut them off. */
-  update_engine_config (self);
+  _gn_protection_update_engine_config (self);
 
   if (!gn_engine_start (self->engine, &error))
     {
@@ -563,23 +361,9 @@ start_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  apply_os_proxy (self);
+  _gn_protection_apply_os_proxy (self);
   set_state (self, GN_PROTECTION_ON, NULL);
   return G_SOURCE_REMOVE;
-}
-
-static void
-changed_by_other_cb (GnOsProxyGuard *guard,
-                     const char     *description,
-                     GnProtection   *self)
-{
-  g_free (self->os_hint);
-  self->os_hint = g_strdup_printf (_("Another program changed the system proxy (%s); "
-                                     "turn protection off and on to point it here again."),
-                                   description);
-  if (self->state == GN_PROTECTION_ON)
-    set_string (self, &self->hint, self->os_hint, PROP_HINT);
-  say (self, self->os_hint);
 }
 
 /* The engine changed status on its own (it failed, or someone else
@@ -596,7 +380,7 @@ engine_status_cb (GnProtection *self)
     {
       g_autoptr(GError) error = gn_engine_dup_error (self->engine);
 
-      restore_os_proxy (self);
+      _gn_protection_restore_os_proxy (self);
       set_state (self, GN_PROTECTION_ERROR, error);
     }
   else if (status == GN_ENGINE_STATUS_RUNNING && self->enabled)
@@ -732,7 +516,7 @@ gn_protection_constructed (GObject *object)
   self->draining_id = g_signal_connect_swapped (self->engine, "notify::n-draining",
                                                 G_CALLBACK (engine_draining_cb), self);
   if (self->guard != NULL)
-    g_signal_connect (self->guard, "changed-by-other", G_CALLBACK (changed_by_other_cb), self);
+    g_signal_connect (self->guard, "changed-by-other", G_CALLBACK (_gn_protection_changed_by_other_cb), self);
   set_state (self, GN_PROTECTION_OFF, NULL);
 }
 
@@ -840,7 +624,7 @@ gn_protection_set_enabled (GnProtection *self,
     return;
 
   set_enabled_flag (self, enabled);
-  set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
+  _gn_protection_set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
 
   if (enabled)
     {
@@ -853,7 +637,7 @@ gn_protection_set_enabled (GnProtection *self,
       g_clear_handle_id (&self->start_id, g_source_remove);
       /* The OS first, so nothing is pointed at a closed port; the open
        * connections then drain in the background, never in this call. */
-      restore_os_proxy (self);
+      _gn_protection_restore_os_proxy (self);
       gn_engine_stop_async (self->engine, self->cancellable, stop_cb, g_object_ref (self));
       set_state (self, GN_PROTECTION_OFF, NULL);
     }
@@ -912,26 +696,26 @@ restart_cb (GObject      *source,
           /* The running server was kept: still protecting, as before. */
           text = g_strdup_printf (_("Restart failed, still protecting on port %u: %s"),
                                   gn_engine_get_port (self->engine), error->message);
-          set_string (self, &self->last_result, text, PROP_LAST_RESULT);
-          say (self, text);
+          _gn_protection_set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+          _gn_protection_say (self, text);
           set_state (self, GN_PROTECTION_ON, NULL);
           return;
         }
       /* Nothing listens now: never leave the system pointed at us. */
-      restore_os_proxy (self);
+      _gn_protection_restore_os_proxy (self);
       text = g_strdup_printf (_("Restart failed: %s"), error->message);
-      set_string (self, &self->last_result, text, PROP_LAST_RESULT);
-      say (self, text);
+      _gn_protection_set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+      _gn_protection_say (self, text);
       set_state (self, GN_PROTECTION_ERROR, error);
       return;
     }
 
   text = g_strdup_printf (_("Restarted in %.1f s"),
                           (g_get_monotonic_time () - self->restart_began) / (double) G_USEC_PER_SEC);
-  set_string (self, &self->last_result, text, PROP_LAST_RESULT);
-  say (self, text);
+  _gn_protection_set_string (self, &self->last_result, text, PROP_LAST_RESULT);
+  _gn_protection_say (self, text);
   /* The port may have changed (Preferences); the guard keeps its snapshot. */
-  apply_os_proxy (self);
+  _gn_protection_apply_os_proxy (self);
   set_state (self, GN_PROTECTION_ON, NULL);
 }
 
@@ -941,7 +725,7 @@ gn_protection_report (GnProtection *self,
                       const char   *message)
 {
   g_return_if_fail (GN_IS_PROTECTION (self));
-  set_string (self, &self->last_result, message, PROP_LAST_RESULT);
+  _gn_protection_set_string (self, &self->last_result, message, PROP_LAST_RESULT);
 }
 
 /* Restarts the engine (drains open connections, binds again) and reports
@@ -962,8 +746,8 @@ gn_protection_restart (GnProtection *self)
       return;
     }
 
-  set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
-  update_engine_config (self);
+  _gn_protection_set_string (self, &self->last_result, NULL, PROP_LAST_RESULT);
+  _gn_protection_update_engine_config (self);
   self->restart_began = g_get_monotonic_time ();
   set_state (self, GN_PROTECTION_RESTARTING, NULL);
   gn_engine_restart_async (self->engine, self->cancellable, restart_cb, g_object_ref (self));
@@ -998,7 +782,7 @@ begin_shut_down (GnProtection *self)
   gboolean restored;
 
   g_clear_handle_id (&self->start_id, g_source_remove);
-  restored = restore_os_proxy (self);
+  restored = _gn_protection_restore_os_proxy (self);
   set_enabled_flag (self, FALSE);
   return restored;
 }

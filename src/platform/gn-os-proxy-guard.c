@@ -19,19 +19,6 @@
 #define MAX_BYPASS_ITEM 255
 #define MAX_BYPASS_JOINED 2000  /* Windows ProxyOverride limit */
 
-struct _GnOsProxyGuard
-{
-  GObject            parent_instance;
-  GnOsProxy         *backend;       /* (owned) */
-  char              *journal_path;  /* (owned) */
-  char             **bypass;        /* (owned) */
-  gboolean           use_pac;       /* point the OS at our PAC script */
-  GnOsProxyJournal  *journal;       /* (owned) (nullable) set while active */
-  gboolean           overridden;    /* changed-by-other already reported */
-  void             (*hook) (gpointer);
-  gpointer           hook_data;
-};
-
 enum { PROP_0, PROP_ACTIVE, PROP_BYPASS, PROP_USE_PAC, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
@@ -75,8 +62,8 @@ gn_os_proxy_is_listening (const char *host,
   return TRUE;
 }
 
-static const GnOsProxyServer *
-manual_server (const GnOsProxyEntry *e)
+const GnOsProxyServer *
+_gn_os_proxy_manual_server (const GnOsProxyEntry *e)
 {
   if (!(e->flags & GN_OS_PROXY_MANUAL))
     return NULL;
@@ -202,7 +189,7 @@ previous_path (GnOsProxyGuard *self)
 static const GnOsProxyServer *
 dead_loopback_server (const GnOsProxyEntry *snap)
 {
-  const GnOsProxyServer *server = manual_server (snap);
+  const GnOsProxyServer *server = _gn_os_proxy_manual_server (snap);
 
   if (server != NULL && gn_os_proxy_host_is_loopback (server->host) &&
       !gn_os_proxy_is_listening (server->host, server->port))
@@ -693,90 +680,6 @@ gn_os_proxy_guard_read_current (GnOsProxyGuard  *self,
 {
   g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), NULL);
   return gn_os_proxy_read (self->backend, error);
-}
-
-gboolean
-gn_os_proxy_guard_get_upstream (GnOsProxyGuard  *self,
-                                const char      *our_host,
-                                guint16          our_port,
-                                char           **host,
-                                guint16         *port,
-                                char           **user,
-                                char           **password)
-{
-  g_autoptr(GnOsProxySettings) settings = NULL;
-  const GnOsProxyEntry *e;
-  const GnOsProxyServer *server;
-
-  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), FALSE);
-  g_return_val_if_fail (host != NULL && port != NULL, FALSE);
-
-  *host = NULL;
-  *port = 0;
-  if (user != NULL)
-    *user = NULL;
-  if (password != NULL)
-    *password = NULL;
-  if (self->journal != NULL)
-    settings = gn_os_proxy_settings_ref (self->journal->snapshot);
-  else
-    settings = gn_os_proxy_read (self->backend, NULL);
-  if (settings == NULL || gn_os_proxy_settings_get_n_entries (settings) == 0)
-    return FALSE;
-
-  e = gn_os_proxy_settings_lookup (settings, NULL);
-  if (e == NULL)
-    e = gn_os_proxy_settings_get_entry (settings, 0);
-  server = manual_server (e);
-  if (server == NULL || server->port == 0)
-    return FALSE;
-  if (our_host != NULL && gn_os_proxy_entry_points_at (e, our_host, our_port))
-    return FALSE;
-  if (gn_os_proxy_host_is_loopback (server->host) &&
-      (server->port == our_port || !gn_os_proxy_is_listening (server->host, server->port)))
-    return FALSE;
-
-  *host = g_strdup (server->host);
-  *port = server->port;
-  /* GNOME's credentials belong to its HTTP proxy. */
-  if (user != NULL && password != NULL && server == &e->http)
-    gn_os_proxy_entry_get_credentials (e, user, password);
-  return TRUE;
-}
-
-/* The bypass list in force while protecting: ours, then the user's own
- * entries (from the snapshot when active, else the current settings), as
- * gn_os_proxy_build_ours() writes them. */
-GStrv
-gn_os_proxy_guard_dup_effective_bypass (GnOsProxyGuard *self)
-{
-  g_autoptr(GnOsProxySettings) settings = NULL;
-  g_autoptr(GStrvBuilder) merged = g_strv_builder_new ();
-  const GnOsProxyEntry *e = NULL;
-  guint n;
-
-  g_return_val_if_fail (GN_IS_OS_PROXY_GUARD (self), NULL);
-
-  g_strv_builder_addv (merged, (const char **) self->bypass);
-  n = g_strv_length (self->bypass);
-  if (self->journal != NULL)
-    settings = gn_os_proxy_settings_ref (self->journal->snapshot);
-  else
-    settings = gn_os_proxy_read (self->backend, NULL);
-  if (settings != NULL && gn_os_proxy_settings_get_n_entries (settings) > 0)
-    {
-      e = gn_os_proxy_settings_lookup (settings, NULL);
-      if (e == NULL)
-        e = gn_os_proxy_settings_get_entry (settings, 0);
-    }
-  for (guint k = 0; e != NULL && e->bypass != NULL && e->bypass[k] != NULL &&
-                    n < GN_OS_PROXY_MAX_MERGED_BYPASS; k++)
-    if (!g_strv_contains ((const char * const *) self->bypass, e->bypass[k]))
-      {
-        g_strv_builder_add (merged, e->bypass[k]);
-        n++;
-      }
-  return g_strv_builder_end (merged);
 }
 
 void

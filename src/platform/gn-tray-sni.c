@@ -345,7 +345,7 @@ menu_method (GDBusConnection       *connection,
     {
       g_autoptr(GVariantIter) events = NULL;
       g_auto(GVariantBuilder) errors = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("ai"));
-      g_autoptr(GArray) todo = g_array_new (FALSE, FALSE, sizeof (int));
+      g_autoptr(GArray) clicked = g_array_new (FALSE, FALSE, sizeof (int));
       const char *event;
       int id;
 
@@ -355,11 +355,11 @@ menu_method (GDBusConnection       *connection,
           if (!valid_id (id))
             g_variant_builder_add (&errors, "i", id);
           else if (g_str_equal (event, "clicked"))
-            g_array_append_val (todo, id);
+            g_array_append_val (clicked, id);
         }
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ai)", &errors));
-      for (guint i = 0; i < todo->len; i++)
-        menu_event (self, g_array_index (todo, int, i), "clicked");
+      for (guint i = 0; i < clicked->len; i++)
+        menu_event (self, g_array_index (clicked, int, i), "clicked");
     }
   else if (g_str_equal (method, "AboutToShow"))
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(b)", FALSE));
