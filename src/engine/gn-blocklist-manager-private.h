@@ -62,6 +62,7 @@ struct _GnBlocklistManager
 
 /* Marks the settings dirty: one save follows shortly on the manager's
  * context, however many changes come before it. */
+void      _gn_blocklist_manager_emit_changed    (GnBlocklistManager  *self);
 void      _gn_blocklist_manager_queue_save      (GnBlocklistManager  *self);
 /* Writes the settings file now (atomically) and cancels a pending save. */
 void      _gn_blocklist_manager_write           (GnBlocklistManager  *self);
