@@ -160,8 +160,8 @@ test_fd_limit (void)
 
   /* Saturated: no busy loop. A spinning accept loop costs a whole core in
    * every second; a loaded machine may still be working through the 400
-   * setups for a while (CI once measured five busy seconds in a row: see
-   * NEWS), so the proxy must settle to near idle in one of ten one-second
+   * setups for a while (CI measured 5-6 busy seconds before it settled:
+   * see NEWS), so the proxy must settle to near idle in one of ten one-second
    * windows; a permanent spin never does. */
   for (guint w = 0; w < 10; w++)
     {
