@@ -6,6 +6,7 @@
  *
  *   guardnest --headless [--port N] [--listen ADDRESS] [--blocklist FILE]…
  *                        [--system-proxy [--pac]] [--metrics]
+ *   guardnest --headless --export-history FILE
  *
  * The session loads the saved settings (the options given here win for
  * this run), the user's subscriptions with their refresh schedule (or the
@@ -18,7 +19,9 @@
  * gracefully on Ctrl+C, SIGTERM or a system shutdown: the system proxy is
  * restored, then open connections drain up to the drain timeout. A start
  * failure prints the engine's message ("Port 3000 is already used by
- * another program") and exits with status 1.
+ * another program") and exits with status 1. Both record the statistics
+ * history (GnSession's store, fed from the same batches);
+ * --export-history writes it to FILE (CSV, or JSON for *.json) and exits.
  *
  * Threading: main thread; the engine runs its own thread.
  */
@@ -50,6 +53,7 @@ typedef struct
   gboolean        metrics;   /* --metrics: on, whatever the file says */
   const char     *listen;    /* (nullable) */
   gboolean        allow_remote;
+  gboolean        quiet;     /* --quiet: no line per connection */
 } Headless;
 
 static const char *
@@ -108,9 +112,13 @@ on_batch (const GnConnectionBatch *batch,
           gpointer                 user_data)
 {
   Headless *h = user_data;
-  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(GTimeZone) tz = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
 
+  gn_history_store_apply_batch (gn_session_get_history (h->session), batch, g_get_real_time ());
+  if (h->quiet)
+    return;
+  tz = g_time_zone_new_local ();
   for (guint i = 0; i < batch->added->len; i++)
     log_closed (h, tz, out, g_ptr_array_index (batch->added, i));
   for (guint i = 0; i < batch->changed->len; i++)
@@ -275,6 +283,35 @@ on_state (GnProtection *protection,
     }
 }
 
+/* --export-history FILE: the saved history, with the saved retention. */
+static int
+export_history (const char *path)
+{
+  g_autoptr(GnSettingsStore) settings = gn_settings_store_new (NULL);
+  g_autoptr(GnHistoryStore) history = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!gn_settings_store_load (settings, &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      g_clear_error (&error);
+    }
+  history = gn_history_store_new (NULL);
+  g_signal_connect (history, "warning", G_CALLBACK (say), NULL);
+  gn_history_store_set_retention_days (history, gn_settings_store_get_history_days (settings));
+  if (!gn_history_store_export (history, path, gn_history_format_for_path (path),
+                                g_get_real_time (), &error))
+    {
+      g_printerr ("guardnest: %s\n", error->message);
+      return 1;
+    }
+  /* Warnings about damaged files come through the main context. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_print (_("History exported to %s\n"), path);
+  return 0;
+}
+
 int
 gn_headless_run (int    argc,
                  char **argv)
@@ -289,6 +326,7 @@ gn_headless_run (int    argc,
   int port = -1;   /* -1: from the settings file */
   g_autofree char *listen = NULL;
   g_auto(GStrv) blocklists = NULL;
+  g_autofree char *export_path = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window"), NULL },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port to listen on (default: the saved setting, 3000; 0 picks one)"), "N" },
@@ -300,6 +338,7 @@ gn_headless_run (int    argc,
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print debugging messages"), NULL },
     { "metrics", 0, 0, G_OPTION_ARG_NONE, &metrics, N_("Serve Prometheus metrics at http://ADDRESS:PORT/metrics to programs on this computer (also metrics=true in settings.ini)"), NULL },
     { "pac", 0, 0, G_OPTION_ARG_NONE, &pac, N_("With --system-proxy: point them at GuardNest's auto-configuration script (http://ADDRESS:PORT/proxy.pac) instead, so programs go direct if GuardNest is not running"), NULL },
+    { "export-history", 0, 0, G_OPTION_ARG_FILENAME, &export_path, N_("Write the saved statistics history to FILE (CSV, or JSON when FILE ends in .json) and exit"), "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
@@ -341,8 +380,12 @@ gn_headless_run (int    argc,
       return 2;
     }
 
+  if (export_path != NULL)
+    return export_history (export_path);
+
   loop = g_main_loop_new (NULL, FALSE);
   h.loop = loop;
+  h.quiet = quiet;
   h.port = port;
   h.listen = listen;
   h.allow_remote = allow_remote;
@@ -388,9 +431,10 @@ gn_headless_run (int    argc,
   h.apps = gn_app_resolver_new ();
   h.notifier = gn_block_notifier_new ();
   g_signal_connect (h.notifier, "group", G_CALLBACK (on_block_group), NULL);
-  subscription = quiet ? 0 : gn_connection_registry_subscribe (gn_engine_get_registry (engine),
-                                                               g_main_context_default (), 250,
-                                                               on_batch, &h, NULL);
+  /* Also with --quiet: the history is recorded from the batches. */
+  subscription = gn_connection_registry_subscribe (gn_engine_get_registry (engine),
+                                                   g_main_context_default (), 250,
+                                                   on_batch, &h, NULL);
 
   gn_protection_set_enabled (protection, TRUE);
   /* A quit before the loop runs is lost: the flag is not. */

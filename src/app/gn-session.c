@@ -14,7 +14,14 @@
  *                                     engine's traffic does (the upstream);
  *   protection "notify::enabled"    → saved, with REMEMBER_PROTECTION;
  *   shutdown watch "shutdown"       → "shutdown", or "reload" for SIGHUP
- *                                     when the front end can reload.
+ *                                     when the front end can reload;
+ *   history "warning"               → "message" (a damaged history file,
+ *                                     a failed write).
+ *
+ * The history store is created at start up (its retention from the
+ * settings); the front ends feed it the registry batches they already
+ * receive (gn_history_store_apply_batch()), so history costs no second
+ * subscription. Shutting down flushes it.
  *
  * Threading: main thread only (see gn-session.h).
  */
@@ -39,6 +46,7 @@ struct _GnSession
   GnProtection       *protection;   /* (owned) (nullable) before start up */
   GnBlocklistManager *blocklists;   /* (owned) (nullable) */
   GnTimedRules       *timed;        /* (owned) (nullable) before start up */
+  GnHistoryStore     *history;      /* (owned) (nullable) before start up */
   GnBlocklist        *rules;        /* (owned) (nullable) the rules in force unless paused */
   char              **local_files;  /* (owned) (nullable) */
   GCancellable       *cancellable;  /* (owned) */
@@ -95,6 +103,9 @@ gn_session_dispose (GObject *object)
   if (self->timed != NULL)
     g_signal_handlers_disconnect_by_data (self->timed, self);
   g_clear_object (&self->timed);
+  if (self->history != NULL)
+    g_signal_handlers_disconnect_by_data (self->history, self);
+  g_clear_object (&self->history);
   g_clear_pointer (&self->rules, gn_blocklist_unref);
   g_clear_object (&self->blocklists);
   g_clear_object (&self->protection);
@@ -170,6 +181,9 @@ gn_session_load_settings (GnSession *self)
   self->config = gn_settings_store_dup_config (self->store);
   if (self->protection != NULL)
     gn_protection_set_base_config (self->protection, self->config);
+  if (self->history != NULL)
+    gn_history_store_set_retention_days (self->history,
+                                         gn_settings_store_get_history_days (self->store));
 }
 
 GnEngineConfig *
@@ -440,6 +454,12 @@ gn_session_start_up (GnSession           *self,
   self->protection = gn_protection_new (self->engine, self->guard);
   gn_protection_set_base_config (self->protection, self->config);
 
+  /* Statistics that outlived the last run, and this run's. */
+  self->history = gn_history_store_new (NULL);
+  gn_history_store_set_retention_days (self->history,
+                                       gn_settings_store_get_history_days (self->store));
+  g_signal_connect_swapped (self->history, "warning", G_CALLBACK (say), self);
+
   /* Pauses and timed allows that outlived the last run. */
   self->timed = gn_timed_rules_new (NULL);
   g_signal_connect_swapped (self->timed, "changed", G_CALLBACK (timed_changed_cb), self);
@@ -529,6 +549,16 @@ gn_session_reload_lists (GnSession *self)
                                       refresh_cb, g_object_ref (self));
 }
 
+/* What was recorded reaches the disk before we stop. */
+static void
+flush_history (GnSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->history != NULL && !gn_history_store_sync (self->history, &error))
+    say (self, error->message);
+}
+
 gboolean
 gn_session_shut_down (GnSession *self)
 {
@@ -538,6 +568,7 @@ gn_session_shut_down (GnSession *self)
 
   self->shutting_down = TRUE;
   g_cancellable_cancel (self->cancellable);
+  flush_history (self);
   if (self->protection != NULL)
     restored = gn_protection_shut_down (self->protection);
   /* Restored: logind may go on with the shutdown. */
@@ -571,6 +602,7 @@ gn_session_shut_down_async (GnSession           *self,
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, gn_session_shut_down_async);
+  flush_history (self);
   self->shutting_down = TRUE;
   g_cancellable_cancel (self->cancellable);
   if (self->protection == NULL)
@@ -630,4 +662,25 @@ gn_session_get_guard (GnSession *self)
 {
   g_return_val_if_fail (GN_IS_SESSION (self), NULL);
   return self->guard;
+}
+
+GnHistoryStore *
+gn_session_get_history (GnSession *self)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), NULL);
+  return self->history;
+}
+
+gboolean
+gn_session_set_history_days (GnSession  *self,
+                             guint       days,
+                             GError    **error)
+{
+  g_return_val_if_fail (GN_IS_SESSION (self), FALSE);
+
+  gn_settings_store_set_history_days (self->store, days);
+  if (self->history != NULL)
+    gn_history_store_set_retention_days (self->history,
+                                         gn_settings_store_get_history_days (self->store));
+  return gn_settings_store_save (self->store, error);
 }

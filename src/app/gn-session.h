@@ -38,6 +38,7 @@
 #include "gn-app-enums.h"
 #include "gn-blocklist-manager.h"
 #include "gn-engine.h"
+#include "gn-history-store.h"
 #include "gn-os-proxy-guard.h"
 #include "gn-protection.h"
 #include "gn-settings-store.h"
@@ -109,6 +110,12 @@ GnBlocklistManager *gn_session_get_blocklists (GnSession           *self);
 GnTimedRules       *gn_session_get_timed_rules (GnSession          *self);
 /* (nullable): NULL without GN_SESSION_SYSTEM_PROXY. */
 GnOsProxyGuard     *gn_session_get_guard      (GnSession           *self);
+/* (nullable): NULL before start up. The front ends feed it batches. */
+GnHistoryStore     *gn_session_get_history    (GnSession           *self);
+/* The retention, applied at once (older days are deleted) and saved. */
+gboolean            gn_session_set_history_days (GnSession         *self,
+                                                 guint              days,
+                                                 GError           **error);
 
 /* Signals:
  *   "message" (const char *text): start-up problems and repairs, for the

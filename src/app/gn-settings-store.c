@@ -36,10 +36,13 @@
 #include "gn-domain.h"
 #include "gn-error.h"
 #include "gn-file.h"
+#include "gn-history-store.h"
 #include "gn-settings-store.h"
 
 #define ENGINE_GROUP   "engine"
 #define STATE_GROUP    "state"
+#define HISTORY_GROUP  "history"
+#define RETENTION_KEY  "retention-days"
 #define MAX_FILE_BYTES (64 * 1024)
 /* A key older versions saved; never read any more (see the top). */
 #define ALLOW_NON_LOOPBACK_KEY "allow-non-loopback"
@@ -52,6 +55,7 @@ struct _GnSettingsStore
   GKeyFile       *key_file;    /* (owned) what was read, to keep unknown keys */
   GnEngineConfig *config;      /* (owned) */
   gboolean        protection;
+  guint           history_days;
 };
 
 G_DEFINE_FINAL_TYPE (GnSettingsStore, gn_settings_store, G_TYPE_OBJECT)
@@ -106,6 +110,7 @@ static void
 gn_settings_store_init (GnSettingsStore *self)
 {
   self->config = gn_engine_config_new ();
+  self->history_days = GN_HISTORY_DEFAULT_RETENTION;
 }
 
 GnSettingsStore *
@@ -442,6 +447,7 @@ gn_settings_store_load (GnSettingsStore  *self,
   g_autofree char *contents = NULL;
   g_autofree char *bad_path = NULL;
   gboolean protection = FALSE;
+  guint history_days = GN_HISTORY_DEFAULT_RETENTION;
   GStatBuf st;
   gsize length;
 
@@ -452,6 +458,7 @@ gn_settings_store_load (GnSettingsStore  *self,
   g_clear_pointer (&self->config, gn_engine_config_unref);
   self->config = gn_engine_config_new ();
   self->protection = FALSE;
+  self->history_days = GN_HISTORY_DEFAULT_RETENTION;
 
   if (g_stat (self->path, &st) != 0)
     {
@@ -507,6 +514,24 @@ gn_settings_store_load (GnSettingsStore  *self,
         }
     }
 
+  if (g_key_file_has_key (key_file, HISTORY_GROUP, RETENTION_KEY, NULL))
+    {
+      g_autofree char *raw = g_key_file_get_value (key_file, HISTORY_GROUP, RETENTION_KEY, NULL);
+      guint64 days = 0;
+
+      if (raw == NULL ||
+          !g_ascii_string_to_unsigned (g_strstrip (raw), 10, 1, GN_HISTORY_MAX_RETENTION, &days, NULL))
+        {
+          g_autofree char *shown = printable_value (raw);
+
+          g_string_append_c (problems, ' ');
+          g_string_append_printf (problems, _("retention-days: “%s” is not a number of days "
+                                              "from 1 to %d."), shown, GN_HISTORY_MAX_RETENTION);
+        }
+      else
+        history_days = (guint) days;
+    }
+
   if (config->upstream_host != NULL && config->upstream_port == 0)
     {
       g_string_append_c (problems, ' ');
@@ -533,6 +558,7 @@ gn_settings_store_load (GnSettingsStore  *self,
   g_clear_pointer (&self->config, gn_engine_config_unref);
   self->config = g_steal_pointer (&config);
   self->protection = protection;
+  self->history_days = history_days;
 
   if (problems->len == 0)
     return TRUE;
@@ -601,6 +627,7 @@ gn_settings_store_save (GnSettingsStore  *self,
         }
     }
   g_key_file_set_boolean (key_file, STATE_GROUP, "protection", self->protection);
+  g_key_file_set_uint64 (key_file, HISTORY_GROUP, RETENTION_KEY, self->history_days);
 
   data = g_key_file_to_data (key_file, &length, NULL);
 
@@ -661,4 +688,19 @@ gn_settings_store_set_protection (GnSettingsStore *self,
 {
   g_return_if_fail (GN_IS_SETTINGS_STORE (self));
   self->protection = !!enabled;
+}
+
+guint
+gn_settings_store_get_history_days (GnSettingsStore *self)
+{
+  g_return_val_if_fail (GN_IS_SETTINGS_STORE (self), GN_HISTORY_DEFAULT_RETENTION);
+  return self->history_days;
+}
+
+void
+gn_settings_store_set_history_days (GnSettingsStore *self,
+                                    guint            days)
+{
+  g_return_if_fail (GN_IS_SETTINGS_STORE (self));
+  self->history_days = CLAMP (days, 1, GN_HISTORY_MAX_RETENTION);
 }

@@ -56,4 +56,10 @@ gboolean         gn_settings_store_get_protection (GnSettingsStore  *self);
 void             gn_settings_store_set_protection (GnSettingsStore  *self,
                                                    gboolean          enabled);
 
+/* How many days of history to keep ([history] retention-days, 1 to
+ * GN_HISTORY_MAX_RETENTION, default GN_HISTORY_DEFAULT_RETENTION). */
+guint            gn_settings_store_get_history_days (GnSettingsStore *self);
+void             gn_settings_store_set_history_days (GnSettingsStore *self,
+                                                     guint            days);
+
 G_END_DECLS

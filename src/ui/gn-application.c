@@ -107,6 +107,7 @@ batch_cb (const GnConnectionBatch *batch,
   gn_blocked_model_apply_batch (self->blocked, batch);
   gn_block_notifier_apply_batch (self->notifier, batch);
   gn_traffic_stats_apply_batch (self->stats, batch, g_get_real_time ());
+  gn_history_store_apply_batch (gn_session_get_history (self->session), batch, g_get_real_time ());
 }
 
 static void
