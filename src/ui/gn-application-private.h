@@ -48,4 +48,7 @@ void _gn_application_init_notifications (GnApplication *self);
 void _gn_application_init_tray          (GnApplication *self);
 void _gn_application_shut_down_tray     (GnApplication *self);
 
+/* gn-application-history.c */
+void _gn_application_init_history       (GnApplication *self);
+
 G_END_DECLS

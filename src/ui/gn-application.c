@@ -437,6 +437,7 @@ gn_application_startup (GApplication *application)
   self->apps = gn_app_resolver_new ();
   g_signal_connect_swapped (self->apps, "resolved", G_CALLBACK (app_resolved_cb), self);
   _gn_application_init_notifications (self);
+  _gn_application_init_history (self);
 
   self->subscription = gn_connection_registry_subscribe (gn_engine_get_registry (self->engine),
                                                          NULL, BATCH_INTERVAL_MS,

@@ -206,6 +206,17 @@ gn_overview_page_set_stats (GnOverviewPage *self,
     }
 }
 
+/* The chart's bars over longer ranges, and across restarts. */
+void
+gn_overview_page_set_history (GnOverviewPage *self,
+                              GnHistoryStore *history)
+{
+  g_return_if_fail (GN_IS_OVERVIEW_PAGE (self));
+
+  if (self->chart != NULL)
+    gn_chart_set_history (self->chart, history);
+}
+
 void
 gn_overview_page_set_blocked (GnOverviewPage *self,
                               GnBlockedModel *blocked)

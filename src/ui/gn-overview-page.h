@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "gn-blocked-model.h"
+#include "gn-history-store.h"
 #include "gn-protection.h"
 #include "gn-traffic-stats.h"
 
@@ -29,5 +30,8 @@ void gn_overview_page_set_sources (GnOverviewPage             *self,
                                    GListModel                 *sources,
                                    GtkListBoxCreateWidgetFunc  create_row,
                                    gpointer                    user_data);
+
+void gn_overview_page_set_history (GnOverviewPage *self,
+                                   GnHistoryStore *history);
 
 G_END_DECLS

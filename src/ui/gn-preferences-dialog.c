@@ -29,6 +29,7 @@ struct _GnPreferencesDialog
 
   /* template */
   GtkSpinButton *port_spin;
+  GtkSpinButton *history_spin;
   GtkDropDown   *interval_dropdown;
   GtkEntry      *bypass_entry;
   GtkDropDown   *restore_dropdown;
@@ -110,6 +111,20 @@ port_changed_cb (GnPreferencesDialog *self)
   guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
 
   if (!gn_application_set_port (self->app, port, &error))
+    show_error (self, error->message);
+  else
+    show_error (self, NULL);
+}
+
+/* The history's retention: saved with the engine settings (headless
+ * reads it too), older days deleted at once. */
+static void
+history_changed_cb (GnPreferencesDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint days = (guint) gtk_spin_button_get_value_as_int (self->history_spin);
+
+  if (!gn_session_set_history_days (gn_application_get_session (self->app), days, &error))
     show_error (self, error->message);
   else
     show_error (self, NULL);
@@ -205,6 +220,7 @@ gn_preferences_dialog_class_init (GnPreferencesDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-preferences-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, history_spin);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, interval_dropdown);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, bypass_entry);
   gtk_widget_class_bind_template_child (widget_class, GnPreferencesDialog, restore_dropdown);
@@ -247,6 +263,9 @@ gn_preferences_dialog_new (GtkWindow     *parent,
   config = gn_engine_dup_config (gn_application_get_engine (app));
   gtk_spin_button_set_value (self->port_spin, config->port);
   g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (port_changed_cb), self);
+  gtk_spin_button_set_value (self->history_spin,
+                             gn_settings_store_get_history_days (gn_application_get_store (app)));
+  g_signal_connect_swapped (self->history_spin, "value-changed", G_CALLBACK (history_changed_cb), self);
 
   g_object_bind_property_full (gn_application_get_blocklists (app), "refresh-interval",
                                self->interval_dropdown, "selected",

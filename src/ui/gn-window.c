@@ -470,6 +470,8 @@ gn_window_new (GnApplication *app)
     gtk_window_maximize (GTK_WINDOW (self));
 
   gn_overview_page_set_stats (self->overview_page, gn_application_get_stats (app));
+  gn_overview_page_set_history (self->overview_page,
+                                gn_session_get_history (gn_application_get_session (app)));
   gn_overview_page_set_blocked (self->overview_page, gn_application_get_blocked (app));
   gn_overview_page_set_protection (self->overview_page, self->protection);
   gn_connections_page_set_model (self->connections_page, gn_application_get_connections (app));
