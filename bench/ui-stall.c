@@ -10,7 +10,13 @@
  * on the main loop records how late it fires: the longest lateness is the
  * main loop's longest stall, the time the window could not react.
  *
- *   xvfb-run -a ./_build/app/bench/ui-stall [--rate N] [--seconds S]
+ *   xvfb-run -a ./_build/app/bench/ui-stall [--rate N] [--seconds S] [--page NAME]
+ *
+ * The statistics history is recorded as in normal use (the session's
+ * store, flushed every 2 s on its writer thread); at the end the bench
+ * says how many requests it recorded and how big the day's file grew.
+ * `--rate 1000 --seconds 60 --page overview` is the history's acceptance
+ * run (the chart reloads its hour after each flush).
  *
  * Runs with a memory GSettings backend, temporary XDG directories and no OS
  * proxy management, so it touches nothing of the user's.
@@ -45,6 +51,8 @@ static struct
   gint           failed;       /* atomic */
   gint           done_threads; /* atomic */
   guint          max_rows;
+  const char    *page;
+  guint          n_flushed;    /* history batches written */
 } B;
 
 /* ---- origin on its own thread ---- */
@@ -196,8 +204,34 @@ finish_cb (gpointer data)
              g_array_index (B.lateness, gint64, B.lateness->len * 99 / 100) / 1000.0,
              B.max_late / 1000.0, B.max_late_at / (double) G_USEC_PER_SEC,
              B.max_late_warm / 1000.0);
+  {
+    GnHistoryStore *history = gn_session_get_history (gn_application_get_session (B.app));
+    gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+    g_autoptr(GnHistory) h = gn_history_store_query (history, now_s - 2 * 3600, now_s + 60, 60, NULL);
+    g_autoptr(GDir) dir = g_dir_open (gn_history_store_get_dir (history), 0, NULL);
+    const char *name;
+    goffset bytes = 0;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (gn_history_store_get_dir (history), name, NULL);
+        GStatBuf st;
+
+        if (g_stat (path, &st) == 0)
+          bytes += st.st_size;
+      }
+    g_print ("history: %" G_GUINT64_FORMAT " requests recorded, %u batches written, "
+             "%" G_GOFFSET_FORMAT " bytes on disk\n",
+             gn_history_total_requests (h), B.n_flushed, bytes);
+  }
   g_action_group_activate_action (G_ACTION_GROUP (B.app), "quit", NULL);
   return G_SOURCE_REMOVE;
+}
+
+static void
+flushed_cb (void)
+{
+  B.n_flushed++;
 }
 
 static gboolean
@@ -226,7 +260,9 @@ activate_cb (GApplication *app)
   if (started)
     return;
   started = TRUE;
-  gn_window_show_page (GN_WINDOW (window), "connections");
+  gn_window_show_page (GN_WINDOW (window), B.page);
+  g_signal_connect (gn_session_get_history (gn_application_get_session (B.app)), "flushed",
+                    G_CALLBACK (flushed_cb), NULL);
   g_action_group_activate_action (G_ACTION_GROUP (app), "enable", NULL);
   g_timeout_add (TICK_MS, tick_cb, NULL);
   g_timeout_add (20, start_load_cb, NULL);
@@ -240,7 +276,9 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = NULL;
   int rate = 200, seconds = 10;
+  g_autofree char *page = NULL;
   GOptionEntry entries[] = {
+    { "page", 0, 0, G_OPTION_ARG_STRING, &page, "Page shown (default connections)", "NAME" },
     { "rate", 0, 0, G_OPTION_ARG_INT, &rate, "Requests per second", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Duration", "S" },
     { NULL }
@@ -257,6 +295,7 @@ main (int   argc,
     }
   B.rate = CLAMP (rate, 1, 5000);
   B.seconds = CLAMP (seconds, 1, 600);
+  B.page = page != NULL ? page : "connections";
 
   tmp = g_dir_make_tmp ("guardnest-bench-XXXXXX", &error);
   g_assert_no_error (error);

@@ -9,6 +9,10 @@
  * between batches, put in a ring of 60 one-minute buckets; a total that
  * goes down means the engine restarted and counts from zero again.
  *
+ * "Today" is the engine's count since midnight plus, with
+ * gn_traffic_stats_set_earlier(), what earlier runs counted the same day
+ * (read from the history store at start), so a restart does not reset it.
+ *
  * Emits "changed" at most once per batch. Threading: main thread only.
  */
 
@@ -20,7 +24,11 @@ struct _GnTrafficStats
 {
   GObject    parent_instance;
 
-  GnCounters today;
+  GnCounters today;        /* shown: engine_today + earlier (that day) */
+  GnCounters engine_today;
+  GnCounters earlier;      /* earlier runs, from earlier_from to earlier_to */
+  gint64     earlier_from;
+  gint64     earlier_to;
   GnCounters last_total;
   guint      open_now;
   gboolean   have_total;
@@ -143,6 +151,28 @@ growth (guint64 now,
     }                                                                     \
 } G_STMT_END
 
+/* Today's figures shown: the engine's, plus earlier runs' that day. */
+static void
+update_today (GnTrafficStats *self,
+              gint64          now_us)
+{
+  gboolean same_day = now_us >= self->earlier_from && now_us < self->earlier_to;
+  GnCounters t = self->engine_today;
+
+  if (same_day)
+    {
+      t.requests += self->earlier.requests;
+      t.blocked += self->earlier.blocked;
+      t.bytes_up += self->earlier.bytes_up;
+      t.bytes_down += self->earlier.bytes_down;
+    }
+  SET_U64 (today.requests, t.requests, PROP_REQUESTS_TODAY);
+  SET_U64 (today.blocked, t.blocked, PROP_BLOCKED_TODAY);
+  SET_U64 (today.bytes_up, t.bytes_up, PROP_BYTES_UP_TODAY);
+  SET_U64 (today.bytes_down, t.bytes_down, PROP_BYTES_DOWN_TODAY);
+  self->today = t;
+}
+
 void
 gn_traffic_stats_apply_batch (GnTrafficStats          *self,
                               const GnConnectionBatch *batch,
@@ -169,13 +199,28 @@ gn_traffic_stats_apply_batch (GnTrafficStats          *self,
 
   g_object_freeze_notify (G_OBJECT (self));
   SET_U64 (open_now, batch->open_now, PROP_OPEN_NOW);
-  SET_U64 (today.requests, batch->today.requests, PROP_REQUESTS_TODAY);
-  SET_U64 (today.blocked, batch->today.blocked, PROP_BLOCKED_TODAY);
-  SET_U64 (today.bytes_up, batch->today.bytes_up, PROP_BYTES_UP_TODAY);
-  SET_U64 (today.bytes_down, batch->today.bytes_down, PROP_BYTES_DOWN_TODAY);
-  self->today = batch->today;
+  self->engine_today = batch->today;
+  update_today (self, now_us);
   g_object_thaw_notify (G_OBJECT (self));
 
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+gn_traffic_stats_set_earlier (GnTrafficStats   *self,
+                              const GnCounters *earlier,
+                              gint64            from_us,
+                              gint64            to_us)
+{
+  g_return_if_fail (GN_IS_TRAFFIC_STATS (self));
+  g_return_if_fail (earlier != NULL);
+
+  self->earlier = *earlier;
+  self->earlier_from = from_us;
+  self->earlier_to = to_us;
+  g_object_freeze_notify (G_OBJECT (self));
+  update_today (self, g_get_real_time ());
+  g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[CHANGED], 0);
 }
 

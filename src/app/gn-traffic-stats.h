@@ -26,6 +26,13 @@ void            gn_traffic_stats_get_minute   (GnTrafficStats          *self,
                                                gint64                   now_us,
                                                guint64                 *requests,
                                                guint64                 *blocked);
+/* Today: the engine's count since midnight, plus @earlier (what earlier
+ * runs counted, from the history) while the time is in [@from_us, @to_us)
+ * (that local day). */
+void            gn_traffic_stats_set_earlier  (GnTrafficStats          *self,
+                                               const GnCounters        *earlier,
+                                               gint64                   from_us,
+                                               gint64                   to_us);
 const GnCounters *gn_traffic_stats_get_today  (GnTrafficStats          *self);
 guint           gn_traffic_stats_get_open_now (GnTrafficStats          *self);
 

@@ -10,6 +10,9 @@
  * by the name's extension. The export runs on the store's writer thread;
  * the result is said in the status line.
  *
+ * At start it also reads what earlier runs counted today, so that the
+ * Overview's "today" figures go on from there (GnTrafficStats).
+ *
  * Threading: main thread only.
  */
 
@@ -117,9 +120,69 @@ static const GActionEntry history_entries[] = {
   { "export-history-to", export_to_activated, "s", NULL, NULL, { 0 } },
 };
 
+typedef struct
+{
+  GnApplication *self;   /* (owned) */
+  gint64         from_us;
+  gint64         to_us;
+} Today;
+
+static void
+earlier_today_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Today *t = user_data;
+  g_autoptr(GnHistory) h = gn_history_store_query_finish (GN_HISTORY_STORE (source), result, NULL);
+
+  if (h != NULL)
+    {
+      GnCounters earlier = { 0 };
+
+      for (guint i = 0; i < h->points->len; i++)
+        {
+          const GnHistoryPoint *p = &g_array_index (h->points, GnHistoryPoint, i);
+
+          earlier.requests += p->requests;
+          earlier.blocked += p->blocked;
+          earlier.bytes_up += p->bytes_up;
+          earlier.bytes_down += p->bytes_down;
+        }
+      gn_traffic_stats_set_earlier (t->self->stats, &earlier, t->from_us, t->to_us);
+    }
+  g_object_unref (t->self);
+  g_free (t);
+}
+
+/* Queued before this run records anything (the writer runs jobs in
+ * order), so the answer is earlier runs' only. */
+static void
+load_earlier_today (GnApplication *self)
+{
+  GnHistoryStore *history = gn_session_get_history (self->session);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                         g_date_time_get_month (now),
+                                                         g_date_time_get_day_of_month (now),
+                                                         0, 0, 0);
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (midnight, 1);
+  Today *t;
+
+  if (history == NULL || midnight == NULL || tomorrow == NULL)
+    return;
+  t = g_new0 (Today, 1);
+  t->self = g_object_ref (self);
+  t->from_us = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+  t->to_us = g_date_time_to_unix (tomorrow) * G_USEC_PER_SEC;
+  gn_history_store_query_async (history, g_date_time_to_unix (midnight),
+                                g_date_time_to_unix (now) + 60, 60, self->cancellable,
+                                earlier_today_cb, t);
+}
+
 void
 _gn_application_init_history (GnApplication *self)
 {
+  load_earlier_today (self);
   g_action_map_add_action_entries (G_ACTION_MAP (self), history_entries,
                                    G_N_ELEMENTS (history_entries), self);
 }
