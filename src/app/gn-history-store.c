@@ -355,8 +355,11 @@ gn_history_store_dispose (GObject *object)
 {
   GnHistoryStore *self = (GnHistoryStore *) object;
 
-  g_clear_handle_id (&self->flush_id, g_source_remove);
-  g_clear_handle_id (&self->expire_id, g_source_remove);
+  if (self->flush_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->writer->owner_context, self->flush_id));
+  if (self->expire_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->writer->owner_context, self->expire_id));
+  self->flush_id = self->expire_id = 0;
   if (self->pool != NULL)
     {
       /* What was recorded is written before we go. */
@@ -404,6 +407,21 @@ gn_history_store_init (GnHistoryStore *self)
   self->day_minute = -1;
 }
 
+static guint
+add_timer (GnHistoryStore *self,
+           GSource        *source,
+           GSourceFunc     func,
+           const char     *name)
+{
+  guint id;
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_set_static_name (source, name);
+  id = g_source_attach (source, self->writer->owner_context);
+  g_source_unref (source);
+  return id;
+}
+
 GnHistoryStore *
 gn_history_store_new (const char *dir)
 {
@@ -414,10 +432,11 @@ gn_history_store_new (const char *dir)
     default_dir = g_build_filename (g_get_user_data_dir (), "guardnest", "history", NULL);
   self->writer = _gn_history_writer_new (dir != NULL ? dir : default_dir, G_OBJECT (self));
   self->pool = g_thread_pool_new (_gn_history_writer_run, self->writer, 1, FALSE, NULL);
-  self->flush_id = g_timeout_add (GN_HISTORY_FLUSH_MS, flush_cb, self);
-  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->flush_id),
-                            "[guardnest] history flush");
-  self->expire_id = g_timeout_add_seconds (EXPIRE_EVERY_S, expire_cb, self);
+  /* The timers run where the store is used: its owner's context. */
+  self->flush_id = add_timer (self, g_timeout_source_new (GN_HISTORY_FLUSH_MS), flush_cb,
+                              "[guardnest] history flush");
+  self->expire_id = add_timer (self, g_timeout_source_new_seconds (EXPIRE_EVERY_S), expire_cb,
+                               "[guardnest] history expiry");
   gn_history_store_expire (self, g_get_real_time ());
   return self;
 }
