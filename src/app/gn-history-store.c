@@ -38,15 +38,8 @@
  * in order, and Writer->error under its mutex.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-
-#include "gn-error.h"
 #include "gn-history-store-private.h"
 
 #define USEC_PER_MINUTE   (G_USEC_PER_SEC * G_GINT64_CONSTANT (60))

@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The engine's persisted settings: the GnEngineConfig values (port, bind
- * address, timeouts, limits, linger, upstream proxy) and whether protection
- * was on, in a key file (by default
+ * address, timeouts, limits, linger, upstream proxy), whether protection
+ * was on and how many days of history to keep ([history] retention-days), in a key file (by default
  * `$XDG_CONFIG_HOME/guardnest/settings.ini`), so that a restarted app — the
  * window or the headless mode — comes back in the state it was left in.
  *
