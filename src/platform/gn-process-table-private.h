@@ -27,4 +27,8 @@ void _gn_process_table_add  (GnProcessTable *self,
                              const char     *name,
                              const char     *path);
 
+/* Linux, for tests and bench only: FALSE makes every table read
+ * /proc/net/tcp{,6} as when netlink is refused. */
+void _gn_process_table_set_netlink (gboolean enabled);
+
 G_END_DECLS
