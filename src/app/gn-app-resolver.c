@@ -159,10 +159,11 @@ gn_app_resolver_apply_batch (GnAppResolver           *self,
       GnConnectionInfo *info = g_ptr_array_index (batch->added, i);
       Pending p = { info->id, info->client_port };
 
-      /* Closed ones too: the proxy's end is gone, but the client's may
-       * still be open (CLOSE_WAIT until the program reads the end), and a
-       * blocked request is over that fast. Costs a port in the query. */
-      if (info->client_address != NULL && is_loopback (info->client_address))
+      /* Not the ones already closed: their client end is almost always
+       * gone too, and a burst of short connections would cost a query
+       * per batch for nothing. */
+      if (info->state != GN_CONNECTION_STATE_CLOSED && info->client_address != NULL &&
+          is_loopback (info->client_address))
         g_array_append_val (self->queue, p);
     }
   start_lookup (self);

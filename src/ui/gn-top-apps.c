@@ -14,8 +14,6 @@
  * Threading: main thread only.
  */
 
-#include <glib/gi18n.h>
-
 #include "gn-live-sorter.h"
 #include "gn-top-apps.h"
 
