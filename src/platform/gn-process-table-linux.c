@@ -166,8 +166,12 @@ read_sockets_netlink (guint16     server_port,
   fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0)
     return FALSE;
+  /* Each query walks the kernel's whole table of established sockets:
+   * IPv6 only if IPv4 did not have them all (clients of 127.0.0.1 never
+   * need it). */
   ok = netlink_query (fd, AF_INET, server_port, wanted_ports, inodes) &&
-       netlink_query (fd, AF_INET6, server_port, wanted_ports, inodes);
+       (g_hash_table_size (inodes) >= g_hash_table_size (wanted_ports) ||
+        netlink_query (fd, AF_INET6, server_port, wanted_ports, inodes));
   close (fd);
   if (!ok)
     g_hash_table_remove_all (inodes);   /* all from /proc then, not half and half */
