@@ -8,9 +8,13 @@
  * GnConnectionModel updates rows in place (property notifications, no
  * items-changed for updates), appends and removes with the smallest ranges,
  * honours Pause, and that GnBlockedModel counts each blocked connection
- * once per domain. No display needed.
+ * once per domain, and that the programs GnAppResolver reports reach the
+ * Blocked rows and GnAppStats (Top apps) once per connection, whether the
+ * program or the block comes first. No display needed (tests/test-ui.c
+ * checks the same with real curl traffic through the real proxy).
  */
 
+#include "gn-app-stats.h"
 #include "gn-blocked-model.h"
 #include "gn-connection-model.h"
 #include "gn-traffic-stats.h"
@@ -26,6 +30,7 @@ typedef struct
   GnConnectionModel    *model;
   GnBlockedModel       *blocked;
   GnTrafficStats       *stats;
+  GnAppStats           *apps;
   guint                 subscription;
   guint                 n_batches;
   guint                 n_inserted;
@@ -110,6 +115,7 @@ batch_cb (const GnConnectionBatch *batch,
   gn_connection_model_apply_batch (f->model, batch);
   gn_blocked_model_apply_batch (f->blocked, batch);
   gn_traffic_stats_apply_batch (f->stats, batch, g_get_real_time ());
+  gn_app_stats_apply_batch (f->apps, batch);
 }
 
 static void
@@ -152,6 +158,7 @@ fixture_setup (Fixture       *f,
   f->model = gn_connection_model_new ();
   f->blocked = gn_blocked_model_new ();
   f->stats = gn_traffic_stats_new ();
+  f->apps = gn_app_stats_new ();
   g_signal_connect (gn_connection_model_get_rows (f->model), "items-changed",
                     G_CALLBACK (items_changed_cb), f);
   g_signal_connect (f->model, "rows-updated", G_CALLBACK (rows_updated_cb), f);
@@ -181,6 +188,7 @@ fixture_teardown (Fixture       *f,
   g_assert_finalize_object (f->model);
   g_assert_finalize_object (f->blocked);
   g_assert_finalize_object (f->stats);
+  g_assert_finalize_object (f->apps);
   /* Drain sources the batches left on the main context. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -392,6 +400,68 @@ test_blocked (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 0);
 }
 
+static void
+set_app (Fixture    *f,
+         guint64     id,
+         const char *app)
+{
+  /* As the application does on GnAppResolver::resolved. */
+  gn_blocked_model_set_app (f->blocked, id, app);
+  gn_app_stats_set_app (f->apps, id, app);
+}
+
+/* Programs: 10 blocked connections over bad0..bad6 and 5 allowed ones; the
+ * programs of some are known before their batch, the rest after. */
+static void
+test_apps (Fixture       *f,
+           gconstpointer  data)
+{
+  OpenArgs blocked = { 10, "bad", GN_CONNECTION_KIND_BLOCKED };
+  OpenArgs fine = { 5, "good", GN_CONNECTION_KIND_HTTP };
+  GnBlockedRow *row;
+  GnAppTotal *total;
+  GListModel *totals = gn_app_stats_get_totals (f->apps);
+
+  on_engine (f, open_records, &blocked);
+  on_engine (f, open_records, &fine);
+  WAIT_FOR (n_rows (f) == 15);
+  for (guint i = 0; i < 15; i++)
+    {
+      /* bad0, bad3, bad6 and good0..4 by firefox, the rest by curl. */
+      GnConnectionRow *r = row_at (f, i);
+      gboolean firefox = i >= 10 || i % 3 == 0;
+
+      set_app (f, gn_connection_row_get_id (r), firefox ? "firefox" : "curl");
+      set_app (f, gn_connection_row_get_id (r), "reported twice");   /* the first stays */
+    }
+  /* Later batches mention the same connections: nothing counted twice. */
+  on_engine (f, add_bytes_all, GUINT_TO_POINTER (5));
+  WAIT_FOR (gn_connection_row_get_bytes_up (row_at (f, 14)) == 5);
+
+  g_assert_cmpuint (g_list_model_get_n_items (totals), ==, 2);
+  total = gn_app_stats_lookup (f->apps, "firefox");
+  g_assert_cmpuint (gn_app_total_get_connections (total), ==, 4 + 5);
+  g_assert_cmpuint (gn_app_total_get_blocked (total), ==, 4);
+  total = gn_app_stats_lookup (f->apps, "curl");
+  g_assert_cmpuint (gn_app_total_get_connections (total), ==, 6);
+  g_assert_cmpuint (gn_app_total_get_blocked (total), ==, 6);
+  g_assert_null (gn_app_stats_lookup (f->apps, "reported twice"));
+
+  /* Connection i went to bad(i % 7): bad0 got connections 0 and 7. */
+  row = gn_blocked_model_lookup (f->blocked, "bad0.example");
+  g_assert_cmpuint (gn_blocked_row_get_count (row), ==, 2);
+  g_assert_cmpuint (gn_blocked_row_get_app_hits (row, "firefox"), ==, 1);
+  g_assert_cmpuint (gn_blocked_row_get_app_hits (row, "curl"), ==, 1);
+  g_assert_nonnull (strstr (gn_blocked_row_get_search_text (row), "firefox"));
+  g_assert_nonnull (strstr (gn_blocked_row_get_search_text (row), "curl"));
+  row = gn_blocked_model_lookup (f->blocked, "bad3.example");
+  g_assert_cmpuint (gn_blocked_row_get_count (row), ==, 1);
+  g_assert_cmpstr (gn_blocked_row_get_app (row), ==, "firefox");
+  g_assert_null (strstr (gn_blocked_row_get_search_text (row), "curl"));
+  row = gn_blocked_model_lookup (f->blocked, "bad4.example");
+  g_assert_cmpstr (gn_blocked_row_get_app (row), ==, "curl");
+}
+
 /* 5,000 rows, then every one of them changes in a batch: no list change. */
 static void
 test_many (Fixture       *f,
@@ -465,6 +535,7 @@ main (int   argc,
   g_test_add ("/ui/models/in-place", Fixture, NULL, fixture_setup, test_in_place, fixture_teardown);
   g_test_add ("/ui/models/pause", Fixture, NULL, fixture_setup, test_pause, fixture_teardown);
   g_test_add ("/ui/models/blocked", Fixture, NULL, fixture_setup, test_blocked, fixture_teardown);
+  g_test_add ("/ui/models/apps", Fixture, NULL, fixture_setup, test_apps, fixture_teardown);
   g_test_add ("/ui/models/many", Fixture, NULL, fixture_setup, test_many, fixture_teardown);
   g_test_add ("/ui/models/rows-updated", Fixture, NULL, fixture_setup, test_rows_updated,
               fixture_teardown);

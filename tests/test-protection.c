@@ -13,6 +13,8 @@
  *    is back before the tunnels are drained, and the drain ends by itself.
  *  - 500 requests fired while protection restarts 5 times (the window's
  *    path), and while headless gets SIGHUP 5 times, all succeed.
+ *  - The program behind a connection (a real curl) is found by the session
+ *    and named on headless's log line (app="curl").
  *
  * Threading: the test's main thread runs the session; request loads run
  * on their own threads with blocking sockets.
@@ -581,6 +583,50 @@ test_app_names (void)
   gn_test_origin_free (origin);
 }
 
+/* Headless names the program on each connection's log line: a real curl
+ * whose transfer lasts long enough for the lookup, stopped after 1.5 s. */
+static void
+test_headless_app_names (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GSubprocess) curl = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = gn_test_write_list ("ads.example\n");
+  g_autofree char *line = NULL;
+  g_autofree char *rest = NULL;
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  guint16 port;
+
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("GN_GUARDNEST"), "--headless",
+                                      "--port", "0", "--blocklist", list, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)) != NULL &&
+         !g_str_has_prefix (line, "GuardNest proxy listening on"))
+    g_clear_pointer (&line, g_free);
+  g_assert_nonnull (line);
+  port = (guint16) atoi (strstr (line, " port ") + strlen (" port "));
+
+  curl = slow_curl (port, origin);
+  g_usleep (1500 * 1000);
+  g_subprocess_force_exit (curl);
+  g_subprocess_wait (curl, NULL, NULL);
+  /* The log line comes with the registry's next batch (250 ms). */
+  g_usleep (800 * 1000);
+  g_subprocess_send_signal (proc, SIGTERM);
+  rest = g_data_input_stream_read_upto (out, "", 0, NULL, NULL, &error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("log:\n%s", rest);
+  g_assert_nonnull (strstr (rest, " http 127.0.0.1:"));
+  g_assert_nonnull (strstr (rest, " app=\"curl\""));
+  gn_test_origin_free (origin);
+  gn_test_remove_file (list);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -596,6 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/headless/sighup-serves-throughout", test_sighup_serves_throughout);
   g_test_add_func ("/headless/quiet", test_headless_quiet);
   g_test_add_func ("/protection/app-names", test_app_names);
+  g_test_add_func ("/headless/app-names", test_headless_app_names);
   ret = g_test_run ();
   gn_test_remove_tree (tmp_root);
   g_free (tmp_root);

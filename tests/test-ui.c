@@ -37,6 +37,7 @@
 #include "gn-window.h"
 
 #define FILE_SIZE 10000
+#define SLOW_MS 2000
 #define BLOCKED_HOST "ads.blocked.localhost"
 
 static struct
@@ -391,6 +392,14 @@ lists_refreshed_cb (GnApplication *app,
 }
 
 static void
+unpause_cb (gpointer data)
+{
+  g_autoptr(SoupServerMessage) msg = data;
+
+  soup_server_message_unpause (msg);
+}
+
+static void
 origin_cb (SoupServer        *server,
            SoupServerMessage *msg,
            const char        *path,
@@ -410,6 +419,17 @@ origin_cb (SoupServer        *server,
       soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_TAKE,
                                         body, FILE_SIZE);
       soup_server_message_set_status (msg, 200, NULL);
+    }
+  else if (g_str_equal (path, "/slow"))
+    {
+      /* Answered after SLOW_MS, kept alive: curl asks for its next URL on
+       * the same connection. */
+      static const char body[] = "slow";
+
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen (body));
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_pause (msg);
+      g_timeout_add_once (SLOW_MS, unpause_cb, g_object_ref (msg));
     }
   else if (g_str_equal (path, "/titled.txt"))
     {
@@ -483,8 +503,9 @@ dump_rows (void)
   for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
     {
       g_autoptr(GnConnectionRow) row = g_list_model_get_item (rows, i);
-      g_printerr ("row %u: host %s kind %d closed %d\n", i, gn_connection_row_get_host (row),
-                  gn_connection_row_get_kind (row), gn_connection_row_get_closed (row));
+      g_printerr ("row %u: host %s kind %d closed %d app %s\n", i, gn_connection_row_get_host (row),
+                  gn_connection_row_get_kind (row), gn_connection_row_get_closed (row),
+                  gn_connection_row_get_app (row));
     }
 }
 
@@ -518,6 +539,21 @@ find_column_view (GtkWidget *widget)
       GtkColumnView *view = find_column_view (child);
       if (view != NULL)
         return view;
+    }
+  return NULL;
+}
+
+static GtkSearchEntry *
+find_search_entry (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    return GTK_SEARCH_ENTRY (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSearchEntry *entry = find_search_entry (child);
+      if (entry != NULL)
+        return entry;
     }
   return NULL;
 }
@@ -1583,6 +1619,103 @@ save_page_screenshots (void)
   g_io_stream_close (G_IO_STREAM (two), NULL, NULL);
 }
 
+static GnAppTotal *
+top_app (const char *name)
+{
+  GnOverviewPage *overview = GN_OVERVIEW_PAGE (gn_window_get_page (T.window, "overview"));
+  GListModel *shown = gn_top_apps_get_shown (gn_overview_page_get_top_apps (overview));
+
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(GnAppTotal) total = g_list_model_get_item (shown, i);
+
+      if (g_str_equal (gn_app_total_get_app (total), name))
+        return total;   /* the model keeps it */
+    }
+  return NULL;
+}
+
+/* Blocked and notified by test_notify_blocked: this test's block sends no
+ * new desktop notification. (With a new one sent here, the run crashed at
+ * the end, a stack overflow inside GIO under g_test_dbus_down(); not
+ * investigated further.) */
+#define APPS_HOST "n6.blocked.localhost"
+
+/* Which program: one real curl makes a slow request (the origin answers
+ * after 2 s: long enough for its program to be looked up) and then, on the same kept-alive connection, a
+ * blocked one. The Blocked row names curl, the Blocked page's filter finds
+ * the row by program, and the Overview's Top apps counts curl's connection
+ * and its block. */
+static void
+test_apps (void)
+{
+  GnBlockedPage *page = GN_BLOCKED_PAGE (gn_window_get_page (T.window, "blocked"));
+  GListModel *shown = gn_blocked_page_get_shown (page);
+  GtkEditable *search = GTK_EDITABLE (find_search_entry (GTK_WIDGET (page)));
+  GnAppStats *stats = gn_application_get_app_stats (T.app);
+  GnAppTotal *total = gn_app_stats_lookup (stats, "curl");
+  guint connections = total ? gn_app_total_get_connections (total) : 0;
+  guint blocked = total ? gn_app_total_get_blocked (total) : 0;
+  g_autofree char *proxy = g_strdup_printf ("http://127.0.0.1:%u", proxy_port ());
+  g_autofree char *slow_url = g_strdup_printf ("http://127.0.0.1:%u/slow", T.origin_port);
+  g_autofree char *blocked_url = g_strdup_printf ("http://%s:%u/file", APPS_HOST, T.origin_port);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  CurlResult r = { 0 };
+  GnBlockedRow *row;
+  guint n_rows;
+  guint notes = T.notes->len;
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                        "curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "--max-time", "20",
+                        "--noproxy", "", "-x", proxy,
+                        "-w", "%{http_code} %{num_connects}\n", slow_url, blocked_url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (p, NULL, NULL, curl_done, &r);
+  WAIT_FOR (r.done);
+  /* One connection: the block came on the connection that was looked up. */
+  g_assert_cmpstr (r.out, ==, "200 1\n403 0\n");
+  g_free (r.out);
+
+  WAIT_FOR ((row = gn_blocked_model_lookup (gn_application_get_blocked (T.app),
+                                            APPS_HOST)) != NULL &&
+            gn_blocked_row_get_app (row) != NULL);
+  g_assert_cmpstr (gn_blocked_row_get_app (row), ==, "curl");
+  g_assert_cmpuint (gn_blocked_row_get_app_hits (row, "curl"), ==, 1);
+  /* A domain already notified today: no new notification (see below). */
+  g_assert_cmpuint (T.notes->len, ==, notes);
+
+  /* Top apps: curl's connection, and its block, counted once each. */
+  WAIT_FOR ((total = top_app ("curl")) != NULL &&
+            gn_app_total_get_connections (total) == connections + 1 &&
+            gn_app_total_get_blocked (total) == blocked + 1);
+  g_assert_cmpuint (gn_app_total_get_connections (total), ==, connections + 1);
+  g_assert_cmpuint (gn_app_total_get_blocked (total), ==, blocked + 1);
+
+  /* The Blocked page's filter matches the program. */
+  gn_window_show_page (T.window, "blocked");
+  n_rows = g_list_model_get_n_items (shown);
+  gtk_editable_set_text (search, "curl");
+  WAIT_FOR (g_list_model_get_n_items (shown) >= 1 && g_list_model_get_n_items (shown) <= n_rows);
+  {
+    gboolean seen = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(GnBlockedRow) item = g_list_model_get_item (shown, i);
+
+        /* Only rows curl was blocked on (other rows' domains have no "curl"). */
+        g_assert_cmpuint (gn_blocked_row_get_app_hits (item, "curl"), >, 0);
+        seen |= item == row;
+      }
+    g_assert_true (seen);
+  }
+  gtk_editable_set_text (search, "no-such-program");
+  WAIT_FOR (g_list_model_get_n_items (shown) == 0);
+  gtk_editable_set_text (search, "");
+  WAIT_FOR (g_list_model_get_n_items (shown) == n_rows);
+}
+
 static void
 test_screenshots (void)
 {
@@ -2224,6 +2357,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
   g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
   g_test_add_func ("/ui/window/history", test_history);
+  g_test_add_func ("/ui/window/apps", test_apps);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);

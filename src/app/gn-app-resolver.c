@@ -159,6 +159,9 @@ gn_app_resolver_apply_batch (GnAppResolver           *self,
       GnConnectionInfo *info = g_ptr_array_index (batch->added, i);
       Pending p = { info->id, info->client_port };
 
+      /* Not the ones already closed: their client end is almost always
+       * gone too, and a burst of short connections would cost a query
+       * per batch for nothing. */
       if (info->state != GN_CONNECTION_STATE_CLOSED && info->client_address != NULL &&
           is_loopback (info->client_address))
         g_array_append_val (self->queue, p);

@@ -7,8 +7,10 @@
  * owners of the new connections' client ends (GnProcessTable, in
  * src/platform) on a worker thread, many at a time, and reports each name
  * once with "resolved". Only loopback clients can be looked up (a remote
- * client's process is on another machine); a connection that ended before
- * its lookup stays unknown.
+ * client's process is on another machine); a connection whose client end
+ * was closed before its lookup (about one batch interval, 0.1 s, plus the
+ * lookup) stays unknown: a program that closes at once after a blocked
+ * answer is often not named.
  *
  * Threading: the owner (main) thread; lookups run in GTask threads and
  * their results come back to the owner's thread-default main context.

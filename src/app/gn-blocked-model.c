@@ -12,6 +12,11 @@
  * views to sort again — before the batch's new rows are inserted, so they
  * go into an order that is right.
  *
+ * Which program was blocked: the application passes on what GnAppResolver
+ * found (gn_blocked_model_set_app), which may come before the connection
+ * turns blocked or after; either way each blocked connection's program is
+ * counted once on its domain's row.
+ *
  * Threading: main thread only.
  */
 
@@ -23,7 +28,8 @@ struct _GnBlockedModel
 
   GListStore *rows;      /* (owned) of GnBlockedRow */
   GHashTable *by_domain; /* (owned) char* → GnBlockedRow (borrowed) */
-  GHashTable *counted;   /* (owned) set of guint64* connection ids already counted */
+  GHashTable *counted;   /* (owned) guint64* connection id already counted → its row (borrowed; NULL once cleared) */
+  GHashTable *apps;      /* (owned) guint64* connection id → program name, until the registry drops it */
   guint       n_hits;
 };
 
@@ -53,6 +59,7 @@ gn_blocked_model_finalize (GObject *object)
 
   g_clear_pointer (&self->by_domain, g_hash_table_unref);
   g_clear_pointer (&self->counted, g_hash_table_unref);
+  g_clear_pointer (&self->apps, g_hash_table_unref);
   g_clear_object (&self->rows);
 
   G_OBJECT_CLASS (gn_blocked_model_parent_class)->finalize (object);
@@ -120,6 +127,7 @@ gn_blocked_model_init (GnBlockedModel *self)
   self->rows = g_list_store_new (GN_TYPE_BLOCKED_ROW);
   self->by_domain = g_hash_table_new (g_str_hash, g_str_equal);
   self->counted = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->apps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
 GnBlockedModel *
@@ -162,13 +170,12 @@ count_infos (GnBlockedModel *self,
     {
       const GnConnectionInfo *info = g_ptr_array_index (infos, i);
       GnBlockedRow *row;
+      const char *app;
 
       if (info->kind != GN_CONNECTION_KIND_BLOCKED || info->host == NULL)
         continue;
       if (g_hash_table_contains (self->counted, &info->id))
         continue;
-      g_hash_table_add (self->counted, g_memdup2 (&info->id, sizeof info->id));
-
       row = g_hash_table_lookup (self->by_domain, info->host);
       if (row == NULL)
         {
@@ -179,7 +186,10 @@ count_infos (GnBlockedModel *self,
         }
       else
         n_updated++;
+      g_hash_table_insert (self->counted, g_memdup2 (&info->id, sizeof info->id), row);
       gn_blocked_row_add_hit (row, info);
+      if ((app = g_hash_table_lookup (self->apps, &info->id)) != NULL)
+        gn_blocked_row_add_app (row, app);
       self->n_hits++;
     }
   return n_updated;
@@ -204,7 +214,10 @@ gn_blocked_model_apply_batch (GnBlockedModel          *self,
 
   /* A removed connection will never be mentioned again. */
   for (guint i = 0; batch->removed != NULL && i < batch->removed->len; i++)
-    g_hash_table_remove (self->counted, &g_array_index (batch->removed, guint64, i));
+    {
+      g_hash_table_remove (self->counted, &g_array_index (batch->removed, guint64, i));
+      g_hash_table_remove (self->apps, &g_array_index (batch->removed, guint64, i));
+    }
 
   if (new_rows->len > 0)
     {
@@ -215,6 +228,27 @@ gn_blocked_model_apply_batch (GnBlockedModel          *self,
     }
   if (hits_before != self->n_hits)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HITS]);
+}
+
+/* Connection @id was made by program @app (GnAppResolver::resolved). */
+void
+gn_blocked_model_set_app (GnBlockedModel *self,
+                          guint64         id,
+                          const char     *app)
+{
+  GnBlockedRow *row;
+
+  g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
+  g_return_if_fail (app != NULL);
+
+  if (g_hash_table_contains (self->apps, &id))
+    return;
+  g_hash_table_insert (self->apps, g_memdup2 (&id, sizeof id), g_strdup (app));
+  row = g_hash_table_lookup (self->counted, &id);
+  if (row == NULL)
+    return;  /* not blocked (yet), or its row cleared */
+  gn_blocked_row_add_app (row, app);
+  g_signal_emit (self, signals[ROWS_UPDATED], 0);
 }
 
 /* Marks @domain allowed (or not) in the history: the Status column and
@@ -241,8 +275,14 @@ gn_blocked_model_set_allowed (GnBlockedModel *self,
 void
 gn_blocked_model_clear (GnBlockedModel *self)
 {
+  GHashTableIter iter;
+  gpointer value;
+
   g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
 
+  g_hash_table_iter_init (&iter, self->counted);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_hash_table_iter_replace (&iter, NULL);
   g_hash_table_remove_all (self->by_domain);
   g_list_store_remove_all (self->rows);
   self->n_hits = 0;

@@ -21,6 +21,9 @@ void            gn_blocked_model_apply_batch (GnBlockedModel          *self,
                                               const GnConnectionBatch *batch);
 GnBlockedRow   *gn_blocked_model_lookup      (GnBlockedModel          *self,
                                               const char              *domain);
+void            gn_blocked_model_set_app     (GnBlockedModel          *self,
+                                              guint64                  id,
+                                              const char              *app);
 guint           gn_blocked_model_get_n_hits  (GnBlockedModel          *self);
 void            gn_blocked_model_clear       (GnBlockedModel          *self);
 void            gn_blocked_model_set_allowed (GnBlockedModel          *self,

@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One row of the Blocked page: a domain that was refused, how often, when
- * last, which list and rule decided, and the client that asked. Like the
+ * last, which list and rule decided, the client that asked and which
+ * programs asked (the one that asked most is the App column; the search
+ * text holds all of them, so filtering by any program finds the row). Like the
  * connection rows it changes in place and notifies only what changed.
  *
  * Threading: main thread only.
@@ -22,6 +24,9 @@ struct _GnBlockedRow
   char     *list;       /* (owned) (nullable) */
   char     *rule;       /* (owned) (nullable) */
   char     *client;     /* (owned) (nullable) */
+  GHashTable *apps;     /* (owned) (nullable) program name → guint hits */
+  char     *app;        /* (owned) (nullable) the program with most hits, the latest on a tie */
+  char     *search_text; /* (owned) domain and every program, one a line */
   guint     count;
   gint64    last_seen;  /* g_get_real_time() of the last hit */
   gboolean  allowed;
@@ -40,6 +45,8 @@ enum {
   PROP_CLIENT,
   PROP_ALLOWED,
   PROP_STATUS_TEXT,
+  PROP_APP,
+  PROP_SEARCH_TEXT,
   N_PROPS
 };
 
@@ -54,6 +61,9 @@ gn_blocked_row_finalize (GObject *object)
   g_clear_pointer (&self->list, g_free);
   g_clear_pointer (&self->rule, g_free);
   g_clear_pointer (&self->client, g_free);
+  g_clear_pointer (&self->apps, g_hash_table_unref);
+  g_clear_pointer (&self->app, g_free);
+  g_clear_pointer (&self->search_text, g_free);
 
   G_OBJECT_CLASS (gn_blocked_row_parent_class)->finalize (object);
 }
@@ -98,6 +108,12 @@ gn_blocked_row_get_property (GObject    *object,
     case PROP_STATUS_TEXT:
       g_value_set_string (value, self->allowed ? _("Allowed now") : _("Blocked"));
       break;
+    case PROP_APP:
+      g_value_set_string (value, self->app);
+      break;
+    case PROP_SEARCH_TEXT:
+      g_value_set_string (value, self->search_text != NULL ? self->search_text : self->domain);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -121,6 +137,8 @@ gn_blocked_row_class_init (GnBlockedRowClass *klass)
   properties[PROP_CLIENT] = g_param_spec_string ("client", NULL, NULL, NULL, ro);
   properties[PROP_ALLOWED] = g_param_spec_boolean ("allowed", NULL, NULL, FALSE, ro);
   properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, ro);
+  properties[PROP_APP] = g_param_spec_string ("app", NULL, NULL, NULL, ro);
+  properties[PROP_SEARCH_TEXT] = g_param_spec_string ("search-text", NULL, NULL, NULL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -217,6 +235,59 @@ gn_blocked_row_get_client (GnBlockedRow *self)
 {
   g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
   return self->client;
+}
+
+/* One of the hits came from program @app (known later than the hit: the
+ * program is looked up while the connection is open). */
+void
+gn_blocked_row_add_app (GnBlockedRow *self,
+                        const char   *app)
+{
+  guint hits, top_hits;
+
+  g_return_if_fail (GN_IS_BLOCKED_ROW (self));
+  g_return_if_fail (app != NULL);
+
+  if (self->apps == NULL)
+    self->apps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  hits = GPOINTER_TO_UINT (g_hash_table_lookup (self->apps, app)) + 1;
+  if (hits == 1)
+    {
+      g_autoptr(GString) text = g_string_new (self->search_text != NULL ? self->search_text : self->domain);
+
+      g_string_append_printf (text, "\n%s", app);
+      g_free (self->search_text);
+      self->search_text = g_string_free (g_steal_pointer (&text), FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_TEXT]);
+    }
+  g_hash_table_insert (self->apps, g_strdup (app), GUINT_TO_POINTER (hits));
+  top_hits = self->app != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (self->apps, self->app)) : 0;
+  if (hits >= top_hits)
+    set_string (self, &self->app, app, PROP_APP);
+}
+
+/* (nullable): the program that made most of the blocked requests. */
+const char *
+gn_blocked_row_get_app (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
+  return self->app;
+}
+
+/* How many of the hits program @app made (0 if none, or not known). */
+guint
+gn_blocked_row_get_app_hits (GnBlockedRow *self,
+                             const char   *app)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), 0);
+  return self->apps != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (self->apps, app)) : 0;
+}
+
+const char *
+gn_blocked_row_get_search_text (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), NULL);
+  return self->search_text != NULL ? self->search_text : self->domain;
 }
 
 gboolean

@@ -22,6 +22,12 @@ guint         gn_blocked_row_get_count   (GnBlockedRow           *self);
 const char   *gn_blocked_row_get_list    (GnBlockedRow           *self);
 const char   *gn_blocked_row_get_rule    (GnBlockedRow           *self);
 const char   *gn_blocked_row_get_client  (GnBlockedRow           *self);
+void          gn_blocked_row_add_app     (GnBlockedRow           *self,
+                                          const char             *app);
+const char   *gn_blocked_row_get_app     (GnBlockedRow           *self);
+guint         gn_blocked_row_get_app_hits (GnBlockedRow          *self,
+                                          const char             *app);
+const char   *gn_blocked_row_get_search_text (GnBlockedRow       *self);
 gboolean      gn_blocked_row_get_allowed (GnBlockedRow           *self);
 void          gn_blocked_row_set_allowed (GnBlockedRow           *self,
                                           gboolean                allowed);

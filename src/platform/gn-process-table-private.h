@@ -27,4 +27,27 @@ void _gn_process_table_add  (GnProcessTable *self,
                              const char     *name,
                              const char     *path);
 
+#ifdef G_OS_WIN32
+/* Windows: one row of GetExtendedTcpTable, ports in host order. */
+typedef struct
+{
+  guint16 local_port;
+  guint16 remote_port;
+  guint   pid;          /* 0: the OS did not say (Wine always says 0) */
+} GnTcpOwnerRow;
+
+/* Adds the owners of the rows that are client ends of connections to
+ * @server_port from a port in @wanted (a set of GUINT_TO_POINTER ports);
+ * rows owned by PID 0 are left out (no program to name). */
+void _gn_process_table_add_rows (GnProcessTable      *self,
+                                 guint16              server_port,
+                                 GHashTable          *wanted,
+                                 const GnTcpOwnerRow *rows,
+                                 guint                n_rows);
+#endif
+
+/* Linux, for tests and bench only: FALSE makes every table read
+ * /proc/net/tcp{,6} as when netlink is refused. */
+void _gn_process_table_set_netlink (gboolean enabled);
+
 G_END_DECLS

@@ -7,7 +7,9 @@
  * PID, IPv4 and IPv6; the client end of a connection to the proxy has the
  * proxy's port as its remote port. The name is the base name of the
  * process's image (QueryFullProcessImageNameW, which works for processes
- * of the same user without debug rights).
+ * of the same user without debug rights). Rows whose owner is PID 0 are
+ * left out: Windows says 0 for TIME_WAIT rows, and Wine (8.0, checked by
+ * tests/windows/test-process-table.c) says 0 for every row.
  *
  * Threading: a worker thread.
  */
@@ -64,6 +66,19 @@ get_table (ULONG family)
 }
 
 void
+_gn_process_table_add_rows (GnProcessTable      *self,
+                            guint16              server_port,
+                            GHashTable          *wanted,
+                            const GnTcpOwnerRow *rows,
+                            guint                n_rows)
+{
+  for (guint i = 0; i < n_rows; i++)
+    if (rows[i].remote_port == server_port && rows[i].pid != 0 &&
+        g_hash_table_contains (wanted, GUINT_TO_POINTER ((guint) rows[i].local_port)))
+      add_owner (self, rows[i].local_port, rows[i].pid);
+}
+
+void
 _gn_process_table_fill (GnProcessTable *self,
                         guint16         server_port,
                         const guint16  *client_ports,
@@ -72,26 +87,25 @@ _gn_process_table_fill (GnProcessTable *self,
   g_autoptr(GHashTable) wanted = g_hash_table_new (NULL, NULL);
   g_autofree MIB_TCPTABLE_OWNER_PID *v4 = get_table (AF_INET);
   g_autofree MIB_TCP6TABLE_OWNER_PID *v6 = get_table (AF_INET6);
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (GnTcpOwnerRow));
 
   for (guint i = 0; i < n_client_ports; i++)
-    g_hash_table_add (wanted, GUINT_TO_POINTER (client_ports[i]));
-
+    g_hash_table_add (wanted, GUINT_TO_POINTER ((guint) client_ports[i]));
   for (DWORD i = 0; v4 != NULL && i < v4->dwNumEntries; i++)
     {
-      const MIB_TCPROW_OWNER_PID *row = &v4->table[i];
-      guint16 local = ntohs ((u_short) row->dwLocalPort);
+      GnTcpOwnerRow row = { ntohs ((u_short) v4->table[i].dwLocalPort),
+                            ntohs ((u_short) v4->table[i].dwRemotePort),
+                            (guint) v4->table[i].dwOwningPid };
 
-      if (ntohs ((u_short) row->dwRemotePort) == server_port &&
-          g_hash_table_contains (wanted, GUINT_TO_POINTER (local)))
-        add_owner (self, local, row->dwOwningPid);
+      g_array_append_val (rows, row);
     }
   for (DWORD i = 0; v6 != NULL && i < v6->dwNumEntries; i++)
     {
-      const MIB_TCP6ROW_OWNER_PID *row = &v6->table[i];
-      guint16 local = ntohs ((u_short) row->dwLocalPort);
+      GnTcpOwnerRow row = { ntohs ((u_short) v6->table[i].dwLocalPort),
+                            ntohs ((u_short) v6->table[i].dwRemotePort),
+                            (guint) v6->table[i].dwOwningPid };
 
-      if (ntohs ((u_short) row->dwRemotePort) == server_port &&
-          g_hash_table_contains (wanted, GUINT_TO_POINTER (local)))
-        add_owner (self, local, row->dwOwningPid);
+      g_array_append_val (rows, row);
     }
+  _gn_process_table_add_rows (self, server_port, wanted, (const GnTcpOwnerRow *) rows->data, rows->len);
 }

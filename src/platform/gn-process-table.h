@@ -5,8 +5,9 @@
  * Which program made a connection: a snapshot of the TCP connections on
  * this machine that go to one local port (the proxy's), each with the
  * process that owns its client end. One table answers many lookups for
- * the cost of one scan (Linux: /proc/net/tcp{,6} for the socket inode,
- * then /proc/PID/fd for its owner and /proc/PID/comm for the name;
+ * the cost of one scan (Linux: a NETLINK_SOCK_DIAG query of the sockets
+ * to that port for their inodes, /proc/net/tcp{,6} when netlink is
+ * refused, then /proc/PID/fd for the owner and /proc/PID/comm for the name;
  * Windows: GetExtendedTcpTable for the owning PID, then the process's image
  * name). A connection that is already gone, or owned by another user whose
  * processes we may not read, is simply not in it.

@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Linux tray icon (see gn-tray.h): a StatusNotifierItem
+ * The Linux tray backend (gn-tray-private.h; the class is gn-tray.c): a
+ * StatusNotifierItem
  * (org.kde.StatusNotifierItem at /StatusNotifierItem) with its menu as
  * com.canonical.dbusmenu (at /MenuBar), both exported on the session bus
  * with plain GDBus, under the name org.kde.StatusNotifierItem-PID-1. It is
@@ -19,7 +20,7 @@
 
 #include <glib/gi18n.h>
 
-#include "gn-tray.h"
+#include "gn-tray-private.h"
 
 #define ITEM_PATH "/StatusNotifierItem"
 #define MENU_PATH "/MenuBar"
@@ -35,18 +36,11 @@ enum {
   N_MENU_ITEMS
 };
 
-struct _GnTray
+struct _GnTrayBackend
 {
-  GObject          parent_instance;
-
+  GnTray          *tray;         /* (unowned) it owns this */
   GDBusConnection *bus;          /* (owned) (nullable) no session bus */
   char            *bus_name;     /* (owned) org.kde.StatusNotifierItem-PID-N */
-  char            *icon_name;    /* (owned) */
-  char            *title;        /* (owned) */
-  char            *state;        /* (owned) */
-  gboolean         attention;
-  gboolean         can_pause;
-  gboolean         available;
   guint            revision;
   guint            item_id;      /* registration ids */
   guint            menu_id;
@@ -55,13 +49,7 @@ struct _GnTray
   GCancellable    *cancellable;  /* (owned) */
 };
 
-G_DEFINE_FINAL_TYPE (GnTray, gn_tray, G_TYPE_OBJECT)
-
-enum { PROP_0, PROP_AVAILABLE, N_PROPS };
-static GParamSpec *properties[N_PROPS];
-
-enum { ITEM, N_SIGNALS };
-static guint signals[N_SIGNALS];
+typedef GnTrayBackend Sni;
 
 static const char item_xml[] =
   "<node>"
@@ -113,17 +101,7 @@ static const char menu_xml[] =
   "</node>";
 
 static void
-set_available (GnTray   *self,
-               gboolean  available)
-{
-  if (self->available == available)
-    return;
-  self->available = available;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AVAILABLE]);
-}
-
-static void
-emit_item_signal (GnTray     *self,
+emit_item_signal (Sni        *self,
                   const char *name,
                   GVariant   *params)
 {
@@ -148,26 +126,26 @@ item_get_property (GDBusConnection  *connection,
                    GError          **error,
                    gpointer          user_data)
 {
-  GnTray *self = user_data;
+  Sni *self = user_data;
 
   if (g_str_equal (name, "Category"))
     return g_variant_new_string ("ApplicationStatus");
   if (g_str_equal (name, "Id"))
-    return g_variant_new_string (self->icon_name);
+    return g_variant_new_string (self->tray->icon_name);
   if (g_str_equal (name, "Title"))
-    return g_variant_new_string (self->title);
+    return g_variant_new_string (self->tray->title);
   if (g_str_equal (name, "Status"))
-    return g_variant_new_string (self->attention ? "NeedsAttention" : "Active");
+    return g_variant_new_string (self->tray->attention ? "NeedsAttention" : "Active");
   if (g_str_equal (name, "WindowId"))
     return g_variant_new_int32 (0);
   if (g_str_equal (name, "IconName"))
-    return g_variant_new_string (self->icon_name);
+    return g_variant_new_string (self->tray->icon_name);
   if (g_str_equal (name, "IconThemePath"))
     return g_variant_new_string ("");
   if (g_str_equal (name, "ToolTip"))
-    return g_variant_new ("(s@a(iiay)ss)", self->icon_name,
+    return g_variant_new ("(s@a(iiay)ss)", self->tray->icon_name,
                           g_variant_new_array (G_VARIANT_TYPE ("(iiay)"), NULL, 0),
-                          self->title, self->state);
+                          self->tray->title, self->tray->state);
   if (g_str_equal (name, "ItemIsMenu"))
     return g_variant_new_boolean (FALSE);
   if (g_str_equal (name, "Menu"))
@@ -187,18 +165,18 @@ item_method (GDBusConnection       *connection,
              GDBusMethodInvocation *invocation,
              gpointer               user_data)
 {
-  GnTray *self = user_data;
+  Sni *self = user_data;
 
   g_dbus_method_invocation_return_value (invocation, NULL);
   /* A click opens the window; the host shows the menu itself. */
   if (g_str_equal (method, "Activate") || g_str_equal (method, "SecondaryActivate"))
-    g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_OPEN);
+    _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_OPEN);
 }
 
 /* ---- the menu (com.canonical.dbusmenu) ---- */
 
 static GVariant *
-menu_item_properties (GnTray *self,
+menu_item_properties (Sni    *self,
                       int     id)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
@@ -209,13 +187,13 @@ menu_item_properties (GnTray *self,
       g_variant_builder_add (&b, "{sv}", "children-display", g_variant_new_string ("submenu"));
       break;
     case MENU_STATE:
-      g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (self->state));
+      g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (self->tray->state));
       g_variant_builder_add (&b, "{sv}", "enabled", g_variant_new_boolean (FALSE));
       break;
     case MENU_PAUSE:
       g_variant_builder_add (&b, "{sv}", "label",
                              g_variant_new_string (_("_Pause Protection for 15 Minutes")));
-      g_variant_builder_add (&b, "{sv}", "enabled", g_variant_new_boolean (self->can_pause));
+      g_variant_builder_add (&b, "{sv}", "enabled", g_variant_new_boolean (self->tray->can_pause));
       break;
     case MENU_OPEN:
       g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (_("_Open GuardNest")));
@@ -233,7 +211,7 @@ menu_item_properties (GnTray *self,
 }
 
 static GVariant *
-menu_layout (GnTray *self,
+menu_layout (Sni    *self,
              int     id)
 {
   g_auto(GVariantBuilder) children = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("av"));
@@ -251,7 +229,7 @@ valid_id (int id)
 }
 
 static void
-menu_event (GnTray     *self,
+menu_event (Sni        *self,
             int         id,
             const char *event)
 {
@@ -260,14 +238,14 @@ menu_event (GnTray     *self,
   switch (id)
     {
     case MENU_PAUSE:
-      if (self->can_pause)
-        g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_PAUSE);
+      if (self->tray->can_pause)
+        _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_PAUSE);
       break;
     case MENU_OPEN:
-      g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_OPEN);
+      _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_OPEN);
       break;
     case MENU_QUIT:
-      g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_QUIT);
+      _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_QUIT);
       break;
     default:
       break;
@@ -284,7 +262,8 @@ menu_method (GDBusConnection       *connection,
              GDBusMethodInvocation *invocation,
              gpointer               user_data)
 {
-  g_autoptr(GnTray) self = g_object_ref (user_data);  /* Quit may drop the last ref */
+  Sni *self = user_data;
+  g_autoptr(GnTray) keep = g_object_ref (self->tray);  /* Quit may drop the last ref */
 
   if (g_str_equal (method, "GetLayout"))
     {
@@ -394,7 +373,7 @@ menu_get_property (GDBusConnection  *connection,
 }
 
 static void
-menu_changed (GnTray *self)
+menu_changed (Sni *self)
 {
   self->revision++;
   if (self->bus != NULL)
@@ -412,7 +391,7 @@ registered_cb (GObject      *source,
 {
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  GnTray *self;
+  Sni *self;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -420,7 +399,7 @@ registered_cb (GObject      *source,
   self = user_data;
   if (error != NULL)
     g_debug ("The tray (%s) did not take the icon: %s", WATCHER_NAME, error->message);
-  set_available (self, error == NULL);
+  _gn_tray_set_available (self->tray, error == NULL);
 }
 
 static void
@@ -429,7 +408,7 @@ watcher_appeared (GDBusConnection *connection,
                   const char      *owner,
                   gpointer         user_data)
 {
-  GnTray *self = user_data;
+  Sni *self = user_data;
 
   g_dbus_connection_call (connection, WATCHER_NAME, "/StatusNotifierWatcher", WATCHER_NAME,
                           "RegisterStatusNotifierItem", g_variant_new ("(s)", self->bus_name),
@@ -442,11 +421,13 @@ watcher_vanished (GDBusConnection *connection,
                   const char      *name,
                   gpointer         user_data)
 {
-  set_available (user_data, FALSE);
+  Sni *self = user_data;
+
+  _gn_tray_set_available (self->tray, FALSE);
 }
 
 static void
-start (GnTray *self)
+start (Sni *self)
 {
   static const GDBusInterfaceVTable item_vtable = { item_method, item_get_property, NULL, { 0 } };
   static const GDBusInterfaceVTable menu_vtable = { menu_method, menu_get_property, NULL, { 0 } };
@@ -479,96 +460,35 @@ start (GnTray *self)
                                                    watcher_appeared, watcher_vanished, self, NULL);
 }
 
-/* ---- API ---- */
-
-gboolean
-gn_tray_get_available (GnTray *self)
-{
-  g_return_val_if_fail (GN_IS_TRAY (self), FALSE);
-  return self->available;
-}
+/* ---- the backend ---- */
 
 void
-gn_tray_set_state (GnTray     *self,
-                   const char *title,
-                   const char *state,
-                   gboolean    attention)
+_gn_tray_backend_changed (GnTrayBackend *self,
+                          GnTrayChanges  changes)
 {
-  gboolean title_changed, state_changed;
-
-  g_return_if_fail (GN_IS_TRAY (self));
-  g_return_if_fail (title != NULL && state != NULL);
-
-  title_changed = g_strcmp0 (self->title, title) != 0;
-  state_changed = g_strcmp0 (self->state, state) != 0;
-  if (title_changed)
-    {
-      g_free (self->title);
-      self->title = g_strdup (title);
-      emit_item_signal (self, "NewTitle", NULL);
-    }
-  if (state_changed)
-    {
-      g_free (self->state);
-      self->state = g_strdup (state);
-      emit_item_signal (self, "NewToolTip", NULL);
-      menu_changed (self);
-    }
-  else if (title_changed)
+  if (changes & GN_TRAY_CHANGED_TITLE)
+    emit_item_signal (self, "NewTitle", NULL);
+  if (changes & (GN_TRAY_CHANGED_TITLE | GN_TRAY_CHANGED_STATE))
     emit_item_signal (self, "NewToolTip", NULL);
-  if (self->attention != !!attention)
-    {
-      self->attention = !!attention;
-      emit_item_signal (self, "NewStatus",
-                        g_variant_new ("(s)", self->attention ? "NeedsAttention" : "Active"));
-    }
-}
-
-void
-gn_tray_set_can_pause (GnTray   *self,
-                       gboolean  can_pause)
-{
-  g_return_if_fail (GN_IS_TRAY (self));
-
-  if (self->can_pause == !!can_pause)
-    return;
-  self->can_pause = !!can_pause;
-  menu_changed (self);
+  if (changes & (GN_TRAY_CHANGED_STATE | GN_TRAY_CHANGED_CAN_PAUSE))
+    menu_changed (self);
+  if (changes & GN_TRAY_CHANGED_ATTENTION)
+    emit_item_signal (self, "NewStatus",
+                      g_variant_new ("(s)", self->tray->attention ? "NeedsAttention" : "Active"));
 }
 
 /* Linux desktops have a notification service: GNotification reaches it. */
 gboolean
-gn_tray_show_message (GnTray     *self,
-                      const char *title,
-                      const char *body)
+_gn_tray_backend_show_message (GnTrayBackend *self,
+                               const char    *title,
+                               const char    *body)
 {
-  g_return_val_if_fail (GN_IS_TRAY (self), FALSE);
   return FALSE;
 }
 
-static void
-gn_tray_get_property (GObject    *object,
-                      guint       prop_id,
-                      GValue     *value,
-                      GParamSpec *pspec)
+void
+_gn_tray_backend_free (GnTrayBackend *self)
 {
-  GnTray *self = GN_TRAY (object);
-
-  switch (prop_id)
-    {
-    case PROP_AVAILABLE:
-      g_value_set_boolean (value, self->available);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-gn_tray_dispose (GObject *object)
-{
-  GnTray *self = GN_TRAY (object);
-
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->watch_id, g_bus_unwatch_name);
   g_clear_handle_id (&self->own_id, g_bus_unown_name);
@@ -581,59 +501,18 @@ gn_tray_dispose (GObject *object)
       self->item_id = self->menu_id = 0;
     }
   g_clear_object (&self->bus);
-
-  G_OBJECT_CLASS (gn_tray_parent_class)->dispose (object);
-}
-
-static void
-gn_tray_finalize (GObject *object)
-{
-  GnTray *self = GN_TRAY (object);
-
   g_clear_object (&self->cancellable);
   g_free (self->bus_name);
-  g_free (self->icon_name);
-  g_free (self->title);
-  g_free (self->state);
-
-  G_OBJECT_CLASS (gn_tray_parent_class)->finalize (object);
+  g_free (self);
 }
 
-static void
-gn_tray_class_init (GnTrayClass *klass)
+GnTrayBackend *
+_gn_tray_backend_new (GnTray *tray)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  Sni *self = g_new0 (Sni, 1);
 
-  object_class->get_property = gn_tray_get_property;
-  object_class->dispose = gn_tray_dispose;
-  object_class->finalize = gn_tray_finalize;
-
-  properties[PROP_AVAILABLE] =
-    g_param_spec_boolean ("available", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  signals[ITEM] = g_signal_new ("item", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
-}
-
-static void
-gn_tray_init (GnTray *self)
-{
+  self->tray = tray;
   self->cancellable = g_cancellable_new ();
-  self->title = g_strdup ("");
-  self->state = g_strdup ("");
-}
-
-GnTray *
-gn_tray_new (const char *icon_name)
-{
-  GnTray *self;
-
-  g_return_val_if_fail (icon_name != NULL, NULL);
-
-  self = g_object_new (GN_TYPE_TRAY, NULL);
-  self->icon_name = g_strdup (icon_name);
   start (self);
   return self;
 }

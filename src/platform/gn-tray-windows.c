@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Windows tray icon (see gn-tray.h): Shell_NotifyIconW on a hidden
+ * The Windows tray backend (gn-tray-private.h; the class is gn-tray.c):
+ * Shell_NotifyIconW on a hidden
  * top-level window of our own, whose window procedure gets the icon's
  * clicks (left: Open; right: a popup menu with the state, Pause for 15
  * minutes, Open, Quit) and Explorer's "TaskbarCreated" broadcast, after
@@ -19,50 +20,28 @@
 
 #include <glib/gi18n.h>
 
-#include "gn-tray.h"
+#include "gn-tray-private.h"
 
 #define WM_GN_TRAY (WM_APP + 1)
 #define TRAY_CLASS L"GuardNestTrayWindow"
 
 enum { CMD_STATE = 1, CMD_PAUSE, CMD_OPEN, CMD_QUIT };
 
-struct _GnTray
+struct _GnTrayBackend
 {
-  GObject   parent_instance;
-
+  GnTray   *tray;             /* (unowned) it owns this */
   HWND      hwnd;
   UINT      taskbar_created;  /* the "TaskbarCreated" message */
-  char     *icon_name;        /* (owned) */
-  char     *title;            /* (owned) */
-  char     *state;            /* (owned) */
-  gboolean  attention;
-  gboolean  can_pause;
-  gboolean  available;
 };
 
-G_DEFINE_FINAL_TYPE (GnTray, gn_tray, G_TYPE_OBJECT)
-
-enum { PROP_0, PROP_AVAILABLE, N_PROPS };
-static GParamSpec *properties[N_PROPS];
-
-enum { ITEM, N_SIGNALS };
-static guint signals[N_SIGNALS];
+typedef GnTrayBackend Shell;
 
 static void
-set_available (GnTray   *self,
-               gboolean  available)
-{
-  if (self->available == available)
-    return;
-  self->available = available;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AVAILABLE]);
-}
-
-static void
-fill_icon_data (GnTray          *self,
+fill_icon_data (Shell           *self,
                 NOTIFYICONDATAW *nid)
 {
-  g_autofree char *tip = g_strdup_printf ("%s — %s", self->title, self->state);
+  const char *title = *self->tray->title != '\0' ? self->tray->title : "GuardNest";
+  g_autofree char *tip = g_strdup_printf ("%s — %s", title, self->tray->state);
   g_autofree gunichar2 *wtip = g_utf8_to_utf16 (tip, -1, NULL, NULL, NULL);
   HICON icon = LoadIconW (GetModuleHandleW (NULL), MAKEINTRESOURCEW (1));
 
@@ -78,20 +57,20 @@ fill_icon_data (GnTray          *self,
 }
 
 static void
-add_icon (GnTray *self)
+add_icon (Shell *self)
 {
   NOTIFYICONDATAW nid;
 
   fill_icon_data (self, &nid);
-  set_available (self, Shell_NotifyIconW (NIM_ADD, &nid) != FALSE);
+  _gn_tray_set_available (self->tray, Shell_NotifyIconW (NIM_ADD, &nid) != FALSE);
 }
 
 static void
-update_icon (GnTray *self)
+update_icon (Shell *self)
 {
   NOTIFYICONDATAW nid;
 
-  if (!self->available)
+  if (!self->tray->available)
     return;
   fill_icon_data (self, &nid);
   Shell_NotifyIconW (NIM_MODIFY, &nid);
@@ -109,14 +88,14 @@ append_item (HMENU       menu,
 }
 
 static void
-show_menu (GnTray *self)
+show_menu (Shell *self)
 {
   HMENU menu = CreatePopupMenu ();
   POINT pt;
   UINT cmd;
 
-  append_item (menu, MF_STRING | MF_GRAYED, CMD_STATE, self->state);
-  append_item (menu, MF_STRING | (self->can_pause ? 0 : MF_GRAYED), CMD_PAUSE,
+  append_item (menu, MF_STRING | MF_GRAYED, CMD_STATE, self->tray->state);
+  append_item (menu, MF_STRING | (self->tray->can_pause ? 0 : MF_GRAYED), CMD_PAUSE,
                _("&Pause Protection for 15 Minutes"));
   append_item (menu, MF_STRING, CMD_OPEN, _("&Open GuardNest"));
   AppendMenuW (menu, MF_SEPARATOR, 0, NULL);
@@ -133,13 +112,13 @@ show_menu (GnTray *self)
   switch (cmd)
     {
     case CMD_PAUSE:
-      g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_PAUSE);
+      _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_PAUSE);
       break;
     case CMD_OPEN:
-      g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_OPEN);
+      _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_OPEN);
       break;
     case CMD_QUIT:
-      g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_QUIT);
+      _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_QUIT);
       break;
     default:
       break;
@@ -152,23 +131,23 @@ tray_window_proc (HWND   hwnd,
                   WPARAM wparam,
                   LPARAM lparam)
 {
-  GnTray *self = (GnTray *) GetWindowLongPtrW (hwnd, GWLP_USERDATA);
+  Shell *self = (Shell *) GetWindowLongPtrW (hwnd, GWLP_USERDATA);
 
   if (self != NULL && msg == WM_GN_TRAY)
     {
-      g_autoptr(GnTray) keep = g_object_ref (self);  /* Quit may drop the last ref */
+      g_autoptr(GnTray) keep = g_object_ref (self->tray);  /* Quit may drop the last ref */
 
       switch (LOWORD (lparam))
         {
         case WM_LBUTTONUP:
-          g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_OPEN);
+          _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_OPEN);
           break;
         case WM_RBUTTONUP:
         case WM_CONTEXTMENU:
           show_menu (self);
           break;
         case NIN_BALLOONUSERCLICK:
-          g_signal_emit (self, signals[ITEM], 0, GN_TRAY_ITEM_MESSAGE);
+          _gn_tray_emit_item (self->tray, GN_TRAY_ITEM_MESSAGE);
           break;
         default:
           break;
@@ -184,7 +163,7 @@ tray_window_proc (HWND   hwnd,
 }
 
 static void
-start (GnTray *self)
+start (Shell *self)
 {
   WNDCLASSEXW wc = { 0 };
   HINSTANCE instance = GetModuleHandleW (NULL);
@@ -209,39 +188,13 @@ start (GnTray *self)
   add_icon (self);
 }
 
-gboolean
-gn_tray_get_available (GnTray *self)
-{
-  g_return_val_if_fail (GN_IS_TRAY (self), FALSE);
-  return self->available;
-}
-
 void
-gn_tray_set_state (GnTray     *self,
-                   const char *title,
-                   const char *state,
-                   gboolean    attention)
+_gn_tray_backend_changed (GnTrayBackend *self,
+                          GnTrayChanges  changes)
 {
-  g_return_if_fail (GN_IS_TRAY (self));
-  g_return_if_fail (title != NULL && state != NULL);
-
-  if (g_strcmp0 (self->title, title) == 0 && g_strcmp0 (self->state, state) == 0 &&
-      self->attention == !!attention)
-    return;
-  g_free (self->title);
-  self->title = g_strdup (title);
-  g_free (self->state);
-  self->state = g_strdup (state);
-  self->attention = !!attention;
-  update_icon (self);
-}
-
-void
-gn_tray_set_can_pause (GnTray   *self,
-                       gboolean  can_pause)
-{
-  g_return_if_fail (GN_IS_TRAY (self));
-  self->can_pause = !!can_pause;  /* read when the menu opens */
+  /* Pause's state is read when the menu opens. */
+  if (changes & (GN_TRAY_CHANGED_TITLE | GN_TRAY_CHANGED_STATE | GN_TRAY_CHANGED_ATTENTION))
+    update_icon (self);
 }
 
 static void
@@ -260,16 +213,13 @@ copy_utf16 (wchar_t    *dest,
  * ("Notifications are not yet supported on Windows"): the icon's balloon (a
  * toast on Windows 10 and later) says it instead. */
 gboolean
-gn_tray_show_message (GnTray     *self,
-                      const char *title,
-                      const char *body)
+_gn_tray_backend_show_message (GnTrayBackend *self,
+                               const char    *title,
+                               const char    *body)
 {
   NOTIFYICONDATAW nid;
 
-  g_return_val_if_fail (GN_IS_TRAY (self), FALSE);
-  g_return_val_if_fail (title != NULL && body != NULL, FALSE);
-
-  if (!self->available)
+  if (!self->tray->available)
     return FALSE;
   fill_icon_data (self, &nid);
   nid.uFlags = NIF_INFO;
@@ -279,29 +229,9 @@ gn_tray_show_message (GnTray     *self,
   return Shell_NotifyIconW (NIM_MODIFY, &nid) != FALSE;
 }
 
-static void
-gn_tray_get_property (GObject    *object,
-                      guint       prop_id,
-                      GValue     *value,
-                      GParamSpec *pspec)
+void
+_gn_tray_backend_free (GnTrayBackend *self)
 {
-  GnTray *self = GN_TRAY (object);
-
-  switch (prop_id)
-    {
-    case PROP_AVAILABLE:
-      g_value_set_boolean (value, self->available);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-gn_tray_dispose (GObject *object)
-{
-  GnTray *self = GN_TRAY (object);
-
   if (self->hwnd != NULL)
     {
       NOTIFYICONDATAW nid = { 0 };
@@ -314,56 +244,15 @@ gn_tray_dispose (GObject *object)
       DestroyWindow (self->hwnd);
       self->hwnd = NULL;
     }
-
-  G_OBJECT_CLASS (gn_tray_parent_class)->dispose (object);
+  g_free (self);
 }
 
-static void
-gn_tray_finalize (GObject *object)
+GnTrayBackend *
+_gn_tray_backend_new (GnTray *tray)
 {
-  GnTray *self = GN_TRAY (object);
+  Shell *self = g_new0 (Shell, 1);
 
-  g_free (self->icon_name);
-  g_free (self->title);
-  g_free (self->state);
-
-  G_OBJECT_CLASS (gn_tray_parent_class)->finalize (object);
-}
-
-static void
-gn_tray_class_init (GnTrayClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = gn_tray_get_property;
-  object_class->dispose = gn_tray_dispose;
-  object_class->finalize = gn_tray_finalize;
-
-  properties[PROP_AVAILABLE] =
-    g_param_spec_boolean ("available", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  signals[ITEM] = g_signal_new ("item", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
-}
-
-static void
-gn_tray_init (GnTray *self)
-{
-  self->title = g_strdup ("GuardNest");
-  self->state = g_strdup ("");
-}
-
-GnTray *
-gn_tray_new (const char *icon_name)
-{
-  GnTray *self;
-
-  g_return_val_if_fail (icon_name != NULL, NULL);
-
-  self = g_object_new (GN_TYPE_TRAY, NULL);
-  self->icon_name = g_strdup (icon_name);
+  self->tray = tray;
   start (self);
   return self;
 }

@@ -33,6 +33,7 @@ struct _GnApplication
   GnBlockedModel    *blocked;       /* (owned) */
   GnTrafficStats    *stats;         /* (owned) */
   GnAppResolver     *apps;          /* (owned) which program made each connection */
+  GnAppStats        *app_stats;     /* (owned) per-program totals (Overview: Top apps) */
   GnBlockNotifier   *notifier;      /* (owned) when to say a domain was blocked */
   GnTray            *tray;          /* (owned) (nullable) the tray icon, until shutdown */
   GtkWidget         *ask_dialog;    /* (unowned) (nullable) "Keep protecting…?" */

@@ -105,6 +105,7 @@ batch_cb (const GnConnectionBatch *batch,
   gn_connection_model_apply_batch (self->connections, batch);
   gn_app_resolver_apply_batch (self->apps, batch, gn_engine_get_port (self->engine));
   gn_blocked_model_apply_batch (self->blocked, batch);
+  gn_app_stats_apply_batch (self->app_stats, batch);
   gn_block_notifier_apply_batch (self->notifier, batch);
   gn_traffic_stats_apply_batch (self->stats, batch, g_get_real_time ());
   gn_history_store_apply_batch (gn_session_get_history (self->session), batch, g_get_real_time ());
@@ -119,6 +120,8 @@ app_resolved_cb (GnApplication *self,
 
   if (row != NULL)
     gn_connection_row_set_app (row, name);
+  gn_blocked_model_set_app (self->blocked, id, name);
+  gn_app_stats_set_app (self->app_stats, id, name);
 }
 
 /* ---- app.* actions ---- */
@@ -434,6 +437,7 @@ gn_application_startup (GApplication *application)
   self->connections = gn_connection_model_new ();
   self->blocked = gn_blocked_model_new ();
   self->stats = gn_traffic_stats_new ();
+  self->app_stats = gn_app_stats_new ();
   self->apps = gn_app_resolver_new ();
   g_signal_connect_swapped (self->apps, "resolved", G_CALLBACK (app_resolved_cb), self);
   _gn_application_init_notifications (self);
@@ -555,6 +559,7 @@ gn_application_finalize (GObject *object)
   g_clear_object (&self->connections);
   g_clear_object (&self->blocked);
   g_clear_object (&self->stats);
+  g_clear_object (&self->app_stats);
   g_clear_object (&self->apps);
   g_clear_object (&self->notifier);
   g_clear_object (&self->session);
@@ -649,6 +654,13 @@ gn_application_get_blocked (GnApplication *self)
 {
   g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
   return self->blocked;
+}
+
+GnAppStats *
+gn_application_get_app_stats (GnApplication *self)
+{
+  g_return_val_if_fail (GN_IS_APPLICATION (self), NULL);
+  return self->app_stats;
 }
 
 GnTrafficStats *

@@ -9,6 +9,7 @@
 
 #include "gn-app-resolver.h"
 #include "gn-block-notifier.h"
+#include "gn-app-stats.h"
 #include "gn-blocked-model.h"
 #include "gn-blocklist-manager.h"
 #include "gn-connection-model.h"
@@ -36,6 +37,7 @@ gboolean           gn_application_get_has_tray   (GnApplication  *self);
 gboolean           gn_application_close_window   (GnApplication  *self,
                                                   GtkWindow      *window);
 GnTrafficStats    *gn_application_get_stats       (GnApplication  *self);
+GnAppStats        *gn_application_get_app_stats   (GnApplication  *self);
 GnBlocklistManager *gn_application_get_blocklists (GnApplication  *self);
 GnSettingsStore   *gn_application_get_store       (GnApplication  *self);
 GnSession         *gn_application_get_session     (GnApplication  *self);

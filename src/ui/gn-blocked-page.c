@@ -6,7 +6,10 @@
  * GtkColumnView declared in the .ui with the same selection → sort →
  * filter chain as the Connections page. Allow, Copy and Clear History are
  * window actions (win.allow-domain, win.copy-domain, win.clear-blocked) that
- * act on this page's selection; their sensitivity follows it.
+ * act on this page's selection; their sensitivity follows it. The App
+ * column is the program blocked most on the domain; the search matches the
+ * domain or any program blocked on it (GnBlockedRow:search-text), and is
+ * run again when rows change in place (a program found after the hit).
  *
  * Threading: main thread only.
  */
@@ -31,6 +34,7 @@ struct _GnBlockedPage
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   GtkFilterListModel *filter_model;
+  GtkFilter          *filter;
   GnLiveSorter       *live_sorter;
   GtkWidget          *placeholder;
   GtkColumnViewColumn *col_count;
@@ -59,6 +63,16 @@ stop_search_cb (GnBlockedPage *self)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+/* Rows changed in place: sort again, and filter again while searching (a
+ * row may now name the program searched for). */
+static void
+rows_updated_cb (GnBlockedPage *self)
+{
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+    gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  gn_live_sorter_refresh (self->live_sorter);
 }
 
 static void
@@ -101,6 +115,7 @@ gn_blocked_page_class_init (GnBlockedPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, selection);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, filter);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, live_sorter);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, placeholder);
   gtk_widget_class_bind_template_child (widget_class, GnBlockedPage, col_count);
@@ -139,8 +154,7 @@ gn_blocked_page_set_model (GnBlockedPage  *self,
   g_set_object (&self->model, model);
   if (model != NULL)
     self->rows_updated_id = g_signal_connect_swapped (model, "rows-updated",
-                                                      G_CALLBACK (gn_live_sorter_refresh),
-                                                      self->live_sorter);
+                                                      G_CALLBACK (rows_updated_cb), self);
 
   gtk_filter_list_model_set_model (self->filter_model,
                                    model ? gn_blocked_model_get_rows (model) : NULL);

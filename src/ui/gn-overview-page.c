@@ -19,6 +19,7 @@
 #include "gn-chart.h"
 #include "gn-live-sorter.h"
 #include "gn-overview-page.h"
+#include "gn-top-apps.h"
 
 #define N_TOP 5
 
@@ -43,6 +44,7 @@ struct _GnOverviewPage
   GtkLabel         *received_value;
   GnChart          *chart;
   GtkListBox       *top_list;
+  GnTopApps        *top_apps;
   GtkListBox       *lists_list;
   GtkLabel         *rules_label;
 
@@ -152,6 +154,7 @@ gn_overview_page_class_init (GnOverviewPageClass *klass)
   object_class->dispose = gn_overview_page_dispose;
 
   g_type_ensure (GN_TYPE_CHART);
+  g_type_ensure (GN_TYPE_TOP_APPS);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/guardnest/GuardNest/ui/gn-overview-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, open_value);
@@ -161,6 +164,7 @@ gn_overview_page_class_init (GnOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, received_value);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, chart);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, top_list);
+  gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, top_apps);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, lists_list);
   gtk_widget_class_bind_template_child (widget_class, GnOverviewPage, rules_label);
 
@@ -244,6 +248,14 @@ gn_overview_page_set_sources (GnOverviewPage             *self,
 {
   g_return_if_fail (GN_IS_OVERVIEW_PAGE (self));
   gtk_list_box_bind_model (self->lists_list, sources, create_row, user_data, NULL);
+}
+
+/* The "Top apps" card (gn-top-apps.c). */
+GnTopApps *
+gn_overview_page_get_top_apps (GnOverviewPage *self)
+{
+  g_return_val_if_fail (GN_IS_OVERVIEW_PAGE (self), NULL);
+  return self->top_apps;
 }
 
 GListModel *

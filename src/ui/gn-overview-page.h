@@ -10,6 +10,7 @@
 #include "gn-blocked-model.h"
 #include "gn-history-store.h"
 #include "gn-protection.h"
+#include "gn-top-apps.h"
 #include "gn-traffic-stats.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,7 @@ void gn_overview_page_set_protection (GnOverviewPage *self,
 const char *gn_overview_page_get_rules_text (GnOverviewPage *self);
 /* The most blocked domains shown, most hits first. */
 GListModel *gn_overview_page_get_top (GnOverviewPage *self);
+GnTopApps  *gn_overview_page_get_top_apps (GnOverviewPage *self);
 void gn_overview_page_set_blocked (GnOverviewPage *self,
                                    GnBlockedModel *blocked);
 void gn_overview_page_set_sources (GnOverviewPage             *self,

@@ -473,6 +473,8 @@ gn_window_new (GnApplication *app)
   gn_overview_page_set_history (self->overview_page,
                                 gn_session_get_history (gn_application_get_session (app)));
   gn_overview_page_set_blocked (self->overview_page, gn_application_get_blocked (app));
+  gn_top_apps_set_stats (gn_overview_page_get_top_apps (self->overview_page),
+                         gn_application_get_app_stats (app));
   gn_overview_page_set_protection (self->overview_page, self->protection);
   gn_connections_page_set_model (self->connections_page, gn_application_get_connections (app));
   gn_connections_page_bind_settings (self->connections_page, self->settings);
