@@ -25,6 +25,7 @@ windows=(
   gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 mingw-w64-tools libz-mingw-w64-dev
   wine wine64 fonts-wine nsis cmake autoconf automake libtool tcl dpkg-dev xz-utils
   sassc publicsuffix librsvg2-bin python3 curl xvfb xauth x11-apps xdotool
+  libgtk-4-bin adwaita-icon-theme hicolor-icon-theme openssl
 )
 
 pkgs=("${build[@]}")

@@ -11,9 +11,19 @@
 # the meson install, then every DLL the programs and modules import, found
 # by walking objdump's import lists recursively in the stack's prefix and
 # the toolchain's runtime folders (no hand-kept list); the GIO TLS module
-# (glib-networking with OpenSSL); GSettings schemas (GTK's and ours,
-# compiled); the hicolor icons; the stack's translations; COPYING. Then
-# makensis writes BUILD_DIR/GuardNest-<version>-x86_64-setup.exe.
+# (glib-networking with OpenSSL: it trusts the Windows certificate stores,
+# "Root" and "CA", through CertOpenSystemStore, so no CA file is shipped);
+# GSettings schemas (GTK's and ours, compiled); for the GTK build the icons
+# as PNG (below); the stack's translations; COPYING. Then makensis writes
+# BUILD_DIR/GuardNest-<version>-x86_64-setup.exe.
+#
+# Icons (GTK build): the stack has no SVG loader for GdkPixbuf (librsvg is
+# not cross-built), so GTK could not draw an .svg icon. Shipped instead:
+# Adwaita's symbolic icons as the .symbolic.png renderings Debian's
+# adwaita-icon-theme package carries (GTK recolours those itself) with its
+# index.theme; GuardNest's own icons rendered to PNG here (rsvg-convert for
+# the colour icon, gtk4-encode-symbolic-svg for the symbolic one) into
+# hicolor with hicolor-icon-theme's index.theme; both themes' caches.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -75,6 +85,39 @@ while [ "${#queue[@]}" -gt 0 ]; do
   done < <("$objdump" -p "$f" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr -d '\r')
 done
 echo "   $(find "$stage/bin" -iname '*.dll' | wc -l) DLLs gathered"
+
+if [ -e "$stage/bin/libgtk-4-1.dll" ]; then
+  echo "== icons as PNG: Adwaita's symbolic icons, GuardNest's own"
+  for tool in rsvg-convert gtk4-encode-symbolic-svg gtk4-update-icon-cache; do
+    command -v "$tool" >/dev/null ||
+      { echo "make-installer.sh: $tool not found: bash build-aux/install-deps.sh --windows" >&2; exit 1; }
+  done
+  for theme in Adwaita hicolor; do
+    [ -f "/usr/share/icons/$theme/index.theme" ] ||
+      { echo "make-installer.sh: no $theme icon theme: bash build-aux/install-deps.sh --windows" >&2; exit 1; }
+  done
+  icons=$stage/share/icons
+  mkdir -p "$icons/Adwaita" "$icons/hicolor"
+  cp /usr/share/icons/Adwaita/index.theme "$icons/Adwaita/"
+  (cd /usr/share/icons/Adwaita && find . -name '*.symbolic.png' -print0 |
+     xargs -0 cp --parents -t "$icons/Adwaita")
+  cp /usr/share/icons/hicolor/index.theme "$icons/hicolor/"
+  app_svg=$icons/hicolor/scalable/apps/io.github.guardnest.GuardNest.svg
+  symbolic_svg=$icons/hicolor/symbolic/apps/io.github.guardnest.GuardNest-symbolic.svg
+  for size in 16 24 32 48 64 128 256; do
+    mkdir -p "$icons/hicolor/${size}x${size}/apps"
+    rsvg-convert -w "$size" -h "$size" -o "$icons/hicolor/${size}x${size}/apps/io.github.guardnest.GuardNest.png" \
+      "$app_svg"
+    gtk4-encode-symbolic-svg -o "$icons/hicolor/${size}x${size}/apps" "$symbolic_svg" "${size}x${size}"
+  done
+  # An .svg GTK finds first but cannot load would show as a broken image.
+  find "$icons" -name '*.svg' -delete
+  find "$icons" -type d -empty -delete
+  for theme in Adwaita hicolor; do
+    gtk4-update-icon-cache -q -t -f "$icons/$theme"
+  done
+  echo "   $(find "$icons" -name '*.png' | wc -l) icons"
+fi
 
 mkdir -p "$stage/share/doc/guardnest"
 cp COPYING "$stage/share/doc/guardnest/COPYING"

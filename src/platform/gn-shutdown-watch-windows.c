@@ -7,7 +7,10 @@
  * shutdown for console processes — through SetConsoleCtrlHandler. Log-off
  * and shutdown for the GUI are handled by the Windows backend's hidden
  * top-level window (gn-os-proxy-windows.c); this covers `guardnest.exe
- * --headless` in a console.
+ * --headless` in a console. It also keeps the quit window
+ * (gn-quit-window-windows.c): WM_CLOSE from the installer, the uninstaller
+ * or `taskkill` (without /F) emits "shutdown" with the reason "asked to
+ * quit", whether protection is on or off.
  *
  * Windows calls the handler on a thread of its own and ends the process as
  * soon as it returns (for close, log-off and shutdown), so the handler hands
@@ -25,6 +28,7 @@
 
 #include <windows.h>
 
+#include "gn-quit-window-windows.h"
 #include "gn-shutdown-watch.h"
 
 #define WAIT_FOR_RESTORE_US (4500 * G_TIME_SPAN_MILLISECOND)
@@ -37,6 +41,7 @@ struct _GnShutdownWatch
   GCond         cond;
   gboolean      installed;  /* handler registered */
   gboolean      released;   /* owner finished restoring */
+  GnQuitWindow *quit_window; /* (owned) (nullable) */
 };
 
 enum { SHUTDOWN, N_SIGNALS };
@@ -69,6 +74,26 @@ event_free (gpointer data)
 
   g_object_unref (event->self);
   g_free (event);
+}
+
+/* On the quit window's thread: hand the request over; the process ends
+ * when the owner has quit, which the asking program waits for. */
+static void
+on_quit_request (gpointer user_data)
+{
+  GnShutdownWatch *self = NULL;
+  Event *event;
+
+  g_mutex_lock (&active_lock);
+  if (active == user_data)
+    self = g_object_ref (active);
+  g_mutex_unlock (&active_lock);
+  if (self == NULL)
+    return;
+  event = g_new0 (Event, 1);
+  event->self = self;   /* the reference taken above */
+  event->reason = "asked to quit";
+  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, emit_shutdown, event, event_free);
 }
 
 static BOOL WINAPI
@@ -141,6 +166,8 @@ gn_shutdown_watch_dispose (GObject *object)
   if (active == self)
     active = NULL;
   g_mutex_unlock (&active_lock);
+  /* Joins the window's thread: no request arrives after this. */
+  g_clear_pointer (&self->quit_window, gn_quit_window_stop);
   if (self->installed)
     {
       SetConsoleCtrlHandler (on_console_ctrl, FALSE);
@@ -187,6 +214,7 @@ gn_shutdown_watch_new (void)
   g_mutex_lock (&active_lock);
   active = self;
   g_mutex_unlock (&active_lock);
+  self->quit_window = gn_quit_window_start (on_quit_request, self);
   self->installed = SetConsoleCtrlHandler (on_console_ctrl, TRUE) != 0;
   if (!self->installed)
     g_message ("Console events will not restore the proxy settings (error %lu).",

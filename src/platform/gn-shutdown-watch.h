@@ -23,7 +23,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GnShutdownWatch, gn_shutdown_watch, GN, SHUTDOWN_WATCH, GObject)
 
 /* Signal "shutdown" (const char *reason): "SIGTERM", "SIGINT", "SIGHUP" or
- * "system shutdown". */
+ * "system shutdown"; on Windows "Ctrl+C", "Ctrl+Break", "console closed",
+ * "log-off", "system shutdown" or "asked to quit" (WM_CLOSE to the quit
+ * window, gn-quit-window-windows.c). */
 GnShutdownWatch *gn_shutdown_watch_new               (void);
 /* TRUE once logind's delay inhibitor is held. */
 gboolean         gn_shutdown_watch_has_inhibitor     (GnShutdownWatch *self);

@@ -129,7 +129,8 @@ installer)
 
   ie='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
   runonce='HKCU\Software\Microsoft\Windows\CurrentVersion\RunOnce'
-  run='HKLM\Software\Microsoft\Windows\CurrentVersion\Run'
+  run='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+  hklm_run='HKLM\Software\Microsoft\Windows\CurrentVersion\Run'
   uninst='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\GuardNest'
   c=$WINEPREFIX/drive_c
   inst="$c/Program Files/GuardNest"
@@ -168,7 +169,9 @@ installer)
   wineserver -w
   ok "silent install put files, shortcuts and the uninstall entry in place" installed
   has_value () { regval "$@" >/dev/null; }
-  ok "'start with Windows' was registered (/AUTOSTART)" has_value "$run" GuardNest
+  ok "'start with Windows' was registered for this user (/AUTOSTART, HKCU Run)" has_value "$run" GuardNest
+  no_machine_run () { ! regval "$hklm_run" GuardNest >/dev/null; }
+  ok "and not for every user of the machine (no HKLM Run value)" no_machine_run
   ok "the installer's repair step restored the corporate proxy" proxy_is corp-proxy.example:8080 0x1
   ok "the repair step removed the journal" test ! -e "$userdata/proxy-journal.txt"
   ok "the installed test program leaves protection on (crash)" crash "$inst/bin"
@@ -269,7 +272,7 @@ INTL
     return "${PIPESTATUS[0]}"
   }
   for f in gn-os-proxy-windows.c gn-process-table-windows.c gn-shutdown-watch-windows.c \
-           gn-tray-windows.c gn-autostart-windows.c; do
+           gn-quit-window-windows.c gn-tray-windows.c gn-autostart-windows.c; do
     ok "$f type-checks against its header (mingw-w64, -Werror)" check_glib_file "$f"
   done
   echo "1..$n"

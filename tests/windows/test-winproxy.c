@@ -932,19 +932,6 @@ test_crash_repair (void)
 }
 
 static void
-test_firewall_never_fails (void)
-{
-  GnWpError error = { 0 };
-  GnWpFirewallResult r = gn_wp_firewall_add (L"C:\\GuardNest\\guardnest.exe", OUR_PORT, &error);
-
-  printf ("# firewall add: %s %ls\n", r == GN_WP_FIREWALL_DONE ? "done" : "skipped",
-          r == GN_WP_FIREWALL_DONE ? L"" : error.message);
-  CHECK (r != GN_WP_FIREWALL_FAILED);
-  r = gn_wp_firewall_remove (&error);
-  CHECK (r != GN_WP_FIREWALL_FAILED);
-}
-
-static void
 test_connections_enumerated (void)
 {
   GnWpSnapshot snap;
@@ -1061,7 +1048,6 @@ static const struct { const char *name; void (*func) (void); } tests[] = {
   { "watch-and-journal-first", test_watch_and_journal_first },
   { "session-window", test_session_window },
   { "crash-repair", test_crash_repair },
-  { "firewall-never-fails", test_firewall_never_fails },
 };
 
 int wmain (int argc, wchar_t **argv);

@@ -11,8 +11,7 @@
  * What it manages: the WinINet per-connection proxy options of the LAN
  * settings and of every RAS/dial-up entry, the "Internet Settings" registry
  * values that mirror them, a journal of the user's settings written before
- * anything is changed, the RunOnce repair entry, an optional firewall rule, a
- * change watch and a hidden top-level window that restores at log-off.
+ * anything is changed, the RunOnce repair entry, a change watch and a hidden top-level window that restores at log-off.
  *
  * Threading: no function keeps global state; every call works on the structs
  * passed in. Functions may be called from any thread. The watch and the session
@@ -27,7 +26,6 @@
 #define GN_WP_BYPASS_MAX      2000        /* ProxyOverride's practical limit */
 #define GN_WP_MESSAGE_MAX     512
 #define GN_WP_RUNONCE_VALUE   L"GuardNestRepair"
-#define GN_WP_FIREWALL_RULE   L"GuardNest local proxy"
 #define GN_WP_OWNER_MUTEX     L"Local\\GuardNest.ProxyOwner"
 #define GN_WP_DEFAULT_BYPASS                                                  \
   L"localhost;127.*;10.*;172.16.*;172.17.*;172.18.*;172.19.*;172.20.*;"      \
@@ -102,12 +100,6 @@ typedef enum {
   GN_WP_OWNER_RUNNING,        /* a running GuardNest owns the settings */
   GN_WP_FAILED,
 } GnWpRestoreResult;
-
-typedef enum {
-  GN_WP_FIREWALL_DONE,
-  GN_WP_FIREWALL_SKIPPED,     /* not implemented / not allowed: not an error */
-  GN_WP_FIREWALL_FAILED,
-} GnWpFirewallResult;
 
 /* --- gn-winproxy.c: WinINet options ------------------------------------ */
 BOOL  gn_wp_snapshot            (GnWpSnapshot *snap, GnWpError *error);
@@ -185,10 +177,6 @@ GnWpSessionWindow *gn_wp_session_window_start (GnWpEndSessionFunc func, void *us
                                                GnWpError *error);
 HWND               gn_wp_session_window_hwnd  (GnWpSessionWindow *window);
 void               gn_wp_session_window_stop  (GnWpSessionWindow *window);
-
-/* --- gn-winproxy-firewall.c --------------------------------------------- */
-GnWpFirewallResult gn_wp_firewall_add    (const wchar_t *program, unsigned port, GnWpError *error);
-GnWpFirewallResult gn_wp_firewall_remove (GnWpError *error);
 
 /* --- small helpers shared by the core files ------------------------------ */
 wchar_t *gn_wp_wcsdup           (const wchar_t *s);

@@ -6,7 +6,7 @@
  * if they still point at GuardNest and no GuardNest owns them, then exits. It
  * is what the RunOnce entry runs at the next logon after a crash or power
  * loss, and what the uninstaller runs first (with --uninstall it also removes
- * the firewall rule and the autostart and RunOnce entries). Pure Win32 so it
+ * the user's autostart and RunOnce entries). Pure Win32 so it
  * starts even when the GTK runtime next to it is damaged.
  *
  * Exit status: 0 restored / nothing to do / left another program's settings
@@ -91,13 +91,8 @@ wmain (int argc, wchar_t **argv)
 
   if (uninstall && result != GN_WP_OWNER_RUNNING)
     {
-      GnWpError fw = { 0 };
-
       gn_wp_runonce_remove (NULL);
       remove_autostart (quiet);
-      /* Usually absent (it is off by default): report only real removals. */
-      if (gn_wp_firewall_remove (&fw) == GN_WP_FIREWALL_DONE && !quiet)
-        wprintf (L"guardnest-repair: removed the firewall rule.\n");
     }
   fflush (stdout);
 
