@@ -7,11 +7,18 @@
 # absolute numbers (they move ±30 % between runs on a shared machine).
 #
 #   bash bench/proxy-bench.sh [BUILD_DIR]      (default: _build)
+#   GN_BENCH_PARTS="bulk" bash bench/proxy-bench.sh …   (only some parts:
+#       bulk http setups idle; the default is all four)
+#
+# The bulk part also runs a second GuardNest with GN_SPLICE=0 (the pooled
+# buffer pump instead of splice(2) tunnels) as "gn-nosplice".
 #
 # Needs: nginx-light, curl, wrk, python3; optional tinyproxy, privoxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-_build}
+parts=" ${GN_BENCH_PARTS:-bulk http setups idle} "
+want() { [[ $parts == *" $1 "* ]]; }
 guardnest=$build/src/guardnest
 setups=$build/bench/connect-setups
 [ -x "$guardnest" ] && [ -x "$setups" ] || { echo "build first: $guardnest or $setups not found" >&2; exit 1; }
@@ -48,6 +55,10 @@ nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
 gn_port=$(free_port)
 "$guardnest" --headless --port "$gn_port" > "$work/guardnest.log" 2>&1 & gn_pid=$!; pids+=($gn_pid)
 proxies=("guardnest:$gn_port")
+if want bulk; then
+  ns_port=$(free_port)
+  GN_SPLICE=0 "$guardnest" --headless --port "$ns_port" > "$work/gn-nosplice.log" 2>&1 & pids+=($!)
+fi
 if command -v tinyproxy >/dev/null; then
   tp_port=$(free_port)
   cat > "$work/tinyproxy.conf" <<CONF
@@ -103,21 +114,30 @@ wrk_run() {  # prints "req/s p99ms", median of 3 by req/s
   done | sort -n | sed -n 2p
 }
 
+if want bulk; then
 echo "== CONNECT bulk, 1 GiB via curl -p (MB/s)"
 printf "%-10s %s\n" direct "$(bulk)"
-for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(bulk -p -x "http://127.0.0.1:${p##*:}")"; done
+for p in "${proxies[@]}" "gn-nosplice:$ns_port"; do
+  printf "%-10s %s\n" "${p%%:*}" "$(bulk -p -x "http://127.0.0.1:${p##*:}")"
+done
+fi
 
+if want http; then
 echo "== plain-HTTP forwarding, wrk 64 connections, 1 KiB page (req/s, p99 ms)"
 printf "%-10s %s\n" direct "$(wrk_run "$small")"
 for p in "${proxies[@]}"; do
   printf "%-10s %s\n" "${p%%:*}" "$(wrk_run -s "$work/proxy.lua" "http://127.0.0.1:${p##*:}/")"
 done
+fi
 
+if want setups; then
 echo "== CONNECT setups/s (CONNECT + one GET, 64 at once)"
 setups_run() { for _ in 1 2 3; do "$setups" "$1" "$origin_port" /small.bin 5 64; done | median; }
 printf "%-10s %s\n" direct "$(setups_run 0)"
 for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(setups_run "${p##*:}")"; done
+fi
 
+want idle || exit 0
 echo "== memory per idle tunnel and open fds (2000 idle CONNECT tunnels)"
 for p in "${proxies[@]}"; do
   name=${p%%:*}; port=${p##*:}
