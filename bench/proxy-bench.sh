@@ -7,11 +7,18 @@
 # absolute numbers (they move ±30 % between runs on a shared machine).
 #
 #   bash bench/proxy-bench.sh [BUILD_DIR]      (default: _build)
+#   GN_BENCH_PARTS="bulk" bash bench/proxy-bench.sh …   (only some parts:
+#       bulk http setups idle; the default is all four)
+#
+# The bulk part also runs a second GuardNest with GN_SPLICE=0 (the pooled
+# buffer pump instead of splice(2) tunnels) as "gn-nosplice".
 #
 # Needs: nginx-light, curl, wrk, python3; optional tinyproxy, privoxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-_build}
+parts=" ${GN_BENCH_PARTS:-bulk http setups idle} "
+want() { [[ $parts == *" $1 "* ]]; }
 guardnest=$build/src/guardnest
 setups=$build/bench/connect-setups
 [ -x "$guardnest" ] && [ -x "$setups" ] || { echo "build first: $guardnest or $setups not found" >&2; exit 1; }
@@ -48,6 +55,10 @@ nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
 gn_port=$(free_port)
 "$guardnest" --headless --port "$gn_port" > "$work/guardnest.log" 2>&1 & gn_pid=$!; pids+=($gn_pid)
 proxies=("guardnest:$gn_port")
+if want bulk; then
+  ns_port=$(free_port)
+  GN_SPLICE=0 "$guardnest" --headless --port "$ns_port" > "$work/gn-nosplice.log" 2>&1 & ns_pid=$!; pids+=($ns_pid)
+fi
 if command -v tinyproxy >/dev/null; then
   tp_port=$(free_port)
   cat > "$work/tinyproxy.conf" <<CONF
@@ -89,6 +100,16 @@ cat > "$work/proxy.lua" <<LUA
 request = function() return wrk.format("GET", "$small") end
 LUA
 
+cpu_ms() {  # user + system CPU of process $1 so far, all its threads (ms)
+  awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"
+}
+bulk_cpu() {  # "MB/s, CPU ms per GiB of process $1" over 3 downloads
+  local pid=$1 before after mbs; shift
+  before=$(cpu_ms "$pid")
+  mbs=$(bulk "$@")
+  after=$(cpu_ms "$pid")
+  echo "$mbs  (proxy CPU $(( (after - before) / 3 )) ms/GiB)"
+}
 bulk() {  # MB/s of a 1 GiB download, median of 3
   for _ in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "$@" "$big"; done \
     | median | awk '{printf "%.0f", $1/1e6}'
@@ -103,21 +124,46 @@ wrk_run() {  # prints "req/s p99ms", median of 3 by req/s
   done | sort -n | sed -n 2p
 }
 
-echo "== CONNECT bulk, 1 GiB via curl -p (MB/s)"
+if want bulk; then
+echo "== CONNECT bulk, 1 GiB via curl -p (MB/s; GuardNest's CPU time per GiB, steadier on a busy machine)"
 printf "%-10s %s\n" direct "$(bulk)"
-for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(bulk -p -x "http://127.0.0.1:${p##*:}")"; done
+for p in "${proxies[@]}"; do
+  case ${p%%:*} in
+    guardnest) printf "%-10s %s\n" guardnest "$(bulk_cpu "$gn_pid" -p -x "http://127.0.0.1:${p##*:}")" ;;
+    *) printf "%-10s %s\n" "${p%%:*}" "$(bulk -p -x "http://127.0.0.1:${p##*:}")" ;;
+  esac
+done
+printf "%-10s %s\n" gn-nosplice "$(bulk_cpu "$ns_pid" -p -x "http://127.0.0.1:$ns_port")"
+printf "%-10s %s\n" direct "$(bulk)"
+# On a shared machine the load moves between the medians above; rounds of
+# direct, GuardNest and GuardNest without splice back to back compare under
+# about the same load. The median of the ratios is the figure to quote.
+echo "== CONNECT bulk, 5 rounds of direct / guardnest / gn-nosplice back to back (MB/s, ratio to direct)"
+one() { curl -s -o /dev/null -w '%{speed_download}\n' "$@" "$big"; }
+for _ in 1 2 3 4 5; do
+  echo "$(one) $(one -p -x "http://127.0.0.1:$gn_port") $(one -p -x "http://127.0.0.1:$ns_port")"
+done > "$work/rounds"
+awk '{ printf "direct %5.0f  guardnest %5.0f (%.2f)  gn-nosplice %5.0f (%.2f)\n", $1/1e6, $2/1e6, $2/$1, $3/1e6, $3/$1 }' "$work/rounds"
+echo "median ratio to direct: guardnest $(awk '{printf "%.2f\n", $2/$1}' "$work/rounds" | median)," \
+     "gn-nosplice $(awk '{printf "%.2f\n", $3/$1}' "$work/rounds" | median)"
+fi
 
+if want http; then
 echo "== plain-HTTP forwarding, wrk 64 connections, 1 KiB page (req/s, p99 ms)"
 printf "%-10s %s\n" direct "$(wrk_run "$small")"
 for p in "${proxies[@]}"; do
   printf "%-10s %s\n" "${p%%:*}" "$(wrk_run -s "$work/proxy.lua" "http://127.0.0.1:${p##*:}/")"
 done
+fi
 
+if want setups; then
 echo "== CONNECT setups/s (CONNECT + one GET, 64 at once)"
 setups_run() { for _ in 1 2 3; do "$setups" "$1" "$origin_port" /small.bin 5 64; done | median; }
 printf "%-10s %s\n" direct "$(setups_run 0)"
 for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(setups_run "${p##*:}")"; done
+fi
 
+want idle || exit 0
 echo "== memory per idle tunnel and open fds (2000 idle CONNECT tunnels)"
 for p in "${proxies[@]}"; do
   name=${p%%:*}; port=${p##*:}

@@ -10,6 +10,7 @@
  */
 
 #include "gn-buffer-pool.h"
+#include "gn-fd-budget.h"
 
 struct _GnBufferPool
 {
@@ -18,6 +19,7 @@ struct _GnBufferPool
   guint   n_in_use;
   GSList *free_list;   /* (owned) (element-type gpointer) */
   guint   n_free;
+  GnPipePool *pipes;   /* (owned) (nullable) until first asked for */
 };
 
 GnBufferPool *
@@ -40,6 +42,7 @@ gn_buffer_pool_free (GnBufferPool *self)
     return;
 
   g_warn_if_fail (self->n_in_use == 0);
+  g_clear_pointer (&self->pipes, gn_pipe_pool_free);
   g_slist_free_full (self->free_list, g_free);
   g_free (self);
 }
@@ -85,4 +88,12 @@ guint
 gn_buffer_pool_get_n_in_use (GnBufferPool *self)
 {
   return self->n_in_use;
+}
+
+GnPipePool *
+gn_buffer_pool_get_pipes (GnBufferPool *self)
+{
+  if (self->pipes == NULL)
+    self->pipes = gn_pipe_pool_new (self->buffer_size, gn_fd_budget_max_pipes_per_worker ());
+  return self->pipes;
 }

@@ -4,7 +4,8 @@
  *
  * Large copy buffers for the pumps, lent out while data flows and taken
  * back when a direction goes quiet, so that throughput gets big buffers and
- * ten thousand idle tunnels cost nothing.
+ * ten thousand idle tunnels cost nothing. The same goes for the pipes of
+ * zero-copy tunnels (gn-splice.h): the pool of the same worker lends them.
  *
  * Threading: a pool belongs to one worker thread (gn-worker.h); no locking.
  */
@@ -12,6 +13,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "gn-splice.h"
 
 G_BEGIN_DECLS
 
@@ -26,5 +29,8 @@ void          gn_buffer_pool_release         (GnBufferPool *self,
 gsize         gn_buffer_pool_get_buffer_size (GnBufferPool *self);
 /* Buffers currently lent out (for tests and statistics). */
 guint         gn_buffer_pool_get_n_in_use    (GnBufferPool *self);
+/* The worker's pipes for splice(2), sized like the buffers; created on
+ * first use (its size limit follows the descriptor limit then). */
+GnPipePool   *gn_buffer_pool_get_pipes       (GnBufferPool *self);
 
 G_END_DECLS

@@ -66,6 +66,22 @@ gn_fd_budget_max_connections (guint  fd_limit,
   return CLAMP (counted, 1, configured);
 }
 
+guint
+gn_fd_budget_max_pipes_per_worker (void)
+{
+#ifdef G_OS_UNIX
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < 1024)
+    return 0;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < 16384)
+    return 4;
+  return 16;
+#else
+  return 0;
+#endif
+}
+
 int
 gn_fd_budget_open_spare (void)
 {

@@ -39,6 +39,12 @@ guint    gn_fd_budget_max_connections  (guint  fd_limit,
                                         guint  max_rejecting_cap,
                                         guint *max_rejecting);
 
+/* Pipes one worker may hold open for zero-copy tunnels (gn-splice.h; two
+ * descriptors each), from the soft limit in force now: none below 1,024
+ * descriptors (the reserve is for the engine itself), a few up to 16,384,
+ * more above. */
+guint    gn_fd_budget_max_pipes_per_worker (void);
+
 /* A spare descriptor (/dev/null), or -1 where it is not needed or could
  * not be opened. */
 int      gn_fd_budget_open_spare       (void);

@@ -12,6 +12,20 @@
  * socket again (a source that is immediately ready), so one fast transfer
  * cannot starve the other connections on the engine thread.
  *
+ * Zero copy (tunnels only, gn_pump_set_splice(); see gn-splice.h): a
+ * direction starts with the buffer; once it proves bulk (a read filled the
+ * whole buffer, or SPLICE_AFTER bytes went through) it moves its bytes with
+ * splice(2) through a pipe borrowed from the worker's pool instead: splice
+ * from the source into the empty pipe, then from the pipe into the
+ * destination until it is empty again. Nothing is read while the pipe holds
+ * data (back-pressure, as with the buffer), end of stream is only seen with
+ * the pipe empty (so the half-close comes after the last byte), the bytes
+ * counted are the ones the destination took, and the pipe goes back to the
+ * pool as soon as the source has nothing to read, like the buffer. If the
+ * kernel refuses to splice these sockets the direction copies through the
+ * buffer for good (any bytes already in the pipe are read back first); if
+ * no pipe can be had right now it copies through the buffer this time.
+ *
  * Threading: one worker thread (the connection's) only.
  */
 
@@ -20,8 +34,11 @@
 
 #include "gn-pump.h"
 #include "gn-socket-source.h"
+#include "gn-splice.h"
 
 #define BUDGET 8
+/* A direction that moved this much is bulk: splice from then on. */
+#define SPLICE_AFTER (512 * 1024)
 #define MAX_LINE 4096
 #define MAX_TRAILER (32 * 1024)
 
@@ -65,6 +82,11 @@ struct _GnPump
   gboolean            wptr_is_prefix;
   gboolean            body_done;     /* end of body seen: write then finish */
 
+  gboolean            splice_allowed; /* a tunnel, and the kernel did not refuse */
+  gboolean            splicing;      /* proved bulk: splice when the buffer is empty */
+  GnPipe             *pipe;          /* (owned by pool) (nullable) while splicing */
+  gsize               pipe_len;      /* bytes in the pipe, not yet written */
+
   guint64             bytes;
   gint64              last_activity;
   gboolean            done;
@@ -103,6 +125,19 @@ release_buffer (GnPump *self)
     }
 }
 
+/* Back to the pool if empty; closed (with the bytes in it) otherwise. */
+static void
+release_pipe (GnPump *self)
+{
+  if (self->pipe != NULL)
+    {
+      gn_pipe_pool_release (gn_buffer_pool_get_pipes (self->pool), self->pipe,
+                            self->pipe_len == 0);
+      self->pipe = NULL;
+      self->pipe_len = 0;
+    }
+}
+
 void
 gn_pump_free (GnPump *self)
 {
@@ -120,6 +155,7 @@ gn_pump_free (GnPump *self)
       g_clear_pointer (&self->dispatching, g_source_unref);
     }
   release_buffer (self);
+  release_pipe (self);
   g_clear_pointer (&self->prefix, g_bytes_unref);
   g_clear_pointer (&self->leftover, g_bytes_unref);
   g_clear_pointer (&self->line, g_free);
@@ -144,6 +180,13 @@ gn_pump_set_shutdown_on_eof (GnPump   *self,
                              gboolean  shutdown_on_eof)
 {
   self->shutdown_on_eof = shutdown_on_eof;
+}
+
+void
+gn_pump_set_splice (GnPump   *self,
+                    gboolean  splice)
+{
+  self->splice_allowed = splice && gn_splice_available ();
 }
 
 void
@@ -198,6 +241,7 @@ finish (GnPump       *self,
   settle_dispatching (self);
   self->done = TRUE;
   release_buffer (self);
+  release_pipe (self);
   self->done_func (self, error, self->user_data);
 }
 
@@ -405,6 +449,101 @@ framing_complete_at_start (GnPump *self)
          (self->kind == GN_HTTP_BODY_LENGTH && self->remaining == 0);
 }
 
+typedef enum
+{
+  STEP_MOVED,     /* bytes moved (or handed to the buffer): go on */
+  STEP_STOPPED,   /* waiting or finished: return */
+  STEP_COPY,      /* no splice now: copy through the buffer */
+} SpliceStep;
+
+/* One round of zero copy: fill the pipe from the source if it is empty,
+ * then write from it to the destination. */
+static SpliceStep
+splice_step (GnPump *self,
+             gint64  now)
+{
+  g_autoptr(GError) error = NULL;
+  gsize n = 0;
+
+  if (self->pipe == NULL)
+    {
+      self->pipe = gn_pipe_pool_acquire (gn_buffer_pool_get_pipes (self->pool));
+      if (self->pipe == NULL)
+        return STEP_COPY;
+      release_buffer (self);
+    }
+
+  if (self->pipe_len == 0)
+    {
+      switch (gn_splice_move (g_socket_get_fd (self->src), self->pipe->write_fd,
+                              self->pipe->capacity, &n, &error))
+        {
+        case GN_SPLICE_MOVED:
+          self->pipe_len = n;
+          break;
+        case GN_SPLICE_AGAIN:
+          /* Quiet: give the pipe back while we wait. */
+          release_pipe (self);
+          wait_for (self, self->src, G_IO_IN);
+          return STEP_STOPPED;
+        case GN_SPLICE_EOF:
+          release_pipe (self);
+          if (self->shutdown_on_eof)
+            g_socket_shutdown (self->dst, FALSE, TRUE, NULL);
+          finish (self, NULL);
+          return STEP_STOPPED;
+        case GN_SPLICE_REFUSED:
+          release_pipe (self);
+          self->splicing = self->splice_allowed = FALSE;
+          return STEP_COPY;
+        case GN_SPLICE_ERROR:
+        default:
+          finish (self, error);
+          return STEP_STOPPED;
+        }
+    }
+
+  switch (gn_splice_move (self->pipe->read_fd, g_socket_get_fd (self->dst),
+                          self->pipe_len, &n, &error))
+    {
+    case GN_SPLICE_MOVED:
+      break;
+    case GN_SPLICE_AGAIN:
+      /* Back-pressure: the bytes wait in the pipe, nothing more is read. */
+      wait_for (self, self->dst, G_IO_OUT);
+      return STEP_STOPPED;
+    case GN_SPLICE_REFUSED:
+      /* Hand what the pipe holds to the buffer, and copy from now on. */
+      self->splicing = self->splice_allowed = FALSE;
+      if (self->buffer == NULL)
+        self->buffer = gn_buffer_pool_acquire (self->pool);
+      if (!gn_pipe_read_back (self->pipe, self->buffer, self->pipe_len))
+        {
+          finish_literal (self, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not read back a tunnel’s pipe"));
+          return STEP_STOPPED;
+        }
+      self->wptr = self->buffer;
+      self->wlen = self->pipe_len;
+      self->pipe_len = 0;
+      release_pipe (self);
+      return STEP_MOVED;
+    case GN_SPLICE_EOF:
+      finish_literal (self, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, _("The connection took no more data"));
+      return STEP_STOPPED;
+    case GN_SPLICE_ERROR:
+    default:
+      finish (self, error);
+      return STEP_STOPPED;
+    }
+
+  self->pipe_len -= n;
+  self->bytes += n;
+  self->last_activity = now;
+  if (self->progress != NULL)
+    self->progress (self, n, self->user_data);
+  return STEP_MOVED;
+}
+
 static void
 pump_run (GnPump *self)
 {
@@ -447,6 +586,16 @@ pump_run (GnPump *self)
                   return;
                 }
               continue;
+            }
+
+          if (self->splicing)
+            {
+              SpliceStep step = splice_step (self, now);
+
+              if (step == STEP_MOVED)
+                continue;
+              if (step == STEP_STOPPED)
+                return;
             }
 
           if (self->buffer == NULL)
@@ -493,6 +642,11 @@ pump_run (GnPump *self)
               finish_literal (self, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Malformed chunked body"));
               return;
             }
+          /* Bulk: once this buffer is written, splice. */
+          if (self->splice_allowed &&
+              ((gsize) n == gn_buffer_pool_get_buffer_size (self->pool) ||
+               self->bytes + n >= SPLICE_AFTER))
+            self->splicing = TRUE;
           continue;
         }
 
@@ -520,10 +674,15 @@ pump_run (GnPump *self)
   /* Budget spent: let other connections run, come back when ready. */
   if (self->wlen == 0 && self->body_done)
     finish (self, NULL);
-  else if (self->wlen > 0)
+  else if (self->wlen > 0 || self->pipe_len > 0)
     wait_for (self, self->dst, G_IO_OUT);
   else
-    wait_for (self, self->src, G_IO_IN);
+    {
+      /* An empty pipe goes back while we wait, like the buffer would if
+       * the source turned out quiet. */
+      release_pipe (self);
+      wait_for (self, self->src, G_IO_IN);
+    }
 }
 
 void

@@ -8,7 +8,8 @@
  * never reads more than it has written), borrows that buffer from a
  * GnBufferPool only while data flows and gives it back as soon as the
  * source has nothing to read, so a quiet direction costs a few hundred
- * bytes.
+ * bytes. A tunnel's pump may move bulk bytes with splice(2) instead, through
+ * a pipe borrowed the same way (gn_pump_set_splice()).
  *
  * A pump either copies until end of stream (tunnels, read-until-close
  * bodies; optionally shutting down the write side of the destination on
@@ -51,6 +52,11 @@ void      gn_pump_set_framing       (GnPump             *self,
                                      guint64             content_length);
 void      gn_pump_set_shutdown_on_eof (GnPump           *self,
                                      gboolean            shutdown_on_eof);
+/* Raw bytes until end of stream (a tunnel): once the direction proves
+ * bulk, move it with splice(2) where it exists (gn-splice.h). Default:
+ * off (HTTP bodies keep the buffer, their framing is parsed). */
+void      gn_pump_set_splice        (GnPump             *self,
+                                     gboolean            splice);
 /* Bytes already read from @src that come first (copied). */
 void      gn_pump_set_prefix        (GnPump             *self,
                                      const char         *data,

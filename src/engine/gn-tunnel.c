@@ -41,6 +41,9 @@ gn_tunnel_new (GnBufferPool *pool,
   self->down = gn_pump_new (pool, origin, client, cancellable);
   gn_pump_set_shutdown_on_eof (self->up, TRUE);
   gn_pump_set_shutdown_on_eof (self->down, TRUE);
+  /* Raw bytes both ways: zero copy once a direction proves bulk. */
+  gn_pump_set_splice (self->up, TRUE);
+  gn_pump_set_splice (self->down, TRUE);
   self->idle_timeout_s = idle_timeout_s;
   return self;
 }

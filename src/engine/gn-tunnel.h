@@ -7,7 +7,8 @@
  * (WebSocket). One side's end of stream shuts down the write side of the
  * other; the tunnel is done when both directions are done, or at the first
  * error. An idle timer ends it only when *both* directions have been quiet
- * for the idle timeout, so a WebSocket that only receives stays up.
+ * for the idle timeout, so a WebSocket that only receives stays up. Both
+ * pumps move bulk bytes with splice(2) where it exists (gn-splice.h).
  *
  * Threading: one worker thread (the connection's) only.
  */
