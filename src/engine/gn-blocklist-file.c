@@ -367,8 +367,9 @@ gn_blocklist_save_compiled (GnBlocklist   *list,
 
   /* A temporary file in the same folder, synced, then renamed over @path:
    * a reader never sees half a file, and one that has the old file mapped
-   * keeps reading the old one (on Windows the rename fails while the old
-   * file is mapped; the next start then rebuilds and saves it). */
+   * keeps reading the old one. Windows refuses to rename over a file that is
+   * mapped, so there gn_blocklist_load_compiled() reads the file instead of
+   * mapping it and holds no handle on it. */
   tmp_path = g_strconcat (path, ".XXXXXX", NULL);
   fd = g_mkstemp_full (tmp_path, O_RDWR | O_BINARY, 0600);
   if (fd < 0)
@@ -545,7 +546,7 @@ gn_blocklist_load_compiled (const char  *path,
                             GBytes     **extra_out,
                             GError     **error)
 {
-  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) mapped = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) names = NULL;
   const guint8 *base;
@@ -557,15 +558,35 @@ gn_blocklist_load_compiled (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  mapped = g_mapped_file_new (path, FALSE, &local_error);
-  if (mapped == NULL)
-    {
-      reject (error, path, local_error->message);
-      return NULL;
-    }
+#ifdef G_OS_WIN32
+  /* Windows keeps a mapped file locked against the rename that saves the
+   * next version (gn_blocklist_save_compiled()), so the file is read into
+   * memory: still no parsing, and no handle left open. */
+  {
+    char *contents = NULL;
+    gsize length = 0;
 
-  base = (const guint8 *) g_mapped_file_get_contents (mapped);
-  len = g_mapped_file_get_length (mapped);
+    if (!g_file_get_contents (path, &contents, &length, &local_error))
+      {
+        reject (error, path, local_error->message);
+        return NULL;
+      }
+    mapped = g_bytes_new_take (contents, length);
+  }
+#else
+  {
+    g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, &local_error);
+
+    if (file == NULL)
+      {
+        reject (error, path, local_error->message);
+        return NULL;
+      }
+    mapped = g_mapped_file_get_bytes (file);
+  }
+#endif
+
+  base = g_bytes_get_data (mapped, &len);
 
   if (len < sizeof h)
     {
@@ -662,10 +683,8 @@ gn_blocklist_load_compiled (const char  *path,
   list->list_names = g_steal_pointer (&names);
 
   if (extra_out != NULL)
-    *extra_out = g_bytes_new_with_free_func (base + h.sections[SECTION_EXTRA].offset,
-                                             h.sections[SECTION_EXTRA].size,
-                                             (GDestroyNotify) g_mapped_file_unref,
-                                             g_mapped_file_ref (mapped));
+    *extra_out = g_bytes_new_from_bytes (mapped, h.sections[SECTION_EXTRA].offset,
+                                         h.sections[SECTION_EXTRA].size);
   list->mapped = g_steal_pointer (&mapped);
   return list;
 }

@@ -48,7 +48,9 @@ struct _GnBlocklist
   gsize            n_allow;
   GPtrArray       *list_names;  /* (owned) char*, indexed by list index (into
                                  * mapped, with no free function, when set) */
-  GMappedFile     *mapped;      /* (owned) (nullable) the compiled file read from */
+  GBytes          *mapped;      /* (owned) (nullable) the compiled file read from:
+                                 * mapped, or on Windows read (see
+                                 * gn_blocklist_load_compiled()) */
 };
 
 static inline guint32

@@ -53,7 +53,7 @@ gn_blocklist_unref (GnBlocklist *self)
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
       if (self->mapped != NULL)
-        g_clear_pointer (&self->mapped, g_mapped_file_unref);
+        g_clear_pointer (&self->mapped, g_bytes_unref);
       else
         {
           g_clear_pointer (&self->arena, g_free);
