@@ -24,7 +24,7 @@
  *
  * Threading: no shared state; any thread (normally a GTask worker). A big
  * regular file is parsed on the calling thread while one more thread of its
- * own inserts the names (see "Pipelined parsing" below); it is joined
+ * own inserts the names (gn-blocklist-inserter.h); it is joined
  * before the call returns.
  */
 
@@ -34,6 +34,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
+#include "gn-blocklist-inserter.h"
 #include "gn-blocklist-parser.h"
 #include "gn-domain.h"
 #include "gn-error.h"
@@ -42,12 +43,10 @@
 #define CHUNK_SIZE   (1024 * 1024)
 #define DETECT_BYTES (64 * 1024)
 
-typedef struct _Inserter Inserter;
-
 typedef struct
 {
   GnBlocklistBuilder *builder;
-  Inserter           *inserter;     /* (owned) (nullable) while pipelined */
+  GnBlocklistInserter *inserter;    /* (owned) (nullable) while pipelined */
   guint               list_index;
   const char         *list_name;
   GnBlocklistFormat   format;
@@ -178,146 +177,6 @@ is_local_name (const char *name,
   return FALSE;
 }
 
-/* Pipelined parsing of big files: the caller's thread reads, parses and
- * normalises; an inserter thread puts the names into the builder, in the
- * same order, so the result (and every count) is the same as inserting
- * them one by one. Inserting is about half the CPU of a build (a cache
- * miss into the slot table per name), so on two cores a big list is ready
- * in about half the time. Names travel in a few fixed batches, recycled:
- * the parser waits when the inserter is behind, so memory stays bounded. */
-
-#define BATCH_BYTES        (256 * 1024)
-#define N_BATCHES          4
-/* Below this a file is parsed and inserted on one thread: a thread costs
- * more than it saves. */
-#define PIPELINE_MIN_BYTES (2 * 1024 * 1024)
-
-typedef struct
-{
-  gsize  len;
-  guint8 data[BATCH_BYTES];
-} Batch;
-
-struct _Inserter
-{
-  GnBlocklistBuilder *builder;
-  guint               list_index;
-  GAsyncQueue        *full;     /* (owned) Batch: to insert; len 0 ends */
-  GAsyncQueue        *empty;    /* (owned) Batch: to fill */
-  Batch              *current;  /* parser thread: being filled */
-  GThread            *thread;   /* (owned) */
-  /* inserter thread until joined */
-  guint64             accepted;
-  guint64             duplicates;
-  guint64             allow_rules;
-};
-
-static gpointer
-inserter_thread (gpointer data)
-{
-  Inserter *in = data;
-
-  for (;;)
-    {
-      Batch *batch = g_async_queue_pop (in->full);
-      gsize len = batch->len;
-
-      for (gsize o = 0; o < len; )
-        {
-          GnMatchKind kind = batch->data[o];
-          gsize name_len = batch->data[o + 1];
-
-          switch (gn_blocklist_builder_add_rule (in->builder, in->list_index, kind,
-                                                 (const char *) batch->data + o + 2, name_len))
-            {
-            case GN_BUILDER_DUPLICATE:
-              in->duplicates++;
-              break;
-            case GN_BUILDER_ADDED:
-            case GN_BUILDER_ALREADY_LISTED:
-            default:
-              in->accepted++;
-              if (kind == GN_MATCH_ALLOW)
-                in->allow_rules++;
-              break;
-            }
-          o += 2 + name_len;
-        }
-      batch->len = 0;
-      g_async_queue_push (in->empty, batch);
-      if (len == 0)
-        return NULL;
-    }
-}
-
-static Inserter *
-inserter_start (GnBlocklistBuilder *builder,
-                guint               list_index)
-{
-  Inserter *in = g_new0 (Inserter, 1);
-
-  in->builder = builder;
-  in->list_index = list_index;
-  in->full = g_async_queue_new ();
-  in->empty = g_async_queue_new ();
-  for (guint i = 1; i < N_BATCHES; i++)
-    g_async_queue_push (in->empty, g_new0 (Batch, 1));
-  in->current = g_new0 (Batch, 1);
-  in->thread = g_thread_new ("gn-blocklist-insert", inserter_thread, in);
-  return in;
-}
-
-/* Parser thread. */
-static void
-inserter_push (Inserter    *in,
-               GnMatchKind  kind,
-               const char  *name,
-               gsize        len)
-{
-  Batch *batch = in->current;
-
-  if (batch->len + 2 + len > BATCH_BYTES)
-    {
-      g_async_queue_push (in->full, batch);
-      batch = in->current = g_async_queue_pop (in->empty);
-    }
-  batch->data[batch->len] = kind;
-  batch->data[batch->len + 1] = (guint8) len;
-  memcpy (batch->data + batch->len + 2, name, len);
-  batch->len += 2 + len;
-}
-
-/* Parser thread: waits until every name is in the builder, adds the counts
- * to @report (nullable: the parse failed and nobody reads them) and frees
- * @in. */
-static void
-inserter_finish (Inserter          *in,
-                 GnBlocklistReport *report)
-{
-  Batch *batch;
-
-  if (in->current->len > 0)
-    {
-      g_async_queue_push (in->full, in->current);
-      in->current = g_async_queue_pop (in->empty);
-    }
-  /* The empty batch that ends it. */
-  g_async_queue_push (in->full, g_steal_pointer (&in->current));
-  g_thread_join (in->thread);
-
-  if (report != NULL)
-    {
-      report->accepted += in->accepted;
-      report->duplicates += in->duplicates;
-      report->allow_rules += in->allow_rules;
-    }
-  while ((batch = g_async_queue_try_pop (in->empty)) != NULL)
-    g_free (batch);
-  g_async_queue_unref (in->full);
-  g_async_queue_unref (in->empty);
-  g_free (in);
-}
-
 static void
 add_name (Parser      *p,
           GnMatchKind  kind,
@@ -349,7 +208,7 @@ add_name (Parser      *p,
 
   if (p->inserter != NULL)
     {
-      inserter_push (p->inserter, kind, buf, out_len);
+      gn_blocklist_inserter_push (p->inserter, kind, buf, out_len);
       return;
     }
 
@@ -752,7 +611,7 @@ parser_finish (Parser      *p,
     parse_line (p, p->carry, p->carry_len);
   p->carry_len = 0;
   if (p->inserter != NULL)
-    inserter_finish (g_steal_pointer (&p->inserter), p->report);
+    gn_blocklist_inserter_finish (g_steal_pointer (&p->inserter), p->report);
 
   unreadable = p->report->skipped[GN_SKIP_MALFORMED] + p->report->skipped[GN_SKIP_INVALID_NAME];
   if (unreadable > 0 && unreadable >= p->report->accepted)
@@ -923,7 +782,7 @@ add_file (GnBlocklistBuilder  *self,
       return FALSE;
     }
   pipeline = info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR &&
-             g_file_info_get_size (info) >= PIPELINE_MIN_BYTES && g_get_num_processors () > 1;
+             g_file_info_get_size (info) >= GN_BLOCKLIST_PIPELINE_MIN_BYTES && g_get_num_processors () > 1;
 
   /* A byte order mark decides how the rest is read. */
   buffered = g_buffered_input_stream_new (G_INPUT_STREAM (in));
@@ -1004,7 +863,7 @@ add_file (GnBlocklistBuilder  *self,
             format = gn_blocklist_format_detect (buf, n);
           parser_init (p, self, list_name, format, report);
           if (pipeline)
-            p->inserter = inserter_start (self, p->list_index);
+            p->inserter = gn_blocklist_inserter_start (self, p->list_index);
           first = FALSE;
         }
 
@@ -1044,6 +903,6 @@ gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
   ok = add_file (self, p, list_name, path, format, max_bytes, report, cancellable, error);
   /* Failed half-way: the inserter stops; the builder is not used further. */
   if (p->inserter != NULL)
-    inserter_finish (g_steal_pointer (&p->inserter), NULL);
+    gn_blocklist_inserter_finish (g_steal_pointer (&p->inserter), NULL);
   return ok;
 }

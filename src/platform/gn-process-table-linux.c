@@ -2,10 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Linux: which process owns a client socket. /proc/net/tcp and tcp6 list
- * every TCP socket with its local and remote address and its inode; the
- * client end of a connection to the proxy has the proxy's port as its
- * remote port and the client port as its local port. The links in
+ * Linux: which process owns a client socket. The kernel's socket
+ * diagnostics (NETLINK_SOCK_DIAG) list the established TCP sockets with
+ * their local and remote address and their inode; the client end of a
+ * connection to the proxy has the proxy's port as its remote port and the
+ * client port as its local port. Only established sockets are asked for:
+ * /proc/net/tcp and tcp6, read where netlink is not allowed, also hold
+ * every TIME_WAIT row, tens of thousands after a burst of short
+ * connections, which made each lookup cost a good part of a core. The links in
  * /proc/PID/fd point to "socket:[INODE]" for every socket a process holds,
  * so one pass over
  * the processes finds all the owners at once; the scan stops as soon as
@@ -18,8 +22,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "gn-process-table-private.h"
+
+static void
+add_inode (GHashTable *inodes,
+           guint64     inode,
+           guint       local_port)
+{
+  g_hash_table_insert (inodes, g_memdup2 (&inode, sizeof inode), GUINT_TO_POINTER (local_port));
+}
 
 /* "  0: 0100007F:A4E2 0100007F:0BB8 01 …  0  0 123456 …": local
  * port → inode for the rows whose remote port is @server_port. The file
@@ -52,12 +72,79 @@ read_sockets (const char *path,
       if (remote_port != server_port || inode == 0 ||
           !g_hash_table_contains (wanted_ports, GUINT_TO_POINTER (local_port)))
         continue;
-      {
-        guint64 key = inode;
-
-        g_hash_table_insert (inodes, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (local_port));
-      }
+      add_inode (inodes, inode, local_port);
     }
+}
+
+/* The established TCP sockets of @family whose remote port is @server_port,
+ * from the kernel's socket diagnostics. FALSE if netlink could not be
+ * used (then the caller reads /proc). */
+static gboolean
+dump_sockets (guint8      family,
+              guint16     server_port,
+              GHashTable *wanted_ports,
+              GHashTable *inodes)
+{
+  struct
+  {
+    struct nlmsghdr         nlh;
+    struct inet_diag_req_v2 req;
+  } request = { 0 };
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  g_autofree char *buf = g_malloc (64 * 1024);
+  gboolean done = FALSE;
+  int fd;
+
+  fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0)
+    return FALSE;
+
+  request.nlh.nlmsg_len = sizeof request;
+  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.req.sdiag_family = family;
+  request.req.sdiag_protocol = IPPROTO_TCP;
+  request.req.idiag_states = 1 << TCP_ESTABLISHED;
+  if (sendto (fd, &request, sizeof request, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  while (!done)
+    {
+      ssize_t len = recv (fd, buf, 64 * 1024, 0);
+      struct nlmsghdr *h;
+
+      if (len <= 0)
+        break;
+      for (h = (struct nlmsghdr *) buf; NLMSG_OK (h, len); h = NLMSG_NEXT (h, len))
+        {
+          struct inet_diag_msg *msg;
+          guint local_port;
+
+          if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+            {
+              done = TRUE;
+              if (h->nlmsg_type == NLMSG_ERROR)
+                {
+                  close (fd);
+                  return FALSE;
+                }
+              break;
+            }
+          if (h->nlmsg_len < NLMSG_LENGTH (sizeof *msg))
+            continue;
+          msg = NLMSG_DATA (h);
+          local_port = ntohs (msg->id.idiag_sport);
+          if (ntohs (msg->id.idiag_dport) != server_port || msg->idiag_inode == 0 ||
+              !g_hash_table_contains (wanted_ports, GUINT_TO_POINTER (local_port)))
+            continue;
+          add_inode (inodes, msg->idiag_inode, local_port);
+        }
+    }
+  close (fd);
+  return done;
 }
 
 static char *
@@ -84,8 +171,10 @@ _gn_process_table_fill (GnProcessTable *self,
 
   for (guint i = 0; i < n_client_ports; i++)
     g_hash_table_add (wanted, GUINT_TO_POINTER (client_ports[i]));
-  read_sockets ("/proc/net/tcp", server_port, wanted, inodes);
-  read_sockets ("/proc/net/tcp6", server_port, wanted, inodes);
+  if (!dump_sockets (AF_INET, server_port, wanted, inodes))
+    read_sockets ("/proc/net/tcp", server_port, wanted, inodes);
+  if (!dump_sockets (AF_INET6, server_port, wanted, inodes))
+    read_sockets ("/proc/net/tcp6", server_port, wanted, inodes);
   if (g_hash_table_size (inodes) == 0 || (proc = g_dir_open ("/proc", 0, NULL)) == NULL)
     return;
 
