@@ -9,7 +9,10 @@
  * PROXY_PORT 0 the GET goes to the origin directly (the "direct" figure).
  * Never a pass/fail test: bench/proxy-bench.sh prints its figure.
  *
- * Usage: connect-setups PROXY_PORT ORIGIN_PORT PATH [SECONDS] [CONCURRENCY]
+ * Usage: connect-setups PROXY_PORT ORIGIN_PORT PATH [SECONDS] [CONCURRENCY] [MAX_SETUPS]
+ *
+ * With MAX_SETUPS it stops once that many setups are done (or SECONDS
+ * passed) and prints the count on stderr as well.
  *
  * Plain POSIX sockets and epoll on one thread, so the client costs little
  * next to the proxy it measures. Linux only.
@@ -164,17 +167,19 @@ main (int argc, char *argv[])
 {
   double seconds, start, end;
   int concurrency, epfd;
+  long max_setups;
   Client *clients;
 
   if (argc < 4)
     {
-      fprintf (stderr, "usage: %s PROXY_PORT ORIGIN_PORT PATH [SECONDS] [CONCURRENCY]\n", argv[0]);
+      fprintf (stderr, "usage: %s PROXY_PORT ORIGIN_PORT PATH [SECONDS] [CONCURRENCY] [MAX_SETUPS]\n", argv[0]);
       return 2;
     }
   proxy_port = atoi (argv[1]);
   origin_port = atoi (argv[2]);
   seconds = argc > 4 ? atof (argv[4]) : 5;
   concurrency = argc > 5 ? atoi (argv[5]) : 64;
+  max_setups = argc > 6 ? atol (argv[6]) : 0;
   snprintf (connect_line, sizeof connect_line,
             "CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", origin_port, origin_port);
   snprintf (request, sizeof request,
@@ -187,7 +192,7 @@ main (int argc, char *argv[])
 
   start = now ();
   end = start + seconds;
-  while (now () < end)
+  while (now () < end && (max_setups == 0 || n_done < max_setups))
     {
       struct epoll_event events[256];
       int n = epoll_wait (epfd, events, 256, 100);
@@ -197,6 +202,8 @@ main (int argc, char *argv[])
     }
 
   printf ("%.0f\n", n_done / (now () - start));
+  if (max_setups > 0)
+    fprintf (stderr, "connect-setups: %ld setups\n", n_done);
   if (n_failed > 0)
     fprintf (stderr, "connect-setups: %ld failed\n", n_failed);
   return 0;

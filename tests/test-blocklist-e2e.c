@@ -248,6 +248,162 @@ test_swap_under_load (void)
   gn_engine_stop (engine);
 }
 
+/* ---- rebuilds while requests flow ---------------------------------------- */
+
+#define RELOAD_NAMES 120000
+
+static void
+serve_big_list (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  GString *list = g_string_new ("# reload list\n0.0.0.0 listed.example\n");
+
+  /* big enough for the parser's two-thread path (gn-blocklist-parser.c) */
+  for (guint i = 0; i < RELOAD_NAMES; i++)
+    g_string_append_printf (list, "0.0.0.0 name%u.reload.example\n", i);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_TAKE, list->str, list->len);
+  g_string_free (list, FALSE);
+}
+
+typedef struct
+{
+  guint16 proxy_port;
+  guint16 origin_port;
+  gint    stop;
+  gint    served;
+  gint    failed;
+  char   *first_failure;  /* (owned) (nullable) set by the client thread */
+} Load;
+
+static gpointer
+load_thread (gpointer data)
+{
+  Load *load = data;
+  g_autofree char *request =
+    g_strdup_printf ("GET http://127.0.0.1:%u/hello HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                     "Connection: close\r\n\r\n", load->origin_port, load->origin_port);
+
+  while (!g_atomic_int_get (&load->stop))
+    {
+      g_autofree char *answer = gn_test_exchange (load->proxy_port, request);
+
+      if (answer != NULL && gn_test_status (answer) == 200 && g_str_has_suffix (answer, "\r\n\r\nhello world"))
+        g_atomic_int_inc (&load->served);
+      else
+        {
+          if (g_atomic_int_add (&load->failed, 1) == 0)
+            load->first_failure = g_strdup (answer != NULL ? answer : "(nothing)");
+        }
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GnEngine *engine;
+  char     *host;
+} BlocksHost;
+
+static gboolean
+engine_blocks_host (gpointer data)
+{
+  BlocksHost *b = data;
+  g_autoptr(GnBlocklist) list = gn_engine_dup_blocklist (b->engine);
+
+  return gn_blocklist_lookup (list, b->host, NULL) == GN_MATCH_BLOCK;
+}
+
+/* The manager rebuilds (parse, compiled file saved and mapped, swapped
+ * into the engine) five times while a client sends plain-HTTP requests
+ * through the proxy without a pause: every request is answered by the
+ * origin, and each new set takes effect. */
+static void
+test_reload_under_load (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("gn-e2e-XXXXXX", &error);
+  g_autofree char *list_url = NULL;
+  g_autofree char *summary = NULL;
+  g_autoptr(GnEngineConfig) config = gn_engine_config_new ();
+  g_autoptr(GnEngine) engine = NULL;
+  g_autoptr(GnBlocklistManager) mgr = NULL;
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GSList) uris = NULL;
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  GListModel *sources;
+  GThread *client;
+  Load load = { 0 };
+  BlocksHost listed = { 0 };
+
+  g_assert_no_error (error);
+  soup_server_add_handler (server, "/list", serve_big_list, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  list_url = g_strdup_printf ("http://127.0.0.1:%d/list", g_uri_get_port (uris->data));
+
+  config->port = 0;
+  engine = gn_engine_new (config);
+  g_assert_true (gn_engine_start (engine, &error));
+  g_assert_no_error (error);
+
+  mgr = gn_blocklist_manager_new (tmp, tmp);
+  g_object_set (mgr, "download-missing", FALSE, NULL);  /* never the real lists */
+  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed), engine);
+  g_assert_true (gn_blocklist_manager_load (mgr, &error));
+  sources = gn_blocklist_manager_get_sources (mgr);
+  while (g_list_model_get_n_items (sources) > 0)
+    {
+      g_autoptr(GnBlocklistSource) src = g_list_model_get_item (sources, 0);
+
+      gn_blocklist_manager_remove_source (mgr, src);
+    }
+  gn_blocklist_manager_add_source (mgr, "Reload test", list_url, GN_BLOCKLIST_FORMAT_AUTO);
+
+  load.proxy_port = gn_engine_get_port (engine);
+  load.origin_port = gn_test_origin_get_port (origin);
+  client = g_thread_new ("client", load_thread, &load);
+
+  /* the first build from the downloaded list, then five rebuilds */
+  gn_blocklist_manager_refresh_async (mgr, NULL, NULL, on_refreshed, &summary);
+  listed.engine = engine;
+  listed.host = g_strdup_printf ("name%u.reload.example", RELOAD_NAMES - 1);
+  g_assert_true (gn_test_wait_until (engine_blocks_host, &listed, 60000));
+  while (summary == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 5; i++)
+    {
+      BlocksHost user = { engine, g_strdup_printf ("user%u.example", i) };
+
+      g_assert_true (gn_blocklist_manager_add_user_rule (mgr, GN_MATCH_BLOCK, user.host, &error));
+      g_assert_no_error (error);
+      g_assert_true (gn_test_wait_until (engine_blocks_host, &user, 60000));
+      /* the list's names are all still there */
+      g_assert_true (engine_blocks_host (&listed));
+      g_free (user.host);
+    }
+
+  g_atomic_int_set (&load.stop, 1);
+  g_thread_join (client);
+  g_test_message ("%d requests answered during 6 builds", g_atomic_int_get (&load.served));
+  g_assert_cmpstr (load.first_failure, ==, NULL);
+  g_assert_cmpint (g_atomic_int_get (&load.failed), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&load.served), >, 0);
+
+  gn_engine_stop (engine);
+  g_signal_handlers_disconnect_by_data (mgr, engine);
+  g_clear_object (&mgr);
+  soup_server_disconnect (server);
+  gn_test_origin_free (origin);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  g_free (listed.host);
+  gn_test_remove_tree (tmp);
+}
+
 /* ---- addresses in every spelling ------------------------------------------ */
 
 /* Every way to write 127.0.0.1 in a URL or CONNECT line that some client,
@@ -415,6 +571,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/blocklist-e2e/manager-to-proxy", test_manager_to_proxy);
   g_test_add_func ("/blocklist-e2e/swap-under-load", test_swap_under_load);
+  g_test_add_func ("/blocklist-e2e/reload-under-load", test_reload_under_load);
   g_test_add ("/blocklist-e2e/address/spellings-blocked", AddressFixture, "127.0.0.1",
               address_fixture_set_up, test_address_spellings_blocked, address_fixture_tear_down);
   g_test_add ("/blocklist-e2e/address/mapped-rule", AddressFixture, "::ffff:127.0.0.1",

@@ -1187,6 +1187,109 @@ test_builder_reserve (void)
   g_assert_cmpint (gn_blocklist_lookup (generous, "n5000.example", NULL), ==, GN_MATCH_NONE);
 }
 
+/* A file big enough to be parsed on one thread while another inserts
+ * (gn-blocklist-parser.c, "Pipelined parsing") gives exactly what the same
+ * text gives parsed and inserted on one thread: counts, rules, which list
+ * decides, allow over block. */
+static void
+test_pipelined_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) big = g_string_new ("! Title: big\n");
+  const char *small = "||overlap7.example^\n||only-small.example^\n@@||block11.example^\n";
+  g_autofree char *dir = g_dir_make_tmp ("gn-pipelined-XXXXXX", &error);
+  g_autofree char *big_path = NULL, *small_path = NULL;
+  g_autoptr(GnBlocklistBuilder) a = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklistBuilder) b = gn_blocklist_builder_new ();
+  g_autoptr(GnBlocklist) serial = NULL, piped = NULL;
+  GnBlocklistReport ra[2], rb[2];
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 160000; i++)
+    {
+      g_string_append_printf (big, "||block%u.example^\n", i);
+      if (i % 7 == 0)
+        g_string_append_printf (big, "||overlap%u.example^\n", i);
+      if (i % 5 == 0)
+        g_string_append_printf (big, "||block%u.example^\n", i / 2);   /* duplicate */
+      if (i % 11 == 0)
+        g_string_append_printf (big, "@@||allow%u.example^\n", i);
+      if (i % 13 == 0)
+        g_string_append (big, "##.ad-banner\n");
+      if (i % 17 == 0)
+        g_string_append (big, "||bad name.example^\n");
+    }
+  /* the longest name there may be (253 characters) */
+  g_string_append_printf (big, "||%s.example^\n", "a123456789012345678901234567890123456789012345678901234567890ab"
+                          ".b123456789012345678901234567890123456789012345678901234567890ab"
+                          ".c123456789012345678901234567890123456789012345678901234567890ab"
+                          ".d1234567890123456789012345678901234567890123456789012");
+  g_assert_cmpuint (big->len, >, 3 * 1024 * 1024);
+  big_path = g_build_filename (dir, "big.txt", NULL);
+  small_path = g_build_filename (dir, "small.txt", NULL);
+  g_assert_true (g_file_set_contents (big_path, big->str, big->len, &error));
+  g_assert_true (g_file_set_contents (small_path, small, -1, &error));
+
+  g_assert_true (gn_blocklist_builder_add_data (a, "big", big->str, big->len,
+                                                GN_BLOCKLIST_FORMAT_AUTO, &ra[0], &error));
+  g_assert_true (gn_blocklist_builder_add_data (a, "small", small, strlen (small),
+                                                GN_BLOCKLIST_FORMAT_AUTO, &ra[1], &error));
+  g_assert_true (gn_blocklist_builder_add_file (b, "big", big_path, GN_BLOCKLIST_FORMAT_AUTO,
+                                                &rb[0], NULL, &error));
+  g_assert_true (gn_blocklist_builder_add_file (b, "small", small_path, GN_BLOCKLIST_FORMAT_AUTO,
+                                                &rb[1], NULL, &error));
+  g_assert_no_error (error);
+  for (guint l = 0; l < 2; l++)
+    {
+      g_assert_cmpuint (ra[l].format, ==, rb[l].format);
+      g_assert_cmpuint (ra[l].lines, ==, rb[l].lines);
+      g_assert_cmpuint (ra[l].comments, ==, rb[l].comments);
+      g_assert_cmpuint (ra[l].accepted, ==, rb[l].accepted);
+      g_assert_cmpuint (ra[l].allow_rules, ==, rb[l].allow_rules);
+      g_assert_cmpuint (ra[l].duplicates, ==, rb[l].duplicates);
+      g_assert_cmpmem (ra[l].skipped, sizeof ra[l].skipped, rb[l].skipped, sizeof rb[l].skipped);
+    }
+  /* what the text holds: every block name, the overlaps, a fifth repeated */
+  g_assert_cmpuint (rb[0].accepted, ==, 160000 + 160000 / 7 + 1 + 160000 / 11 + 1 + 1);
+  g_assert_cmpuint (rb[0].duplicates, ==, 160000 / 5);
+  g_assert_cmpuint (rb[0].allow_rules, ==, 160000 / 11 + 1);
+
+  serial = gn_blocklist_builder_end (g_steal_pointer (&a));
+  piped = gn_blocklist_builder_end (g_steal_pointer (&b));
+  g_assert_cmpuint (gn_blocklist_get_n_rules (serial), ==, gn_blocklist_get_n_rules (piped));
+  g_assert_cmpuint (gn_blocklist_get_n_allow_rules (serial), ==,
+                    gn_blocklist_get_n_allow_rules (piped));
+  for (guint i = 0; i < 170000; i += 97)
+    {
+      const char *prefixes[] = { "block", "www.block", "overlap", "allow", "nothing" };
+
+      for (guint h = 0; h < G_N_ELEMENTS (prefixes); h++)
+        {
+          g_autofree char *host = g_strdup_printf ("%s%u.example", prefixes[h], i);
+          GnMatch ma = { 0 }, mb = { 0 };
+
+          g_assert_cmpint (gn_blocklist_lookup (serial, host, &ma), ==,
+                           gn_blocklist_lookup (piped, host, &mb));
+          g_assert_cmpstr (ma.list_name, ==, mb.list_name);
+        }
+    }
+  /* the small list came second: its own name decides only for its own */
+  {
+    GnMatch m = { 0 };
+
+    g_assert_cmpint (gn_blocklist_lookup (piped, "only-small.example", &m), ==, GN_MATCH_BLOCK);
+    g_assert_cmpstr (m.list_name, ==, "small");
+    g_assert_cmpint (gn_blocklist_lookup (piped, "overlap7.example", &m), ==, GN_MATCH_BLOCK);
+    g_assert_cmpstr (m.list_name, ==, "big");
+    g_assert_cmpint (gn_blocklist_lookup (piped, "block11.example", &m), ==, GN_MATCH_ALLOW);
+    g_assert_cmpstr (m.list_name, ==, "small");
+  }
+
+  g_unlink (big_path);
+  g_unlink (small_path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1225,6 +1328,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/blocklist/address/rules", test_address_rules);
   g_test_add_func ("/blocklist/address/hosts-rules", test_address_rules_hosts);
   g_test_add_func ("/blocklist/builder/reserve", test_builder_reserve);
+  g_test_add_func ("/blocklist/builder/pipelined-file", test_pipelined_file);
 
   return g_test_run ();
 }

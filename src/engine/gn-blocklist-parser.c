@@ -22,7 +22,10 @@
  * size is checked before anything is read, and a stream (a FIFO) is cut
  * off as soon as it goes past the cap.
  *
- * Threading: no shared state; any thread (normally a GTask worker).
+ * Threading: no shared state; any thread (normally a GTask worker). A big
+ * regular file is parsed on the calling thread while one more thread of its
+ * own inserts the names (gn-blocklist-inserter.h); it is joined
+ * before the call returns.
  */
 
 #include <string.h>
@@ -31,6 +34,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
+#include "gn-blocklist-inserter.h"
 #include "gn-blocklist-parser.h"
 #include "gn-domain.h"
 #include "gn-error.h"
@@ -42,6 +46,7 @@
 typedef struct
 {
   GnBlocklistBuilder *builder;
+  GnBlocklistInserter *inserter;    /* (owned) (nullable) while pipelined */
   guint               list_index;
   const char         *list_name;
   GnBlocklistFormat   format;
@@ -198,6 +203,12 @@ add_name (Parser      *p,
   if (name_kind == GN_NAME_SINGLE_LABEL)
     {
       p->report->skipped[is_local_name (buf, name_kind) ? GN_SKIP_LOCAL_NAME : GN_SKIP_NOT_A_DOMAIN]++;
+      return;
+    }
+
+  if (p->inserter != NULL)
+    {
+      gn_blocklist_inserter_push (p->inserter, kind, buf, out_len);
       return;
     }
 
@@ -599,6 +610,8 @@ parser_finish (Parser      *p,
   if (p->carry_len > 0)
     parse_line (p, p->carry, p->carry_len);
   p->carry_len = 0;
+  if (p->inserter != NULL)
+    gn_blocklist_inserter_finish (g_steal_pointer (&p->inserter), p->report);
 
   unreadable = p->report->skipped[GN_SKIP_MALFORMED] + p->report->skipped[GN_SKIP_INVALID_NAME];
   if (unreadable > 0 && unreadable >= p->report->accepted)
@@ -623,6 +636,7 @@ parser_init (Parser              *p,
 {
   memset (report, 0, sizeof *report);
   p->builder = builder;
+  p->inserter = NULL;
   p->list_name = list_name;
   p->list_index = gn_blocklist_builder_add_list (builder, list_name);
   p->format = format;
@@ -723,37 +737,29 @@ gn_blocklist_builder_add_file (GnBlocklistBuilder  *self,
                                              cancellable, error);
 }
 
-gboolean
-gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
-                                    const char          *list_name,
-                                    const char          *path,
-                                    GnBlocklistFormat    format,
-                                    guint64              max_bytes,
-                                    GnBlocklistReport   *report,
-                                    GCancellable        *cancellable,
-                                    GError             **error)
+static gboolean
+add_file (GnBlocklistBuilder  *self,
+          Parser              *p,
+          const char          *list_name,
+          const char          *path,
+          GnBlocklistFormat    format,
+          guint64              max_bytes,
+          GnBlocklistReport   *report,
+          GCancellable        *cancellable,
+          GError             **error)
 {
-  GnBlocklistReport local_report;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GInputStream) buffered = NULL;
   g_autoptr(GInputStream) text = NULL;
   g_autofree char *buf = NULL;
-  g_autofree Parser *p = g_new (Parser, 1);
   g_autoptr(GError) local_error = NULL;
+  gboolean pipeline = FALSE;
   TextEncoding encoding = TEXT_UTF8;
   gboolean first = TRUE;
   guint64 total = 0;
   gsize bom_len = 0;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (list_name != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (report == NULL)
-    report = &local_report;
-  memset (report, 0, sizeof *report);
 
   file = g_file_new_for_path (path);
   in = g_file_read (file, cancellable, &local_error);
@@ -775,6 +781,8 @@ gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
       set_too_large_error (error, path, g_file_info_get_size (info), max_bytes);
       return FALSE;
     }
+  pipeline = info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR &&
+             g_file_info_get_size (info) >= GN_BLOCKLIST_PIPELINE_MIN_BYTES && g_get_num_processors () > 1;
 
   /* A byte order mark decides how the rest is read. */
   buffered = g_buffered_input_stream_new (G_INPUT_STREAM (in));
@@ -854,6 +862,8 @@ gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
           if (format == GN_BLOCKLIST_FORMAT_AUTO)
             format = gn_blocklist_format_detect (buf, n);
           parser_init (p, self, list_name, format, report);
+          if (pipeline)
+            p->inserter = gn_blocklist_inserter_start (self, p->list_index);
           first = FALSE;
         }
 
@@ -866,4 +876,33 @@ gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
     }
 
   return parser_finish (p, error);
+}
+
+gboolean
+gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *self,
+                                    const char          *list_name,
+                                    const char          *path,
+                                    GnBlocklistFormat    format,
+                                    guint64              max_bytes,
+                                    GnBlocklistReport   *report,
+                                    GCancellable        *cancellable,
+                                    GError             **error)
+{
+  GnBlocklistReport local_report;
+  g_autofree Parser *p = g_new0 (Parser, 1);
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (list_name != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (report == NULL)
+    report = &local_report;
+  memset (report, 0, sizeof *report);
+
+  ok = add_file (self, p, list_name, path, format, max_bytes, report, cancellable, error);
+  /* Failed half-way: the inserter stops; the builder is not used further. */
+  if (p->inserter != NULL)
+    gn_blocklist_inserter_finish (g_steal_pointer (&p->inserter), NULL);
+  return ok;
 }

@@ -2,7 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GnEngine (see gn-engine.h): the proxy on its own thread.
+ * GnEngine (see gn-engine.h): the proxy on its own thread. This file has
+ * the object, its thread, the owner-side notifications and the public
+ * calls; the operations, drains and blocklist swaps that run on the engine
+ * thread are in gn-engine-ops.c, the shared inside in gn-engine-private.h.
  *
  * The engine thread is created with the object and lives until it is
  * finalized. It owns a GMainContext, pushed as thread-default for the whole
@@ -60,84 +63,14 @@
  */
 
 #include "gn-buffer-pool.h"
-#include "gn-engine.h"
-#include "gn-proxy-server.h"
-#include "gn-worker.h"
+#include "gn-engine-private.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define BUFFER_SIZE (256 * 1024)
 #define MAX_FREE_BUFFERS 32
-/* How often n-draining is recounted while servers drain. */
-#define N_DRAINING_INTERVAL_MS 100
-
-typedef enum
-{
-  OP_START,
-  OP_STOP,
-  OP_RESTART,
-  OP_QUIT,
-} OpKind;
-
-typedef struct
-{
-  GnEngine     *engine;     /* (unowned) alive until the op completes */
-  OpKind        kind;
-  gboolean      done;       /* under the engine's lock */
-  GError       *error;      /* (owned) (nullable) */
-  GTask        *task;       /* (owned) (nullable) owner thread only */
-  guint64       drain_seq;  /* stops: complete when no server up to this drains */
-} Op;
-
-/* A stopped server, draining in the background. */
-typedef struct
-{
-  GnEngine      *engine;    /* (unowned) */
-  GnProxyServer *server;    /* (owned) */
-  guint64        seq;
-} Draining;
-
-/* How the engine thread reaches the object on the owner's context. */
-typedef struct
-{
-  gatomicrefcount ref_count;
-  GWeakRef        engine;
-} Notifier;
-
-struct _GnEngine
-{
-  GObject               parent_instance;
-
-  /* Shared, under lock (finalizing: atomic) */
-  GMutex                lock;
-  GCond                 cond;
-  GnEngineConfig       *config;      /* (owned) used by the next start */
-  GnBlocklist          *blocklist;   /* (owned) */
-  GnEngineStatus        status;
-  GError               *error;       /* (owned) (nullable) */
-  guint16               port;
-  guint                 max_connections; /* the running server's, within the fd budget */
-  guint                 n_draining;
-  gboolean              thread_ready;
-  gint                  finalizing;  /* (atomic) no more notifications */
-
-  /* Owner thread */
-  GMainContext         *owner_context; /* (owned) */
-  GnEngineStatus        notified_status;
-  guint                 notified_n_draining;
-  GThread              *thread;      /* (owned) */
-  Notifier             *notifier;    /* (owned) */
-
-  /* Engine thread (set before thread_ready, read-only elsewhere) */
-  GMainContext         *context;     /* (owned) */
-  GMainLoop            *loop;        /* (owned) */
-  GnConnectionRegistry *registry;    /* (owned) */
-  GPtrArray            *workers;     /* (owned) (element-type GnWorker) engine thread */
-  GnProxyServer        *server;      /* (owned) (nullable) engine thread: the one accepting */
-  GPtrArray            *draining;    /* (owned) (element-type Draining) engine thread, by seq */
-  guint64               last_seq;    /* engine thread: of the last server stopped */
-  GQueue                stops;       /* (element-type Op) engine thread: waiting for drains */
-  GSource              *count_timer; /* (owned) (nullable) engine thread, while draining */
-  guint                 restarts;    /* engine thread: restarts that took effect */
-};
 
 enum {
   PROP_0,
@@ -149,25 +82,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (GnEngine, gn_engine, G_TYPE_OBJECT)
-
-/* Any thread: runs @func on @context in an idle source, never at once in
- * the calling thread (g_main_context_invoke() would, whenever nobody
- * iterates @context at that moment). */
-static void
-post_to (GMainContext   *context,
-         gint            priority,
-         GSourceFunc     func,
-         gpointer        data,
-         GDestroyNotify  notify)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_priority (source, priority);
-  g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "[guardnest] engine op");
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
 
 /* ---- notifications on the owner's context -------------------------------- */
 
@@ -222,343 +136,14 @@ notify_cb (gpointer user_data)
 }
 
 /* Engine thread: the owner looks at status and n_draining again soon. */
-static void
-schedule_notify (GnEngine *self)
+void
+gn_engine_schedule_notify (GnEngine *self)
 {
   if (g_atomic_int_get (&self->finalizing))
     return;
-  post_to (self->owner_context, G_PRIORITY_DEFAULT, notify_cb,
+  gn_engine_post_to (self->owner_context, G_PRIORITY_DEFAULT, notify_cb,
            notifier_ref (self->notifier), notifier_unref);
 }
-
-/* Engine thread. Takes ownership of @error. */
-static void
-set_status (GnEngine       *self,
-            GnEngineStatus  status,
-            GError         *error)
-{
-  g_mutex_lock (&self->lock);
-  self->status = status;
-  g_clear_error (&self->error);
-  self->error = error;
-  self->port = self->server != NULL && status == GN_ENGINE_STATUS_RUNNING
-               ? gn_proxy_server_get_port (self->server) : 0;
-  if (self->port != 0)
-    self->max_connections = gn_proxy_server_get_max_connections (self->server);
-  g_mutex_unlock (&self->lock);
-
-  schedule_notify (self);
-}
-
-/* Engine thread: recounts the connections left on draining servers. */
-static void
-update_n_draining (GnEngine *self)
-{
-  guint n = 0;
-  gboolean changed;
-
-  for (guint i = 0; i < self->draining->len; i++)
-    n += gn_proxy_server_get_n_open (((Draining *) g_ptr_array_index (self->draining, i))->server);
-
-  g_mutex_lock (&self->lock);
-  changed = n != self->n_draining;
-  self->n_draining = n;
-  g_mutex_unlock (&self->lock);
-
-  if (changed)
-    {
-      gn_connection_registry_set_engine_state (self->registry, self->restarts, n);
-      schedule_notify (self);
-    }
-}
-
-static gboolean
-count_timer_cb (gpointer user_data)
-{
-  update_n_draining (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-/* ---- completing operations ----------------------------------------------- */
-
-/* Owner's context. */
-static gboolean
-return_task_cb (gpointer user_data)
-{
-  Op *op = user_data;
-  g_autoptr(GTask) task = g_steal_pointer (&op->task);
-
-  if (op->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&op->error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_free (op);
-  return G_SOURCE_REMOVE;
-}
-
-/* Engine thread. Takes ownership of @error. @op may be gone on return. */
-static void
-op_complete (Op     *op,
-             GError *error)
-{
-  GnEngine *self = op->engine;
-
-  if (op->task != NULL)
-    {
-      op->error = error;
-      post_to (g_task_get_context (op->task), G_PRIORITY_DEFAULT, return_task_cb, op, NULL);
-      return;
-    }
-
-  g_mutex_lock (&self->lock);
-  op->error = error;
-  op->done = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Engine thread: completes the stops whose servers are all gone. */
-static void
-complete_stops (GnEngine *self)
-{
-  guint64 oldest = G_MAXUINT64;
-  GList *l, *next;
-
-  /* The list is in stop order: the first one is the oldest. */
-  if (self->draining->len > 0)
-    oldest = ((Draining *) g_ptr_array_index (self->draining, 0))->seq;
-
-  for (l = self->stops.head; l != NULL; l = next)
-    {
-      Op *op = l->data;
-
-      next = l->next;
-      if (op->drain_seq >= oldest)
-        continue;
-      g_queue_delete_link (&self->stops, l);
-      if (op->kind == OP_QUIT)
-        g_main_loop_quit (self->loop);
-      op_complete (op, NULL);
-    }
-}
-
-/* ---- draining servers (engine thread) ------------------------------------ */
-
-static gboolean
-server_gone_cb (gpointer user_data)
-{
-  Draining *d = user_data;
-  GnEngine *self = d->engine;
-
-  /* Freed here, not in the stopped callback, which runs inside the server. */
-  g_ptr_array_remove (self->draining, d);
-  g_clear_pointer (&d->server, gn_proxy_server_free);
-  g_free (d);
-
-  update_n_draining (self);
-  if (self->draining->len == 0)
-    {
-      if (self->count_timer != NULL)
-        {
-          g_source_destroy (self->count_timer);
-          g_clear_pointer (&self->count_timer, g_source_unref);
-        }
-      if (self->status == GN_ENGINE_STATUS_DRAINING)
-        set_status (self, GN_ENGINE_STATUS_STOPPED, NULL);
-    }
-  complete_stops (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_server_stopped (GnProxyServer *server,
-                   gpointer       user_data)
-{
-  Draining *d = user_data;
-
-  post_to (d->engine->context, G_PRIORITY_HIGH, server_gone_cb, d, NULL);
-}
-
-/* Stops @server (ours now) and lets it drain in the background. */
-static void
-drain_server (GnEngine      *self,
-              GnProxyServer *server)
-{
-  Draining *d = g_new0 (Draining, 1);
-
-  d->engine = self;
-  d->server = server;
-  d->seq = ++self->last_seq;
-  g_ptr_array_add (self->draining, d);
-  if (self->count_timer == NULL)
-    {
-      self->count_timer = g_timeout_source_new (N_DRAINING_INTERVAL_MS);
-      g_source_set_static_name (self->count_timer, "[guardnest] n-draining");
-      g_source_set_callback (self->count_timer, count_timer_cb, self, NULL);
-      g_source_attach (self->count_timer, self->context);
-    }
-  /* The callback only posts: `d` is still listed when this returns. */
-  gn_proxy_server_stop (server, on_server_stopped, d);
-  update_n_draining (self);
-}
-
-/* ---- operations on the engine thread ------------------------------------- */
-
-/* A new server with the current config and rules, started in place of
- * @previous (nullable). */
-static GnProxyServer *
-start_server (GnEngine       *self,
-              GnProxyServer  *previous,
-              GError        **error)
-{
-  g_autoptr(GnEngineConfig) config = NULL;
-  g_autoptr(GnBlocklist) blocklist = NULL;
-  GnProxyServer *server;
-
-  g_mutex_lock (&self->lock);
-  config = gn_engine_config_ref (self->config);
-  blocklist = gn_blocklist_ref (self->blocklist);
-  g_mutex_unlock (&self->lock);
-
-  server = gn_proxy_server_new (config, blocklist, self->registry,
-                                (GnWorker * const *) self->workers->pdata,
-                                self->workers->len);
-  if (!gn_proxy_server_start (server, previous, error))
-    {
-      gn_proxy_server_free (server);
-      return NULL;
-    }
-  gn_connection_registry_set_linger (self->registry, config->linger_ms);
-  return server;
-}
-
-static void
-engine_start (GnEngine *self,
-              Op       *op)
-{
-  GError *error = NULL;
-
-  if (self->server != NULL)
-    {
-      op_complete (op, NULL);
-      return;
-    }
-
-  set_status (self, GN_ENGINE_STATUS_STARTING, NULL);
-  self->server = start_server (self, NULL, &error);
-  if (self->server == NULL)
-    {
-      set_status (self, GN_ENGINE_STATUS_FAILED, g_error_copy (error));
-      op_complete (op, error);
-      return;
-    }
-
-  set_status (self, GN_ENGINE_STATUS_RUNNING, NULL);
-  op_complete (op, NULL);
-}
-
-/* The new server accepts before the old one stops: on the same socket
- * when the address and port stay, on a new one bound first otherwise. If
- * that fails the old server keeps serving, status unchanged. */
-static void
-engine_restart (GnEngine *self,
-                Op       *op)
-{
-  GnProxyServer *server;
-  GError *error = NULL;
-
-  if (self->server == NULL)
-    {
-      engine_start (self, op);
-      return;
-    }
-
-  server = start_server (self, self->server, &error);
-  if (server == NULL)
-    {
-      if (!gn_proxy_server_is_listening (self->server))
-        {
-          /* It gave its port up for a new address that could not be
-           * bound, and could not take it back (see gn_proxy_server_start()). */
-          drain_server (self, g_steal_pointer (&self->server));
-          set_status (self, GN_ENGINE_STATUS_FAILED, g_error_copy (error));
-        }
-      op_complete (op, error);
-      return;
-    }
-
-  self->restarts++;
-  gn_connection_registry_set_engine_state (self->registry, self->restarts, self->n_draining);
-  drain_server (self, g_steal_pointer (&self->server));
-  self->server = server;
-  /* RUNNING all along; the port may have changed. */
-  set_status (self, GN_ENGINE_STATUS_RUNNING, NULL);
-  op_complete (op, NULL);
-}
-
-/* Completes when every server draining now is gone. */
-static void
-engine_stop (GnEngine *self,
-             Op       *op)
-{
-  if (self->server != NULL)
-    drain_server (self, g_steal_pointer (&self->server));
-  set_status (self, self->draining->len > 0 ? GN_ENGINE_STATUS_DRAINING : GN_ENGINE_STATUS_STOPPED,
-              NULL);
-
-  op->drain_seq = self->last_seq;
-  g_queue_push_tail (&self->stops, op);
-  complete_stops (self);
-}
-
-static gboolean
-run_op_cb (gpointer user_data)
-{
-  Op *op = user_data;
-  GnEngine *self = op->engine;
-
-  switch (op->kind)
-    {
-    case OP_START:
-      engine_start (self, op);
-      break;
-
-    case OP_RESTART:
-      engine_restart (self, op);
-      break;
-
-    case OP_STOP:
-    case OP_QUIT:
-      engine_stop (self, op);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-apply_blocklist_cb (gpointer user_data)
-{
-  GnEngine *self = user_data;
-  g_autoptr(GnBlocklist) blocklist = gn_engine_dup_blocklist (self);
-
-  gn_connection_registry_set_rules (self->registry, gn_blocklist_get_n_rules (blocklist),
-                                    gn_blocklist_get_n_allow_rules (blocklist));
-  /* New connections get it; open ones, on the running server and on
-   * those still draining, are checked against it on their workers. */
-  if (self->server != NULL)
-    gn_proxy_server_set_blocklist (self->server, blocklist);
-  for (guint i = 0; i < self->draining->len; i++)
-    {
-      Draining *d = g_ptr_array_index (self->draining, i);
-
-      gn_proxy_server_set_blocklist (d->server, blocklist);
-    }
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
 engine_thread (gpointer data)
 {
@@ -603,45 +188,6 @@ engine_thread (gpointer data)
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
-
-/* Owner thread: runs @kind on the engine thread and waits for it. */
-static gboolean
-run_op_sync (GnEngine  *self,
-             OpKind     kind,
-             GError   **error)
-{
-  Op op = { self, kind, FALSE, NULL, NULL, 0 };
-
-  post_to (self->context, G_PRIORITY_DEFAULT, run_op_cb, &op, NULL);
-
-  g_mutex_lock (&self->lock);
-  while (!op.done)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
-
-  if (op.error != NULL)
-    {
-      g_propagate_error (error, op.error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Owner thread: runs @kind on the engine thread; @task completes on the
- * caller's context. */
-static void
-run_op_async (GnEngine *self,
-              OpKind    kind,
-              GTask    *task)
-{
-  Op *op = g_new0 (Op, 1);
-
-  op->engine = self;
-  op->kind = kind;
-  op->task = task;
-  post_to (self->context, G_PRIORITY_DEFAULT, run_op_cb, op, NULL);
-}
-
 /* ---- GObject ------------------------------------------------------------- */
 
 static void
@@ -650,7 +196,7 @@ gn_engine_finalize (GObject *object)
   GnEngine *self = GN_ENGINE (object);
 
   g_atomic_int_set (&self->finalizing, TRUE);
-  run_op_sync (self, OP_QUIT, NULL);
+  gn_engine_run_op_sync (self, OP_QUIT, NULL);
   g_thread_join (self->thread);
 
   g_clear_pointer (&self->loop, g_main_loop_unref);
@@ -715,10 +261,37 @@ gn_engine_init (GnEngine *self)
   g_cond_init (&self->cond);
 }
 
+/* glibc's malloc, for a proxy's pattern (threads that allocate many small
+ * objects in bursts, then go quiet): fixed thresholds instead of the
+ * dynamic ones. After the first free of a large block glibc raises its mmap
+ * threshold up to 32 MB and its trim threshold to twice that, and a worker
+ * thread's arena never gives back the free space at its top below the trim
+ * threshold (malloc_trim() does not trim the top of a thread's arena
+ * either): after 60,000 setups each worker arena held 5-12 MB with a few
+ * KB in use (bench/README.md, "Memory after a burst"). Process-wide, set
+ * once; harmless for the rest of the program. */
+static void
+tune_malloc (void)
+{
+#ifdef __GLIBC__
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      mallopt (M_MMAP_THRESHOLD, 128 * 1024);
+      mallopt (M_TRIM_THRESHOLD, 128 * 1024);
+      g_once_init_leave (&done, 1);
+    }
+#endif
+}
+
 GnEngine *
 gn_engine_new (GnEngineConfig *config)
 {
-  GnEngine *self = g_object_new (GN_TYPE_ENGINE, NULL);
+  GnEngine *self;
+
+  tune_malloc ();
+  self = g_object_new (GN_TYPE_ENGINE, NULL);
 
   self->config = config ? gn_engine_config_ref (config) : gn_engine_config_new ();
   self->blocklist = gn_blocklist_new_empty ();
@@ -774,7 +347,7 @@ gn_engine_start (GnEngine  *self,
   g_return_val_if_fail (GN_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return run_op_sync (self, OP_START, error);
+  return gn_engine_run_op_sync (self, OP_START, error);
 }
 
 void
@@ -782,7 +355,7 @@ gn_engine_stop (GnEngine *self)
 {
   g_return_if_fail (GN_IS_ENGINE (self));
 
-  run_op_sync (self, OP_STOP, NULL);
+  gn_engine_run_op_sync (self, OP_STOP, NULL);
 }
 
 void
@@ -798,7 +371,7 @@ gn_engine_stop_async (GnEngine            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gn_engine_stop_async);
-  run_op_async (self, OP_STOP, task);
+  gn_engine_run_op_async (self, OP_STOP, task);
 }
 
 gboolean
@@ -819,7 +392,7 @@ gn_engine_restart (GnEngine  *self,
   g_return_val_if_fail (GN_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return run_op_sync (self, OP_RESTART, error);
+  return gn_engine_run_op_sync (self, OP_RESTART, error);
 }
 
 void
@@ -835,7 +408,7 @@ gn_engine_restart_async (GnEngine            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gn_engine_restart_async);
-  run_op_async (self, OP_RESTART, task);
+  gn_engine_run_op_async (self, OP_RESTART, task);
 }
 
 gboolean
@@ -931,7 +504,7 @@ gn_engine_set_blocklist (GnEngine    *self,
 
   /* New connections pick it up; open ones whose target it now blocks
    * close within a round trip to their workers. */
-  g_main_context_invoke (self->context, apply_blocklist_cb, self);
+  g_main_context_invoke (self->context, gn_engine_apply_blocklist_cb, self);
 }
 
 GnBlocklist *

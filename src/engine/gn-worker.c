@@ -51,19 +51,17 @@ gn_worker_new (guint         index,
   GnWorker *self = g_new0 (GnWorker, 1);
 
   self->index = index;
-  self->pool = gn_buffer_pool_new (buffer_size, max_free_buffers);
   /* Our own connections never use the OS proxy: once protection is on,
    * that proxy is us, and every request would loop. */
   self->client = g_socket_client_new ();
   g_socket_client_set_enable_proxy (self->client, FALSE);
 
+  self->context = shared_context != NULL ? g_main_context_ref (shared_context)
+                                          : g_main_context_new ();
+  self->pool = gn_buffer_pool_new (buffer_size, max_free_buffers, self->context);
   if (shared_context != NULL)
-    {
-      self->context = g_main_context_ref (shared_context);
-      return self;
-    }
+    return self;
 
-  self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   {
     g_autofree char *name = g_strdup_printf ("gn-worker-%u", index);
