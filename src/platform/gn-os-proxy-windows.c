@@ -48,6 +48,8 @@ struct _GnOsProxyWindows
   GnWpSessionWindow *session;        /* (owned) (nullable) while ours is applied */
   HANDLE             owner;          /* (owned) (nullable) GN_WP_OWNER_MUTEX, ditto */
   gboolean           applied;        /* ours is applied (guarded by lock) */
+  gboolean           ended_session;  /* on_end_session() restored ours (guarded by lock) */
+  GnOsProxySettings *last_ours;      /* (owned) (nullable) what write() applied last (lock) */
   gint               changed_pending;  /* atomic */
   wchar_t            journal[MAX_PATH + 64];
   wchar_t            repair_command[2 * MAX_PATH];
@@ -373,7 +375,42 @@ on_end_session (void *user_data)
 
       g_message ("Signing out: %s", what ? what : "");
       self->applied = FALSE;
+      self->ended_session = TRUE;
     }
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean write_locked (GnOsProxyWindows *self, const GnOsProxySettings *settings,
+                              gboolean *start_window, GnWpSessionWindow **stale,
+                              GError **error);
+
+static void
+on_end_session_cancelled (void *user_data)
+{
+  GnOsProxyWindows *self = user_data;
+
+  /* Window thread: WM_ENDSESSION(FALSE) after on_end_session() restored.
+   * Protection is still on in the app, so the OS proxy points here again
+   * (through the same write as at turn-on: journal first, RunOnce after);
+   * the registry watch tells the guard. A turn-off in between (a write)
+   * cleared ended_session: then nothing is re-applied. */
+  g_mutex_lock (&self->lock);
+  if (self->ended_session && self->last_ours != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GnOsProxySettings) ours = gn_os_proxy_settings_ref (self->last_ours);
+      gboolean start_window = FALSE;
+      GnWpSessionWindow *stale = NULL;
+
+      /* The window is still ours, so neither is set: nothing to start or stop. */
+      if (write_locked (self, ours, &start_window, &stale, &error))
+        g_message ("Signing out was cancelled: the system proxy points at GuardNest again.");
+      else
+        g_warning ("Signing out was cancelled, but the system proxy could not be pointed at "
+                   "GuardNest again: %s", error->message);
+      g_warn_if_fail (!start_window && stale == NULL);
+    }
+  self->ended_session = FALSE;
   g_mutex_unlock (&self->lock);
 }
 
@@ -459,31 +496,40 @@ write_exact (GnOsProxyWindows *self, const GnOsProxySettings *settings, GError *
   return ok;
 }
 
+/* What write_portable() hands gn_wp_set_connection() for @e (g_free'd). */
+static DWORD
+portable_to_core (const GnOsProxyEntry *e, wchar_t **server, wchar_t **bypass, wchar_t **pac)
+{
+  g_autofree char *s = format_servers (e);
+  g_autofree char *b = g_strjoinv (";", e->bypass);
+  DWORD flags = PROXY_TYPE_DIRECT;
+
+  if (e->flags & GN_OS_PROXY_MANUAL)
+    flags |= PROXY_TYPE_PROXY;
+  if ((e->flags & GN_OS_PROXY_PAC) && e->pac_url != NULL)
+    flags |= PROXY_TYPE_AUTO_PROXY_URL;
+  if (e->flags & GN_OS_PROXY_AUTO_DETECT)
+    flags |= PROXY_TYPE_AUTO_DETECT;
+  *server = to_wide (s);
+  *bypass = to_wide (b);
+  *pac = to_wide (e->pac_url);
+  return flags;
+}
+
 static gboolean
 write_portable (const GnOsProxySettings *settings, GError **error)
 {
   for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (settings); i++)
     {
       const GnOsProxyEntry *e = gn_os_proxy_settings_get_entry (settings, i);
-      g_autofree char *server = NULL, *bypass = NULL;
       g_autofree wchar_t *name = NULL, *wserver = NULL, *wbypass = NULL, *wpac = NULL;
       GnWpError werr = { 0 };
-      DWORD flags = PROXY_TYPE_DIRECT;
+      DWORD flags;
 
       if (e->raw != NULL)
         continue;
-      if (e->flags & GN_OS_PROXY_MANUAL)
-        flags |= PROXY_TYPE_PROXY;
-      if ((e->flags & GN_OS_PROXY_PAC) && e->pac_url != NULL)
-        flags |= PROXY_TYPE_AUTO_PROXY_URL;
-      if (e->flags & GN_OS_PROXY_AUTO_DETECT)
-        flags |= PROXY_TYPE_AUTO_DETECT;
-      server = format_servers (e);
-      bypass = g_strjoinv (";", e->bypass);
+      flags = portable_to_core (e, &wserver, &wbypass, &wpac);
       name = to_wide (e->connection);
-      wserver = to_wide (server);
-      wbypass = to_wide (bypass);
-      wpac = to_wide (e->pac_url);
       if (!gn_wp_set_connection (name, flags, wserver, wbypass, wpac, log_from_core, NULL,
                                  &werr))
         {
@@ -494,16 +540,20 @@ write_portable (const GnOsProxySettings *settings, GError **error)
   return TRUE;
 }
 
+/* The write itself, with `lock` held; the session window to start or the
+ * stale one to stop are the caller's, outside the lock. */
 static gboolean
-gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, GError **error)
+write_locked (GnOsProxyWindows        *self,
+              const GnOsProxySettings *settings,
+              gboolean                *start_window,
+              GnWpSessionWindow      **stale,
+              GError                 **error)
 {
-  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
   const GnOsProxyEntry *ours = find_ours (settings);
-  GnWpSessionWindow *stale = NULL;
   GnWpError werr = { 0 };
-  gboolean ok = TRUE, start_window = FALSE;
+  gboolean ok = TRUE;
 
-  g_mutex_lock (&self->lock);
+  self->ended_session = FALSE;
   /* The journal guardnest-repair.exe reads is on disk before anything changes. */
   if (ours != NULL && !gn_wp_journal_exists (self->journal))
     {
@@ -555,8 +605,13 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
         log_from_core (werr.message, NULL);
       if (self->owner == NULL)
         self->owner = gn_wp_owner_claim ();
-      start_window = self->session == NULL;
+      *start_window = self->session == NULL;
       self->applied = TRUE;
+      if (self->last_ours != settings)
+        {
+          g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
+          self->last_ours = gn_os_proxy_settings_ref ((GnOsProxySettings *) settings);
+        }
     }
   else if (ok)
     {
@@ -564,16 +619,25 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
       gn_wp_journal_remove (self->journal, NULL);
       gn_wp_runonce_remove (NULL);
       g_clear_pointer (&self->owner, CloseHandle);
-      stale = g_steal_pointer (&self->session);
+      g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
+      *stale = g_steal_pointer (&self->session);
       self->applied = FALSE;
     }
-  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+session_windows_update (GnOsProxyWindows *self, gboolean start_window, GnWpSessionWindow *stale)
+{
+  GnWpError werr = { 0 };
 
   /* Outside the lock: the window thread may be waiting for it. */
   g_clear_pointer (&stale, gn_wp_session_window_stop);
   if (start_window)
     {
-      GnWpSessionWindow *window = gn_wp_session_window_start (on_end_session, self, &werr);
+      GnWpSessionWindow *window = gn_wp_session_window_start (on_end_session,
+                                                              on_end_session_cancelled,
+                                                              self, &werr);
 
       if (window == NULL)
         log_from_core (werr.message, NULL);
@@ -583,6 +647,233 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
       g_mutex_unlock (&self->lock);
       g_clear_pointer (&window, gn_wp_session_window_stop);
     }
+}
+
+static gboolean
+gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, GError **error)
+{
+  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
+  GnWpSessionWindow *stale = NULL;
+  gboolean ok, start_window = FALSE;
+
+  g_mutex_lock (&self->lock);
+  ok = write_locked (self, settings, &start_window, &stale, error);
+  g_mutex_unlock (&self->lock);
+  session_windows_update (self, start_window, stale);
+  return ok;
+}
+
+/* ------------------------------------------------------ per-key restore */
+
+/* A malloc'd ANSI copy for a blob field (NULL = empty). */
+static char *
+to_ansi (const wchar_t *s, DWORD *len)
+{
+  int n = WideCharToMultiByte (CP_ACP, 0, s ? s : L"", -1, NULL, 0, NULL, NULL);
+  char *out = n > 0 ? malloc ((size_t) n) : NULL;
+
+  *len = 0;
+  if (out == NULL)
+    return NULL;
+  WideCharToMultiByte (CP_ACP, 0, s ? s : L"", -1, out, n, NULL, NULL);
+  *len = (DWORD) n - 1;
+  return out;
+}
+
+/* The core side of a portable entry, as write_portable() would write it
+ * (the guard's "no proxy" in place of a dead local proxy carries no raw):
+ * the blob is the one there now with these fields; for the LAN, the
+ * registry values gn_wp_set_connection() would leave over @base. */
+static gboolean
+connection_from_portable (const GnOsProxyEntry *e, const GnWpRegistryValues *base,
+                          GnWpConnection *c, GnWpRegistryValues *values)
+{
+  g_autofree wchar_t *server = NULL, *bypass = NULL, *pac = NULL;
+  BYTE *raw = NULL;
+  DWORD raw_len = 0, server_len, bypass_len, pac_len;
+  static const BYTE zero_tail[32] = { 0 };
+  GnWpBlob now, fields = { 0x46, 0, 0, NULL, 0, NULL, 0, NULL, 0, zero_tail, sizeof zero_tail };
+  char *server_a, *bypass_a, *pac_a;
+  gboolean ok;
+
+  c->flags = portable_to_core (e, &server, &bypass, &pac);
+  c->name = to_wide (e->connection);
+  move_to_core (&c->name);
+  c->server = gn_wp_wcsdup (server);
+  c->bypass = gn_wp_wcsdup (bypass);
+  c->pac_url = gn_wp_wcsdup (pac);
+  if (gn_wp_blob_read (c->name, &raw, &raw_len) && gn_wp_blob_parse (raw, raw_len, &now))
+    {
+      fields.version = now.version;
+      fields.counter = now.counter;
+      fields.tail = now.tail;
+      fields.tail_len = now.tail_len;
+    }
+  server_a = to_ansi (server, &server_len);
+  bypass_a = to_ansi (bypass, &bypass_len);
+  pac_a = to_ansi (pac, &pac_len);
+  fields.flags = c->flags;
+  fields.server = server_a;
+  fields.server_len = server_len;
+  fields.bypass = bypass_a;
+  fields.bypass_len = bypass_len;
+  fields.pac_url = pac_a;
+  fields.pac_url_len = pac_len;
+  ok = server_a && bypass_a && pac_a
+       && (c->blob = gn_wp_blob_build (&fields, &c->blob_len)) != NULL;
+  free (server_a);
+  free (bypass_a);
+  free (pac_a);
+  free (raw);
+  if (e->connection == NULL)
+    {
+      values->has_enable = TRUE;
+      values->enable = (c->flags & PROXY_TYPE_PROXY) ? 1 : 0;
+      values->server = gn_wp_wcsdup (server ? server : base->server);
+      values->override = bypass && *bypass ? gn_wp_wcsdup (bypass) : NULL;
+      values->autoconfig = (c->flags & PROXY_TYPE_AUTO_PROXY_URL) && pac ? gn_wp_wcsdup (pac)
+                                                                         : NULL;
+    }
+  return ok;
+}
+
+static void
+registry_values_to_core_heap (GnWpRegistryValues *values)
+{
+  move_to_core (&values->server);
+  move_to_core (&values->override);
+  move_to_core (&values->autoconfig);
+}
+
+/* Per-key compare-and-clear of one place (gn-winproxy-restore.c): what
+ * write() made of `ours` is compared with what is there now, key by key
+ * (the Connections blob's flags and strings and, for the LAN, the
+ * "Internet Settings" values); keys still ours get the user's value back,
+ * keys another program changed stay. Then the safety nets of "on" (the
+ * core's journal, the RunOnce entry, the owner mutex, the session window)
+ * go, as at a whole restore. */
+static gboolean
+gn_os_proxy_windows_restore_entry (GnOsProxy            *proxy,
+                                   const GnOsProxyEntry *snapshot,
+                                   const GnOsProxyEntry *ours,
+                                   GnOsProxyKeysResult  *result,
+                                   GStrv                *kept,
+                                   GError              **error)
+{
+  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
+  GnWpSnapshot snap = { 0 }, written = { 0 };
+  GnWpError werr = { 0 };
+  GnWpSessionWindow *stale = NULL;
+  g_autofree wchar_t *server = NULL, *bypass = NULL, *pac = NULL;
+  GnWpConfig config = { 0 };
+  wchar_t kept_list[GN_WP_MESSAGE_MAX / 2] = L"";
+  gboolean lan = snapshot->connection == NULL, has_values = FALSE, ok = TRUE;
+  GnWpRestoreResult r = GN_WP_FAILED;
+
+  *result = GN_OS_PROXY_KEYS_NOTHING;
+  *kept = NULL;
+  if (ours_port (ours) == 0)
+    {
+      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
+                   _("GuardNest's own proxy settings for “%s” do not point at this computer; "
+                     "nothing was changed."), ours->connection ? ours->connection : "LAN");
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->lock);
+  snap.n_connections = written.n_connections = 1;
+  /* The user's side. */
+  if (snapshot->raw != NULL)
+    {
+      ok = connection_from_raw (snapshot, &snap.connections[0], &snap.values, &has_values, error);
+      connection_to_core_heap (&snap.connections[0]);
+      registry_values_to_core_heap (&snap.values);
+      if (ok && lan && !has_values)
+        gn_wp_registry_read (&snap.values);
+    }
+  else
+    {
+      GnWpRegistryValues now = { 0 };
+
+      gn_wp_registry_read (&now);
+      ok = connection_from_portable (snapshot, &now, &snap.connections[0], &snap.values);
+      gn_wp_registry_values_clear (&now);
+      if (!ok)
+        g_set_error_literal (error, GN_ERROR, GN_ERROR_PLATFORM,
+                             _("Out of memory while restoring the proxy settings."));
+    }
+
+  /* What write_portable() wrote for ours, through gn_wp_set_connection(). */
+  if (ok)
+    {
+      GnWpConnection *w = &written.connections[0];
+
+      w->flags = portable_to_core (ours, &server, &bypass, &pac);
+      w->name = gn_wp_wcsdup (snap.connections[0].name);
+      w->server = gn_wp_wcsdup (server);
+      w->bypass = gn_wp_wcsdup (bypass);
+      w->pac_url = gn_wp_wcsdup (pac);
+      if (lan)
+        {
+          written.values.has_enable = TRUE;
+          written.values.enable = (w->flags & PROXY_TYPE_PROXY) ? 1 : 0;
+          written.values.server = gn_wp_wcsdup (server ? server : snap.values.server);
+          written.values.override = bypass && *bypass ? gn_wp_wcsdup (bypass) : NULL;
+          written.values.autoconfig = (w->flags & PROXY_TYPE_AUTO_PROXY_URL) && pac
+                                      ? gn_wp_wcsdup (pac) : NULL;
+        }
+      config.port = ours_port (ours);
+      config.bypass = bypass;
+      config.pac_url = (w->flags & PROXY_TYPE_AUTO_PROXY_URL) ? pac : NULL;
+
+      r = gn_wp_restore_keys_written (&config, &snap, &written, kept_list,
+                                      G_N_ELEMENTS (kept_list), log_from_core, NULL, &werr);
+      if (r == GN_WP_FAILED)
+        {
+          set_error_from_core (error, &werr);
+          ok = FALSE;
+        }
+    }
+
+  if (ok)
+    {
+      g_autofree char *names = to_utf8 (kept_list);
+
+      switch (r)
+        {
+        case GN_WP_RESTORED:
+        case GN_WP_RESTORED_NO_PROXY:
+          *result = GN_OS_PROXY_KEYS_RESTORED;
+          break;
+        case GN_WP_RESTORED_KEPT_OTHERS:
+          *result = GN_OS_PROXY_KEYS_RESTORED | GN_OS_PROXY_KEYS_KEPT;
+          break;
+        case GN_WP_TAKEN_OVER:
+          *result = GN_OS_PROXY_KEYS_TAKEN_OVER;
+          break;
+        case GN_WP_LEFT_ALONE:
+        default:
+          break;
+        }
+      if (names != NULL && *names != '\0')
+        {
+          *result |= GN_OS_PROXY_KEYS_KEPT;
+          *kept = g_strsplit (names, ", ", -1);
+        }
+
+      /* The safety nets of "on" go, as in write_locked()'s restore. */
+      gn_wp_journal_remove (self->journal, NULL);
+      gn_wp_runonce_remove (NULL);
+      g_clear_pointer (&self->owner, CloseHandle);
+      g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
+      stale = g_steal_pointer (&self->session);
+      self->applied = FALSE;
+      self->ended_session = FALSE;
+    }
+  gn_wp_snapshot_clear (&snap);
+  gn_wp_snapshot_clear (&written);
+  g_mutex_unlock (&self->lock);
+  session_windows_update (self, FALSE, stale);
   return ok;
 }
 
@@ -658,6 +949,7 @@ gn_os_proxy_windows_finalize (GObject *object)
   GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (object);
 
   g_clear_pointer (&self->owner, CloseHandle);
+  g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gn_os_proxy_windows_parent_class)->finalize (object);
@@ -677,6 +969,7 @@ gn_os_proxy_windows_class_init (GnOsProxyWindowsClass *klass)
   proxy_class->write = gn_os_proxy_windows_write;
   proxy_class->install_repair_entry = gn_os_proxy_windows_install_repair_entry;
   proxy_class->remove_repair_entry = gn_os_proxy_windows_remove_repair_entry;
+  proxy_class->restore_entry = gn_os_proxy_windows_restore_entry;
 }
 
 static void
