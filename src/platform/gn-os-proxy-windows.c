@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-os-proxy-private.h"
+#include "gn-os-proxy-windows-private.h"
 #include "gn-names.h"
 #include "gn-winproxy.h"
 
@@ -35,25 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define GN_TYPE_OS_PROXY_WINDOWS (gn_os_proxy_windows_get_type ())
-G_DECLARE_FINAL_TYPE (GnOsProxyWindows, gn_os_proxy_windows, GN, OS_PROXY_WINDOWS, GnOsProxy)
-
-struct _GnOsProxyWindows
-{
-  GnOsProxy          parent_instance;
-  GMutex             lock;
-  GMainContext      *context;        /* (owned) where "changed" is emitted */
-  GnWpWatch         *watch;          /* (owned) (nullable) */
-  GnWpSessionWindow *session;        /* (owned) (nullable) while ours is applied */
-  HANDLE             owner;          /* (owned) (nullable) GN_WP_OWNER_MUTEX, ditto */
-  gboolean           applied;        /* ours is applied (guarded by lock) */
-  gboolean           ended_session;  /* on_end_session() restored ours (guarded by lock) */
-  GnOsProxySettings *last_ours;      /* (owned) (nullable) what write() applied last (lock) */
-  gint               changed_pending;  /* atomic */
-  wchar_t            journal[MAX_PATH + 64];
-  wchar_t            repair_command[2 * MAX_PATH];
-};
 
 G_DEFINE_FINAL_TYPE (GnOsProxyWindows, gn_os_proxy_windows, GN_TYPE_OS_PROXY)
 
@@ -66,32 +48,32 @@ static const char * const windows_bypass[] = {
 
 /* ------------------------------------------------------------ conversions */
 
-static wchar_t *
-to_wide (const char *utf8)
+wchar_t *
+_gn_os_proxy_windows_to_wide (const char *utf8)
 {
   return utf8 ? (wchar_t *) g_utf8_to_utf16 (utf8, -1, NULL, NULL, NULL) : NULL;
 }
 
-static char *
-to_utf8 (const wchar_t *wide)
+char *
+_gn_os_proxy_windows_to_utf8 (const wchar_t *wide)
 {
   return wide ? g_utf16_to_utf8 ((const gunichar2 *) wide, -1, NULL, NULL, NULL) : NULL;
 }
 
-static void
-set_error_from_core (GError **error, const GnWpError *werr)
+void
+_gn_os_proxy_windows_set_error_from_core (GError **error, const GnWpError *werr)
 {
-  g_autofree char *message = to_utf8 (werr->message);
+  g_autofree char *message = _gn_os_proxy_windows_to_utf8 (werr->message);
 
   g_set_error_literal (error, GN_ERROR, GN_ERROR_PLATFORM,
                        message && *message ? message
                        : _("The Windows proxy settings could not be changed."));
 }
 
-static void
-log_from_core (const wchar_t *message, void *user_data)
+void
+_gn_os_proxy_windows_log_from_core (const wchar_t *message, void *user_data)
 {
-  g_autofree char *utf8 = to_utf8 (message);
+  g_autofree char *utf8 = _gn_os_proxy_windows_to_utf8 (message);
 
   g_message ("%s", utf8 ? utf8 : "");
 }
@@ -183,7 +165,7 @@ format_servers (const GnOsProxyEntry *e)
 static void
 add_string (GVariantBuilder *b, const char *key, const wchar_t *value)
 {
-  g_autofree char *utf8 = to_utf8 (value);
+  g_autofree char *utf8 = _gn_os_proxy_windows_to_utf8 (value);
 
   if (utf8 != NULL)
     g_variant_builder_add (b, "{sv}", key, g_variant_new_string (utf8));
@@ -192,9 +174,9 @@ add_string (GVariantBuilder *b, const char *key, const wchar_t *value)
 static GnOsProxyEntry *
 entry_from_connection (const GnWpConnection *c, const GnWpRegistryValues *values)
 {
-  g_autofree char *name = to_utf8 (c->name);
-  g_autofree char *server = to_utf8 (c->server);
-  g_autofree char *bypass = to_utf8 (c->bypass);
+  g_autofree char *name = _gn_os_proxy_windows_to_utf8 (c->name);
+  g_autofree char *server = _gn_os_proxy_windows_to_utf8 (c->server);
+  g_autofree char *bypass = _gn_os_proxy_windows_to_utf8 (c->bypass);
   GnOsProxyEntry *e = gn_os_proxy_entry_new (name);
   g_auto(GVariantBuilder) raw = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
@@ -213,7 +195,7 @@ entry_from_connection (const GnWpConnection *c, const GnWpRegistryValues *values
   g_ptr_array_add (list, NULL);
   g_strfreev (e->bypass);
   e->bypass = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
-  e->pac_url = to_utf8 (c->pac_url);
+  e->pac_url = _gn_os_proxy_windows_to_utf8 (c->pac_url);
 
   g_variant_builder_add (&raw, "{sv}", "flags", g_variant_new_uint32 (c->flags));
   add_string (&raw, "server", c->server);
@@ -243,13 +225,13 @@ lookup_wide (GVariant *raw, const char *key)
 
   if (!g_variant_lookup (raw, key, "&s", &value))
     return NULL;
-  return to_wide (value);
+  return _gn_os_proxy_windows_to_wide (value);
 }
 
 /* Fills `c` (and `values` for the LAN) from an entry's raw; FALSE if the raw
  * is not one of ours (then nothing is written). */
-static gboolean
-connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryValues *values,
+gboolean
+_gn_os_proxy_windows_connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryValues *values,
                      gboolean *has_values, GError **error)
 {
   g_autoptr(GVariant) blob = NULL;
@@ -264,7 +246,7 @@ connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryVal
                      "nothing was changed."), e->connection ? e->connection : "LAN");
       return FALSE;
     }
-  c->name = to_wide (e->connection);
+  c->name = _gn_os_proxy_windows_to_wide (e->connection);
   c->flags = flags;
   c->server = lookup_wide (e->raw, "server");
   c->bypass = lookup_wide (e->raw, "bypass");
@@ -292,8 +274,8 @@ connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryVal
 
 /* g_free'd strings inside a core struct must be released with free(): the
  * core allocates with malloc. Copy through the core's own allocator. */
-static void
-move_to_core (wchar_t **field)
+void
+_gn_os_proxy_windows_move_to_core (wchar_t **field)
 {
   wchar_t *copy = gn_wp_wcsdup (*field);
 
@@ -301,15 +283,15 @@ move_to_core (wchar_t **field)
   *field = copy;
 }
 
-static void
-connection_to_core_heap (GnWpConnection *c)
+void
+_gn_os_proxy_windows_connection_to_core_heap (GnWpConnection *c)
 {
   BYTE *blob = NULL;
 
-  move_to_core (&c->name);
-  move_to_core (&c->server);
-  move_to_core (&c->bypass);
-  move_to_core (&c->pac_url);
+  _gn_os_proxy_windows_move_to_core (&c->name);
+  _gn_os_proxy_windows_move_to_core (&c->server);
+  _gn_os_proxy_windows_move_to_core (&c->bypass);
+  _gn_os_proxy_windows_move_to_core (&c->pac_url);
   if (c->blob != NULL)
     {
       blob = malloc (c->blob_len);
@@ -348,7 +330,7 @@ gn_os_proxy_windows_read (GnOsProxy *proxy, GError **error)
   g_mutex_unlock (&self->lock);
   if (!ok)
     {
-      set_error_from_core (error, &werr);
+      _gn_os_proxy_windows_set_error_from_core (error, &werr);
       return NULL;
     }
   settings = gn_os_proxy_settings_new ("windows");
@@ -370,8 +352,8 @@ on_end_session (void *user_data)
   g_mutex_lock (&self->lock);
   if (self->applied)
     {
-      GnWpRestoreResult result = gn_wp_disable (self->journal, log_from_core, NULL, &werr);
-      g_autofree char *what = to_utf8 (gn_wp_restore_result_describe (result));
+      GnWpRestoreResult result = gn_wp_disable (self->journal, _gn_os_proxy_windows_log_from_core, NULL, &werr);
+      g_autofree char *what = _gn_os_proxy_windows_to_utf8 (gn_wp_restore_result_describe (result));
 
       g_message ("Signing out: %s", what ? what : "");
       self->applied = FALSE;
@@ -423,8 +405,8 @@ host_is_ours (const char *host)
 /* The port of our proxy in an entry of ours: the manual server's, or the
  * one in the address of our PAC script (http://127.0.0.1:PORT/proxy.pac);
  * 0 when the entry is not ours. */
-static guint16
-ours_port (const GnOsProxyEntry *e)
+guint16
+_gn_os_proxy_windows_ours_port (const GnOsProxyEntry *e)
 {
   g_autoptr(GUri) uri = NULL;
 
@@ -448,7 +430,7 @@ find_ours (const GnOsProxySettings *settings)
     {
       const GnOsProxyEntry *e = gn_os_proxy_settings_get_entry (settings, i);
 
-      if (ours_port (e) != 0)
+      if (_gn_os_proxy_windows_ours_port (e) != 0)
         return e;
     }
   return NULL;
@@ -471,13 +453,13 @@ write_exact (GnOsProxyWindows *self, const GnOsProxySettings *settings, GError *
       if (snap.n_connections == GN_WP_MAX_CONNECTIONS)
         break;
       c = &snap.connections[snap.n_connections];
-      ok = connection_from_raw (e, c, &snap.values, &has_values, error);
-      connection_to_core_heap (c);
+      ok = _gn_os_proxy_windows_connection_from_raw (e, c, &snap.values, &has_values, error);
+      _gn_os_proxy_windows_connection_to_core_heap (c);
       snap.n_connections++;
     }
-  move_to_core (&snap.values.server);
-  move_to_core (&snap.values.override);
-  move_to_core (&snap.values.autoconfig);
+  _gn_os_proxy_windows_move_to_core (&snap.values.server);
+  _gn_os_proxy_windows_move_to_core (&snap.values.override);
+  _gn_os_proxy_windows_move_to_core (&snap.values.autoconfig);
   if (ok && snap.n_connections > 0)
     {
       if (!has_values)
@@ -486,9 +468,9 @@ write_exact (GnOsProxyWindows *self, const GnOsProxySettings *settings, GError *
           gn_wp_registry_values_clear (&snap.values);
           gn_wp_registry_read (&snap.values);
         }
-      if (!gn_wp_restore (&snap, FALSE, log_from_core, NULL, &werr))
+      if (!gn_wp_restore (&snap, FALSE, _gn_os_proxy_windows_log_from_core, NULL, &werr))
         {
-          set_error_from_core (error, &werr);
+          _gn_os_proxy_windows_set_error_from_core (error, &werr);
           ok = FALSE;
         }
     }
@@ -497,8 +479,8 @@ write_exact (GnOsProxyWindows *self, const GnOsProxySettings *settings, GError *
 }
 
 /* What write_portable() hands gn_wp_set_connection() for @e (g_free'd). */
-static DWORD
-portable_to_core (const GnOsProxyEntry *e, wchar_t **server, wchar_t **bypass, wchar_t **pac)
+DWORD
+_gn_os_proxy_windows_portable_to_core (const GnOsProxyEntry *e, wchar_t **server, wchar_t **bypass, wchar_t **pac)
 {
   g_autofree char *s = format_servers (e);
   g_autofree char *b = g_strjoinv (";", e->bypass);
@@ -510,9 +492,9 @@ portable_to_core (const GnOsProxyEntry *e, wchar_t **server, wchar_t **bypass, w
     flags |= PROXY_TYPE_AUTO_PROXY_URL;
   if (e->flags & GN_OS_PROXY_AUTO_DETECT)
     flags |= PROXY_TYPE_AUTO_DETECT;
-  *server = to_wide (s);
-  *bypass = to_wide (b);
-  *pac = to_wide (e->pac_url);
+  *server = _gn_os_proxy_windows_to_wide (s);
+  *bypass = _gn_os_proxy_windows_to_wide (b);
+  *pac = _gn_os_proxy_windows_to_wide (e->pac_url);
   return flags;
 }
 
@@ -528,12 +510,12 @@ write_portable (const GnOsProxySettings *settings, GError **error)
 
       if (e->raw != NULL)
         continue;
-      flags = portable_to_core (e, &wserver, &wbypass, &wpac);
-      name = to_wide (e->connection);
-      if (!gn_wp_set_connection (name, flags, wserver, wbypass, wpac, log_from_core, NULL,
+      flags = _gn_os_proxy_windows_portable_to_core (e, &wserver, &wbypass, &wpac);
+      name = _gn_os_proxy_windows_to_wide (e->connection);
+      if (!gn_wp_set_connection (name, flags, wserver, wbypass, wpac, _gn_os_proxy_windows_log_from_core, NULL,
                                  &werr))
         {
-          set_error_from_core (error, &werr);
+          _gn_os_proxy_windows_set_error_from_core (error, &werr);
           return FALSE;
         }
     }
@@ -559,16 +541,16 @@ write_locked (GnOsProxyWindows        *self,
     {
       GnWpSnapshot before;
       g_autofree char *bypass = g_strjoinv (";", ours->bypass);
-      g_autofree wchar_t *wbypass = to_wide (bypass);
-      g_autofree wchar_t *wpac = to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
-      GnWpConfig config = { ours_port (ours), wbypass, wpac };
+      g_autofree wchar_t *wbypass = _gn_os_proxy_windows_to_wide (bypass);
+      g_autofree wchar_t *wpac = _gn_os_proxy_windows_to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
+      GnWpConfig config = { _gn_os_proxy_windows_ours_port (ours), wbypass, wpac };
 
       ok = gn_wp_snapshot (&before, &werr) && gn_wp_journal_write (self->journal, &config,
                                                                    &before, &werr);
       if (before.n_connections > 0)
         gn_wp_snapshot_clear (&before);
       if (!ok)
-        set_error_from_core (error, &werr);
+        _gn_os_proxy_windows_set_error_from_core (error, &werr);
     }
   else if (ours != NULL)
     {
@@ -581,15 +563,15 @@ write_locked (GnOsProxyWindows        *self,
 
       if (gn_wp_journal_read (self->journal, &port, &pac, &bypass, &saved, &werr))
         {
-          g_autofree wchar_t *wpac = to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
+          g_autofree wchar_t *wpac = _gn_os_proxy_windows_to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
 
-          if (port != ours_port (ours) || (pac == NULL) != (wpac == NULL) ||
+          if (port != _gn_os_proxy_windows_ours_port (ours) || (pac == NULL) != (wpac == NULL) ||
               (pac != NULL && wcscmp (pac, wpac) != 0))
             {
-              GnWpConfig config = { ours_port (ours), bypass, wpac };
+              GnWpConfig config = { _gn_os_proxy_windows_ours_port (ours), bypass, wpac };
               ok = gn_wp_journal_write (self->journal, &config, &saved, &werr);
               if (!ok)
-                set_error_from_core (error, &werr);
+                _gn_os_proxy_windows_set_error_from_core (error, &werr);
             }
           gn_wp_snapshot_clear (&saved);
           free (pac);
@@ -602,7 +584,7 @@ write_locked (GnOsProxyWindows        *self,
   if (ok && ours != NULL)
     {
       if (!gn_wp_runonce_set (self->repair_command, &werr))
-        log_from_core (werr.message, NULL);
+        _gn_os_proxy_windows_log_from_core (werr.message, NULL);
       if (self->owner == NULL)
         self->owner = gn_wp_owner_claim ();
       *start_window = self->session == NULL;
@@ -626,8 +608,8 @@ write_locked (GnOsProxyWindows        *self,
   return ok;
 }
 
-static void
-session_windows_update (GnOsProxyWindows *self, gboolean start_window, GnWpSessionWindow *stale)
+void
+_gn_os_proxy_windows_session_windows_update (GnOsProxyWindows *self, gboolean start_window, GnWpSessionWindow *stale)
 {
   GnWpError werr = { 0 };
 
@@ -640,7 +622,7 @@ session_windows_update (GnOsProxyWindows *self, gboolean start_window, GnWpSessi
                                                               self, &werr);
 
       if (window == NULL)
-        log_from_core (werr.message, NULL);
+        _gn_os_proxy_windows_log_from_core (werr.message, NULL);
       g_mutex_lock (&self->lock);
       if (self->applied && self->session == NULL)
         self->session = g_steal_pointer (&window);
@@ -659,221 +641,7 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
   g_mutex_lock (&self->lock);
   ok = write_locked (self, settings, &start_window, &stale, error);
   g_mutex_unlock (&self->lock);
-  session_windows_update (self, start_window, stale);
-  return ok;
-}
-
-/* ------------------------------------------------------ per-key restore */
-
-/* A malloc'd ANSI copy for a blob field (NULL = empty). */
-static char *
-to_ansi (const wchar_t *s, DWORD *len)
-{
-  int n = WideCharToMultiByte (CP_ACP, 0, s ? s : L"", -1, NULL, 0, NULL, NULL);
-  char *out = n > 0 ? malloc ((size_t) n) : NULL;
-
-  *len = 0;
-  if (out == NULL)
-    return NULL;
-  WideCharToMultiByte (CP_ACP, 0, s ? s : L"", -1, out, n, NULL, NULL);
-  *len = (DWORD) n - 1;
-  return out;
-}
-
-/* The core side of a portable entry, as write_portable() would write it
- * (the guard's "no proxy" in place of a dead local proxy carries no raw):
- * the blob is the one there now with these fields; for the LAN, the
- * registry values gn_wp_set_connection() would leave over @base. */
-static gboolean
-connection_from_portable (const GnOsProxyEntry *e, const GnWpRegistryValues *base,
-                          GnWpConnection *c, GnWpRegistryValues *values)
-{
-  g_autofree wchar_t *server = NULL, *bypass = NULL, *pac = NULL;
-  BYTE *raw = NULL;
-  DWORD raw_len = 0, server_len, bypass_len, pac_len;
-  static const BYTE zero_tail[32] = { 0 };
-  GnWpBlob now, fields = { 0x46, 0, 0, NULL, 0, NULL, 0, NULL, 0, zero_tail, sizeof zero_tail };
-  char *server_a, *bypass_a, *pac_a;
-  gboolean ok;
-
-  c->flags = portable_to_core (e, &server, &bypass, &pac);
-  c->name = to_wide (e->connection);
-  move_to_core (&c->name);
-  c->server = gn_wp_wcsdup (server);
-  c->bypass = gn_wp_wcsdup (bypass);
-  c->pac_url = gn_wp_wcsdup (pac);
-  if (gn_wp_blob_read (c->name, &raw, &raw_len) && gn_wp_blob_parse (raw, raw_len, &now))
-    {
-      fields.version = now.version;
-      fields.counter = now.counter;
-      fields.tail = now.tail;
-      fields.tail_len = now.tail_len;
-    }
-  server_a = to_ansi (server, &server_len);
-  bypass_a = to_ansi (bypass, &bypass_len);
-  pac_a = to_ansi (pac, &pac_len);
-  fields.flags = c->flags;
-  fields.server = server_a;
-  fields.server_len = server_len;
-  fields.bypass = bypass_a;
-  fields.bypass_len = bypass_len;
-  fields.pac_url = pac_a;
-  fields.pac_url_len = pac_len;
-  ok = server_a && bypass_a && pac_a
-       && (c->blob = gn_wp_blob_build (&fields, &c->blob_len)) != NULL;
-  free (server_a);
-  free (bypass_a);
-  free (pac_a);
-  free (raw);
-  if (e->connection == NULL)
-    {
-      values->has_enable = TRUE;
-      values->enable = (c->flags & PROXY_TYPE_PROXY) ? 1 : 0;
-      values->server = gn_wp_wcsdup (server ? server : base->server);
-      values->override = bypass && *bypass ? gn_wp_wcsdup (bypass) : NULL;
-      values->autoconfig = (c->flags & PROXY_TYPE_AUTO_PROXY_URL) && pac ? gn_wp_wcsdup (pac)
-                                                                         : NULL;
-    }
-  return ok;
-}
-
-static void
-registry_values_to_core_heap (GnWpRegistryValues *values)
-{
-  move_to_core (&values->server);
-  move_to_core (&values->override);
-  move_to_core (&values->autoconfig);
-}
-
-/* Per-key compare-and-clear of one place (gn-winproxy-restore.c): what
- * write() made of `ours` is compared with what is there now, key by key
- * (the Connections blob's flags and strings and, for the LAN, the
- * "Internet Settings" values); keys still ours get the user's value back,
- * keys another program changed stay. Then the safety nets of "on" (the
- * core's journal, the RunOnce entry, the owner mutex, the session window)
- * go, as at a whole restore. */
-static gboolean
-gn_os_proxy_windows_restore_entry (GnOsProxy            *proxy,
-                                   const GnOsProxyEntry *snapshot,
-                                   const GnOsProxyEntry *ours,
-                                   GnOsProxyKeysResult  *result,
-                                   GStrv                *kept,
-                                   GError              **error)
-{
-  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
-  GnWpSnapshot snap = { 0 }, written = { 0 };
-  GnWpError werr = { 0 };
-  GnWpSessionWindow *stale = NULL;
-  g_autofree wchar_t *server = NULL, *bypass = NULL, *pac = NULL;
-  GnWpConfig config = { 0 };
-  wchar_t kept_list[GN_WP_MESSAGE_MAX / 2] = L"";
-  gboolean lan = snapshot->connection == NULL, has_values = FALSE, ok = TRUE;
-  GnWpRestoreResult r = GN_WP_FAILED;
-
-  *result = GN_OS_PROXY_KEYS_NOTHING;
-  *kept = NULL;
-  if (ours_port (ours) == 0)
-    {
-      g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
-                   _("GuardNest's own proxy settings for “%s” do not point at this computer; "
-                     "nothing was changed."), ours->connection ? ours->connection : "LAN");
-      return FALSE;
-    }
-
-  g_mutex_lock (&self->lock);
-  snap.n_connections = written.n_connections = 1;
-  /* The user's side. */
-  if (snapshot->raw != NULL)
-    {
-      ok = connection_from_raw (snapshot, &snap.connections[0], &snap.values, &has_values, error);
-      connection_to_core_heap (&snap.connections[0]);
-      registry_values_to_core_heap (&snap.values);
-      if (ok && lan && !has_values)
-        gn_wp_registry_read (&snap.values);
-    }
-  else
-    {
-      GnWpRegistryValues now = { 0 };
-
-      gn_wp_registry_read (&now);
-      ok = connection_from_portable (snapshot, &now, &snap.connections[0], &snap.values);
-      gn_wp_registry_values_clear (&now);
-      if (!ok)
-        g_set_error_literal (error, GN_ERROR, GN_ERROR_PLATFORM,
-                             _("Out of memory while restoring the proxy settings."));
-    }
-
-  /* What write_portable() wrote for ours, through gn_wp_set_connection(). */
-  if (ok)
-    {
-      GnWpConnection *w = &written.connections[0];
-
-      w->flags = portable_to_core (ours, &server, &bypass, &pac);
-      w->name = gn_wp_wcsdup (snap.connections[0].name);
-      w->server = gn_wp_wcsdup (server);
-      w->bypass = gn_wp_wcsdup (bypass);
-      w->pac_url = gn_wp_wcsdup (pac);
-      if (lan)
-        {
-          written.values.has_enable = TRUE;
-          written.values.enable = (w->flags & PROXY_TYPE_PROXY) ? 1 : 0;
-          written.values.server = gn_wp_wcsdup (server ? server : snap.values.server);
-          written.values.override = bypass && *bypass ? gn_wp_wcsdup (bypass) : NULL;
-          written.values.autoconfig = (w->flags & PROXY_TYPE_AUTO_PROXY_URL) && pac
-                                      ? gn_wp_wcsdup (pac) : NULL;
-        }
-      config.port = ours_port (ours);
-      config.bypass = bypass;
-      config.pac_url = (w->flags & PROXY_TYPE_AUTO_PROXY_URL) ? pac : NULL;
-
-      r = gn_wp_restore_keys_written (&config, &snap, &written, kept_list,
-                                      G_N_ELEMENTS (kept_list), log_from_core, NULL, &werr);
-      if (r == GN_WP_FAILED)
-        {
-          set_error_from_core (error, &werr);
-          ok = FALSE;
-        }
-    }
-
-  if (ok)
-    {
-      g_autofree char *names = to_utf8 (kept_list);
-
-      switch (r)
-        {
-        case GN_WP_RESTORED:
-        case GN_WP_RESTORED_NO_PROXY:
-          *result = GN_OS_PROXY_KEYS_RESTORED;
-          break;
-        case GN_WP_RESTORED_KEPT_OTHERS:
-          *result = GN_OS_PROXY_KEYS_RESTORED | GN_OS_PROXY_KEYS_KEPT;
-          break;
-        case GN_WP_TAKEN_OVER:
-          *result = GN_OS_PROXY_KEYS_TAKEN_OVER;
-          break;
-        case GN_WP_LEFT_ALONE:
-        default:
-          break;
-        }
-      if (names != NULL && *names != '\0')
-        {
-          *result |= GN_OS_PROXY_KEYS_KEPT;
-          *kept = g_strsplit (names, ", ", -1);
-        }
-
-      /* The safety nets of "on" go, as in write_locked()'s restore. */
-      gn_wp_journal_remove (self->journal, NULL);
-      gn_wp_runonce_remove (NULL);
-      g_clear_pointer (&self->owner, CloseHandle);
-      g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
-      stale = g_steal_pointer (&self->session);
-      self->applied = FALSE;
-      self->ended_session = FALSE;
-    }
-  gn_wp_snapshot_clear (&snap);
-  gn_wp_snapshot_clear (&written);
-  g_mutex_unlock (&self->lock);
-  session_windows_update (self, FALSE, stale);
+  _gn_os_proxy_windows_session_windows_update (self, start_window, stale);
   return ok;
 }
 
@@ -890,7 +658,7 @@ gn_os_proxy_windows_install_repair_entry (GnOsProxy *proxy, GError **error)
   ok = gn_wp_runonce_set (self->repair_command, &werr);
   g_mutex_unlock (&self->lock);
   if (!ok)
-    set_error_from_core (error, &werr);
+    _gn_os_proxy_windows_set_error_from_core (error, &werr);
   return ok;
 }
 
@@ -905,7 +673,7 @@ gn_os_proxy_windows_remove_repair_entry (GnOsProxy *proxy, GError **error)
   ok = gn_wp_runonce_remove (&werr);
   g_mutex_unlock (&self->lock);
   if (!ok)
-    set_error_from_core (error, &werr);
+    _gn_os_proxy_windows_set_error_from_core (error, &werr);
   return ok;
 }
 
@@ -969,7 +737,7 @@ gn_os_proxy_windows_class_init (GnOsProxyWindowsClass *klass)
   proxy_class->write = gn_os_proxy_windows_write;
   proxy_class->install_repair_entry = gn_os_proxy_windows_install_repair_entry;
   proxy_class->remove_repair_entry = gn_os_proxy_windows_remove_repair_entry;
-  proxy_class->restore_entry = gn_os_proxy_windows_restore_entry;
+  proxy_class->restore_entry = _gn_os_proxy_windows_restore_entry;
 }
 
 static void
@@ -1014,7 +782,7 @@ _gn_os_proxy_windows_new (void)
 
   self->watch = gn_wp_watch_start (on_registry_changed, self, &werr);
   if (self->watch == NULL)
-    log_from_core (werr.message, NULL);
+    _gn_os_proxy_windows_log_from_core (werr.message, NULL);
   return GN_OS_PROXY (self);
 }
 

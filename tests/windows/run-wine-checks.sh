@@ -268,8 +268,9 @@ INTL
       "$src/src/platform/$1" 2>&1 | sed 's/^/# /'
     return "${PIPESTATUS[0]}"
   }
-  for f in gn-os-proxy-windows.c gn-process-table-windows.c gn-shutdown-watch-windows.c \
-           gn-tray-windows.c gn-autostart-windows.c; do
+  for f in gn-os-proxy-windows.c gn-os-proxy-windows-restore.c gn-process-table-windows.c \
+           gn-shutdown-watch-windows.c gn-single-instance-windows.c gn-tray-windows.c \
+           gn-autostart-windows.c; do
     ok "$f type-checks against its header (mingw-w64, -Werror)" check_glib_file "$f"
   done
   echo "1..$n"
