@@ -325,10 +325,11 @@ gn_wp_repair (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpError
   result = disable (journal, &unreadable, log, log_data, error);
   if (result == GN_WP_FAILED && unreadable)
     {
-      gn_wp_log (log, log_data, L"%ls", error != NULL ? error->message : L"");
       result = repair_without_journal (GN_WP_FAILED, log, log_data, NULL);
       if (result == GN_WP_CLEARED_DEAD_PROXY)
         {
+          /* Otherwise the caller shows this error itself. */
+          gn_wp_log (log, log_data, L"%ls", error != NULL ? error->message : L"");
           /* Kept for whoever wants to look, out of the way of the next start. */
           wchar_t damaged[MAX_PATH + 80];
 
