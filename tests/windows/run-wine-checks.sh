@@ -167,6 +167,12 @@ installer)
   wine "$setup" /S /AUTOSTART >/dev/null 2>&1
   wineserver -w
   ok "silent install put files, shortcuts and the uninstall entry in place" installed
+  gui_shortcut () {  # the .lnk keeps its strings in UTF-16: drop the NULs
+    [ -f "$inst/bin/guardnest-repair-gui.exe" ] &&
+    tr -d '\0' <"$menu/Restore proxy settings.lnk" | grep -qa 'guardnest-repair-gui\.exe' &&
+    tr -d '\0' <"$menu/Restore proxy settings.lnk" | grep -qa -- '--message-box'
+  }
+  ok "'Restore proxy settings' runs guardnest-repair-gui.exe --message-box" gui_shortcut
   has_value () { regval "$@" >/dev/null; }
   ok "'start with Windows' was registered (/AUTOSTART)" has_value "$run" GuardNest
   ok "the installer's repair step restored the corporate proxy" proxy_is corp-proxy.example:8080 0x1
