@@ -41,14 +41,6 @@ run_window (int   argc,
   gboolean help = has_arg (argc, argv, "--help") || has_arg (argc, argv, "-h") ||
                   has_arg (argc, argv, "--help-all") || has_arg (argc, argv, "--version");
 
-  /* Say what to do instead of GTK's bare warning when there is no display. */
-  if (!has_arg (argc, argv, "--help") && !has_arg (argc, argv, "-h") && !gtk_init_check ())
-    {
-      g_printerr (_("guardnest: cannot open display. To protect this computer without a window, "
-                    "run “guardnest --headless”.\n"));
-      return 1;
-    }
-
   /* One window per session. Windows: without GApplication's D-Bus
    * uniqueness (it needs gdbus.exe); a later start shows the first one's
    * window, a later start at login (--background) just ends. */
@@ -57,6 +49,14 @@ run_window (int   argc,
       instance = gn_single_instance_new (GN_APP_ID, has_arg (argc, argv, "--background"));
       if (!gn_single_instance_is_primary (instance))
         return 0;
+    }
+
+  /* Say what to do instead of GTK's bare warning when there is no display. */
+  if (!has_arg (argc, argv, "--help") && !has_arg (argc, argv, "-h") && !gtk_init_check ())
+    {
+      g_printerr (_("guardnest: cannot open display. To protect this computer without a window, "
+                    "run “guardnest --headless”.\n"));
+      return 1;
     }
 
   app = gn_application_new (NULL);
