@@ -3,8 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * GnSingleInstance on Windows (see gn-single-instance.h), without D-Bus and
- * so without gdbus.exe (the session bus address is set to one that cannot
- * connect, so GApplication never starts a bus either): the first instance creates the named mutex
+ * so without gdbus.exe: the first instance creates the named mutex
  * "Local\<name>.Instance" (one per user session) and a hidden message-only
  * window of class "GnSingleInstance" named <name>, on a thread of its own
  * with its own message loop (the GTK main loop may be busy, and a test has
@@ -190,14 +189,6 @@ gn_single_instance_new (const char *name,
   g_autofree wchar_t *wmutex = NULL;
 
   g_return_val_if_fail (name != NULL, NULL);
-
-  /* Even G_APPLICATION_NON_UNIQUE connects to the session bus (to export
-   * its actions), and on Windows GLib starts one through gdbus.exe: an
-   * address no transport accepts makes that fail at once, and GApplication
-   * goes on without a bus. A bus the user set up is kept. Before any thread
-   * reads the environment (the caller runs this first). */
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
 
   self = g_object_new (GN_TYPE_SINGLE_INSTANCE, NULL);
   self->name = g_utf8_to_utf16 (name, -1, NULL, NULL, NULL);

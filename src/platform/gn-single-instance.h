@@ -29,10 +29,7 @@ G_DECLARE_FINAL_TYPE (GnSingleInstance, gn_single_instance, GN, SINGLE_INSTANCE,
 GApplicationFlags  gn_single_instance_app_flags  (void);
 /* Claims @name (the application id) for this session. When another
  * instance holds it, that one is asked to show its window (unless @quiet:
- * a start at login has nothing to show) and is_primary() is FALSE.
- * Windows: also keeps GApplication off the D-Bus session bus
- * (DBUS_SESSION_BUS_ADDRESS, unless set); call it before other threads
- * start, before gtk_init(). */
+ * a start at login has nothing to show) and is_primary() is FALSE. */
 GnSingleInstance  *gn_single_instance_new        (const char       *name,
                                                   gboolean          quiet);
 /* FALSE: another instance runs in this session; this one should exit. */
