@@ -14,6 +14,7 @@
 #include "gn-headless.h"
 #include "gn-os-process.h"
 #include "gn-os-proxy-repair.h"
+#include "gn-single-instance.h"
 
 #ifdef GN_HAVE_GUI
 # include "gn-application.h"
@@ -36,6 +37,19 @@ run_window (int   argc,
             char *argv[])
 {
   g_autoptr(GnApplication) app = NULL;
+  g_autoptr(GnSingleInstance) instance = NULL;
+  gboolean help = has_arg (argc, argv, "--help") || has_arg (argc, argv, "-h") ||
+                  has_arg (argc, argv, "--help-all") || has_arg (argc, argv, "--version");
+
+  /* One window per session. Windows: without GApplication's D-Bus
+   * uniqueness (it needs gdbus.exe); a later start shows the first one's
+   * window, a later start at login (--background) just ends. */
+  if (!help)
+    {
+      instance = gn_single_instance_new (GN_APP_ID, has_arg (argc, argv, "--background"));
+      if (!gn_single_instance_is_primary (instance))
+        return 0;
+    }
 
   /* Say what to do instead of GTK's bare warning when there is no display. */
   if (!has_arg (argc, argv, "--help") && !has_arg (argc, argv, "-h") && !gtk_init_check ())
@@ -46,6 +60,12 @@ run_window (int   argc,
     }
 
   app = gn_application_new (NULL);
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) |
+                           gn_single_instance_app_flags ());
+  if (instance != NULL)
+    g_signal_connect_object (instance, "activate", G_CALLBACK (g_application_activate), app,
+                             G_CONNECT_SWAPPED);
   /* Handled in main() before the application exists; listed for --help. */
   g_application_add_main_option (G_APPLICATION (app), "headless", 0, G_OPTION_FLAG_NONE,
                                  G_OPTION_ARG_NONE,

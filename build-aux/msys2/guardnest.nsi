@@ -232,7 +232,7 @@ Section "${APP_NAME}" SecMain
   CreateShortcut "$SMPROGRAMS\${APP_NAME}\${APP_NAME}.lnk" "$INSTDIR\bin\guardnest.exe"
 !endif
   CreateShortcut "$SMPROGRAMS\${APP_NAME}\Restore proxy settings.lnk" \
-    "$INSTDIR\bin\guardnest-repair.exe"
+    "$INSTDIR\bin\guardnest-repair-gui.exe" "--message-box"
   CreateShortcut "$SMPROGRAMS\${APP_NAME}\Uninstall ${APP_NAME}.lnk" "$INSTDIR\uninstall.exe"
 
   ; An earlier version that crashed may have left the proxy pointing at

@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-os-proxy-private.h"
+#include "gn-os-proxy-windows-private.h"
 #include "gn-names.h"
 #include "gn-winproxy.h"
 
@@ -35,23 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define GN_TYPE_OS_PROXY_WINDOWS (gn_os_proxy_windows_get_type ())
-G_DECLARE_FINAL_TYPE (GnOsProxyWindows, gn_os_proxy_windows, GN, OS_PROXY_WINDOWS, GnOsProxy)
-
-struct _GnOsProxyWindows
-{
-  GnOsProxy          parent_instance;
-  GMutex             lock;
-  GMainContext      *context;        /* (owned) where "changed" is emitted */
-  GnWpWatch         *watch;          /* (owned) (nullable) */
-  GnWpSessionWindow *session;        /* (owned) (nullable) while ours is applied */
-  HANDLE             owner;          /* (owned) (nullable) GN_WP_OWNER_MUTEX, ditto */
-  gboolean           applied;        /* ours is applied (guarded by lock) */
-  gint               changed_pending;  /* atomic */
-  wchar_t            journal[MAX_PATH + 64];
-  wchar_t            repair_command[2 * MAX_PATH];
-};
 
 G_DEFINE_FINAL_TYPE (GnOsProxyWindows, gn_os_proxy_windows, GN_TYPE_OS_PROXY)
 
@@ -64,32 +48,32 @@ static const char * const windows_bypass[] = {
 
 /* ------------------------------------------------------------ conversions */
 
-static wchar_t *
-to_wide (const char *utf8)
+wchar_t *
+_gn_os_proxy_windows_to_wide (const char *utf8)
 {
   return utf8 ? (wchar_t *) g_utf8_to_utf16 (utf8, -1, NULL, NULL, NULL) : NULL;
 }
 
-static char *
-to_utf8 (const wchar_t *wide)
+char *
+_gn_os_proxy_windows_to_utf8 (const wchar_t *wide)
 {
   return wide ? g_utf16_to_utf8 ((const gunichar2 *) wide, -1, NULL, NULL, NULL) : NULL;
 }
 
-static void
-set_error_from_core (GError **error, const GnWpError *werr)
+void
+_gn_os_proxy_windows_set_error_from_core (GError **error, const GnWpError *werr)
 {
-  g_autofree char *message = to_utf8 (werr->message);
+  g_autofree char *message = _gn_os_proxy_windows_to_utf8 (werr->message);
 
   g_set_error_literal (error, GN_ERROR, GN_ERROR_PLATFORM,
                        message && *message ? message
                        : _("The Windows proxy settings could not be changed."));
 }
 
-static void
-log_from_core (const wchar_t *message, void *user_data)
+void
+_gn_os_proxy_windows_log_from_core (const wchar_t *message, void *user_data)
 {
-  g_autofree char *utf8 = to_utf8 (message);
+  g_autofree char *utf8 = _gn_os_proxy_windows_to_utf8 (message);
 
   g_message ("%s", utf8 ? utf8 : "");
 }
@@ -181,7 +165,7 @@ format_servers (const GnOsProxyEntry *e)
 static void
 add_string (GVariantBuilder *b, const char *key, const wchar_t *value)
 {
-  g_autofree char *utf8 = to_utf8 (value);
+  g_autofree char *utf8 = _gn_os_proxy_windows_to_utf8 (value);
 
   if (utf8 != NULL)
     g_variant_builder_add (b, "{sv}", key, g_variant_new_string (utf8));
@@ -190,9 +174,9 @@ add_string (GVariantBuilder *b, const char *key, const wchar_t *value)
 static GnOsProxyEntry *
 entry_from_connection (const GnWpConnection *c, const GnWpRegistryValues *values)
 {
-  g_autofree char *name = to_utf8 (c->name);
-  g_autofree char *server = to_utf8 (c->server);
-  g_autofree char *bypass = to_utf8 (c->bypass);
+  g_autofree char *name = _gn_os_proxy_windows_to_utf8 (c->name);
+  g_autofree char *server = _gn_os_proxy_windows_to_utf8 (c->server);
+  g_autofree char *bypass = _gn_os_proxy_windows_to_utf8 (c->bypass);
   GnOsProxyEntry *e = gn_os_proxy_entry_new (name);
   g_auto(GVariantBuilder) raw = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
@@ -211,7 +195,7 @@ entry_from_connection (const GnWpConnection *c, const GnWpRegistryValues *values
   g_ptr_array_add (list, NULL);
   g_strfreev (e->bypass);
   e->bypass = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
-  e->pac_url = to_utf8 (c->pac_url);
+  e->pac_url = _gn_os_proxy_windows_to_utf8 (c->pac_url);
 
   g_variant_builder_add (&raw, "{sv}", "flags", g_variant_new_uint32 (c->flags));
   add_string (&raw, "server", c->server);
@@ -241,13 +225,13 @@ lookup_wide (GVariant *raw, const char *key)
 
   if (!g_variant_lookup (raw, key, "&s", &value))
     return NULL;
-  return to_wide (value);
+  return _gn_os_proxy_windows_to_wide (value);
 }
 
 /* Fills `c` (and `values` for the LAN) from an entry's raw; FALSE if the raw
  * is not one of ours (then nothing is written). */
-static gboolean
-connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryValues *values,
+gboolean
+_gn_os_proxy_windows_connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryValues *values,
                      gboolean *has_values, GError **error)
 {
   g_autoptr(GVariant) blob = NULL;
@@ -262,7 +246,7 @@ connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryVal
                      "nothing was changed."), e->connection ? e->connection : "LAN");
       return FALSE;
     }
-  c->name = to_wide (e->connection);
+  c->name = _gn_os_proxy_windows_to_wide (e->connection);
   c->flags = flags;
   c->server = lookup_wide (e->raw, "server");
   c->bypass = lookup_wide (e->raw, "bypass");
@@ -290,8 +274,8 @@ connection_from_raw (const GnOsProxyEntry *e, GnWpConnection *c, GnWpRegistryVal
 
 /* g_free'd strings inside a core struct must be released with free(): the
  * core allocates with malloc. Copy through the core's own allocator. */
-static void
-move_to_core (wchar_t **field)
+void
+_gn_os_proxy_windows_move_to_core (wchar_t **field)
 {
   wchar_t *copy = gn_wp_wcsdup (*field);
 
@@ -299,15 +283,15 @@ move_to_core (wchar_t **field)
   *field = copy;
 }
 
-static void
-connection_to_core_heap (GnWpConnection *c)
+void
+_gn_os_proxy_windows_connection_to_core_heap (GnWpConnection *c)
 {
   BYTE *blob = NULL;
 
-  move_to_core (&c->name);
-  move_to_core (&c->server);
-  move_to_core (&c->bypass);
-  move_to_core (&c->pac_url);
+  _gn_os_proxy_windows_move_to_core (&c->name);
+  _gn_os_proxy_windows_move_to_core (&c->server);
+  _gn_os_proxy_windows_move_to_core (&c->bypass);
+  _gn_os_proxy_windows_move_to_core (&c->pac_url);
   if (c->blob != NULL)
     {
       blob = malloc (c->blob_len);
@@ -346,7 +330,7 @@ gn_os_proxy_windows_read (GnOsProxy *proxy, GError **error)
   g_mutex_unlock (&self->lock);
   if (!ok)
     {
-      set_error_from_core (error, &werr);
+      _gn_os_proxy_windows_set_error_from_core (error, &werr);
       return NULL;
     }
   settings = gn_os_proxy_settings_new ("windows");
@@ -368,12 +352,47 @@ on_end_session (void *user_data)
   g_mutex_lock (&self->lock);
   if (self->applied)
     {
-      GnWpRestoreResult result = gn_wp_disable (self->journal, log_from_core, NULL, &werr);
-      g_autofree char *what = to_utf8 (gn_wp_restore_result_describe (result));
+      GnWpRestoreResult result = gn_wp_disable (self->journal, _gn_os_proxy_windows_log_from_core, NULL, &werr);
+      g_autofree char *what = _gn_os_proxy_windows_to_utf8 (gn_wp_restore_result_describe (result));
 
       g_message ("Signing out: %s", what ? what : "");
       self->applied = FALSE;
+      self->ended_session = TRUE;
     }
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean write_locked (GnOsProxyWindows *self, const GnOsProxySettings *settings,
+                              gboolean *start_window, GnWpSessionWindow **stale,
+                              GError **error);
+
+static void
+on_end_session_cancelled (void *user_data)
+{
+  GnOsProxyWindows *self = user_data;
+
+  /* Window thread: WM_ENDSESSION(FALSE) after on_end_session() restored.
+   * Protection is still on in the app, so the OS proxy points here again
+   * (through the same write as at turn-on: journal first, RunOnce after);
+   * the registry watch tells the guard. A turn-off in between (a write)
+   * cleared ended_session: then nothing is re-applied. */
+  g_mutex_lock (&self->lock);
+  if (self->ended_session && self->last_ours != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GnOsProxySettings) ours = gn_os_proxy_settings_ref (self->last_ours);
+      gboolean start_window = FALSE;
+      GnWpSessionWindow *stale = NULL;
+
+      /* The window is still ours, so neither is set: nothing to start or stop. */
+      if (write_locked (self, ours, &start_window, &stale, &error))
+        g_message ("Signing out was cancelled: the system proxy points at GuardNest again.");
+      else
+        g_warning ("Signing out was cancelled, but the system proxy could not be pointed at "
+                   "GuardNest again: %s", error->message);
+      g_warn_if_fail (!start_window && stale == NULL);
+    }
+  self->ended_session = FALSE;
   g_mutex_unlock (&self->lock);
 }
 
@@ -386,8 +405,8 @@ host_is_ours (const char *host)
 /* The port of our proxy in an entry of ours: the manual server's, or the
  * one in the address of our PAC script (http://127.0.0.1:PORT/proxy.pac);
  * 0 when the entry is not ours. */
-static guint16
-ours_port (const GnOsProxyEntry *e)
+guint16
+_gn_os_proxy_windows_ours_port (const GnOsProxyEntry *e)
 {
   g_autoptr(GUri) uri = NULL;
 
@@ -411,7 +430,7 @@ find_ours (const GnOsProxySettings *settings)
     {
       const GnOsProxyEntry *e = gn_os_proxy_settings_get_entry (settings, i);
 
-      if (ours_port (e) != 0)
+      if (_gn_os_proxy_windows_ours_port (e) != 0)
         return e;
     }
   return NULL;
@@ -434,13 +453,13 @@ write_exact (GnOsProxyWindows *self, const GnOsProxySettings *settings, GError *
       if (snap.n_connections == GN_WP_MAX_CONNECTIONS)
         break;
       c = &snap.connections[snap.n_connections];
-      ok = connection_from_raw (e, c, &snap.values, &has_values, error);
-      connection_to_core_heap (c);
+      ok = _gn_os_proxy_windows_connection_from_raw (e, c, &snap.values, &has_values, error);
+      _gn_os_proxy_windows_connection_to_core_heap (c);
       snap.n_connections++;
     }
-  move_to_core (&snap.values.server);
-  move_to_core (&snap.values.override);
-  move_to_core (&snap.values.autoconfig);
+  _gn_os_proxy_windows_move_to_core (&snap.values.server);
+  _gn_os_proxy_windows_move_to_core (&snap.values.override);
+  _gn_os_proxy_windows_move_to_core (&snap.values.autoconfig);
   if (ok && snap.n_connections > 0)
     {
       if (!has_values)
@@ -449,14 +468,34 @@ write_exact (GnOsProxyWindows *self, const GnOsProxySettings *settings, GError *
           gn_wp_registry_values_clear (&snap.values);
           gn_wp_registry_read (&snap.values);
         }
-      if (!gn_wp_restore (&snap, FALSE, log_from_core, NULL, &werr))
+      if (!gn_wp_restore (&snap, FALSE, _gn_os_proxy_windows_log_from_core, NULL, &werr))
         {
-          set_error_from_core (error, &werr);
+          _gn_os_proxy_windows_set_error_from_core (error, &werr);
           ok = FALSE;
         }
     }
   gn_wp_snapshot_clear (&snap);
   return ok;
+}
+
+/* What write_portable() hands gn_wp_set_connection() for @e (g_free'd). */
+DWORD
+_gn_os_proxy_windows_portable_to_core (const GnOsProxyEntry *e, wchar_t **server, wchar_t **bypass, wchar_t **pac)
+{
+  g_autofree char *s = format_servers (e);
+  g_autofree char *b = g_strjoinv (";", e->bypass);
+  DWORD flags = PROXY_TYPE_DIRECT;
+
+  if (e->flags & GN_OS_PROXY_MANUAL)
+    flags |= PROXY_TYPE_PROXY;
+  if ((e->flags & GN_OS_PROXY_PAC) && e->pac_url != NULL)
+    flags |= PROXY_TYPE_AUTO_PROXY_URL;
+  if (e->flags & GN_OS_PROXY_AUTO_DETECT)
+    flags |= PROXY_TYPE_AUTO_DETECT;
+  *server = _gn_os_proxy_windows_to_wide (s);
+  *bypass = _gn_os_proxy_windows_to_wide (b);
+  *pac = _gn_os_proxy_windows_to_wide (e->pac_url);
+  return flags;
 }
 
 static gboolean
@@ -465,60 +504,53 @@ write_portable (const GnOsProxySettings *settings, GError **error)
   for (guint i = 0; i < gn_os_proxy_settings_get_n_entries (settings); i++)
     {
       const GnOsProxyEntry *e = gn_os_proxy_settings_get_entry (settings, i);
-      g_autofree char *server = NULL, *bypass = NULL;
       g_autofree wchar_t *name = NULL, *wserver = NULL, *wbypass = NULL, *wpac = NULL;
       GnWpError werr = { 0 };
-      DWORD flags = PROXY_TYPE_DIRECT;
+      DWORD flags;
 
       if (e->raw != NULL)
         continue;
-      if (e->flags & GN_OS_PROXY_MANUAL)
-        flags |= PROXY_TYPE_PROXY;
-      if ((e->flags & GN_OS_PROXY_PAC) && e->pac_url != NULL)
-        flags |= PROXY_TYPE_AUTO_PROXY_URL;
-      if (e->flags & GN_OS_PROXY_AUTO_DETECT)
-        flags |= PROXY_TYPE_AUTO_DETECT;
-      server = format_servers (e);
-      bypass = g_strjoinv (";", e->bypass);
-      name = to_wide (e->connection);
-      wserver = to_wide (server);
-      wbypass = to_wide (bypass);
-      wpac = to_wide (e->pac_url);
-      if (!gn_wp_set_connection (name, flags, wserver, wbypass, wpac, log_from_core, NULL,
+      flags = _gn_os_proxy_windows_portable_to_core (e, &wserver, &wbypass, &wpac);
+      name = _gn_os_proxy_windows_to_wide (e->connection);
+      if (!gn_wp_set_connection (name, flags, wserver, wbypass, wpac, _gn_os_proxy_windows_log_from_core, NULL,
                                  &werr))
         {
-          set_error_from_core (error, &werr);
+          _gn_os_proxy_windows_set_error_from_core (error, &werr);
           return FALSE;
         }
     }
   return TRUE;
 }
 
+/* The write itself, with `lock` held; the session window to start or the
+ * stale one to stop are the caller's, outside the lock. */
 static gboolean
-gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, GError **error)
+write_locked (GnOsProxyWindows        *self,
+              const GnOsProxySettings *settings,
+              gboolean                *start_window,
+              GnWpSessionWindow      **stale,
+              GError                 **error)
 {
-  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
   const GnOsProxyEntry *ours = find_ours (settings);
-  GnWpSessionWindow *stale = NULL;
   GnWpError werr = { 0 };
-  gboolean ok = TRUE, start_window = FALSE;
+  gboolean ok = TRUE;
 
-  g_mutex_lock (&self->lock);
+  self->ended_session = FALSE;
   /* The journal guardnest-repair.exe reads is on disk before anything changes. */
   if (ours != NULL && !gn_wp_journal_exists (self->journal))
     {
       GnWpSnapshot before;
       g_autofree char *bypass = g_strjoinv (";", ours->bypass);
-      g_autofree wchar_t *wbypass = to_wide (bypass);
-      g_autofree wchar_t *wpac = to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
-      GnWpConfig config = { ours_port (ours), wbypass, wpac };
+      g_autofree wchar_t *wbypass = _gn_os_proxy_windows_to_wide (bypass);
+      g_autofree wchar_t *wpac = _gn_os_proxy_windows_to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
+      GnWpConfig config = { _gn_os_proxy_windows_ours_port (ours), wbypass, wpac };
 
       ok = gn_wp_snapshot (&before, &werr) && gn_wp_journal_write (self->journal, &config,
                                                                    &before, &werr);
       if (before.n_connections > 0)
         gn_wp_snapshot_clear (&before);
       if (!ok)
-        set_error_from_core (error, &werr);
+        _gn_os_proxy_windows_set_error_from_core (error, &werr);
     }
   else if (ours != NULL)
     {
@@ -531,15 +563,15 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
 
       if (gn_wp_journal_read (self->journal, &port, &pac, &bypass, &saved, &werr))
         {
-          g_autofree wchar_t *wpac = to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
+          g_autofree wchar_t *wpac = _gn_os_proxy_windows_to_wide (ours->flags & GN_OS_PROXY_PAC ? ours->pac_url : NULL);
 
-          if (port != ours_port (ours) || (pac == NULL) != (wpac == NULL) ||
+          if (port != _gn_os_proxy_windows_ours_port (ours) || (pac == NULL) != (wpac == NULL) ||
               (pac != NULL && wcscmp (pac, wpac) != 0))
             {
-              GnWpConfig config = { ours_port (ours), bypass, wpac };
+              GnWpConfig config = { _gn_os_proxy_windows_ours_port (ours), bypass, wpac };
               ok = gn_wp_journal_write (self->journal, &config, &saved, &werr);
               if (!ok)
-                set_error_from_core (error, &werr);
+                _gn_os_proxy_windows_set_error_from_core (error, &werr);
             }
           gn_wp_snapshot_clear (&saved);
           free (pac);
@@ -552,11 +584,16 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
   if (ok && ours != NULL)
     {
       if (!gn_wp_runonce_set (self->repair_command, &werr))
-        log_from_core (werr.message, NULL);
+        _gn_os_proxy_windows_log_from_core (werr.message, NULL);
       if (self->owner == NULL)
         self->owner = gn_wp_owner_claim ();
-      start_window = self->session == NULL;
+      *start_window = self->session == NULL;
       self->applied = TRUE;
+      if (self->last_ours != settings)
+        {
+          g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
+          self->last_ours = gn_os_proxy_settings_ref ((GnOsProxySettings *) settings);
+        }
     }
   else if (ok)
     {
@@ -564,25 +601,47 @@ gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, 
       gn_wp_journal_remove (self->journal, NULL);
       gn_wp_runonce_remove (NULL);
       g_clear_pointer (&self->owner, CloseHandle);
-      stale = g_steal_pointer (&self->session);
+      g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
+      *stale = g_steal_pointer (&self->session);
       self->applied = FALSE;
     }
-  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+void
+_gn_os_proxy_windows_session_windows_update (GnOsProxyWindows *self, gboolean start_window, GnWpSessionWindow *stale)
+{
+  GnWpError werr = { 0 };
 
   /* Outside the lock: the window thread may be waiting for it. */
   g_clear_pointer (&stale, gn_wp_session_window_stop);
   if (start_window)
     {
-      GnWpSessionWindow *window = gn_wp_session_window_start (on_end_session, self, &werr);
+      GnWpSessionWindow *window = gn_wp_session_window_start (on_end_session,
+                                                              on_end_session_cancelled,
+                                                              self, &werr);
 
       if (window == NULL)
-        log_from_core (werr.message, NULL);
+        _gn_os_proxy_windows_log_from_core (werr.message, NULL);
       g_mutex_lock (&self->lock);
       if (self->applied && self->session == NULL)
         self->session = g_steal_pointer (&window);
       g_mutex_unlock (&self->lock);
       g_clear_pointer (&window, gn_wp_session_window_stop);
     }
+}
+
+static gboolean
+gn_os_proxy_windows_write (GnOsProxy *proxy, const GnOsProxySettings *settings, GError **error)
+{
+  GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (proxy);
+  GnWpSessionWindow *stale = NULL;
+  gboolean ok, start_window = FALSE;
+
+  g_mutex_lock (&self->lock);
+  ok = write_locked (self, settings, &start_window, &stale, error);
+  g_mutex_unlock (&self->lock);
+  _gn_os_proxy_windows_session_windows_update (self, start_window, stale);
   return ok;
 }
 
@@ -599,7 +658,7 @@ gn_os_proxy_windows_install_repair_entry (GnOsProxy *proxy, GError **error)
   ok = gn_wp_runonce_set (self->repair_command, &werr);
   g_mutex_unlock (&self->lock);
   if (!ok)
-    set_error_from_core (error, &werr);
+    _gn_os_proxy_windows_set_error_from_core (error, &werr);
   return ok;
 }
 
@@ -614,7 +673,7 @@ gn_os_proxy_windows_remove_repair_entry (GnOsProxy *proxy, GError **error)
   ok = gn_wp_runonce_remove (&werr);
   g_mutex_unlock (&self->lock);
   if (!ok)
-    set_error_from_core (error, &werr);
+    _gn_os_proxy_windows_set_error_from_core (error, &werr);
   return ok;
 }
 
@@ -658,6 +717,7 @@ gn_os_proxy_windows_finalize (GObject *object)
   GnOsProxyWindows *self = GN_OS_PROXY_WINDOWS (object);
 
   g_clear_pointer (&self->owner, CloseHandle);
+  g_clear_pointer (&self->last_ours, gn_os_proxy_settings_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gn_os_proxy_windows_parent_class)->finalize (object);
@@ -677,6 +737,7 @@ gn_os_proxy_windows_class_init (GnOsProxyWindowsClass *klass)
   proxy_class->write = gn_os_proxy_windows_write;
   proxy_class->install_repair_entry = gn_os_proxy_windows_install_repair_entry;
   proxy_class->remove_repair_entry = gn_os_proxy_windows_remove_repair_entry;
+  proxy_class->restore_entry = _gn_os_proxy_windows_restore_entry;
 }
 
 static void
@@ -721,7 +782,7 @@ _gn_os_proxy_windows_new (void)
 
   self->watch = gn_wp_watch_start (on_registry_changed, self, &werr);
   if (self->watch == NULL)
-    log_from_core (werr.message, NULL);
+    _gn_os_proxy_windows_log_from_core (werr.message, NULL);
   return GN_OS_PROXY (self);
 }
 

@@ -168,6 +168,12 @@ installer)
   wine "$setup" /S /AUTOSTART >/dev/null 2>&1
   wineserver -w
   ok "silent install put files, shortcuts and the uninstall entry in place" installed
+  gui_shortcut () {  # the .lnk keeps its strings in UTF-16: drop the NULs
+    [ -f "$inst/bin/guardnest-repair-gui.exe" ] &&
+    tr -d '\0' <"$menu/Restore proxy settings.lnk" | grep -qa 'guardnest-repair-gui\.exe' &&
+    tr -d '\0' <"$menu/Restore proxy settings.lnk" | grep -qa -- '--message-box'
+  }
+  ok "'Restore proxy settings' runs guardnest-repair-gui.exe --message-box" gui_shortcut
   has_value () { regval "$@" >/dev/null; }
   ok "'start with Windows' was registered for this user (/AUTOSTART, HKCU Run)" has_value "$run" GuardNest
   no_machine_run () { ! regval "$hklm_run" GuardNest >/dev/null; }
@@ -205,8 +211,8 @@ end-session)
   (cd "$out/win32-build" &&
    exec wine tests/windows/test-winproxy.exe --hold 'C:\gn-journal.txt' none >/dev/null 2>&1) &
   holder=$!
-  protected () {
-    for _ in $(seq 40); do
+  protected () {  # a loaded machine can take long to start a Wine process
+    for _ in $(seq 180); do
       [ "$(regval "$ie" ProxyServer)" = 127.0.0.1:3000 ] && [ -f "$journal" ] && return 0
       sleep 0.5
     done
@@ -271,8 +277,9 @@ INTL
       "$src/src/platform/$1" 2>&1 | sed 's/^/# /'
     return "${PIPESTATUS[0]}"
   }
-  for f in gn-os-proxy-windows.c gn-process-table-windows.c gn-shutdown-watch-windows.c \
-           gn-quit-window-windows.c gn-tray-windows.c gn-autostart-windows.c; do
+  for f in gn-os-proxy-windows.c gn-os-proxy-windows-restore.c gn-process-table-windows.c \
+           gn-shutdown-watch-windows.c gn-quit-window-windows.c gn-single-instance-windows.c \
+           gn-tray-windows.c gn-autostart-windows.c; do
     ok "$f type-checks against its header (mingw-w64, -Werror)" check_glib_file "$f"
   done
   echo "1..$n"

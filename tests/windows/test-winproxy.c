@@ -15,11 +15,15 @@
  *
  * Usage: test-winproxy.exe [--repair-tool PATH]   (default: next to this exe)
  *        test-winproxy.exe --hold JOURNAL EVENT   (internal: crash-test child)
+ *        test-winproxy.exe --session-message query|cancel|end
+ *            (for the shell checks: sends WM_QUERYENDSESSION, WM_ENDSESSION
+ *            FALSE or TRUE to every GuardNest session window, as Windows
+ *            does at a sign-out and at its cancellation)
  *
  * Threading: tests run one after another on the main thread; the watch and
  * session-window tests receive callbacks on the core's worker threads.
  */
-#include "gn-winproxy.h"
+#include "test-winproxy.h"
 
 #include <wininet.h>
 #include <stdio.h>
@@ -27,40 +31,14 @@
 #include <string.h>
 #include <wchar.h>
 
-#define OUR_PORT 3000u
-#define CORP_SERVER L"corp-proxy.example:8080"
-#define CORP_BYPASS L"*.corp.example;intranet;<local>"
-#define CORP_PAC L"http://wpad.corp.example/proxy.pac"
-#define OUR_PAC L"http://127.0.0.1:3000/proxy.pac"
-#define SETTINGS_KEY L"Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
-
-static wchar_t journal_path[MAX_PATH];
-static wchar_t repair_tool[MAX_PATH];
-static BOOL test_failed;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond))                                                                \
-      {                                                                         \
-        printf ("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);      \
-        test_failed = TRUE;                                                     \
-        return;                                                                 \
-      }                                                                         \
-  } while (0)
+wchar_t journal_path[MAX_PATH];
+wchar_t repair_tool[MAX_PATH];
+BOOL test_failed;
 
 /* ---- the user-visible state: registry values + parsed blob + WinINet ---- */
 
-typedef struct {
-  GnWpRegistryValues values;
-  BOOL   have_blob;
-  GnWpBlob blob;         /* points into raw */
-  BYTE  *raw;
-  DWORD  raw_len;
-  DWORD  wininet_flags;
-  wchar_t *wininet_server;
-} State;
 
-static void
+void
 state_read (State *s)
 {
   INTERNET_PER_CONN_OPTIONW opts[2];
@@ -83,7 +61,7 @@ state_read (State *s)
     }
 }
 
-static void
+void
 state_clear (State *s)
 {
   gn_wp_registry_values_clear (&s->values);
@@ -92,19 +70,19 @@ state_clear (State *s)
   memset (s, 0, sizeof *s);
 }
 
-static BOOL
+BOOL
 str_eq (const wchar_t *a, const wchar_t *b)
 {
   return (a == NULL || b == NULL) ? a == b : wcscmp (a, b) == 0;
 }
 
-static BOOL
+BOOL
 bytes_eq (const char *a, DWORD al, const char *b, DWORD bl)
 {
   return al == bl && (al == 0 || memcmp (a, b, al) == 0);
 }
 
-static BOOL
+BOOL
 blob_str_eq (const char *s, DWORD len, const char *expected)
 {
   return bytes_eq (s, len, expected, (DWORD) strlen (expected));
@@ -112,7 +90,7 @@ blob_str_eq (const char *s, DWORD len, const char *expected)
 
 /* Equal in everything a user or program could see; the blob's change
  * counter is meant to move. */
-static BOOL
+BOOL
 state_equal (const State *a, const State *b)
 {
   if (a->values.has_enable != b->values.has_enable
@@ -135,7 +113,7 @@ state_equal (const State *a, const State *b)
                       (const char *) b->blob.tail, b->blob.tail_len);
 }
 
-static void
+void
 state_print (const char *label, const State *s)
 {
   printf ("# %s: ProxyEnable=%s%lu ProxyServer=%ls ProxyOverride=%ls AutoConfigURL=%ls "
@@ -149,9 +127,7 @@ state_print (const char *label, const State *s)
 
 /* ---- starting states, written the way Windows stores them ---- */
 
-typedef enum { START_NONE, START_MANUAL, START_PAC } Start;
-
-static void
+void
 write_start_blob (DWORD flags, const char *server, const char *bypass, const char *pac)
 {
   /* A tail that is not all zeros proves that restore keeps it byte for byte. */
@@ -169,7 +145,7 @@ write_start_blob (DWORD flags, const char *server, const char *bypass, const cha
   free (data);
 }
 
-static void
+void
 set_start (Start start, const wchar_t *manual_server)
 {
   GnWpRegistryValues v = { 0 };
@@ -401,7 +377,7 @@ static void test_roundtrip_pac_pac (void) { roundtrip (START_PAC, OUR_PAC); }
 
 /* ---- per-key compare-and-clear: another program changes some keys ---- */
 
-static void
+void
 log_to_tap (const wchar_t *message, void *user_data)
 {
   wchar_t *last = user_data;
@@ -414,7 +390,7 @@ log_to_tap (const wchar_t *message, void *user_data)
     }
 }
 
-static void
+void
 set_reg_string (const wchar_t *name, const wchar_t *value)
 {
   RegSetKeyValueW (HKEY_CURRENT_USER, SETTINGS_KEY, name, REG_SZ, value,
@@ -650,7 +626,7 @@ test_keys_user_restored_by_hand (void)
   CHECK (!gn_wp_journal_exists (journal_path));
 }
 
-static unsigned
+unsigned
 loopback_listener (SOCKET *out)
 {
   struct sockaddr_in addr = { 0 };
@@ -825,7 +801,7 @@ test_session_window (void)
 
   set_start (START_MANUAL, CORP_SERVER);
   CHECK (gn_wp_enable (&config, journal_path, L"x", NULL, NULL, &error));
-  win = gn_wp_session_window_start (on_end_session, &d, &error);
+  win = gn_wp_session_window_start (on_end_session, NULL, &d, &error);
   if (win == NULL)
     printf ("# session window: %ls\n", error.message);
   CHECK (win != NULL);
@@ -962,7 +938,7 @@ hold (const wchar_t *journal, const wchar_t *event_name)
   if (owner == NULL || !gn_wp_enable (&config, journal_path, command, NULL, NULL, &error))
     return 1;
   /* For the shell check: a real end of session (wineboot --end-session). */
-  if (gn_wp_session_window_start (on_end_session, &end, &error) == NULL)
+  if (gn_wp_session_window_start (on_end_session, NULL, &end, &error) == NULL)
     return 1;
   if (ready != NULL)    /* NULL when started from the shell */
     SetEvent (ready);
@@ -1047,6 +1023,15 @@ static const struct { const char *name; void (*func) (void); } tests[] = {
   { "enable-after-crash", test_enable_after_crash },
   { "watch-and-journal-first", test_watch_and_journal_first },
   { "session-window", test_session_window },
+  { "session-window/sign-out-cancelled", test_session_window_cancelled },
+  { "repair/no-journal/dead-loopback", test_repair_missing_dead },
+  { "repair/no-journal/live-loopback", test_repair_missing_live },
+  { "repair/damaged-journal/dead-loopback", test_repair_damaged_dead },
+  { "repair/damaged-journal/live-loopback", test_repair_damaged_live },
+  { "repair/user-check", test_user_check },
+  { "repair/message-box", test_message_box },
+  { "adapter-turn-off/per-key", test_adapter_turn_off },
+  { "adapter-turn-off/per-key/kept", test_adapter_turn_off_kept },
   { "crash-repair", test_crash_repair },
 };
 
@@ -1076,6 +1061,8 @@ wmain (int argc, wchar_t **argv)
     return simulate_crash ();
   if (argc == 4 && wcscmp (argv[1], L"--hold") == 0)
     return hold (argv[2], argv[3]);
+  if (argc == 3 && wcscmp (argv[1], L"--session-message") == 0)
+    return session_message (argv[2]);
   GetTempPathW (MAX_PATH, dir);
   _snwprintf (journal_path, MAX_PATH, L"%lsgn-test-journal-%lu.txt", dir,
               GetCurrentProcessId ());

@@ -12,7 +12,8 @@
 # registry values then point at 127.0.0.1:PORT and the proxy serves; the
 # window is photographed; closing it (WM_CLOSE, as the title bar's close
 # button or the taskbar does) turns protection off and the user's values
-# are back exactly.
+# are back exactly. In between, a second start hands over to the first
+# and ends (single instance without D-Bus).
 set -uo pipefail
 
 exe=${1:?usage: window-e2e.sh GUARDNEST_EXE [SCREENSHOT.png]}
@@ -74,7 +75,7 @@ cd "$tmp" || exit 1
 wine "$exe" >"$tmp/guardnest.log" 2>&1 &
 pid=$!   # `wine` lives as long as the Windows program
 
-echo "1..6"
+echo "1..7"
 wait_for () { for _ in $(seq 1 240); do "$@" && return 0; sleep 0.5; done; return 1; }
 points_at_us () { regval ProxyServer | grep -q "127.0.0.1:$port"; [ "$(regval ProxyEnable)" = 0x1 ]; }
 on () { wait_for points_at_us || { state; tail -n 20 "$tmp/guardnest.log"; return 1; }; state; }
@@ -95,6 +96,22 @@ screenshot () {
     python3 "$here/xwd-to-png.py" "$tmp/screen.xwd" "$shot"
 }
 ok "screenshot ${shot:-(none asked)}" screenshot
+# Single instance without D-Bus: a second start hands over to the first
+# (GnSingleInstance: named mutex + message-only window) and ends, whether
+# or not GLib finds gdbus.exe (the app is G_APPLICATION_NON_UNIQUE there).
+second_start () {
+  local second
+  wine "$exe" >"$tmp/second.log" 2>&1 &
+  second=$!
+  for _ in $(seq 1 120); do kill -0 "$second" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$second" 2>/dev/null; then
+    kill "$second"
+    echo "the second guardnest.exe is still running"
+    return 1
+  fi
+  kill -0 "$pid" || { echo "the first guardnest.exe is gone"; return 1; }
+}
+ok "a second start hands over to the first one and ends" second_start
 close () { wine taskkill /im guardnest.exe >/dev/null 2>&1; wait_for is_before; }
 is_before () { [ "$(state)" = "$before" ]; }
 ok "closing the window restores the user's proxy values exactly" close

@@ -124,6 +124,14 @@ gn_wp_restore_result_describe (GnWpRestoreResult result)
       return L"There were no saved proxy settings to restore.";
     case GN_WP_OWNER_RUNNING:
       return L"GuardNest is running and protecting this computer; nothing was changed.";
+    case GN_WP_CLEARED_DEAD_PROXY:
+      return L"GuardNest's saved proxy settings were missing or damaged, and the proxy "
+             L"pointed at a program on this computer that does not answer, so \"no proxy\" "
+             L"was set instead. Set your proxy again in the Windows settings if you use one.";
+    case GN_WP_WRONG_USER:
+      return L"Nothing was changed: this was started as another user than the one signed "
+             L"in (for example with another administrator's password), and would have "
+             L"repaired that user's proxy settings instead of yours.";
     case GN_WP_FAILED:
     default:
       return L"Your previous proxy settings could not be restored.";
@@ -132,8 +140,8 @@ gn_wp_restore_result_describe (GnWpRestoreResult result)
 
 /* Compare-and-clear from the journal at @journal. */
 static GnWpRestoreResult
-restore_from_journal (const wchar_t *journal, GnWpLogFunc log, void *log_data,
-                      GnWpError *error)
+restore_from_journal (const wchar_t *journal, BOOL *unreadable, GnWpLogFunc log,
+                      void *log_data, GnWpError *error)
 {
   GnWpSnapshot snap;
   GnWpConfig config = { 0 };
@@ -144,7 +152,11 @@ restore_from_journal (const wchar_t *journal, GnWpLogFunc log, void *log_data,
   if (!gn_wp_journal_exists (journal))
     return GN_WP_NOTHING_TO_DO;
   if (!gn_wp_journal_read (journal, &port, &pac_url, &bypass, &snap, error))
-    return GN_WP_FAILED;
+    {
+      if (unreadable != NULL)
+        *unreadable = TRUE;
+      return GN_WP_FAILED;
+    }
   config.port = port;
   config.pac_url = pac_url;
   config.bypass = bypass;
@@ -204,7 +216,7 @@ gn_wp_enable (const GnWpConfig *config, const wchar_t *journal,
   /* A journal here means a previous session did not finish: put the user's
    * settings back first so the snapshot below is theirs, not ours. */
   if (gn_wp_journal_exists (journal)
-      && restore_from_journal (journal, log, log_data, error) == GN_WP_FAILED)
+      && restore_from_journal (journal, NULL, log, log_data, error) == GN_WP_FAILED)
     return FALSE;
 
   if (!gn_wp_snapshot (&snap, error))
@@ -229,10 +241,11 @@ gn_wp_enable (const GnWpConfig *config, const wchar_t *journal,
   return TRUE;
 }
 
-GnWpRestoreResult
-gn_wp_disable (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpError *error)
+static GnWpRestoreResult
+disable (const wchar_t *journal, BOOL *unreadable, GnWpLogFunc log, void *log_data,
+         GnWpError *error)
 {
-  GnWpRestoreResult result = restore_from_journal (journal, log, log_data, error);
+  GnWpRestoreResult result = restore_from_journal (journal, unreadable, log, log_data, error);
   GnWpError ignored;
 
   if (result != GN_WP_FAILED && !gn_wp_runonce_remove (&ignored) && log)
@@ -241,9 +254,91 @@ gn_wp_disable (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpErro
 }
 
 GnWpRestoreResult
+gn_wp_disable (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpError *error)
+{
+  return disable (journal, NULL, log, log_data, error);
+}
+
+BOOL
+gn_wp_clear_dead_loopback (wchar_t *what, size_t what_len, GnWpLogFunc log, void *log_data,
+                           GnWpError *error)
+{
+  GnWpSnapshot snap;
+  const GnWpConnection *lan;
+  BOOL cleared = FALSE;
+
+  if (what != NULL && what_len > 0)
+    what[0] = L'\0';
+  if (!gn_wp_snapshot (&snap, error))
+    return FALSE;
+  lan = &snap.connections[0];
+  /* Port 0 is nobody's: only "does anything answer there" decides. */
+  if (gn_wp_snapshot_loopback_dead (&snap, 0))
+    {
+      if (what != NULL && what_len > 0)
+        {
+          _snwprintf (what, what_len - 1, L"%ls", lan->server);
+          what[what_len - 1] = L'\0';
+        }
+      cleared = gn_wp_set_connection (NULL, lan->flags & ~(DWORD) PROXY_TYPE_PROXY,
+                                      lan->server, lan->bypass, lan->pac_url, log, log_data,
+                                      error);
+    }
+  gn_wp_snapshot_clear (&snap);
+  return cleared;
+}
+
+/* No usable journal: only the dead-loopback safety net may act. */
+static GnWpRestoreResult
+repair_without_journal (GnWpRestoreResult otherwise, GnWpLogFunc log, void *log_data,
+                        GnWpError *error)
+{
+  wchar_t what[256];
+  GnWpError local = { 0 };
+
+  if (gn_wp_clear_dead_loopback (what, 256, log, log_data, &local))
+    {
+      gn_wp_log (log, log_data, L"The proxy pointed at %ls, where nothing answers: "
+                 L"\"no proxy\" was set instead.", what);
+      return GN_WP_CLEARED_DEAD_PROXY;
+    }
+  if (local.code != 0 && otherwise != GN_WP_FAILED)
+    {
+      if (error != NULL)
+        *error = local;
+      return GN_WP_FAILED;
+    }
+  return otherwise;
+}
+
+GnWpRestoreResult
 gn_wp_repair (const wchar_t *journal, GnWpLogFunc log, void *log_data, GnWpError *error)
 {
+  GnWpRestoreResult result;
+  BOOL unreadable = FALSE;
+
   if (gn_wp_owner_running ())
     return GN_WP_OWNER_RUNNING;
-  return gn_wp_disable (journal, log, log_data, error);
+  if (!gn_wp_journal_exists (journal))
+    return repair_without_journal (GN_WP_NOTHING_TO_DO, log, log_data, error);
+
+  result = disable (journal, &unreadable, log, log_data, error);
+  if (result == GN_WP_FAILED && unreadable)
+    {
+      result = repair_without_journal (GN_WP_FAILED, log, log_data, NULL);
+      if (result == GN_WP_CLEARED_DEAD_PROXY)
+        {
+          /* Otherwise the caller shows this error itself. */
+          gn_wp_log (log, log_data, L"%ls", error != NULL ? error->message : L"");
+          /* Kept for whoever wants to look, out of the way of the next start. */
+          wchar_t damaged[MAX_PATH + 80];
+
+          _snwprintf (damaged, MAX_PATH + 79, L"%ls.damaged", journal);
+          damaged[MAX_PATH + 79] = L'\0';
+          if (!MoveFileExW (journal, damaged, MOVEFILE_REPLACE_EXISTING))
+            DeleteFileW (journal);
+          gn_wp_runonce_remove (NULL);
+        }
+    }
+  return result;
 }

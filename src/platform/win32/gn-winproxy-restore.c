@@ -225,7 +225,8 @@ place_clear (Place *p)
 static BOOL
 place_init (Place *p, const GnWpConfig *config, const GnWpConnection *conn,
             const GnWpRegistryValues *user_values, const GnWpRegistryValues *current_values,
-            const wchar_t *our_server, const wchar_t *our_bypass, BOOL dead)
+            const wchar_t *our_server, const wchar_t *our_bypass, BOOL dead,
+            const GnWpConnection *ours_conn, const GnWpRegistryValues *ours_values)
 {
   static const wchar_t *const names[N_KEYS] = {
     L"flags", L"ProxyServer", L"ProxyOverride", L"AutoConfigURL",
@@ -283,6 +284,23 @@ place_init (Place *p, const GnWpConfig *config, const GnWpConnection *conn,
       k[K_SERVER].ours[VIEW_BLOB] = bytes_value (TRUE, server_a, server_len);
       k[K_BYPASS].ours[VIEW_BLOB] = bytes_value (TRUE, bypass_a, bypass_len);
     }
+  if (ours_conn != NULL)
+    {
+      /* Written as given (gn_wp_set_connection()): every blob string, an
+       * empty one for NULL. */
+      const wchar_t *strings[] = { ours_conn->server, ours_conn->bypass, ours_conn->pac_url };
+
+      k[K_FLAGS].ours[VIEW_BLOB] = number_value (TRUE, ours_conn->flags);
+      k[K_PAC].mode = (ours_conn->flags & PROXY_TYPE_AUTO_PROXY_URL) != 0;
+      for (unsigned i = K_SERVER; i <= K_PAC; i++)
+        {
+          char *a = place_own (p, to_ansi (strings[i - K_SERVER] ? strings[i - K_SERVER] : L"",
+                                           &len));
+          if (a == NULL)
+            return FALSE;
+          k[i].ours[VIEW_BLOB] = bytes_value (TRUE, a, len);
+        }
+    }
   k[K_FLAGS].current[VIEW_BLOB] = number_value (p->has_current_blob, p->current_blob.flags);
   k[K_SERVER].current[VIEW_BLOB] = bytes_value (p->has_current_blob, p->current_blob.server,
                                                 p->current_blob.server_len);
@@ -303,6 +321,14 @@ place_init (Place *p, const GnWpConfig *config, const GnWpConnection *conn,
   k[K_SERVER].ours[VIEW_REGISTRY] = pac ? k[K_SERVER].user[VIEW_REGISTRY] : text_value (our_server);
   k[K_BYPASS].ours[VIEW_REGISTRY] = pac ? k[K_BYPASS].user[VIEW_REGISTRY] : text_value (our_bypass);
   k[K_PAC].ours[VIEW_REGISTRY] = text_value (pac ? config->pac_url : NULL);
+  if (ours_values != NULL)
+    {
+      k[K_FLAGS].ours[VIEW_REGISTRY] = number_value (ours_values->has_enable,
+                                                     ours_values->enable != 0);
+      k[K_SERVER].ours[VIEW_REGISTRY] = text_value (ours_values->server);
+      k[K_BYPASS].ours[VIEW_REGISTRY] = text_value (ours_values->override);
+      k[K_PAC].ours[VIEW_REGISTRY] = text_value (ours_values->autoconfig);
+    }
   k[K_FLAGS].current[VIEW_REGISTRY] = number_value (current_values->has_enable,
                                                     current_values->enable != 0);
   k[K_SERVER].current[VIEW_REGISTRY] = text_value (current_values->server);
@@ -554,9 +580,10 @@ place_target (Place *p, GnWpConnection *conn, GnWpRegistryValues *values)
 }
 
 
-GnWpRestoreResult
-gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
-                    GnWpLogFunc log, void *log_data, GnWpError *error)
+static GnWpRestoreResult
+restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
+              const GnWpSnapshot *written, wchar_t *kept_out, size_t kept_out_len,
+              GnWpLogFunc log, void *log_data, GnWpError *error)
 {
   wchar_t our_server[32], kept_list[GN_WP_MESSAGE_MAX / 2] = L"";
   const wchar_t *our_bypass = config->bypass ? config->bypass : GN_WP_DEFAULT_BYPASS;
@@ -586,8 +613,11 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
     {
       Place *p = &places[i];
 
+      const GnWpConnection *ours_conn = written ? &written->connections[i] : NULL;
+      const GnWpRegistryValues *ours_values = written ? &written->values : NULL;
+
       ok = place_init (p, config, &snap->connections[i], &snap->values, &current_values,
-                       our_server, our_bypass, FALSE);
+                       our_server, our_bypass, FALSE, ours_conn, ours_values);
       /* The dead-loopback rule, where our mode is still set (else another
        * program's mode stays anyway). */
       if (ok && place_mode_is_ours (p) && loopback_dead < 0)
@@ -596,7 +626,7 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
         {
           place_clear (p);
           ok = place_init (p, config, &snap->connections[i], &snap->values, &current_values,
-                           our_server, our_bypass, TRUE);
+                           our_server, our_bypass, TRUE, ours_conn, ours_values);
           dead = TRUE;
         }
       if (!ok)
@@ -608,6 +638,12 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
       needs_write |= ok && place_needs_write (p);
     }
 
+  /* Without the LAN in @snap its registry values stay as they are. */
+  if (ok && snap->connections[0].name != NULL)
+    {
+      gn_wp_registry_values_clear (&target.values);
+      gn_wp_registry_read (&target.values);
+    }
   if (!ok)
     {
       gn_wp_set_error (error, ERROR_OUTOFMEMORY, L"Out of memory while restoring the proxy "
@@ -628,6 +664,11 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
   if (result != GN_WP_FAILED && kept)
     gn_wp_log (log, log_data, L"Another program changed %ls while GuardNest was on; "
                  L"GuardNest kept what that program set.", kept_list);
+  if (kept_out != NULL && kept_out_len > 0)
+    {
+      _snwprintf (kept_out, kept_out_len - 1, L"%ls", kept ? kept_list : L"");
+      kept_out[kept_out_len - 1] = L'\0';
+    }
 
   for (unsigned i = 0; i < snap->n_connections; i++)
     place_clear (&places[i]);
@@ -635,4 +676,34 @@ gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
   gn_wp_snapshot_clear (&target);
   gn_wp_registry_values_clear (&current_values);
   return result;
+}
+
+GnWpRestoreResult
+gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
+                    GnWpLogFunc log, void *log_data, GnWpError *error)
+{
+  return restore_keys (config, snap, NULL, NULL, 0, log, log_data, error);
+}
+
+GnWpRestoreResult
+gn_wp_restore_keys_written (const GnWpConfig *config, const GnWpSnapshot *snap,
+                            const GnWpSnapshot *written, wchar_t *kept, size_t kept_len,
+                            GnWpLogFunc log, void *log_data, GnWpError *error)
+{
+  if (written == NULL || written->n_connections != snap->n_connections)
+    {
+      gn_wp_set_error (error, ERROR_INVALID_PARAMETER, L"What GuardNest wrote and what it "
+                       L"saved do not name the same connections.");
+      return GN_WP_FAILED;
+    }
+  for (unsigned i = 0; i < snap->n_connections; i++)
+    if ((snap->connections[i].name == NULL) != (written->connections[i].name == NULL)
+        || (snap->connections[i].name != NULL
+            && wcscmp (snap->connections[i].name, written->connections[i].name) != 0))
+      {
+        gn_wp_set_error (error, ERROR_INVALID_PARAMETER, L"What GuardNest wrote and what "
+                         L"it saved do not name the same connections.");
+        return GN_WP_FAILED;
+      }
+  return restore_keys (config, snap, written, kept, kept_len, log, log_data, error);
 }

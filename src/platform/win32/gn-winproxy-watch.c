@@ -114,6 +114,7 @@ struct _GnWpSessionWindow {
   DWORD              error;
   BOOL               restored;
   GnWpEndSessionFunc func;
+  GnWpEndSessionFunc cancelled;   /* (nullable) */
   void              *user_data;
 };
 
@@ -144,8 +145,15 @@ session_window_proc (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam)
           self->restored = TRUE;
           self->func (self->user_data);
         }
-      else if (!wparam && self != NULL)
-        self->restored = FALSE;   /* log-off cancelled: the caller re-applies */
+      else if (!wparam && self != NULL && self->restored)
+        {
+          /* The sign-out was cancelled (an app refused, or the user chose
+           * to stay) after we restored: the caller re-applies, so GuardNest
+           * never claims to protect while the OS proxy is the user's. */
+          self->restored = FALSE;
+          if (self->cancelled != NULL)
+            self->cancelled (self->user_data);
+        }
       return 0;
     case WM_CLOSE:
       DestroyWindow (hwnd);
@@ -193,7 +201,8 @@ session_thread (void *data)
 }
 
 GnWpSessionWindow *
-gn_wp_session_window_start (GnWpEndSessionFunc func, void *user_data, GnWpError *error)
+gn_wp_session_window_start (GnWpEndSessionFunc func, GnWpEndSessionFunc cancelled,
+                            void *user_data, GnWpError *error)
 {
   GnWpSessionWindow *self = calloc (1, sizeof *self);
 
@@ -203,6 +212,7 @@ gn_wp_session_window_start (GnWpEndSessionFunc func, void *user_data, GnWpError 
       return NULL;
     }
   self->func = func;
+  self->cancelled = cancelled;
   self->user_data = user_data;
   self->ready = CreateEventW (NULL, TRUE, FALSE, NULL);
   if (self->ready != NULL)

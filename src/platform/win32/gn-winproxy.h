@@ -98,6 +98,12 @@ typedef enum {
   GN_WP_LEFT_ALONE,           /* settings no longer ours: not touched */
   GN_WP_NOTHING_TO_DO,        /* no journal */
   GN_WP_OWNER_RUNNING,        /* a running GuardNest owns the settings */
+  GN_WP_CLEARED_DEAD_PROXY,   /* repair: the journal was missing or damaged and the
+                               * proxy pointed at a loopback port nothing answers
+                               * on: "no proxy" was set (the address kept) */
+  GN_WP_WRONG_USER,           /* repair: run as another user than the one signed in
+                               * (elevated with another administrator's password);
+                               * nothing was changed */
   GN_WP_FAILED,
 } GnWpRestoreResult;
 
@@ -123,6 +129,17 @@ BOOL  gn_wp_snapshot_loopback_dead (const GnWpSnapshot *snap, unsigned our_port)
  * GN_WP_LEFT_ALONE when nothing of ours is left. */
 GnWpRestoreResult gn_wp_restore_keys (const GnWpConfig *config, const GnWpSnapshot *snap,
                                       GnWpLogFunc log, void *log_data, GnWpError *error);
+/* The same when what was written is known exactly (the GLib adapter writes
+ * with gn_wp_set_connection(), not gn_wp_apply()): @written holds, for each
+ * connection of @snap in the same order, the flags and strings written
+ * (NULL = empty) and, for the LAN, the registry values written. @kept
+ * (nullable) gets the keys another program changed ("ProxyServer, ..."). */
+GnWpRestoreResult gn_wp_restore_keys_written (const GnWpConfig *config,
+                                              const GnWpSnapshot *snap,
+                                              const GnWpSnapshot *written,
+                                              wchar_t *kept, size_t kept_len,
+                                              GnWpLogFunc log, void *log_data,
+                                              GnWpError *error);
 void  gn_wp_notify_wininet      (GnWpLogFunc log, void *log_data);
 
 /* --- gn-winproxy-registry.c: the registry mirror ------------------------- */
@@ -163,6 +180,12 @@ GnWpRestoreResult gn_wp_disable (const wchar_t *journal, GnWpLogFunc log, void *
                                  GnWpError *error);
 GnWpRestoreResult gn_wp_repair  (const wchar_t *journal, GnWpLogFunc log, void *log_data,
                                  GnWpError *error);
+/* The safety net when there is no usable journal: a manual LAN proxy on
+ * this machine (127.x, localhost) that nothing answers on is switched off
+ * ("no proxy", the address kept for the user to see). TRUE when it did;
+ * @what gets "127.0.0.1:PORT". A proxy that answers is never touched. */
+BOOL  gn_wp_clear_dead_loopback (wchar_t *what, size_t what_len, GnWpLogFunc log,
+                                 void *log_data, GnWpError *error);
 const wchar_t *gn_wp_restore_result_describe (GnWpRestoreResult result);
 
 /* --- gn-winproxy-watch.c: change watch and the session window ----------- */
@@ -173,10 +196,28 @@ void       gn_wp_watch_stop     (GnWpWatch *watch);
 
 typedef struct _GnWpSessionWindow GnWpSessionWindow;
 typedef void (*GnWpEndSessionFunc) (void *user_data);
-GnWpSessionWindow *gn_wp_session_window_start (GnWpEndSessionFunc func, void *user_data,
-                                               GnWpError *error);
+/* @func runs on the window's thread at WM_QUERYENDSESSION (or WM_ENDSESSION
+ * TRUE) before Windows may end the process; @cancelled (nullable) at
+ * WM_ENDSESSION FALSE after @func ran: the sign-out or shutdown was
+ * cancelled and the caller must re-apply (or show protection as off). */
+GnWpSessionWindow *gn_wp_session_window_start (GnWpEndSessionFunc func,
+                                               GnWpEndSessionFunc cancelled,
+                                               void *user_data, GnWpError *error);
 HWND               gn_wp_session_window_hwnd  (GnWpSessionWindow *window);
 void               gn_wp_session_window_stop  (GnWpSessionWindow *window);
+
+/* --- gn-winproxy-user.c: whose settings would we change? ---------------- */
+typedef enum {
+  GN_WP_USER_SAME,      /* the token's user is the one signed in */
+  GN_WP_USER_UNKNOWN,   /* no shell and no session user to compare with */
+  GN_WP_USER_OTHER,     /* elevated as another user: HKEY_CURRENT_USER is theirs */
+} GnWpUserMatch;
+GnWpUserMatch gn_wp_user_compare_sids  (PSID process_user, PSID session_user);
+/* The process token's user against the signed-in user (the shell's owner,
+ * else the session's user name); the names ("DOMAIN\\user") for messages. */
+GnWpUserMatch gn_wp_session_user_check (wchar_t *process_name, size_t process_len,
+                                        wchar_t *session_name, size_t session_len);
+void          gn_wp_sid_describe       (PSID sid, wchar_t *out, size_t out_len);
 
 /* --- small helpers shared by the core files ------------------------------ */
 wchar_t *gn_wp_wcsdup           (const wchar_t *s);
