@@ -2356,9 +2356,9 @@ main (int   argc,
   g_test_add_func ("/ui/window/notify-blocked", test_notify_blocked);
   g_test_add_func ("/ui/window/close-connection", test_close_connection);
   g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
-  g_test_add_func ("/ui/window/history", test_history);
   g_test_add_func ("/ui/window/apps", test_apps);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
+  g_test_add_func ("/ui/window/history", test_history);
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);
   g_test_add_func ("/ui/window/disable", test_disable);
