@@ -60,8 +60,8 @@ done
 
 echo "== Windows, GTK-free: cross-built stack, every target, tests under Wine, installer"
 # The stack is cached in $GN_WINDOWS_CACHE (default
-# /var/cache/guardnest-windows)/<hash of the recipe>: cold about 11 min on an
-# idle 2-core machine (README, "The whole app for Windows"), then seconds.
+# /var/cache/guardnest-windows)/<hash of the recipe>: built once per recipe
+# (cold and warm times measured: README, "The whole app for Windows").
 # Its meson tests land in _build/windows-gtk-free and count in the summary.
 # The GTK part does not fit CI's 60 minutes: run
 # `bash build-aux/windows/check-all.sh` before resolving a Windows issue.
