@@ -519,6 +519,7 @@ test_rejected (Fixture       *f,
   g_assert_cmpstr (got, ==, expected);
 }
 
+#ifndef G_OS_WIN32
 static void
 test_rewritten_after_rebuild (Fixture       *f,
                               gconstpointer  data)
@@ -554,6 +555,7 @@ test_rewritten_after_rebuild (Fixture       *f,
   g_assert_cmpuint (f->mgr->n_compiled_loads, ==, 1);
   g_assert_cmpint (gn_blocklist_lookup (active (f), "a.new-rule.test", NULL), ==, GN_MATCH_BLOCK);
 }
+#endif
 
 int
 main (int   argc,
@@ -581,8 +583,13 @@ main (int   argc,
 
       g_test_add (name, Fixture, GINT_TO_POINTER (rejections[i].damage), setup, test_rejected, teardown);
     }
+#ifndef G_OS_WIN32
+  /* Replacing a file another set still maps: Unix only. On Windows that
+   * rename fails by design (gn_blocklist_save_compiled) and the next start
+   * rebuilds. */
   g_test_add ("/blocklist-compiled/rewritten-after-rebuild", Fixture, NULL, setup,
               test_rewritten_after_rebuild, teardown);
+#endif
 
   return g_test_run ();
 }
