@@ -7,6 +7,7 @@
 # With --windows (may be combined with --tests) it installs what
 # build-aux/windows/ needs to cross-build the Windows stack from Debian
 # source packages and check GuardNest for Windows under Wine.
+# build-aux/test-all.sh (CI) passes both: it runs the GTK-free Windows check.
 set -euo pipefail
 
 build=(
@@ -18,7 +19,7 @@ build=(
 tests=(
   curl nginx-light xvfb xauth dbus dbus-x11 valgrind python3-pacparser tinyproxy
   clang libclang-rt-14-dev
-  gcc-mingw-w64-x86-64 wine wine64 nsis shellcheck
+  gcc-mingw-w64-x86-64 wine wine64 nsis shellcheck python3-yaml
 )
 
 windows=(

@@ -14,6 +14,20 @@
 # recursively, GDK-Pixbuf loaders and their cache, compiled GSettings
 # schemas, the GIO TLS module from glib-networking, icon theme parts,
 # translations); then makensis. The installer lands in _build/msys2/.
+#
+# The installer's layout is the cross build's (build-aux/windows/
+# make-installer.sh) with the same NSIS script (build-aux/msys2/guardnest.nsi):
+#   bin/                        guardnest.exe, guardnest-repair.exe, the DLLs
+#   lib/gio/modules/            libgioopenssl.dll (no module cache)
+#   share/glib-2.0/schemas/     GTK's and GuardNest's schemas, compiled
+#   share/icons/hicolor/        the app icon (MSYS2 adds its whole hicolor and
+#                               Adwaita's symbolic icons: the cross stack has
+#                               no icon theme)
+#   share/locale/*/LC_MESSAGES/ guardnest, gtk40, glib20, json-glib-1.0,
+#                               libsoup-3.0, glib-networking
+#   share/doc/guardnest/COPYING
+# Only here: lib/gdk-pixbuf-2.0/ (MSYS2's GDK-Pixbuf loads PNG, JPEG and SVG
+# through modules; the cross stack builds PNG and JPEG into the library).
 set -euo pipefail
 
 die () { echo "build-installer: $*" >&2; exit 1; }
@@ -72,10 +86,12 @@ meson install -C "$build" --no-rebuild
 version=$(meson introspect "$build" --projectinfo |
           python -c 'import json, sys; print(json.load(sys.stdin)["version"])')
 
-echo "== GIO TLS module (glib-networking): without it HTTPS downloads fail"
+echo "== GIO TLS module (glib-networking, OpenSSL): without it HTTPS downloads fail"
+# The same module as the cross build (build-aux/windows/make-installer.sh):
+# OpenSSL, whose glib-networking backend reads the Windows certificate store.
+# No giomodule.cache, as there: GIO then loads every module in the folder.
 mkdir -p "$stage/lib/gio/modules"
-cp "$prefix"/lib/gio/modules/libgiognutls.dll "$stage/lib/gio/modules/"
-gio-querymodules "$stage/lib/gio/modules"
+cp "$prefix"/lib/gio/modules/libgioopenssl.dll "$stage/lib/gio/modules/"
 
 echo "== GDK-Pixbuf loaders and their cache"
 loaders_rel=lib/gdk-pixbuf-2.0/2.10.0

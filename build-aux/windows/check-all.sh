@@ -40,9 +40,16 @@ done
 case "$part" in gtk-free|all) ;; *) echo "check-all.sh: --part gtk-free|all" >&2; exit 2 ;; esac
 
 echo "== stack ($part)"
-bash build-aux/windows/build-stack.sh --part "$part"
 prefix=$(bash build-aux/windows/build-stack.sh --print-prefix)
 crossfile=$(bash build-aux/windows/build-stack.sh --print-cross-file)
+# One stack build per cache key at a time: a second check (another clone,
+# CI next to a developer) waits here for the first instead of building
+# into the same folders.
+mkdir -p "$(dirname "$(dirname "$prefix")")"
+(
+  flock 9
+  bash build-aux/windows/build-stack.sh --part "$part"
+) 9>"$(dirname "$prefix").lock"
 
 gui=true
 [ "$part" = all ] || gui=false
