@@ -72,6 +72,7 @@ SetCompressor /SOLID lzma
 !define QUIT_TIMEOUT_MS 30000
 !define SYNCHRONIZE 0x00100000
 !define EXIT_STILL_RUNNING 3
+!define EXIT_OTHER_USER 4     ; guardnest-repair.exe: started as another user
 
 !include "MUI2.nsh"
 !include "FileFunc.nsh"
@@ -301,6 +302,19 @@ Section "Uninstall"
         then uninstall GuardNest again.$\r$\n$\r$\nNothing was removed." /SD IDOK
       SetErrorLevel ${EXIT_STILL_RUNNING}
       Quit
+    ${ElseIf} $0 == ${EXIT_OTHER_USER}
+      ; Elevated with another administrator's password: HKEY_CURRENT_USER is
+      ; that administrator's, so the signed-in user's proxy settings could
+      ; not be checked (guardnest-repair.exe changed nothing). Removing the
+      ; program now could leave that user on a dead 127.0.0.1 proxy with no
+      ; repair tool left: stop unless they say they restored it themselves.
+      MessageBox MB_YESNO|MB_ICONEXCLAMATION "The uninstaller runs as another Windows user than \
+        the one signed in, so it cannot put back the signed-in user's proxy settings.$\r$\n$\r$\n\
+        First run $\"Restore proxy settings$\" (Start menu, GuardNest) as the signed-in user, \
+        then uninstall again.$\r$\n$\r$\nUninstall anyway?" /SD IDNO IDYES other_user_ok
+      SetErrorLevel ${EXIT_OTHER_USER}
+      Quit
+      other_user_ok:
     ${EndIf}
   ${EndIf}
 
