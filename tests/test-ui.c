@@ -1584,6 +1584,76 @@ unselect (const char *page)
                                      GTK_INVALID_LIST_POSITION);
 }
 
+/* Opens a tunnel to @host (a name under .localhost: GLib resolves it to
+ * loopback) and waits for the proxy's 200. */
+static GSocketConnection *
+open_named_tunnel (const char *host)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = g_strdup_printf ("CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n\r\n",
+                                              host, T.origin_port, host, T.origin_port);
+  GSocketConnection *conn;
+  char buf[256];
+  gssize n = -1;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", proxy_port (), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                             sizeof buf - 1, G_PRIORITY_DEFAULT, NULL, read_done, &n);
+  WAIT_FOR (n >= 0);
+  buf[MAX (n, 0)] = '\0';
+  g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 200"));
+  return conn;
+}
+
+/* Issue 15 item 3 as the user sees it: two open tunnels to a domain, then a
+ * rule that blocks it: both rows close with "Closed: now blocked" (the
+ * README's screenshot of the Connections page). */
+static void
+test_cut_tunnels (void)
+{
+  GnBlocklistManager *manager = gn_application_get_blocklists (T.app);
+  g_autoptr(GSocketConnection) video = open_named_tunnel ("video.cut.localhost");
+  g_autoptr(GSocketConnection) cdn = open_named_tunnel ("cdn.cut.localhost");
+  GnConnectionsPage *page = GN_CONNECTIONS_PAGE (gn_window_get_page (T.window, "connections"));
+  GListModel *shown = gn_connections_page_get_shown (page);
+  g_autoptr(GError) error = NULL;
+  GtkEditable *search;
+  GnConnectionRow *row;
+
+  WAIT_FOR ((row = find_row_by_host ("cdn.cut.localhost")) != NULL &&
+            !gn_connection_row_get_closed (row));
+  g_assert_true (gn_blocklist_manager_add_user_rule (manager, GN_MATCH_BLOCK, "cut.localhost", &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *host = i == 0 ? "video.cut.localhost" : "cdn.cut.localhost";
+      g_autofree char *text = NULL;
+
+      WAIT_FOR ((row = find_row_by_host (host)) != NULL && gn_connection_row_get_closed (row));
+      text = gn_connection_row_dup_result_text (row);
+      g_assert_cmpstr (text, ==, "Closed: now blocked");
+    }
+
+  gtk_window_set_default_size (GTK_WINDOW (T.window), 1400, 900);
+  gn_window_show_page (T.window, "connections");
+  sort_by ("connections", "Started", GTK_SORT_DESCENDING);
+  unselect ("connections");
+  search = GTK_EDITABLE (find_search_entry (gn_window_get_page (T.window, "connections")));
+  gtk_editable_set_text (search, "cut.localhost");
+  WAIT_FOR (g_list_model_get_n_items (shown) == 2);
+  save_png ("screenshot-cut-tunnels.png");
+  gtk_editable_set_text (search, "");
+
+  g_assert_true (gn_blocklist_manager_remove_user_rule (manager, GN_MATCH_BLOCK, "cut.localhost"));
+}
+
+
 /* Each page, light and dark, 1400x900 and 800x600, with live data (two
  * tunnels open): data/screenshots/ holds copies of these. */
 static void
@@ -2358,6 +2428,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/failed-connection", test_failed_connection);
   g_test_add_func ("/ui/window/apps", test_apps);
   g_test_add_func ("/ui/window/screenshots", test_screenshots);
+  g_test_add_func ("/ui/window/cut-tunnels", test_cut_tunnels);
   g_test_add_func ("/ui/window/history", test_history);
   g_test_add_func ("/ui/window/restart", test_restart);
   g_test_add_func ("/ui/window/port-in-use", test_port_in_use);
