@@ -15,11 +15,11 @@
  * when the first instance ends, however it ends.
  *
  * Threading: create on the main thread; "activate" is emitted on the
- * creating thread's thread-default main context. The window thread only
- * posts to that context.
+ * creating thread's thread-default main context. The window thread
+ * (gn_wp_window_thread_start) only posts to that context.
  */
 
-#include <windows.h>
+#include "gn-winproxy.h"   /* windows.h first (winsock2.h), the window thread */
 
 #include "gn-single-instance.h"
 
@@ -32,9 +32,7 @@ struct _GnSingleInstance
   GObject       parent_instance;
   GMainContext *context;    /* (owned) */
   HANDLE        mutex;      /* (owned) (nullable) */
-  HANDLE        thread;     /* (owned) (nullable) the window's */
-  HANDLE        ready;      /* (owned) (nullable) */
-  HWND          hwnd;       /* the window, while the thread runs */
+  GnWpWindowThread *window; /* (owned) (nullable) the window and its thread */
   wchar_t      *name;       /* (owned) */
   gboolean      primary;
 };
@@ -51,55 +49,19 @@ emit_activate (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static LRESULT CALLBACK
-window_proc (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam)
-{
-  GnSingleInstance *self = (GnSingleInstance *) GetWindowLongPtrW (hwnd, GWLP_USERDATA);
-
-  switch (msg)
-    {
-    case WM_NCCREATE:
-      SetWindowLongPtrW (hwnd, GWLP_USERDATA,
-                         (LONG_PTR) ((CREATESTRUCTW *) lparam)->lpCreateParams);
-      break;
-    case MSG_ACTIVATE:
-      /* The object outlives this window (dispose stops the thread first). */
-      if (self != NULL)
-        g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_activate,
-                                    g_object_ref (self), g_object_unref);
-      return 1;
-    case WM_CLOSE:
-      DestroyWindow (hwnd);
-      return 0;
-    case WM_DESTROY:
-      PostQuitMessage (0);
-      return 0;
-    default:
-      break;
-    }
-  return DefWindowProcW (hwnd, msg, wparam, lparam);
-}
-
-static DWORD WINAPI
-window_thread (void *data)
+static LRESULT
+window_proc (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam, gpointer data)
 {
   GnSingleInstance *self = data;
-  WNDCLASSEXW wc = { 0 };
-  MSG msg;
 
-  wc.cbSize = sizeof wc;
-  wc.lpfnWndProc = window_proc;
-  wc.hInstance = GetModuleHandleW (NULL);
-  wc.lpszClassName = WINDOW_CLASS;
-  if (RegisterClassExW (&wc) || GetLastError () == ERROR_CLASS_ALREADY_EXISTS)
-    self->hwnd = CreateWindowExW (0, WINDOW_CLASS, self->name, 0, 0, 0, 0, 0, HWND_MESSAGE,
-                                  NULL, wc.hInstance, self);
-  SetEvent (self->ready);
-  if (self->hwnd == NULL)
-    return 1;
-  while (GetMessageW (&msg, NULL, 0, 0) > 0)
-    DispatchMessageW (&msg);
-  return 0;
+  if (msg == MSG_ACTIVATE)
+    {
+      /* The object outlives this window (dispose stops the thread first). */
+      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_activate,
+                                  g_object_ref (self), g_object_unref);
+      return 1;
+    }
+  return DefWindowProcW (hwnd, msg, wparam, lparam);
 }
 
 /* The later instance: ask the first one to show its window. */
@@ -135,15 +97,7 @@ gn_single_instance_dispose (GObject *object)
 {
   GnSingleInstance *self = GN_SINGLE_INSTANCE (object);
 
-  if (self->thread != NULL)
-    {
-      if (self->hwnd != NULL)
-        PostMessageW (self->hwnd, WM_CLOSE, 0, 0);
-      WaitForSingleObject (self->thread, INFINITE);
-      g_clear_pointer (&self->thread, CloseHandle);
-      self->hwnd = NULL;
-    }
-  g_clear_pointer (&self->ready, CloseHandle);
+  g_clear_pointer (&self->window, gn_wp_window_thread_stop);
   g_clear_pointer (&self->mutex, CloseHandle);
   G_OBJECT_CLASS (gn_single_instance_parent_class)->dispose (object);
 }
@@ -187,6 +141,7 @@ gn_single_instance_new (const char *name,
   GnSingleInstance *self;
   g_autofree char *mutex_name = NULL;
   g_autofree wchar_t *wmutex = NULL;
+  DWORD error = 0;
 
   g_return_val_if_fail (name != NULL, NULL);
 
@@ -203,14 +158,12 @@ gn_single_instance_new (const char *name,
     }
   /* Without a mutex (should not happen) it runs as before: alone. */
   self->primary = TRUE;
-  self->ready = CreateEventW (NULL, TRUE, FALSE, NULL);
-  if (self->ready != NULL)
-    self->thread = CreateThread (NULL, 0, window_thread, self, 0, NULL);
-  if (self->thread != NULL)
-    WaitForSingleObject (self->ready, INFINITE);
-  if (self->hwnd == NULL)
+  /* Message-only (HWND_MESSAGE): found with FindWindowExW (HWND_MESSAGE, ...). */
+  self->window = gn_wp_window_thread_start (WINDOW_CLASS, self->name, 0, 0, HWND_MESSAGE,
+                                            window_proc, self, &error);
+  if (self->window == NULL)
     g_message ("A second GuardNest will not be able to show this window (error %lu).",
-               (unsigned long) GetLastError ());
+               (unsigned long) error);
   return self;
 }
 

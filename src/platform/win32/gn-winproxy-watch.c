@@ -108,44 +108,35 @@ gn_wp_watch_stop (GnWpWatch *watch)
 }
 
 struct _GnWpSessionWindow {
-  HWND               hwnd;
-  HANDLE             thread;
-  HANDLE             ready;
-  DWORD              error;
+  GnWpWindowThread  *window;
   BOOL               restored;
   GnWpEndSessionFunc func;
   GnWpEndSessionFunc cancelled;   /* (nullable) */
   void              *user_data;
 };
 
-static LRESULT CALLBACK
-session_window_proc (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam)
+static LRESULT
+session_window_proc (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam, void *data)
 {
-  GnWpSessionWindow *self = (GnWpSessionWindow *) GetWindowLongPtrW (hwnd, GWLP_USERDATA);
+  GnWpSessionWindow *self = data;
 
   switch (msg)
     {
-    case WM_NCCREATE:
-      {
-        CREATESTRUCTW *cs = (CREATESTRUCTW *) lparam;
-        SetWindowLongPtrW (hwnd, GWLP_USERDATA, (LONG_PTR) cs->lpCreateParams);
-        break;
-      }
     case WM_QUERYENDSESSION:
       /* Restore now: after this answer the process may be ended at any time. */
-      if (self != NULL && !self->restored)
+      if (!self->restored)
         {
           self->restored = TRUE;
           self->func (self->user_data);
         }
       return TRUE;
     case WM_ENDSESSION:
-      if (wparam && self != NULL && !self->restored)
+      if (wparam && !self->restored)
         {
           self->restored = TRUE;
           self->func (self->user_data);
         }
-      else if (!wparam && self != NULL && self->restored)
+      else if (!wparam && self->restored)
         {
           /* The sign-out was cancelled (an app refused, or the user chose
            * to stay) after we restored: the caller re-applies, so GuardNest
@@ -155,49 +146,10 @@ session_window_proc (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam)
             self->cancelled (self->user_data);
         }
       return 0;
-    case WM_CLOSE:
-      DestroyWindow (hwnd);
-      return 0;
-    case WM_DESTROY:
-      PostQuitMessage (0);
-      return 0;
     default:
       break;
     }
   return DefWindowProcW (hwnd, msg, wparam, lparam);
-}
-
-static DWORD WINAPI
-session_thread (void *data)
-{
-  GnWpSessionWindow *self = data;
-  WNDCLASSEXW wc = { 0 };
-  MSG msg;
-
-  wc.cbSize = sizeof wc;
-  wc.lpfnWndProc = session_window_proc;
-  wc.hInstance = GetModuleHandleW (NULL);
-  wc.lpszClassName = WINDOW_CLASS;
-  if (!RegisterClassExW (&wc) && GetLastError () != ERROR_CLASS_ALREADY_EXISTS)
-    {
-      self->error = GetLastError ();
-      SetEvent (self->ready);
-      return self->error;
-    }
-  /* Top-level (no parent, not HWND_MESSAGE), never shown, not in the taskbar. */
-  self->hwnd = CreateWindowExW (WS_EX_TOOLWINDOW, WINDOW_CLASS, L"GuardNest", WS_OVERLAPPED,
-                                0, 0, 0, 0, NULL, NULL, wc.hInstance, self);
-  if (self->hwnd == NULL)
-    self->error = GetLastError ();
-  SetEvent (self->ready);
-  if (self->hwnd == NULL)
-    return self->error;
-  while (GetMessageW (&msg, NULL, 0, 0) > 0)
-    {
-      TranslateMessage (&msg);
-      DispatchMessageW (&msg);
-    }
-  return 0;
 }
 
 GnWpSessionWindow *
@@ -205,6 +157,7 @@ gn_wp_session_window_start (GnWpEndSessionFunc func, GnWpEndSessionFunc cancelle
                             void *user_data, GnWpError *error)
 {
   GnWpSessionWindow *self = calloc (1, sizeof *self);
+  DWORD code = 0;
 
   if (self == NULL)
     {
@@ -214,18 +167,15 @@ gn_wp_session_window_start (GnWpEndSessionFunc func, GnWpEndSessionFunc cancelle
   self->func = func;
   self->cancelled = cancelled;
   self->user_data = user_data;
-  self->ready = CreateEventW (NULL, TRUE, FALSE, NULL);
-  if (self->ready != NULL)
-    self->thread = CreateThread (NULL, 0, session_thread, self, 0, NULL);
-  if (self->thread == NULL)
-    self->error = GetLastError ();
-  else
-    WaitForSingleObject (self->ready, INFINITE);
-  if (self->hwnd == NULL)
+  /* Top-level (no parent, not HWND_MESSAGE), never shown, not in the taskbar. */
+  self->window = gn_wp_window_thread_start (WINDOW_CLASS, L"GuardNest", WS_EX_TOOLWINDOW,
+                                            WS_OVERLAPPED, NULL, session_window_proc, self,
+                                            &code);
+  if (self->window == NULL)
     {
-      gn_wp_set_error (error, self->error, L"Could not prepare to restore the proxy at "
-                       L"log-off (error %lu).", self->error);
-      gn_wp_session_window_stop (self);
+      gn_wp_set_error (error, code, L"Could not prepare to restore the proxy at "
+                       L"log-off (error %lu).", code);
+      free (self);
       return NULL;
     }
   return self;
@@ -234,7 +184,7 @@ gn_wp_session_window_start (GnWpEndSessionFunc func, GnWpEndSessionFunc cancelle
 HWND
 gn_wp_session_window_hwnd (GnWpSessionWindow *window)
 {
-  return window->hwnd;
+  return gn_wp_window_thread_hwnd (window->window);
 }
 
 void
@@ -242,14 +192,6 @@ gn_wp_session_window_stop (GnWpSessionWindow *window)
 {
   if (window == NULL)
     return;
-  if (window->thread != NULL)
-    {
-      if (window->hwnd != NULL)
-        PostMessageW (window->hwnd, WM_CLOSE, 0, 0);
-      WaitForSingleObject (window->thread, INFINITE);
-      CloseHandle (window->thread);
-    }
-  if (window->ready != NULL)
-    CloseHandle (window->ready);
+  gn_wp_window_thread_stop (window->window);
   free (window);
 }

@@ -11,11 +11,14 @@
  * What it manages: the WinINet per-connection proxy options of the LAN
  * settings and of every RAS/dial-up entry, the "Internet Settings" registry
  * values that mirror them, a journal of the user's settings written before
- * anything is changed, the RunOnce repair entry, a change watch and a hidden top-level window that restores at log-off.
+ * anything is changed, the RunOnce repair entry, a change watch and a hidden top-level window that restores at log-off;
+ * and the hidden-window-on-its-own-thread helper that window and GuardNest's
+ * quit and single-instance windows share.
  *
  * Threading: no function keeps global state; every call works on the structs
- * passed in. Functions may be called from any thread. The watch and the session
- * window each run their own worker thread and call back on it.
+ * passed in. Functions may be called from any thread. The watch and each
+ * window thread (the session window's among them) run their own worker thread
+ * and call back on it.
  */
 #pragma once
 
@@ -205,6 +208,27 @@ GnWpSessionWindow *gn_wp_session_window_start (GnWpEndSessionFunc func,
                                                void *user_data, GnWpError *error);
 HWND               gn_wp_session_window_hwnd  (GnWpSessionWindow *window);
 void               gn_wp_session_window_stop  (GnWpSessionWindow *window);
+
+/* --- gn-winproxy-window.c: a hidden window on its own thread ------------ */
+typedef struct _GnWpWindowThread GnWpWindowThread;
+/* Like a WNDPROC, with the user_data given to start. Called for every
+ * message from WM_NCCREATE on; what it does not handle goes to
+ * DefWindowProcW. It need not handle WM_DESTROY (the helper ends the
+ * message loop) nor stop (the helper destroys the window). */
+typedef LRESULT (*GnWpWindowProc) (HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam,
+                                   void *user_data);
+/* Starts a thread that registers @class_name, creates the window (@parent:
+ * NULL for top-level, HWND_MESSAGE for message-only) and pumps its
+ * messages; returns once the window exists, or NULL with the Win32 error in
+ * @error (nullable). */
+GnWpWindowThread *gn_wp_window_thread_start (const wchar_t *class_name, const wchar_t *title,
+                                             DWORD ex_style, DWORD style, HWND parent,
+                                             GnWpWindowProc proc, void *user_data,
+                                             DWORD *error);
+HWND              gn_wp_window_thread_hwnd  (GnWpWindowThread *window);
+/* Destroys the window (whatever its procedure does with WM_CLOSE), waits
+ * for the thread and frees. NULL is fine. */
+void              gn_wp_window_thread_stop  (GnWpWindowThread *window);
 
 /* --- gn-winproxy-user.c: whose settings would we change? ---------------- */
 typedef enum {
