@@ -83,16 +83,29 @@ subscriber_ref (Subscriber *sub)
   return sub;
 }
 
+static gboolean
+subscriber_free_cb (gpointer data)
+{
+  Subscriber *sub = data;
+
+  if (sub->destroy != NULL)
+    sub->destroy (sub->user_data);
+  g_main_context_unref (sub->context);
+  g_free (sub);
+  return G_SOURCE_REMOVE;
+}
+
+/* The last reference may be dropped on the engine thread (a batch being
+ * built there when the subscriber unsubscribes), but @destroy belongs to the
+ * subscriber: it runs on the subscriber's context, at once when that is the
+ * calling thread's (the usual unsubscribe), else as soon as it iterates. */
 static void
 subscriber_unref (Subscriber *sub)
 {
   if (!g_atomic_ref_count_dec (&sub->ref_count))
     return;
   g_assert (sub->source == NULL);
-  if (sub->destroy != NULL)
-    sub->destroy (sub->user_data);
-  g_main_context_unref (sub->context);
-  g_free (sub);
+  g_main_context_invoke_full (sub->context, G_PRIORITY_DEFAULT, subscriber_free_cb, sub, NULL);
 }
 
 /* Caller holds self->lock. */

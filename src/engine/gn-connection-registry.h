@@ -144,6 +144,9 @@ guint                 gn_connection_registry_subscribe    (GnConnectionRegistry 
                                                            GnConnectionBatchFunc  func,
                                                            gpointer               user_data,
                                                            GDestroyNotify         destroy);
+/* Any thread. No batch is delivered after it returns; @destroy runs on the
+ * subscription's context: at once when called there, or once a batch the
+ * engine thread was building meanwhile is dropped (the next iteration). */
 void                  gn_connection_registry_unsubscribe  (GnConnectionRegistry  *self,
                                                            guint                  subscription);
 GPtrArray            *gn_connection_registry_snapshot     (GnConnectionRegistry  *self,
