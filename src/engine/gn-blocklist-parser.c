@@ -34,6 +34,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-blocklist-builder.h"
+#include "gn-blocklist-encoding.h"
 #include "gn-blocklist-inserter.h"
 #include "gn-blocklist-parser.h"
 #include "gn-domain.h"
@@ -467,64 +468,6 @@ gn_blocklist_format_detect (const char *data,
   return best;
 }
 
-typedef enum
-{
-  TEXT_UTF8,
-  TEXT_UTF16LE,
-  TEXT_UTF16BE,
-} TextEncoding;
-
-/* The encoding a byte order mark at the start of @data announces (UTF-8
- * without one), and the mark's length in @bom_len. */
-static TextEncoding
-sniff_bom (const char *data,
-           gsize       len,
-           gsize      *bom_len)
-{
-  const guchar *u = (const guchar *) data;
-
-  *bom_len = 0;
-  if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
-    *bom_len = 3;
-  else if (len >= 2 && u[0] == 0xff && u[1] == 0xfe)
-    {
-      *bom_len = 2;
-      return TEXT_UTF16LE;
-    }
-  else if (len >= 2 && u[0] == 0xfe && u[1] == 0xff)
-    {
-      *bom_len = 2;
-      return TEXT_UTF16BE;
-    }
-  return TEXT_UTF8;
-}
-
-static const char *
-utf16_charset (TextEncoding encoding)
-{
-  return encoding == TEXT_UTF16BE ? "UTF-16BE" : "UTF-16LE";
-}
-
-/* Whether the start of a file without a byte order mark is UTF-16 text:
- * mostly ASCII, so every other byte is a zero ("a\0b\0" little-endian). */
-static gboolean
-looks_like_utf16 (const char *data,
-                  gsize       len)
-{
-  gsize n = MIN (len, 1024) & ~(gsize) 1;
-  gsize pairs = n / 2, zero_even = 0, zero_odd = 0;
-
-  if (pairs < 2)
-    return FALSE;
-  for (gsize i = 0; i < n; i += 2)
-    {
-      zero_even += data[i] == '\0';
-      zero_odd += data[i + 1] == '\0';
-    }
-  return (zero_odd * 10 >= pairs * 7 && zero_even * 10 < pairs) ||
-         (zero_even * 10 >= pairs * 7 && zero_odd * 10 < pairs);
-}
-
 static gboolean
 check_text (Parser      *p,
             const char  *data,
@@ -537,7 +480,7 @@ check_text (Parser      *p,
 
       if (G_UNLIKELY ((c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v') || c == 0x7f))
         {
-          if (p->offset == 0 && looks_like_utf16 (data, len))
+          if (p->offset == 0 && gn_text_looks_like_utf16 (data, len))
             g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
                          _("“%s” looks like UTF-16 text without a byte order mark; save it "
                            "as UTF-8, or as UTF-16 with a byte order mark"),
@@ -659,7 +602,7 @@ gn_blocklist_builder_add_data (GnBlocklistBuilder  *self,
   GnBlocklistReport local_report;
   g_autofree Parser *p = g_new (Parser, 1);
   g_autofree char *decoded = NULL;
-  TextEncoding encoding;
+  GnTextEncoding encoding;
   gsize bom_len;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -670,21 +613,21 @@ gn_blocklist_builder_add_data (GnBlocklistBuilder  *self,
     report = &local_report;
   memset (report, 0, sizeof *report);
 
-  encoding = sniff_bom (data, len, &bom_len);
+  encoding = gn_text_sniff_bom (data, len, &bom_len);
   data += bom_len;
   len -= bom_len;
-  if (encoding != TEXT_UTF8)
+  if (encoding != GN_TEXT_UTF8)
     {
       g_autoptr(GError) local_error = NULL;
       gsize decoded_len = 0;
 
-      decoded = g_convert (data, len, "UTF-8", utf16_charset (encoding), NULL, &decoded_len,
+      decoded = g_convert (data, len, "UTF-8", gn_text_utf16_charset (encoding), NULL, &decoded_len,
                            &local_error);
       if (decoded == NULL)
         {
           g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
                        _("“%s” is not valid %s text: %s"), list_name,
-                       utf16_charset (encoding), local_error->message);
+                       gn_text_utf16_charset (encoding), local_error->message);
           return FALSE;
         }
       data = decoded;
@@ -756,7 +699,7 @@ add_file (GnBlocklistBuilder  *self,
   g_autofree char *buf = NULL;
   g_autoptr(GError) local_error = NULL;
   gboolean pipeline = FALSE;
-  TextEncoding encoding = TEXT_UTF8;
+  GnTextEncoding encoding = GN_TEXT_UTF8;
   gboolean first = TRUE;
   guint64 total = 0;
   gsize bom_len = 0;
@@ -803,7 +746,7 @@ add_file (GnBlocklistBuilder  *self,
                            list_name, local_error->message);
               return FALSE;
             }
-          encoding = sniff_bom (start, available, &bom_len);
+          encoding = gn_text_sniff_bom (start, available, &bom_len);
           break;
         }
     }
@@ -813,18 +756,18 @@ add_file (GnBlocklistBuilder  *self,
                    list_name, local_error->message);
       return FALSE;
     }
-  if (encoding == TEXT_UTF8)
+  if (encoding == GN_TEXT_UTF8)
     text = g_object_ref (buffered);
   else
     {
       g_autoptr(GCharsetConverter) converter =
-        g_charset_converter_new ("UTF-8", utf16_charset (encoding), &local_error);
+        g_charset_converter_new ("UTF-8", gn_text_utf16_charset (encoding), &local_error);
 
       if (converter == NULL)
         {
           g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
                        _("“%s” is %s text, which cannot be read here: %s"), list_name,
-                       utf16_charset (encoding), local_error->message);
+                       gn_text_utf16_charset (encoding), local_error->message);
           return FALSE;
         }
       text = g_converter_input_stream_new (buffered, G_CONVERTER (converter));
@@ -837,12 +780,12 @@ add_file (GnBlocklistBuilder  *self,
 
       if (!g_input_stream_read_all (text, buf, CHUNK_SIZE, &n, cancellable, &local_error))
         {
-          if (encoding != TEXT_UTF8 &&
+          if (encoding != GN_TEXT_UTF8 &&
               (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
                g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)))
             g_set_error (error, GN_ERROR, GN_ERROR_INVALID_DATA,
                          _("“%s” is not valid %s text: %s"), list_name,
-                         utf16_charset (encoding), local_error->message);
+                         gn_text_utf16_charset (encoding), local_error->message);
           else
             g_set_error (error, GN_ERROR, GN_ERROR_IO, _("Could not read the list “%s”: %s"),
                          list_name, local_error->message);
