@@ -1124,9 +1124,12 @@ test_pause_and_timed_allow (void)
   g_autofree char *out = NULL, *status = NULL;
   GnBlockedRow *brow = NULL;
   guint n;
+  guint notes = T.notes->len;
 
   WAIT_FOR (gn_protection_get_state (protection ()) == GN_PROTECTION_ON);
   hit (host, 3);
+  /* Its notification (a new domain) arrives here, not in a later test. */
+  WAIT_FOR (T.notes->len > notes);
   gn_window_show_page (T.window, "blocked");
   n = g_list_model_get_n_items (G_LIST_MODEL (selection));
   for (guint i = 0; i < n && brow == NULL; i++)
@@ -1777,9 +1780,7 @@ top_app (const char *name)
 }
 
 /* Blocked and notified by test_notify_blocked: this test's block sends no
- * new desktop notification. (With a new one sent here, the run crashed at
- * the end, a stack overflow inside GIO under g_test_dbus_down(); not
- * investigated further.) */
+ * new desktop notification. */
 #define APPS_HOST "n6.blocked.localhost"
 
 /* Which program: one real curl makes a slow request (the origin answers
