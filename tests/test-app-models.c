@@ -14,9 +14,12 @@
  * checks the same with real curl traffic through the real proxy).
  */
 
+#include <glib/gstdio.h>
+
 #include "gn-app-stats.h"
 #include "gn-blocked-model.h"
 #include "gn-connection-model.h"
+#include "gn-timed-rules.h"
 #include "gn-traffic-stats.h"
 
 typedef struct
@@ -400,6 +403,80 @@ test_blocked (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 0);
 }
 
+static gint64
+fake_clock (gpointer data)
+{
+  return *(gint64 *) data;
+}
+
+/* A timed allow shows on the rows it covers (its domain and subdomains,
+ * also rows that appear while it lasts) with its end, and goes when it
+ * ends; the allowlist's "Allowed now" is separate. */
+static void
+test_timed_allow (Fixture       *f,
+                  gconstpointer  data)
+{
+  OpenArgs blocked = { 7, "bad", GN_CONNECTION_KIND_BLOCKED };
+  OpenArgs sub = { 1, "x.bad", GN_CONNECTION_KIND_BLOCKED };
+  g_autofree char *dir = g_dir_make_tmp ("gn-timed-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "timed-rules.json", NULL);
+  g_autoptr(GnTimedRules) timed = gn_timed_rules_new (path);
+  g_autoptr(GError) error = NULL;
+  gint64 t = g_get_real_time ();
+  GnBlockedRow *row, *other, *child;
+  g_autofree char *text = NULL;
+  guint updates;
+
+  gn_timed_rules_set_clock (timed, fake_clock, &t);
+  g_assert_true (gn_timed_rules_load (timed, &error));
+  g_assert_no_error (error);
+  gn_blocked_model_set_timed_rules (f->blocked, timed);
+
+  on_engine (f, open_records, &blocked);
+  WAIT_FOR (g_list_model_get_n_items (gn_blocked_model_get_rows (f->blocked)) == 7);
+  row = gn_blocked_model_lookup (f->blocked, "bad1.example");
+  other = gn_blocked_model_lookup (f->blocked, "bad2.example");
+  g_object_get (row, "status-text", &text, NULL);
+  g_assert_cmpstr (text, ==, "Blocked");
+  g_clear_pointer (&text, g_free);
+
+  updates = f->n_blocked_updated;
+  g_assert_true (gn_timed_rules_allow (timed, "bad1.example", 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (gn_blocked_row_get_allowed_until (row), ==, t + 10 * 60 * G_USEC_PER_SEC);
+  g_assert_cmpint (gn_blocked_row_get_allowed_until (other), ==, 0);
+  g_assert_cmpuint (f->n_blocked_updated, ==, updates + 1);  /* sorted views re-sort */
+  g_object_get (row, "status-text", &text, NULL);
+  g_assert_true (g_str_has_prefix (text, "Allowed until "));
+  g_clear_pointer (&text, g_free);
+
+  /* A subdomain's row that appears while the allow lasts shows it too. */
+  on_engine (f, open_records, &sub);
+  WAIT_FOR ((child = gn_blocked_model_lookup (f->blocked, "x.bad0.example")) != NULL);
+  g_assert_cmpint (gn_blocked_row_get_allowed_until (child), ==, 0);
+  g_assert_true (gn_timed_rules_allow (timed, "bad0.example", 5, &error));
+  g_assert_cmpint (gn_blocked_row_get_allowed_until (child), ==, t + 5 * 60 * G_USEC_PER_SEC);
+
+  /* The allowlist wins in the text; the timed end stays known. */
+  gn_blocked_model_set_allowed (f->blocked, "bad1.example", TRUE);
+  g_object_get (row, "status-text", &text, NULL);
+  g_assert_cmpstr (text, ==, "Allowed now");
+  g_clear_pointer (&text, g_free);
+  gn_blocked_model_set_allowed (f->blocked, "bad1.example", FALSE);
+
+  /* Ten minutes later: blocked again, by itself. */
+  t += 11 * 60 * G_USEC_PER_SEC;
+  gn_timed_rules_check (timed);
+  g_assert_cmpint (gn_blocked_row_get_allowed_until (row), ==, 0);
+  g_assert_cmpint (gn_blocked_row_get_allowed_until (child), ==, 0);
+  g_object_get (row, "status-text", &text, NULL);
+  g_assert_cmpstr (text, ==, "Blocked");
+
+  gn_blocked_model_set_timed_rules (f->blocked, NULL);
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 static void
 set_app (Fixture    *f,
          guint64     id,
@@ -535,6 +612,7 @@ main (int   argc,
   g_test_add ("/ui/models/in-place", Fixture, NULL, fixture_setup, test_in_place, fixture_teardown);
   g_test_add ("/ui/models/pause", Fixture, NULL, fixture_setup, test_pause, fixture_teardown);
   g_test_add ("/ui/models/blocked", Fixture, NULL, fixture_setup, test_blocked, fixture_teardown);
+  g_test_add ("/ui/models/timed-allow", Fixture, NULL, fixture_setup, test_timed_allow, fixture_teardown);
   g_test_add ("/ui/models/apps", Fixture, NULL, fixture_setup, test_apps, fixture_teardown);
   g_test_add ("/ui/models/many", Fixture, NULL, fixture_setup, test_many, fixture_teardown);
   g_test_add ("/ui/models/rows-updated", Fixture, NULL, fixture_setup, test_rows_updated,

@@ -20,7 +20,10 @@
  * Threading: main thread only.
  */
 
+#include <string.h>
+
 #include "gn-blocked-model.h"
+#include "gn-timed-rules.h"
 
 struct _GnBlockedModel
 {
@@ -30,6 +33,7 @@ struct _GnBlockedModel
   GHashTable *by_domain; /* (owned) char* → GnBlockedRow (borrowed) */
   GHashTable *counted;   /* (owned) guint64* connection id already counted → its row (borrowed; NULL once cleared) */
   GHashTable *apps;      /* (owned) guint64* connection id → program name, until the registry drops it */
+  GnTimedRules *timed;   /* (owned) (nullable) the timed allows shown in the Status column */
   guint       n_hits;
 };
 
@@ -52,6 +56,24 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* The end of the longest timed allow covering @domain (itself or a parent
+ * domain, as the allow covers subdomains), 0 for none. */
+static gint64
+timed_allow_end (GnTimedRules *timed,
+                 const char   *domain)
+{
+  gint64 until = 0;
+  const char *d = domain;
+
+  while (TRUE)
+    {
+      until = MAX (until, gn_timed_rules_get_allowed_until (timed, d));
+      if ((d = strchr (d, '.')) == NULL)
+        return until;
+      d++;
+    }
+}
+
 static void
 gn_blocked_model_finalize (GObject *object)
 {
@@ -60,6 +82,9 @@ gn_blocked_model_finalize (GObject *object)
   g_clear_pointer (&self->by_domain, g_hash_table_unref);
   g_clear_pointer (&self->counted, g_hash_table_unref);
   g_clear_pointer (&self->apps, g_hash_table_unref);
+  if (self->timed != NULL)
+    g_signal_handlers_disconnect_by_data (self->timed, self);
+  g_clear_object (&self->timed);
   g_clear_object (&self->rows);
 
   G_OBJECT_CLASS (gn_blocked_model_parent_class)->finalize (object);
@@ -180,6 +205,8 @@ count_infos (GnBlockedModel *self,
       if (row == NULL)
         {
           row = gn_blocked_row_new (info->host);
+          if (self->timed != NULL)
+            gn_blocked_row_set_allowed_until (row, timed_allow_end (self->timed, info->host));
           g_hash_table_insert (self->by_domain,
                                (char *) gn_blocked_row_get_domain (row), row);
           g_ptr_array_add (new_rows, row);
@@ -268,6 +295,47 @@ gn_blocked_model_set_allowed (GnBlockedModel *self,
     return;
   gn_blocked_row_set_allowed (row, allowed);
   g_signal_emit (self, signals[ROWS_UPDATED], 0);
+}
+
+static void
+timed_changed_cb (GnBlockedModel *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean changed = FALSE;
+
+  g_hash_table_iter_init (&iter, self->by_domain);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 until = timed_allow_end (self->timed, key);
+
+      if (gn_blocked_row_get_allowed_until (value) == until)
+        continue;
+      gn_blocked_row_set_allowed_until (value, until);
+      changed = TRUE;
+    }
+  if (changed)
+    g_signal_emit (self, signals[ROWS_UPDATED], 0);
+}
+
+/* Shows on every row, now and as @timed changes, whether a timed allow
+ * lets it through and until when ("Allowed until 14:32"). */
+void
+gn_blocked_model_set_timed_rules (GnBlockedModel *self,
+                                  GnTimedRules   *timed)
+{
+  g_return_if_fail (GN_IS_BLOCKED_MODEL (self));
+  g_return_if_fail (timed == NULL || GN_IS_TIMED_RULES (timed));
+
+  if (self->timed == timed)
+    return;
+  if (self->timed != NULL)
+    g_signal_handlers_disconnect_by_data (self->timed, self);
+  g_set_object (&self->timed, timed);
+  if (timed == NULL)
+    return;
+  g_signal_connect_swapped (timed, "changed", G_CALLBACK (timed_changed_cb), self);
+  timed_changed_cb (self);
 }
 
 /* Forgets the history; connections already counted stay counted, so a

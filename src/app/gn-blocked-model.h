@@ -9,6 +9,7 @@
 
 #include "gn-blocked-row.h"
 #include "gn-connection-registry.h"
+#include "gn-timed-rules.h"
 
 G_BEGIN_DECLS
 
@@ -29,5 +30,7 @@ void            gn_blocked_model_clear       (GnBlockedModel          *self);
 void            gn_blocked_model_set_allowed (GnBlockedModel          *self,
                                               const char              *domain,
                                               gboolean                 allowed);
+void            gn_blocked_model_set_timed_rules (GnBlockedModel      *self,
+                                              GnTimedRules            *timed);
 
 G_END_DECLS

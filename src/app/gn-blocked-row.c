@@ -30,6 +30,7 @@ struct _GnBlockedRow
   guint     count;
   gint64    last_seen;  /* g_get_real_time() of the last hit */
   gboolean  allowed;
+  gint64    allowed_until; /* µs of wall-clock time a timed allow ends, 0: none */
 };
 
 G_DEFINE_FINAL_TYPE (GnBlockedRow, gn_blocked_row, G_TYPE_OBJECT)
@@ -44,6 +45,7 @@ enum {
   PROP_RULE,
   PROP_CLIENT,
   PROP_ALLOWED,
+  PROP_ALLOWED_UNTIL,
   PROP_STATUS_TEXT,
   PROP_APP,
   PROP_SEARCH_TEXT,
@@ -66,6 +68,27 @@ gn_blocked_row_finalize (GObject *object)
   g_clear_pointer (&self->search_text, g_free);
 
   G_OBJECT_CLASS (gn_blocked_row_parent_class)->finalize (object);
+}
+
+/* "Allowed now" (the allowlist), "Allowed until 14:32" (a timed allow: a
+ * time of day, so nothing needs to tick), or "Blocked". */
+static char *
+status_text (GnBlockedRow *self)
+{
+  g_autoptr(GDateTime) end = NULL;
+
+  if (self->allowed)
+    return g_strdup (_("Allowed now"));
+  if (self->allowed_until != 0)
+    end = g_date_time_new_from_unix_local (self->allowed_until / G_USEC_PER_SEC);
+  if (end != NULL)
+    {
+      g_autofree char *time = g_date_time_format (end, "%H:%M");
+
+      /* Translators: a timed allow's end, a time of day ("14:32") */
+      return g_strdup_printf (_("Allowed until %s"), time);
+    }
+  return g_strdup (_("Blocked"));
 }
 
 static void
@@ -105,8 +128,11 @@ gn_blocked_row_get_property (GObject    *object,
     case PROP_ALLOWED:
       g_value_set_boolean (value, self->allowed);
       break;
+    case PROP_ALLOWED_UNTIL:
+      g_value_set_int64 (value, self->allowed_until);
+      break;
     case PROP_STATUS_TEXT:
-      g_value_set_string (value, self->allowed ? _("Allowed now") : _("Blocked"));
+      g_value_take_string (value, status_text (self));
       break;
     case PROP_APP:
       g_value_set_string (value, self->app);
@@ -136,6 +162,7 @@ gn_blocked_row_class_init (GnBlockedRowClass *klass)
   properties[PROP_RULE] = g_param_spec_string ("rule", NULL, NULL, NULL, ro);
   properties[PROP_CLIENT] = g_param_spec_string ("client", NULL, NULL, NULL, ro);
   properties[PROP_ALLOWED] = g_param_spec_boolean ("allowed", NULL, NULL, FALSE, ro);
+  properties[PROP_ALLOWED_UNTIL] = g_param_spec_int64 ("allowed-until", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, ro);
   properties[PROP_APP] = g_param_spec_string ("app", NULL, NULL, NULL, ro);
   properties[PROP_SEARCH_TEXT] = g_param_spec_string ("search-text", NULL, NULL, NULL, ro);
@@ -308,5 +335,27 @@ gn_blocked_row_set_allowed (GnBlockedRow *self,
     return;
   self->allowed = allowed;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOWED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
+}
+
+gint64
+gn_blocked_row_get_allowed_until (GnBlockedRow *self)
+{
+  g_return_val_if_fail (GN_IS_BLOCKED_ROW (self), 0);
+  return self->allowed_until;
+}
+
+/* When a timed allow that covers the domain ends (µs), 0 for none. */
+void
+gn_blocked_row_set_allowed_until (GnBlockedRow *self,
+                                  gint64        until)
+{
+  g_return_if_fail (GN_IS_BLOCKED_ROW (self));
+
+  until = MAX (until, 0);
+  if (self->allowed_until == until)
+    return;
+  self->allowed_until = until;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOWED_UNTIL]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
 }

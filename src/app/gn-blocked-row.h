@@ -31,5 +31,8 @@ const char   *gn_blocked_row_get_search_text (GnBlockedRow       *self);
 gboolean      gn_blocked_row_get_allowed (GnBlockedRow           *self);
 void          gn_blocked_row_set_allowed (GnBlockedRow           *self,
                                           gboolean                allowed);
+gint64        gn_blocked_row_get_allowed_until (GnBlockedRow     *self);
+void          gn_blocked_row_set_allowed_until (GnBlockedRow     *self,
+                                          gint64                  until);
 
 G_END_DECLS

@@ -60,6 +60,15 @@ block_group_cb (GnApplication   *self,
   g_application_send_notification (G_APPLICATION (self), NOTIFICATION_ID, notification);
 }
 
+/* At quit: a notification left on screen would offer buttons nobody
+ * answers any more. (It also avoids a crash in GLib 2.74's freedesktop
+ * backend, which cannot be finalised while it still tracks one.) */
+void
+_gn_application_withdraw_notifications (GnApplication *self)
+{
+  g_application_withdraw_notification (G_APPLICATION (self), NOTIFICATION_ID);
+}
+
 static void
 notify_blocked_changed_cb (GnApplication *self)
 {

@@ -46,6 +46,7 @@ struct _GnApplication
 
 /* gn-application-background.c */
 void _gn_application_init_notifications (GnApplication *self);
+void _gn_application_withdraw_notifications (GnApplication *self);
 void _gn_application_init_tray          (GnApplication *self);
 void _gn_application_shut_down_tray     (GnApplication *self);
 

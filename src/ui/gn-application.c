@@ -436,6 +436,7 @@ gn_application_startup (GApplication *application)
   self->guard = gn_session_get_guard (self->session);
   self->connections = gn_connection_model_new ();
   self->blocked = gn_blocked_model_new ();
+  gn_blocked_model_set_timed_rules (self->blocked, gn_session_get_timed_rules (self->session));
   self->stats = gn_traffic_stats_new ();
   self->app_stats = gn_app_stats_new ();
   self->apps = gn_app_resolver_new ();
@@ -534,6 +535,7 @@ gn_application_shutdown (GApplication *application)
   GnApplication *self = GN_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
+  _gn_application_withdraw_notifications (self);
   _gn_application_shut_down_tray (self);
   if (self->session != NULL)
     {
