@@ -10,6 +10,11 @@
 #   GN_BENCH_PARTS="bulk" bash bench/proxy-bench.sh …   (only some parts:
 #       bulk http setups idle; the default is all four)
 #
+# The HTTP and setups parts also print the whole machine's busy CPU per
+# request or setup (/proc/stat, every process: client, origin, proxy and
+# the kernel's loopback work): on a quiet machine, what each costs and how
+# far a proxy is from the machine's limit.
+#
 # The bulk part also runs a second GuardNest with GN_SPLICE=0 (the pooled
 # buffer pump instead of splice(2) tunnels) as "gn-nosplice".
 #
@@ -100,6 +105,9 @@ cat > "$work/proxy.lua" <<LUA
 request = function() return wrk.format("GET", "$small") end
 LUA
 
+busy_ms() {  # the whole machine's busy CPU time so far, all cores (ms)
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print int(($2 + $3 + $4 + $7 + $8 + $9) * 1000 / hz); exit}' /proc/stat
+}
 cpu_ms() {  # user + system CPU of process $1 so far, all its threads (ms)
   awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"
 }
@@ -114,14 +122,22 @@ bulk() {  # MB/s of a 1 GiB download, median of 3
   for _ in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "$@" "$big"; done \
     | median | awk '{printf "%.0f", $1/1e6}'
 }
-wrk_run() {  # prints "req/s p99ms", median of 3 by req/s
+wrk_run() {  # prints "req/s p99ms", median of 3 by req/s, then the machine's CPU per request
+  local b0 b1 runs
+  b0=$(busy_ms)
+  runs=$(wrk_runs "$@")
+  b1=$(busy_ms)
+  echo "$(echo "$runs" | sort -n | sed -n 2p)  (machine $(echo "$runs" | awk -v ms=$((b1 - b0)) \
+    '{n += $1 * 5} END {printf "%.1f", n ? ms * 1000 / n : 0}') µs CPU/request)"
+}
+wrk_runs() {
   for _ in 1 2 3; do
     wrk -t2 -c64 -d5s --latency "$@" 2>/dev/null | awk '
       /Requests\/sec/ {rps=$2}
       /Non-2xx/ {print "wrk: non-2xx answers" > "/dev/stderr"}
       /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p99=v}
       END {printf "%d %.2f\n", rps, p99}'
-  done | sort -n | sed -n 2p
+  done
 }
 
 if want bulk; then
@@ -157,8 +173,19 @@ done
 fi
 
 if want setups; then
-echo "== CONNECT setups/s (CONNECT + one GET, 64 at once)"
-setups_run() { for _ in 1 2 3; do "$setups" "$1" "$origin_port" /small.bin 5 64; done | median; }
+echo "== CONNECT setups/s (CONNECT + one GET, 64 at once; the whole machine's CPU per setup, all processes)"
+# The machine's busy CPU (/proc/stat: user, nice, system, irq, softirq,
+# steal) over the three runs, per setup: direct is the client and nginx;
+# through a proxy it adds the proxy and a second loopback connection. On a
+# quiet machine this shows what a setup costs and where the ceiling is.
+setups_run() {
+  local b0 b1 rates
+  b0=$(busy_ms)
+  rates=$(for _ in 1 2 3; do "$setups" "$1" "$origin_port" /small.bin 5 64; done)
+  b1=$(busy_ms)
+  echo "$(echo "$rates" | median)  (machine $(echo "$rates" | awk -v ms=$((b1 - b0)) \
+    '{n += $1 * 5} END {printf "%.0f", n ? ms * 1000 / n : 0}') µs CPU/setup)"
+}
 printf "%-10s %s\n" direct "$(setups_run 0)"
 for p in "${proxies[@]}"; do printf "%-10s %s\n" "${p%%:*}" "$(setups_run "${p##*:}")"; done
 fi
