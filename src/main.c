@@ -4,6 +4,12 @@
  *
  * The guardnest binary: dispatches to headless mode (no GTK is initialised
  * for it) or to the application. Kept thin on purpose.
+ *
+ * Built twice on Linux when the window is built: `guardnest` (with
+ * GN_HAVE_GUI) and guardnest-headless (without, installed in libexecdir).
+ * The first hands --headless and --repair-proxy to the second
+ * (gn-headless-exec.h), so they never map GTK; it runs them itself when
+ * the second is missing. Windows and -Dgui=false builds have one binary.
  */
 
 #include <locale.h>
@@ -18,6 +24,9 @@
 
 #ifdef GN_HAVE_GUI
 # include "gn-application.h"
+#endif
+#ifdef GN_HEADLESS_EXE
+# include "gn-headless-exec.h"
 #endif
 
 static gboolean
@@ -83,7 +92,16 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *locale_dir = gn_os_process_dup_locale_dir ();
+  g_autofree char *locale_dir = NULL;
+
+#ifdef GN_HEADLESS_EXE
+  /* The window-less modes without GTK mapped: returns only if the
+   * GTK-free binary is missing, and then they run here. */
+  if (has_arg (argc, argv, "--headless") || has_arg (argc, argv, "--repair-proxy"))
+    gn_headless_exec (argv);
+#endif
+
+  locale_dir = gn_os_process_dup_locale_dir ();
 
   /* The command-line modes print (Windows: to the console that started them;
    * the window never attaches, so closing that console cannot end it). */
@@ -106,6 +124,10 @@ main (int   argc,
 
 #ifdef GN_HAVE_GUI
   return run_window (argc, argv);
+#elif defined (GN_HEADLESS_HELPER)
+  g_printerr (_("guardnest-headless runs only “guardnest --headless” and "
+                "“guardnest --repair-proxy”; the window is “guardnest”.\n"));
+  return 2;
 #else
   g_printerr (_("guardnest: this build has no window (configured with -Dgui=false); "
                 "run “guardnest --headless”.\n"));

@@ -34,6 +34,13 @@ unset DBUS_SESSION_BUS_ADDRESS GN_OS_PROXY_BACKEND GN_PROXY_JOURNAL
 journal=$XDG_STATE_HOME/guardnest/proxy-journal.json
 autostart=$XDG_CONFIG_HOME/autostart/io.github.guardnest.GuardNest-repair.desktop
 keyfile=$XDG_CONFIG_HOME/glib-2.0/settings/keyfile
+# The binary the logon repair entry runs: the process's own, so the GTK
+# build's guardnest-headless next to guardnest when `guardnest --headless`
+# execs it (src/gn-headless-exec.c).
+repairer=$guardnest
+if [ -x "$(dirname "$guardnest")/guardnest-headless" ]; then
+  repairer=$(readlink -f "$(dirname "$guardnest")/guardnest-headless")
+fi
 
 
 state() {
@@ -163,7 +170,7 @@ signals)
   # While on: journal and autostart entry exist and hold the user's settings.
   if start && [ -e "$journal" ] && grep -q 'proxy.corp.example' "$journal" &&
      grep -q -- '--repair-proxy' "$autostart" && desktop-file-validate "$autostart" &&
-     grep -qF "Exec=\"$guardnest\" --repair-proxy" "$autostart"; then
+     grep -qF "Exec=\"$repairer\" --repair-proxy" "$autostart"; then
     ok "while on: journal with the user's settings and logon repair entry exist"
   else
     not_ok "while on: journal / autostart entry"
