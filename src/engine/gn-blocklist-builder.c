@@ -33,6 +33,8 @@ struct _GnBlocklistBuilder
   gsize      n_rules;
   gsize      n_allow;
   GPtrArray *list_names;  /* (owned) */
+  GnBlocklistTapFunc tap;
+  gpointer   tap_data;
 };
 
 #define INITIAL_SLOTS 1024
@@ -94,6 +96,17 @@ gn_blocklist_builder_add_list (GnBlocklistBuilder *self,
 
   g_ptr_array_add (self->list_names, g_strdup (list_name));
   return self->list_names->len - 1;
+}
+
+void
+gn_blocklist_builder_set_tap (GnBlocklistBuilder *self,
+                              GnBlocklistTapFunc  func,
+                              gpointer            user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->tap = func;
+  self->tap_data = user_data;
 }
 
 gsize
@@ -193,39 +206,39 @@ may_be_address (const char *name,
   return memchr (name, ':', len) != NULL || gn_domain_ends_in_number (name, len);
 }
 
-GnBuilderResult
-gn_blocklist_builder_add_rule (GnBlocklistBuilder *self,
-                               guint               list_index,
-                               GnMatchKind         kind,
-                               const char         *name,
-                               gsize               len)
+/* @name, or its canonical spelling in @canonical when it is an address
+ * written otherwise; *len follows. */
+static inline const char *
+canonical_name (const char *name,
+                gsize      *len,
+                char        canonical[GN_ADDRESS_MAX])
 {
-  char canonical[GN_ADDRESS_MAX];
-  guint64 hash;
-  guint32 tag, pos;
-  gsize need;
-  guint8 *rec;
-
-  g_return_val_if_fail (self != NULL, GN_BUILDER_DUPLICATE);
-  g_return_val_if_fail (list_index < self->list_names->len, GN_BUILDER_DUPLICATE);
-  g_return_val_if_fail (kind == GN_MATCH_BLOCK || kind == GN_MATCH_ALLOW, GN_BUILDER_DUPLICATE);
-  g_return_val_if_fail (len > 0 && len <= GN_DOMAIN_MAX, GN_BUILDER_DUPLICATE);
-
-  /* Rules saved before addresses had one spelling ("::ffff:127.0.0.1", say,
-   * in a user's blocklist) are stored, and so matched, canonically too. */
-  if (may_be_address (name, len))
+  if (may_be_address (name, *len))
     {
-      gsize canonical_len = gn_domain_canonical_address (name, len, canonical);
+      gsize canonical_len = gn_domain_canonical_address (name, *len, canonical);
 
       if (canonical_len > 0)
         {
-          name = canonical;
-          len = canonical_len;
+          *len = canonical_len;
+          return canonical;
         }
     }
+  return name;
+}
 
-  hash = gn_domain_hash (name, len);
-  tag = _gn_slot_tag (hash);
+/* @name canonical already, @hash its gn_domain_hash() */
+static GnBuilderResult
+insert (GnBlocklistBuilder *self,
+        guint               list_index,
+        GnMatchKind         kind,
+        const char         *name,
+        gsize               len,
+        guint64             hash)
+{
+  guint32 tag = _gn_slot_tag (hash);
+  guint32 pos;
+  gsize need;
+  guint8 *rec;
 
   for (pos = (guint32) hash & self->mask; self->slots[pos].off != 0; pos = (pos + 1) & self->mask)
     {
@@ -285,6 +298,108 @@ gn_blocklist_builder_add_rule (GnBlocklistBuilder *self,
     self->n_allow++;
 
   return GN_BUILDER_ADDED;
+}
+
+GnBuilderResult
+gn_blocklist_builder_add_rule (GnBlocklistBuilder *self,
+                               guint               list_index,
+                               GnMatchKind         kind,
+                               const char         *name,
+                               gsize               len)
+{
+  char canonical[GN_ADDRESS_MAX];
+
+  g_return_val_if_fail (self != NULL, GN_BUILDER_DUPLICATE);
+  g_return_val_if_fail (list_index < self->list_names->len, GN_BUILDER_DUPLICATE);
+  g_return_val_if_fail (kind == GN_MATCH_BLOCK || kind == GN_MATCH_ALLOW, GN_BUILDER_DUPLICATE);
+  g_return_val_if_fail (len > 0 && len <= GN_DOMAIN_MAX, GN_BUILDER_DUPLICATE);
+
+  if (self->tap != NULL)
+    self->tap (kind, name, len, self->tap_data);
+
+  /* Rules saved before addresses had one spelling ("::ffff:127.0.0.1", say,
+   * in a user's blocklist) are stored, and so matched, canonically too. */
+  name = canonical_name (name, &len, canonical);
+  return insert (self, list_index, kind, name, len, gn_domain_hash (name, len));
+}
+
+/* Records are inserted in order, but LOOKAHEAD records ahead have their
+ * hash computed and their first slot prefetched: the slot probes, each a
+ * cache miss into a table of 16 MB for a million names, overlap instead of
+ * coming one after the other. */
+#define LOOKAHEAD 16
+
+typedef struct
+{
+  const char *name;
+  gsize       len;
+  guint64     hash;
+  GnMatchKind kind;
+  char        canonical[GN_ADDRESS_MAX];
+} Pending;
+
+static const guint8 *
+stage (GnBlocklistBuilder *self,
+       const guint8       *p,
+       Pending            *pe)
+{
+  pe->kind = p[0];
+  pe->len = p[1];
+  pe->name = (const char *) p + 2;
+  if (self->tap != NULL)
+    self->tap (pe->kind, pe->name, pe->len, self->tap_data);
+  pe->name = canonical_name (pe->name, &pe->len, pe->canonical);  /* the ring never moves */
+  pe->hash = gn_domain_hash (pe->name, pe->len);
+#ifdef __GNUC__
+  __builtin_prefetch (&self->slots[(guint32) pe->hash & self->mask]);
+#endif
+  return p + 2 + p[1];
+}
+
+void
+gn_blocklist_builder_add_records (GnBlocklistBuilder *self,
+                                  guint               list_index,
+                                  const guint8       *records,
+                                  gsize               len,
+                                  GnBlocklistReport  *report)
+{
+  Pending ring[LOOKAHEAD];
+  const guint8 *p = records, *end = records + len;
+  guint head = 0, n = 0;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (list_index < self->list_names->len);
+  g_return_if_fail (report != NULL);
+
+  for (;;)
+    {
+      Pending *pe;
+
+      while (n < LOOKAHEAD && p < end)
+        {
+          p = stage (self, p, &ring[(head + n) % LOOKAHEAD]);
+          n++;
+        }
+      if (n == 0)
+        break;
+
+      pe = &ring[head];
+      switch (insert (self, list_index, pe->kind, pe->name, pe->len, pe->hash))
+        {
+        case GN_BUILDER_DUPLICATE:
+          report->duplicates++;
+          break;
+        case GN_BUILDER_ADDED:
+        case GN_BUILDER_ALREADY_LISTED:
+        default:
+          report->accepted++;
+          if (pe->kind == GN_MATCH_ALLOW)
+            report->allow_rules++;
+          break;
+        }
+      head = (head + 1) % LOOKAHEAD;
+      n--;
+    }
 }
 
 GnBlocklist *

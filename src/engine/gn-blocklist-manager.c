@@ -91,6 +91,15 @@ _gn_blocklist_manager_cache_path (GnBlocklistManager *self,
 }
 
 char *
+_gn_blocklist_manager_part_path (GnBlocklistManager *self,
+                                 GnBlocklistSource  *source)
+{
+  g_autofree char *file = g_strdup_printf ("%s.gnpart", gn_blocklist_source_get_id (source));
+
+  return g_build_filename (self->cache_dir, file, NULL);
+}
+
+char *
 _gn_blocklist_manager_compiled_path (GnBlocklistManager *self)
 {
   return g_build_filename (self->cache_dir, COMPILED_FILE, NULL);
@@ -326,6 +335,7 @@ gn_blocklist_manager_remove_source (GnBlocklistManager *self,
                                     GnBlocklistSource  *source)
 {
   g_autofree char *path = NULL;
+  g_autofree char *part_path = NULL;
   guint pos;
 
   g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
@@ -334,9 +344,11 @@ gn_blocklist_manager_remove_source (GnBlocklistManager *self,
   if (!g_list_store_find (self->sources, source, &pos))
     return;
   path = _gn_blocklist_manager_cache_path (self, source);
+  part_path = _gn_blocklist_manager_part_path (self, source);
   g_signal_handlers_disconnect_by_data (source, self);
   g_list_store_remove (self->sources, pos);
   g_unlink (path);
+  g_unlink (part_path);
   _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 }
