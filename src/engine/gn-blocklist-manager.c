@@ -24,7 +24,11 @@
  *   The first build after load maps that file without parsing anything
  *   when it was built from the same inputs (the cached files' ids, names,
  *   formats, sizes, times and inodes, the user's rules and this version of
- *   GuardNest); otherwise it says why and parses the lists as before.
+ *   GuardNest); otherwise it says why and builds the set as below.
+ * - A build parses only the lists whose compiled part ("<id>.gnpart",
+ *   gn-blocklist-part.c, written when the list was last parsed) is missing,
+ *   stale or damaged, and merges the others from their parts; a removed
+ *   source's part goes with its cached copy.
  * - A one-minute timer refreshes the sources whose last attempt is older
  *   than the interval (off / 1 / 6 / 12 / 24 h). A list that has never
  *   been downloaded (the defaults on first start, or after every attempt
