@@ -18,7 +18,11 @@
  *   manager the same lists as a GnBlocklistManager's cached sources: the
  *           time from gn_blocklist_manager_load() to "blocklist-changed",
  *           at a first start (no compiled file: parse, save, map) and at
- *           the next one (mapped)
+ *           the next one (mapped); then, with the mapped set serving,
+ *           three rebuilds as a refresh asks for them: nothing changed,
+ *           one small list changed, the big generated list changed (each
+ *           from the request to "blocklist-changed", with how many lists
+ *           were parsed and how many merged from their compiled parts)
  *
  * Each reports the time until the set answers, the RSS it added (anonymous
  * and file-backed apart: mapped pages are clean page cache the kernel may
@@ -27,6 +31,7 @@
  * bench/README.md.
  *
  * Usage: bench-blocklist [SHARED_BLOCKLISTS_DIR] [TOTAL_DOMAINS]
+ * (GN_BENCH_MANAGER_ONLY=1: the manager's starts and reloads only)
  * Threading: single-threaded.
  */
 
@@ -335,6 +340,26 @@ run_manager (const char *config_dir,
         reload_once (mgr, cache_dir, "list2.txt", &changed, m0);
       last = g_strdup_printf ("list%u.txt", n_lists - 1);
       reload_once (mgr, cache_dir, last, &changed, m0);
+
+      {
+        g_autoptr(GDir) d = g_dir_open (cache_dir, 0, NULL);
+        const char *name;
+        guint64 parts = 0, compiled = 0;
+
+        while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+          {
+            g_autofree char *path = g_build_filename (cache_dir, name, NULL);
+            GStatBuf st;
+
+            if (g_stat (path, &st) != 0)
+              continue;
+            if (g_str_has_suffix (name, ".gnpart"))
+              parts += st.st_size;
+            else if (g_str_has_suffix (name, ".gnbl"))
+              compiled += st.st_size;
+          }
+        g_print ("on disk:      compiled file %.1f MB, parts %.1f MB\n", compiled / 1e6, parts / 1e6);
+      }
     }
   return 0;
 }
