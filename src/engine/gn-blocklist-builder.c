@@ -45,9 +45,19 @@ struct _GnBlocklistBuilder
 
 #define HUGE_PAGE (2 * 1024 * 1024)
 
+static inline gsize
+table_bytes (guint32 mask)
+{
+  return ((gsize) mask + 1) * sizeof (GnSlot);
+}
+
 /* Big tables are read at random: back them with huge pages where the OS
  * offers them (Linux THP in "madvise" mode), which saves a TLB miss on most
- * probes. Memory from here is freed with g_aligned_free(). */
+ * probes. On Linux they come straight from the kernel, not from malloc:
+ * glibc raises its mmap threshold when a big block it mapped is freed,
+ * after which the next build's table would sit in a worker thread's arena
+ * and stay there (~16 MB of RSS left behind by a reload, trim or not).
+ * Memory from here is freed with _gn_blocklist_table_free(). */
 static gpointer
 alloc_table (gsize size)
 {
@@ -56,12 +66,46 @@ alloc_table (gsize size)
   if (size < HUGE_PAGE)
     return g_aligned_alloc0 (1, size, 64);
 
-  size = (size + HUGE_PAGE - 1) & ~(gsize) (HUGE_PAGE - 1);
+  g_assert (size % HUGE_PAGE == 0);  /* a power of two of slots */
+#ifdef __linux__
+  {
+    /* mapped with room to spare, then cut down to a 2 MB-aligned block */
+    gsize len = size + HUGE_PAGE;
+    guint8 *raw = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    guint8 *start;
+
+    if (raw == MAP_FAILED)
+      g_error ("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
+    start = (guint8 *) (((guintptr) raw + HUGE_PAGE - 1) & ~(guintptr) (HUGE_PAGE - 1));
+    if (start > raw)
+      munmap (raw, start - raw);
+    if (raw + len > start + size)
+      munmap (start + size, raw + len - (start + size));
+    mem = start;  /* zeroed */
+  }
+#else
   mem = g_aligned_alloc0 (1, size, HUGE_PAGE);
+#endif
 #ifdef MADV_HUGEPAGE
   madvise (mem, size, MADV_HUGEPAGE);
 #endif
   return mem;
+}
+
+void
+_gn_blocklist_table_free (GnSlot  *slots,
+                          guint32  mask)
+{
+  if (slots == NULL)
+    return;
+#ifdef __linux__
+  if (table_bytes (mask) >= HUGE_PAGE)
+    {
+      munmap (slots, table_bytes (mask));
+      return;
+    }
+#endif
+  g_aligned_free (slots);
 }
 
 GnBlocklistBuilder *
@@ -85,7 +129,7 @@ gn_blocklist_builder_free (GnBlocklistBuilder *self)
     return;
 
   g_free (self->arena);
-  g_aligned_free (self->slots);
+  _gn_blocklist_table_free (self->slots, self->mask);
   g_clear_pointer (&self->list_names, g_ptr_array_unref);
   g_free (self);
 }
@@ -130,7 +174,7 @@ static void
 rehash (GnBlocklistBuilder *self,
         guint32             new_mask)
 {
-  GnSlot *slots = alloc_table (((gsize) new_mask + 1) * sizeof (GnSlot));
+  GnSlot *slots = alloc_table (table_bytes (new_mask));
   gsize off = 0;
 
   while (off < self->arena_len)
@@ -147,7 +191,7 @@ rehash (GnBlocklistBuilder *self,
       off += GN_RECORD_HEADER + len + 1;
     }
 
-  g_aligned_free (self->slots);
+  _gn_blocklist_table_free (self->slots, self->mask);
   self->slots = slots;
   self->mask = new_mask;
 }
