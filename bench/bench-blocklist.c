@@ -18,7 +18,11 @@
  *   manager the same lists as a GnBlocklistManager's cached sources: the
  *           time from gn_blocklist_manager_load() to "blocklist-changed",
  *           at a first start (no compiled file: parse, save, map) and at
- *           the next one (mapped)
+ *           the next one (mapped); then, with the mapped set serving,
+ *           three rebuilds as a refresh asks for them: nothing changed,
+ *           one small list changed, the big generated list changed (each
+ *           from the request to "blocklist-changed", with how many lists
+ *           were parsed and how many merged from their compiled parts)
  *
  * Each reports the time until the set answers, the RSS it added (anonymous
  * and file-backed apart: mapped pages are clean page cache the kernel may
@@ -27,6 +31,7 @@
  * bench/README.md.
  *
  * Usage: bench-blocklist [SHARED_BLOCKLISTS_DIR] [TOTAL_DOMAINS]
+ * (GN_BENCH_MANAGER_ONLY=1: the manager's starts and reloads only)
  * Threading: single-threaded.
  */
 
@@ -42,6 +47,7 @@
 #include "gn-blocklist-builder.h"
 #include "gn-blocklist-file.h"
 #include "gn-blocklist-manager.h"
+#include "gn-blocklist-manager-private.h"
 
 static const char *shared[] = { "hagezi-light.adblock.txt", "someonewhocares.hosts.txt",
                                 "adaway.hosts.txt", "ublock.wildcard.txt" };
@@ -236,10 +242,53 @@ on_changed (GnBlocklistManager *mgr,
   *(gboolean *) user_data = TRUE;
 }
 
-/* argv: the manager's config dir and cache dir */
+/* A rebuild as a refresh asks for it once the downloads are in: @changed_list
+ * (nullable: none) gets one more name first, as a download would. Timed
+ * from the request to "blocklist-changed". */
+static void
+reload_once (GnBlocklistManager *mgr,
+             const char         *cache_dir,
+             const char         *changed_list,
+             gboolean           *changed,
+             Mem                 m0)
+{
+  gint64 t0, t1;
+  double c0, c1;
+  guint parsed0 = mgr->n_part_parses, merged0 = mgr->n_part_merges;
+
+  if (changed_list != NULL)
+    {
+      g_autofree char *path = g_build_filename (cache_dir, changed_list, NULL);
+      FILE *f = fopen (path, "a");
+      static guint serial;
+
+      /* list2 is the AdAway hosts file, the last one the generated domains */
+      fprintf (f, "\n%sbench-reload-%u-%d.example\n",
+               g_str_equal (changed_list, "list2.txt") ? "127.0.0.1 " : "", serial++, (int) getpid ());
+      fclose (f);
+    }
+  *changed = FALSE;
+  c0 = cpu_seconds ();
+  t0 = g_get_monotonic_time ();
+  _gn_blocklist_manager_request_rebuild (mgr, NULL);
+  while (!*changed)
+    g_main_context_iteration (NULL, TRUE);
+  t1 = g_get_monotonic_time ();
+  c1 = cpu_seconds ();
+  g_print ("reload (%s changed): %.3f s (CPU time %.3f s); %u sources parsed, %u merged from parts; "
+           "%zu rules (%s)\n",
+           changed_list != NULL ? changed_list : "nothing", (t1 - t0) / 1e6, c1 - c0,
+           mgr->n_part_parses - parsed0, mgr->n_part_merges - merged0,
+           gn_blocklist_get_n_rules (gn_blocklist_manager_get_blocklist (mgr)),
+           gn_blocklist_is_mapped (gn_blocklist_manager_get_blocklist (mgr)) ? "mapped" : "heap");
+  print_mem ("  after:", m0, read_mem ());
+}
+
+/* argv: the manager's config dir and cache dir, and whether to reload */
 static int
 run_manager (const char *config_dir,
-             const char *cache_dir)
+             const char *cache_dir,
+             gboolean    reload)
 {
   g_autoptr(GnBlocklistManager) mgr = gn_blocklist_manager_new (config_dir, cache_dir);
   g_autoptr(GError) error = NULL;
@@ -268,6 +317,50 @@ run_manager (const char *config_dir,
            gn_blocklist_is_mapped (list) ? "mapped" : "heap");
   g_print ("ready:        %.3f s (CPU time %.3f s, both threads)\n", (t1 - t0) / 1e6, c1 - c0);
   print_mem ("after ready:", m0, m1);
+
+  if (reload)
+    {
+      guint n_lists = 0;
+      g_autofree char *last = NULL;
+
+      while (TRUE)
+        {
+          g_autofree char *name = g_strdup_printf ("list%u.txt", n_lists);
+          g_autofree char *path = g_build_filename (cache_dir, name, NULL);
+
+          if (!g_file_test (path, G_FILE_TEST_EXISTS))
+            break;
+          n_lists++;
+        }
+      g_print ("reloads with %u sources, the set serving meanwhile:\n", n_lists);
+      /* none changed (a user rule would trigger the same), then the
+       * smallest real list, then the big generated one */
+      reload_once (mgr, cache_dir, NULL, &changed, m0);
+      if (n_lists > 1)
+        reload_once (mgr, cache_dir, "list2.txt", &changed, m0);
+      last = g_strdup_printf ("list%u.txt", n_lists - 1);
+      reload_once (mgr, cache_dir, last, &changed, m0);
+
+      {
+        g_autoptr(GDir) d = g_dir_open (cache_dir, 0, NULL);
+        const char *name;
+        guint64 parts = 0, compiled = 0;
+
+        while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+          {
+            g_autofree char *path = g_build_filename (cache_dir, name, NULL);
+            GStatBuf st;
+
+            if (g_stat (path, &st) != 0)
+              continue;
+            if (g_str_has_suffix (name, ".gnpart"))
+              parts += st.st_size;
+            else if (g_str_has_suffix (name, ".gnbl"))
+              compiled += st.st_size;
+          }
+        g_print ("on disk:      compiled file %.1f MB, parts %.1f MB\n", compiled / 1e6, parts / 1e6);
+      }
+    }
   return 0;
 }
 
@@ -363,8 +456,8 @@ main (int argc, char *argv[])
   int fd;
 
   /* a child: bench-blocklist --child MODE DIR N_SHARED GEN_PATH N_GENERATED COMPILED */
-  if (argc == 4 && g_str_equal (argv[1], "--manager"))
-    return run_manager (argv[2], argv[3]);
+  if (argc == 5 && g_str_equal (argv[1], "--manager"))
+    return run_manager (argv[2], argv[3], g_str_equal (argv[4], "reload"));
   if (argc == 8 && g_str_equal (argv[1], "--child"))
     return run_child (argv[2], argv[3], (guint) g_ascii_strtoull (argv[4], NULL, 10), argv[5],
                       (guint) g_ascii_strtoull (argv[6], NULL, 10), argv[7]);
@@ -415,7 +508,8 @@ main (int argc, char *argv[])
   n_gen_str = g_strdup_printf ("%u", total);
 
   g_print ("%" G_GUINT64_FORMAT " names from the shared lists, %u generated\n", shared_count, total);
-  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+  /* GN_BENCH_MANAGER_ONLY=1: only the manager's starts and reloads */
+  for (guint m = 0; m < G_N_ELEMENTS (modes) && g_getenv ("GN_BENCH_MANAGER_ONLY") == NULL; m++)
     {
       const char *child_argv[] = { argv[0], "--child", modes[m], dir, n_shared_str, gen_path,
                                    n_gen_str, compiled, NULL };
@@ -463,7 +557,8 @@ main (int argc, char *argv[])
 
     for (guint run = 0; run < 2; run++)
       {
-        const char *child_argv[] = { argv[0], "--manager", config_dir, cache_dir, NULL };
+        const char *child_argv[] = { argv[0], "--manager", config_dir, cache_dir,
+                                     run == 0 ? "start" : "reload", NULL };
         int status;
 
         g_print ("-- %s start --\n", run == 0 ? "first (no compiled file)" : "next");
@@ -476,6 +571,18 @@ main (int argc, char *argv[])
     for (guint i = 0; i < links->len; i++)
       g_unlink (g_ptr_array_index (links, i));
     g_unlink (compiled_path);
+    {
+      /* the per-source parts */
+      g_autoptr(GDir) d = g_dir_open (cache_dir, 0, NULL);
+      const char *name;
+
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (cache_dir, name, NULL);
+
+          g_unlink (path);
+        }
+    }
     g_unlink (json_path);
     g_rmdir (config_dir);
     g_rmdir (cache_dir);

@@ -48,6 +48,18 @@ GnBuilderResult     gn_blocklist_builder_add_rule  (GnBlocklistBuilder *self,
                                                     const char         *name,
                                                     gsize               len);
 
+/* Adds @len bytes of records, each [kind: 1 byte][length: 1 byte][name],
+ * as gn_blocklist_builder_add_rule() would one by one and in the same
+ * order, adding to @report's accepted, allow_rules and duplicates counts;
+ * faster, as the slot probes of the next records overlap. The caller has
+ * checked them: kinds GN_MATCH_BLOCK or GN_MATCH_ALLOW, lengths 1 to
+ * GN_DOMAIN_MAX, no NUL inside a name (gn-blocklist-part.c). */
+void                gn_blocklist_builder_add_records (GnBlocklistBuilder *self,
+                                                      guint               list_index,
+                                                      const guint8       *records,
+                                                      gsize               len,
+                                                      GnBlocklistReport  *report);
+
 /* Parse a whole list. @report (nullable) is filled in even on error. UTF-8
  * (a byte order mark is skipped) or UTF-16 with a byte order mark (decoded);
  * see gn-blocklist-parser.c. */
@@ -78,6 +90,21 @@ gboolean            gn_blocklist_builder_add_file_full (GnBlocklistBuilder  *sel
                                                         GnBlocklistReport   *report,
                                                         GCancellable        *cancellable,
                                                         GError             **error);
+
+/* Every rule added from now on is also handed to @func, as given to
+ * gn_blocklist_builder_add_rule() (before an address is made canonical)
+ * and in the same order, on the thread that adds it: the inserter thread
+ * during a pipelined parse (gn-blocklist-inserter.h), which starts after
+ * this call and is joined before gn_blocklist_builder_add_file() returns.
+ * The manager records each list's parse this way (gn-blocklist-part.h).
+ * @func NULL stops it. */
+typedef void      (*GnBlocklistTapFunc)            (GnMatchKind         kind,
+                                                    const char         *name,
+                                                    gsize               len,
+                                                    gpointer            user_data);
+void                gn_blocklist_builder_set_tap   (GnBlocklistBuilder *self,
+                                                    GnBlocklistTapFunc  func,
+                                                    gpointer            user_data);
 
 gsize               gn_blocklist_builder_get_n_rules (GnBlocklistBuilder *self);
 /* Sizes the table for about @n_rules rules (a hint: more still fit, and

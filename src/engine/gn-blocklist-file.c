@@ -135,12 +135,7 @@ xxh_merge (guint64 acc,
 
 /* Streaming form, so that a big section can be checked a chunk at a time:
  * stripes() takes a multiple of 32 bytes, finish() the remaining tail. */
-typedef struct
-{
-  guint64 v1, v2, v3, v4;
-  guint64 seed;
-  guint64 total;
-} XxhState;
+typedef GnBlocklistChecksumState XxhState;
 
 static void
 xxh_init (XxhState *st,
@@ -229,6 +224,29 @@ gn_blocklist_checksum (const void *data,
   xxh_init (&st, seed);
   xxh_stripes (&st, data, body);
   return xxh_finish (&st, (const guint8 *) data + body, len - body);
+}
+
+void
+gn_blocklist_checksum_init (GnBlocklistChecksumState *state,
+                            guint64                   seed)
+{
+  xxh_init (state, seed);
+}
+
+void
+gn_blocklist_checksum_update (GnBlocklistChecksumState *state,
+                              const void               *data,
+                              gsize                     len)
+{
+  xxh_stripes (state, data, len);
+}
+
+guint64
+gn_blocklist_checksum_finish (GnBlocklistChecksumState *state,
+                              const void               *tail,
+                              gsize                     len)
+{
+  return xxh_finish (state, tail, len);
 }
 
 /* Input identity ---------------------------------------------------------- */
@@ -365,8 +383,8 @@ gn_blocklist_save_compiled (GnBlocklist   *list,
   header.file_size = pos;
   header.header_checksum = gn_blocklist_checksum (&header, G_STRUCT_OFFSET (FileHeader, header_checksum), 0);
 
-  /* A temporary file in the same folder, synced, then renamed over @path:
-   * a reader never sees half a file, and one that has the old file mapped
+  /* A temporary file in the same folder, then renamed over @path: a
+   * reader never sees half a file, and one that has the old file mapped
    * keeps reading the old one. Windows refuses to rename over a file that is
    * mapped, so there gn_blocklist_load_compiled() reads the file instead of
    * mapping it and holds no handle on it. */
@@ -396,7 +414,10 @@ gn_blocklist_save_compiled (GnBlocklist   *list,
                        s + 1 < N_SECTIONS ? header.sections[s + 1].offset : header.file_size);
   if (out != NULL)
     {
-      ok = ok && fflush (out) == 0 && g_fsync (fileno (out)) == 0;
+      /* not synced (that took 0.1–0.2 s of a reload): a file a crash left
+       * empty or half written fails the loader's checks, and the manager
+       * builds the set again from the lists' compiled parts */
+      ok = ok && fflush (out) == 0;
       if (!ok && why == NULL)
         why = g_cancellable_is_cancelled (cancellable) ? _("cancelled") : g_strerror (errno);
       if (fclose (out) != 0 && ok)

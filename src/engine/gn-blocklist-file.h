@@ -59,6 +59,24 @@ guint64      gn_blocklist_checksum        (const void    *data,
                                            gsize          len,
                                            guint64        seed);
 
+/* The same checksum a piece at a time: update() takes a multiple of 32
+ * bytes, finish() the tail (fewer than 32 bytes). */
+typedef struct
+{
+  guint64 v1, v2, v3, v4;
+  guint64 seed;
+  guint64 total;
+} GnBlocklistChecksumState;
+
+void         gn_blocklist_checksum_init   (GnBlocklistChecksumState *state,
+                                           guint64                   seed);
+void         gn_blocklist_checksum_update (GnBlocklistChecksumState *state,
+                                           const void               *data,
+                                           gsize                     len);
+guint64      gn_blocklist_checksum_finish (GnBlocklistChecksumState *state,
+                                           const void               *tail,
+                                           gsize                     len);
+
 /* Input identity: an incremental hash (FNV-1a 64) over the things a set is
  * built from: tags, strings and numbers, each length-delimited. */
 typedef struct

@@ -7,7 +7,8 @@
  * two queues: the parser waits when the inserter is behind, so memory stays
  * bounded (1 MB) however big the list. A batch is a run of records: the
  * match kind (1 byte), the name's length (1 byte, at most GN_DOMAIN_MAX),
- * the normalised name. An empty batch ends the run.
+ * the normalised name, the layout gn_blocklist_builder_add_records() takes
+ * (and a compiled part holds). An empty batch ends the run.
  *
  * Threading: start, push and finish on the parser's thread; the builder is
  * touched only by the inserter thread between start and finish.
@@ -44,38 +45,25 @@ static gpointer
 inserter_thread (gpointer data)
 {
   GnBlocklistInserter *in = data;
+  GnBlocklistReport counts = { 0 };
 
   for (;;)
     {
       Batch *batch = g_async_queue_pop (in->full);
       gsize len = batch->len;
 
-      for (gsize o = 0; o < len; )
-        {
-          GnMatchKind kind = batch->data[o];
-          gsize name_len = batch->data[o + 1];
-
-          switch (gn_blocklist_builder_add_rule (in->builder, in->list_index, kind,
-                                                 (const char *) batch->data + o + 2, name_len))
-            {
-            case GN_BUILDER_DUPLICATE:
-              in->duplicates++;
-              break;
-            case GN_BUILDER_ADDED:
-            case GN_BUILDER_ALREADY_LISTED:
-            default:
-              in->accepted++;
-              if (kind == GN_MATCH_ALLOW)
-                in->allow_rules++;
-              break;
-            }
-          o += 2 + name_len;
-        }
+      /* a batch is records as gn_blocklist_builder_add_records() takes
+       * them: inserted in order, the next ones' slots prefetched */
+      gn_blocklist_builder_add_records (in->builder, in->list_index, batch->data, len, &counts);
       batch->len = 0;
       g_async_queue_push (in->empty, batch);
       if (len == 0)
-        return NULL;
+        break;
     }
+  in->accepted = counts.accepted;
+  in->duplicates = counts.duplicates;
+  in->allow_rules = counts.allow_rules;
+  return NULL;
 }
 
 GnBlocklistInserter *

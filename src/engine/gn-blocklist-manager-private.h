@@ -44,6 +44,8 @@ struct _GnBlocklistManager
   guint         n_writes;         /* settings files written so far (tests) */
   guint         n_compiled_loads; /* builds served from the compiled file, unparsed (tests) */
   guint         n_compiled_saves; /* compiled files written (tests) */
+  guint         n_part_parses;    /* sources parsed (their part written) by builds (tests) */
+  guint         n_part_merges;    /* sources taken from their part, unparsed (tests) */
   gboolean      built_once;       /* only the first build tries the compiled file */
 
   guint         refresh_hours;
@@ -75,6 +77,9 @@ void      _gn_blocklist_manager_append_source   (GnBlocklistManager  *self,
 void      _gn_blocklist_manager_request_rebuild (GnBlocklistManager  *self,
                                                  GTask               *waiter);
 char     *_gn_blocklist_manager_cache_path      (GnBlocklistManager  *self,
+                                                 GnBlocklistSource   *source);
+/* <cache dir>/<id>.gnpart, see gn-blocklist-part.h */
+char     *_gn_blocklist_manager_part_path       (GnBlocklistManager  *self,
                                                  GnBlocklistSource   *source);
 /* <cache dir>/compiled.gnbl, see gn-blocklist-file.h */
 char     *_gn_blocklist_manager_compiled_path   (GnBlocklistManager  *self);

@@ -24,7 +24,11 @@
  *   The first build after load maps that file without parsing anything
  *   when it was built from the same inputs (the cached files' ids, names,
  *   formats, sizes, times and inodes, the user's rules and this version of
- *   GuardNest); otherwise it says why and parses the lists as before.
+ *   GuardNest); otherwise it says why and builds the set as below.
+ * - A build parses only the lists whose compiled part ("<id>.gnpart",
+ *   gn-blocklist-part.c, written when the list was last parsed) is missing,
+ *   stale or damaged, and merges the others from their parts; a removed
+ *   source's part goes with its cached copy.
  * - A one-minute timer refreshes the sources whose last attempt is older
  *   than the interval (off / 1 / 6 / 12 / 24 h). A list that has never
  *   been downloaded (the defaults on first start, or after every attempt
@@ -86,6 +90,15 @@ _gn_blocklist_manager_cache_path (GnBlocklistManager *self,
                                   GnBlocklistSource  *source)
 {
   g_autofree char *file = g_strdup_printf ("%s.txt", gn_blocklist_source_get_id (source));
+
+  return g_build_filename (self->cache_dir, file, NULL);
+}
+
+char *
+_gn_blocklist_manager_part_path (GnBlocklistManager *self,
+                                 GnBlocklistSource  *source)
+{
+  g_autofree char *file = g_strdup_printf ("%s.gnpart", gn_blocklist_source_get_id (source));
 
   return g_build_filename (self->cache_dir, file, NULL);
 }
@@ -326,6 +339,7 @@ gn_blocklist_manager_remove_source (GnBlocklistManager *self,
                                     GnBlocklistSource  *source)
 {
   g_autofree char *path = NULL;
+  g_autofree char *part_path = NULL;
   guint pos;
 
   g_return_if_fail (GN_IS_BLOCKLIST_MANAGER (self));
@@ -334,9 +348,11 @@ gn_blocklist_manager_remove_source (GnBlocklistManager *self,
   if (!g_list_store_find (self->sources, source, &pos))
     return;
   path = _gn_blocklist_manager_cache_path (self, source);
+  part_path = _gn_blocklist_manager_part_path (self, source);
   g_signal_handlers_disconnect_by_data (source, self);
   g_list_store_remove (self->sources, pos);
   g_unlink (path);
+  g_unlink (part_path);
   _gn_blocklist_manager_queue_save (self);
   _gn_blocklist_manager_request_rebuild (self, NULL);
 }

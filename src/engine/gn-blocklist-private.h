@@ -53,6 +53,11 @@ struct _GnBlocklist
                                  * gn_blocklist_load_compiled()) */
 };
 
+/* Frees a table the builder allocated for @mask + 1 slots (on Linux big
+ * ones are mapped, see gn-blocklist-builder.c). */
+void _gn_blocklist_table_free (GnSlot  *slots,
+                               guint32  mask);
+
 static inline guint32
 _gn_slot_tag (guint64 hash)
 {

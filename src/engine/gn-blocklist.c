@@ -57,7 +57,7 @@ gn_blocklist_unref (GnBlocklist *self)
       else
         {
           g_clear_pointer (&self->arena, g_free);
-          g_clear_pointer (&self->slots, g_aligned_free);
+          _gn_blocklist_table_free (g_steal_pointer (&self->slots), self->mask);
         }
       g_clear_pointer (&self->list_names, g_ptr_array_unref);
       g_free (self);
