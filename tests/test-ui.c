@@ -1578,10 +1578,16 @@ open_tunnel (void)
 static void
 unselect (const char *page)
 {
-  GtkColumnView *view = find_column_view (gn_window_get_page (T.window, page));
+  GtkWidget *widget = gn_window_get_page (T.window, page);
+  GListModel *shown;
 
-  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (view)),
-                                     GTK_INVALID_LIST_POSITION);
+  /* The Connections page's column view has no model while the page is
+   * hidden; the page's selection is there all the time. */
+  if (GN_IS_CONNECTIONS_PAGE (widget))
+    shown = gn_connections_page_get_shown (GN_CONNECTIONS_PAGE (widget));
+  else
+    shown = G_LIST_MODEL (gtk_column_view_get_model (find_column_view (widget)));
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), GTK_INVALID_LIST_POSITION);
 }
 
 /* Opens a tunnel to @host (a name under .localhost: GLib resolves it to
