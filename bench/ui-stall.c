@@ -42,6 +42,13 @@
 #include "gn-window.h"
 
 #define TICK_MS 5
+#define STALL_MS 50
+
+typedef struct
+{
+  gint64 end;   /* monotonic µs when the late tick ran */
+  gint64 late;  /* µs */
+} Stall;
 
 static struct
 {
@@ -57,7 +64,10 @@ static struct
   gint64         max_late_warm; /* longest after the first 2 s (warm-up) */
   gint64         load_start;
   gint64         load_end;
+  guint64        run_ns0, wait_ns0;  /* main_schedstat() at the load's start */
+  gboolean       have_schedstat;
   GArray        *lateness;     /* gint64 µs, one per tick while loaded */
+  GArray        *stalls;       /* Stall: each tick later than STALL_MS */
 
   gint           sent;         /* atomic */
   gint           ok;           /* atomic */
@@ -74,6 +84,19 @@ static struct
   gboolean       client_done;
   char          *client_result;
 } B;
+
+/* The main thread's time on a CPU and waiting for one (runnable, not
+ * running), in ns, from the scheduler's statistics (Linux). */
+static gboolean
+main_schedstat (guint64 *run_ns,
+                guint64 *wait_ns)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL))
+    return FALSE;
+  return sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, run_ns, wait_ns) == 2;
+}
 
 static char *
 loadavg (void)
@@ -196,6 +219,12 @@ tick_cb (gpointer data)
     {
       late = MAX (late, 0);
       g_array_append_val (B.lateness, late);
+      if (late > STALL_MS * 1000)
+        {
+          Stall stall = { now, late };
+
+          g_array_append_val (B.stalls, stall);
+        }
       if (late > B.max_late)
         {
           B.max_late = late;
@@ -236,6 +265,13 @@ finish_cb (gpointer data)
              B.seconds, B.rate);
   load = loadavg ();
   g_print ("load average (1 and 5 min) at the end: %s\n", load);
+  {
+    guint64 run_ns, wait_ns;
+
+    if (B.have_schedstat && main_schedstat (&run_ns, &wait_ns))
+      g_print ("main thread during the load: %.1f s on a CPU, %.1f s runnable waiting for one\n",
+               (run_ns - B.run_ns0) / 1e9, (wait_ns - B.wait_ns0) / 1e9);
+  }
   g_print ("rows in the Connections model (peak): %u\n", B.max_rows);
   if (B.lateness->len > 0)
     g_print ("main loop lateness over %u ticks of %d ms: median %.2f ms, p99 %.2f ms, "
@@ -245,6 +281,17 @@ finish_cb (gpointer data)
              g_array_index (B.lateness, gint64, B.lateness->len * 99 / 100) / 1000.0,
              B.max_late / 1000.0, B.max_late_at / (double) G_USEC_PER_SEC,
              B.max_late_warm / 1000.0);
+  /* CLOCK_MONOTONIC seconds, to find them in `perf record -k CLOCK_MONOTONIC`. */
+  g_print ("stalls over %d ms: %u", STALL_MS, B.stalls->len);
+  for (guint i = 0; i < B.stalls->len && i < 20; i++)
+    {
+      Stall *stall = &g_array_index (B.stalls, Stall, i);
+
+      g_print ("%s %.0f ms ending at %.3f (%.1f s in)", i == 0 ? ":" : ",", stall->late / 1000.0,
+               stall->end / (double) G_USEC_PER_SEC,
+               (stall->end - B.load_start) / (double) G_USEC_PER_SEC);
+    }
+  g_print ("\n");
   {
     GnHistoryStore *history = gn_session_get_history (gn_application_get_session (B.app));
     gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
@@ -378,6 +425,7 @@ start_load_cb (gpointer data)
       for (guint i = 0; i < N_LOAD_THREADS; i++)
         g_thread_unref (g_thread_new ("load", load_thread, GUINT_TO_POINTER (i)));
     }
+  B.have_schedstat = main_schedstat (&B.run_ns0, &B.wait_ns0);
   g_timeout_add (100, finish_cb, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -444,6 +492,7 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
   B.lateness = g_array_new (FALSE, FALSE, sizeof (gint64));
+  B.stalls = g_array_new (FALSE, FALSE, sizeof (Stall));
   if (B.external)
     {
 #ifdef G_OS_UNIX
@@ -478,6 +527,7 @@ main (int   argc,
   g_application_run (G_APPLICATION (B.app), 1, app_argv);
   g_object_unref (B.app);
   g_array_unref (B.lateness);
+  g_array_unref (B.stalls);
   if (B.nginx != NULL)
     {
 #ifdef G_OS_UNIX
