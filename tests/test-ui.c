@@ -1449,6 +1449,15 @@ test_close_connection (void)
   g_assert_true (action_enabled ("win.close-connection"));
   g_assert_true (action_enabled ("win.close-all"));
 
+  /* Hidden, the table has no model (no row widgets for a page nobody
+   * sees); the selection stays, and the table is back when shown. */
+  gn_window_show_page (T.window, "overview");
+  WAIT_FOR (gtk_column_view_get_model (find_column_view (GTK_WIDGET (page))) == NULL);
+  g_assert_true (gn_connections_page_get_selected (page) == row);
+  gn_window_show_page (T.window, "connections");
+  WAIT_FOR (G_LIST_MODEL (gtk_column_view_get_model (find_column_view (GTK_WIDGET (page)))) == shown);
+  g_assert_true (gn_connections_page_get_selected (page) == row);
+
   n = -1;
   g_input_stream_read_async (in, buf, sizeof buf, G_PRIORITY_DEFAULT, NULL, read_done, &n);
   activate ("win.close-connection");

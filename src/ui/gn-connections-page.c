@@ -77,8 +77,14 @@ gn_connections_page_map (GtkWidget *widget)
       gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
       selected = gtk_single_selection_get_selected (self->selection);
       if (selected != GTK_INVALID_LIST_POSITION)
-        gtk_widget_activate_action (GTK_WIDGET (self->column_view), "list.scroll-to-item",
-                                    "u", selected);
+        {
+          /* The action is the column view's inner list view's (GTK 4.8
+           * has no gtk_column_view_scroll_to()). */
+          for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+               child != NULL; child = gtk_widget_get_next_sibling (child))
+            if (GTK_IS_LIST_VIEW (child))
+              gtk_widget_activate_action (child, "list.scroll-to-item", "u", selected);
+        }
     }
   GTK_WIDGET_CLASS (gn_connections_page_parent_class)->map (widget);
 }
