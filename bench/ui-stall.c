@@ -29,6 +29,8 @@
  * proxy management, so it touches nothing of the user's.
  */
 
+#include <stdio.h>
+
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
