@@ -10,7 +10,14 @@
  * on the main loop records how late it fires: the longest lateness is the
  * main loop's longest stall, the time the window could not react.
  *
- *   xvfb-run -a ./_build/app/bench/ui-stall [--rate N] [--seconds S] [--page NAME]
+ *   xvfb-run -a ./_build/dev/bench/ui-stall [--rate N] [--seconds S] [--page NAME]
+ *                                             [--external-load]
+ *
+ * With --external-load (Linux) the origin is an nginx and the load a
+ * separate process (bench/http-load: one thread, epoll, a fixed rate of new
+ * connections), so the window's process holds only the app and a profile
+ * of it (perf record -t MAIN_THREAD) shows the app's own work. The bench
+ * prints its pid and main thread id for that.
  *
  * The statistics history is recorded as in normal use (the session's
  * store, flushed every 2 s on its writer thread); at the end the bench
@@ -22,13 +29,28 @@
  * proxy management, so it touches nothing of the user's.
  */
 
+#include <stdio.h>
+
 #include <glib/gstdio.h>
+#include <gio/gio.h>
 #include <libsoup/soup.h>
+#ifdef G_OS_UNIX
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+#endif
 
 #include "gn-application.h"
 #include "gn-window.h"
 
 #define TICK_MS 5
+#define STALL_MS 50
+
+typedef struct
+{
+  gint64 end;   /* monotonic µs when the late tick ran */
+  gint64 late;  /* µs */
+} Stall;
 
 static struct
 {
@@ -44,7 +66,10 @@ static struct
   gint64         max_late_warm; /* longest after the first 2 s (warm-up) */
   gint64         load_start;
   gint64         load_end;
+  guint64        run_ns0, wait_ns0;  /* main_schedstat() at the load's start */
+  gboolean       have_schedstat;
   GArray        *lateness;     /* gint64 µs, one per tick while loaded */
+  GArray        *stalls;       /* Stall: each tick later than STALL_MS */
 
   gint           sent;         /* atomic */
   gint           ok;           /* atomic */
@@ -53,7 +78,39 @@ static struct
   guint          max_rows;
   const char    *page;
   guint          n_flushed;    /* history batches written */
+
+  gboolean       external;     /* --external-load: nginx + http-load processes */
+  char          *tmp;
+  char          *load_client;  /* path of http-load */
+  GSubprocess   *nginx;
+  gboolean       client_done;
+  char          *client_result;
 } B;
+
+/* The main thread's time on a CPU and waiting for one (runnable, not
+ * running), in ns, from the scheduler's statistics (Linux). */
+static gboolean
+main_schedstat (guint64 *run_ns,
+                guint64 *wait_ns)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL))
+    return FALSE;
+  return sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, run_ns, wait_ns) == 2;
+}
+
+static char *
+loadavg (void)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return g_strdup ("?");
+  fields = g_strsplit (text, " ", 3);
+  return g_strdup_printf ("%s %s", fields[0], fields[1] != NULL ? fields[1] : "");
+}
 
 /* ---- origin on its own thread ---- */
 
@@ -164,6 +221,12 @@ tick_cb (gpointer data)
     {
       late = MAX (late, 0);
       g_array_append_val (B.lateness, late);
+      if (late > STALL_MS * 1000)
+        {
+          Stall stall = { now, late };
+
+          g_array_append_val (B.stalls, stall);
+        }
       if (late > B.max_late)
         {
           B.max_late = late;
@@ -188,13 +251,29 @@ cmp_i64 (gconstpointer a,
 static gboolean
 finish_cb (gpointer data)
 {
-  if (g_atomic_int_get (&B.done_threads) < N_LOAD_THREADS)
+  g_autofree char *load = NULL;
+
+  if (B.external ? !B.client_done : g_atomic_int_get (&B.done_threads) < N_LOAD_THREADS)
     return G_SOURCE_CONTINUE;
 
   g_array_sort (B.lateness, cmp_i64);
-  g_print ("requests: %d sent, %d ok, %d failed in %u s (target %u/s)\n",
-           g_atomic_int_get (&B.sent), g_atomic_int_get (&B.ok), g_atomic_int_get (&B.failed),
-           B.seconds, B.rate);
+  if (B.external)
+    g_print ("requests (external http-load, nginx origin): %s in %u s (target %u/s)\n",
+             B.client_result != NULL ? g_strstrip (B.client_result) : "client failed",
+             B.seconds, B.rate);
+  else
+    g_print ("requests: %d sent, %d ok, %d failed in %u s (target %u/s)\n",
+             g_atomic_int_get (&B.sent), g_atomic_int_get (&B.ok), g_atomic_int_get (&B.failed),
+             B.seconds, B.rate);
+  load = loadavg ();
+  g_print ("load average (1 and 5 min) at the end: %s\n", load);
+  {
+    guint64 run_ns, wait_ns;
+
+    if (B.have_schedstat && main_schedstat (&run_ns, &wait_ns))
+      g_print ("main thread during the load: %.1f s on a CPU, %.1f s runnable waiting for one\n",
+               (run_ns - B.run_ns0) / 1e9, (wait_ns - B.wait_ns0) / 1e9);
+  }
   g_print ("rows in the Connections model (peak): %u\n", B.max_rows);
   if (B.lateness->len > 0)
     g_print ("main loop lateness over %u ticks of %d ms: median %.2f ms, p99 %.2f ms, "
@@ -204,6 +283,17 @@ finish_cb (gpointer data)
              g_array_index (B.lateness, gint64, B.lateness->len * 99 / 100) / 1000.0,
              B.max_late / 1000.0, B.max_late_at / (double) G_USEC_PER_SEC,
              B.max_late_warm / 1000.0);
+  /* CLOCK_MONOTONIC seconds, to find them in `perf record -k CLOCK_MONOTONIC`. */
+  g_print ("stalls over %d ms: %u", STALL_MS, B.stalls->len);
+  for (guint i = 0; i < B.stalls->len && i < 20; i++)
+    {
+      Stall *stall = &g_array_index (B.stalls, Stall, i);
+
+      g_print ("%s %.0f ms ending at %.3f (%.1f s in)", i == 0 ? ":" : ",", stall->late / 1000.0,
+               stall->end / (double) G_USEC_PER_SEC,
+               (stall->end - B.load_start) / (double) G_USEC_PER_SEC);
+    }
+  g_print ("\n");
   {
     GnHistoryStore *history = gn_session_get_history (gn_application_get_session (B.app));
     gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
@@ -234,6 +324,74 @@ flushed_cb (void)
   B.n_flushed++;
 }
 
+static void
+client_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                             &B.client_result, NULL, &error))
+    g_printerr ("http-load: %s\n", error->message);
+  B.client_done = TRUE;
+}
+
+/* nginx on a free port in the temporary directory, answering every GET
+ * with a short text, as the in-process SoupServer does. */
+static void
+start_nginx (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *dir = g_build_filename (B.tmp, "nginx", NULL);
+  g_autofree char *conf_path = g_build_filename (dir, "nginx.conf", NULL);
+  g_autofree char *conf = NULL;
+  gint64 deadline;
+
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  if (probe == NULL || !g_socket_bind (probe, any, FALSE, &error) ||
+      (bound = g_socket_get_local_address (probe, &error)) == NULL)
+    g_error ("free port: %s", error->message);
+  B.origin_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+
+  g_mkdir_with_parents (dir, 0700);
+  conf = g_strdup_printf ("daemon off; worker_processes 1; pid %s/nginx.pid; error_log %s/error.log;\n"
+                          "events { worker_connections 4096; }\n"
+                          "http { access_log off;\n"
+                          "  client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
+                          "  uwsgi_temp_path %s; scgi_temp_path %s;\n"
+                          "  server { listen 127.0.0.1:%u; default_type text/plain;\n"
+                          "    location / { return 200 \"hello from the origin\\n\"; } } }\n",
+                          dir, dir, dir, dir, dir, dir, dir, B.origin_port);
+  if (!g_file_set_contents (conf_path, conf, -1, &error))
+    g_error ("%s", error->message);
+  B.nginx = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                              "nginx", "-c", conf_path, "-p", dir, NULL);
+  if (B.nginx == NULL)
+    g_error ("nginx (apt-get install nginx-light): %s", error->message);
+
+  /* Until it accepts. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) conn = NULL;
+
+      g_socket_client_set_enable_proxy (client, FALSE);
+      conn = g_socket_client_connect_to_host (client, "127.0.0.1", B.origin_port, NULL, NULL);
+      if (conn != NULL)
+        break;
+      if (g_get_monotonic_time () > deadline || g_subprocess_get_identifier (B.nginx) == NULL)
+        g_error ("nginx did not start (see %s/error.log)", dir);
+      g_usleep (20 * 1000);
+    }
+}
+
 static gboolean
 start_load_cb (gpointer data)
 {
@@ -243,10 +401,33 @@ start_load_cb (gpointer data)
     return G_SOURCE_CONTINUE;
 
   B.proxy_port = gn_engine_get_port (gn_application_get_engine (B.app));
-  B.load_start = g_get_monotonic_time () + 200 * 1000;
-  B.load_end = B.load_start + B.seconds * G_USEC_PER_SEC;
-  for (guint i = 0; i < N_LOAD_THREADS; i++)
-    g_thread_unref (g_thread_new ("load", load_thread, GUINT_TO_POINTER (i)));
+  if (B.external)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *proxy = g_strdup_printf ("%u", B.proxy_port);
+      g_autofree char *origin = g_strdup_printf ("%u", B.origin_port);
+      g_autofree char *rate = g_strdup_printf ("%u", B.rate);
+      g_autofree char *seconds = g_strdup_printf ("%u", B.seconds);
+      g_autoptr(GSubprocess) client = NULL;
+      g_autofree char *load = loadavg ();
+
+      g_print ("load average (1 and 5 min) at the start: %s\n", load);
+      client = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, B.load_client,
+                                 proxy, origin, rate, seconds, NULL);
+      if (client == NULL)
+        g_error ("%s: %s", B.load_client, error->message);
+      B.load_start = g_get_monotonic_time ();
+      B.load_end = B.load_start + B.seconds * G_USEC_PER_SEC;
+      g_subprocess_communicate_utf8_async (client, NULL, NULL, client_done_cb, NULL);
+    }
+  else
+    {
+      B.load_start = g_get_monotonic_time () + 200 * 1000;
+      B.load_end = B.load_start + B.seconds * G_USEC_PER_SEC;
+      for (guint i = 0; i < N_LOAD_THREADS; i++)
+        g_thread_unref (g_thread_new ("load", load_thread, GUINT_TO_POINTER (i)));
+    }
+  B.have_schedstat = main_schedstat (&B.run_ns0, &B.wait_ns0);
   g_timeout_add (100, finish_cb, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -281,6 +462,8 @@ main (int   argc,
     { "page", 0, 0, G_OPTION_ARG_STRING, &page, "Page shown (default connections)", "NAME" },
     { "rate", 0, 0, G_OPTION_ARG_INT, &rate, "Requests per second", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Duration", "S" },
+    { "external-load", 0, 0, G_OPTION_ARG_NONE, &B.external,
+      "Origin (nginx) and load client (http-load) in processes of their own", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new ("- main-loop stall under load");
@@ -299,6 +482,7 @@ main (int   argc,
 
   tmp = g_dir_make_tmp ("guardnest-bench-XXXXXX", &error);
   g_assert_no_error (error);
+  B.tmp = tmp;
   for (guint i = 0; i < G_N_ELEMENTS (vars); i++)
     {
       g_autofree char *dir = g_build_filename (tmp, vars[i], NULL);
@@ -310,9 +494,32 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
   B.lateness = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_thread_unref (g_thread_new ("origin", origin_thread, NULL));
-  while (g_atomic_int_get ((gint *) &B.origin_port) == 0)
-    g_usleep (1000);
+  B.stalls = g_array_new (FALSE, FALSE, sizeof (Stall));
+  if (B.external)
+    {
+#ifdef G_OS_UNIX
+      g_autofree char *bindir = g_path_get_dirname (argv[0]);
+
+      B.load_client = g_build_filename (bindir, "http-load", NULL);
+      if (!g_file_test (B.load_client, G_FILE_TEST_IS_EXECUTABLE))
+        {
+          g_printerr ("%s not found (built on Linux only)\n", B.load_client);
+          return 2;
+        }
+      start_nginx ();
+      g_print ("window process %d (its main thread has the same id; perf record -t %d)\n",
+               (int) getpid (), (int) getpid ());
+#else
+      g_printerr ("--external-load needs Linux\n");
+      return 2;
+#endif
+    }
+  else
+    {
+      g_thread_unref (g_thread_new ("origin", origin_thread, NULL));
+      while (g_atomic_int_get ((gint *) &B.origin_port) == 0)
+        g_usleep (1000);
+    }
 
   config = gn_engine_config_new ();
   config->port = 0;
@@ -322,6 +529,17 @@ main (int   argc,
   g_application_run (G_APPLICATION (B.app), 1, app_argv);
   g_object_unref (B.app);
   g_array_unref (B.lateness);
+  g_array_unref (B.stalls);
+  if (B.nginx != NULL)
+    {
+#ifdef G_OS_UNIX
+      g_subprocess_send_signal (B.nginx, SIGTERM);  /* the master stops its workers */
+#endif
+      g_subprocess_wait (B.nginx, NULL, NULL);
+      g_clear_object (&B.nginx);
+    }
+  g_free (B.load_client);
+  g_free (B.client_result);
   g_print ("(temporary files in %s)\n", tmp);
   return 0;
 }

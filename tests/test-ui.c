@@ -1523,6 +1523,15 @@ test_close_connection (void)
   g_assert_true (action_enabled ("win.close-connection"));
   g_assert_true (action_enabled ("win.close-all"));
 
+  /* Hidden, the table has no model (no row widgets for a page nobody
+   * sees); the selection stays, and the table is back when shown. */
+  gn_window_show_page (T.window, "overview");
+  WAIT_FOR (gtk_column_view_get_model (find_column_view (GTK_WIDGET (page))) == NULL);
+  g_assert_true (gn_connections_page_get_selected (page) == row);
+  gn_window_show_page (T.window, "connections");
+  WAIT_FOR (G_LIST_MODEL (gtk_column_view_get_model (find_column_view (GTK_WIDGET (page)))) == shown);
+  g_assert_true (gn_connections_page_get_selected (page) == row);
+
   n = -1;
   g_input_stream_read_async (in, buf, sizeof buf, G_PRIORITY_DEFAULT, NULL, read_done, &n);
   activate ("win.close-connection");
@@ -1652,10 +1661,16 @@ open_tunnel (void)
 static void
 unselect (const char *page)
 {
-  GtkColumnView *view = find_column_view (gn_window_get_page (T.window, page));
+  GtkWidget *widget = gn_window_get_page (T.window, page);
+  GListModel *shown;
 
-  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (view)),
-                                     GTK_INVALID_LIST_POSITION);
+  /* The Connections page's column view has no model while the page is
+   * hidden; the page's selection is there all the time. */
+  if (GN_IS_CONNECTIONS_PAGE (widget))
+    shown = gn_connections_page_get_shown (GN_CONNECTIONS_PAGE (widget));
+  else
+    shown = G_LIST_MODEL (gtk_column_view_get_model (find_column_view (widget)));
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), GTK_INVALID_LIST_POSITION);
 }
 
 /* Opens a tunnel to @host (a name under .localhost: GLib resolves it to

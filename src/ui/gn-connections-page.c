@@ -11,6 +11,14 @@
  * batches update in place. The page only shows; the commands (close,
  * close all, pause) are window actions that ask the page for its selection.
  *
+ * While the page is not mapped (another page of the window's stack shows)
+ * the column view has no model: the selection, sort and filter models keep
+ * following the rows (so the selection and get_shown() stay what they
+ * were), but no row widgets are created, bound and dropped for a table
+ * nobody sees, which at 1,000 new connections a second was most of the
+ * main loop's work on the other pages. Mapping gives the model back and
+ * scrolls to the selected row.
+ *
  * Threading: main thread only.
  */
 
@@ -59,6 +67,38 @@ update_count (GnConnectionsPage *self)
 }
 
 static void
+gn_connections_page_map (GtkWidget *widget)
+{
+  GnConnectionsPage *self = GN_CONNECTIONS_PAGE (widget);
+  guint selected;
+
+  if (gtk_column_view_get_model (self->column_view) == NULL)
+    {
+      gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+      selected = gtk_single_selection_get_selected (self->selection);
+      if (selected != GTK_INVALID_LIST_POSITION)
+        {
+          /* The action is the column view's inner list view's (GTK 4.8
+           * has no gtk_column_view_scroll_to()). */
+          for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+               child != NULL; child = gtk_widget_get_next_sibling (child))
+            if (GTK_IS_LIST_VIEW (child))
+              gtk_widget_activate_action (child, "list.scroll-to-item", "u", selected);
+        }
+    }
+  GTK_WIDGET_CLASS (gn_connections_page_parent_class)->map (widget);
+}
+
+static void
+gn_connections_page_unmap (GtkWidget *widget)
+{
+  GnConnectionsPage *self = GN_CONNECTIONS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (gn_connections_page_parent_class)->unmap (widget);
+  gtk_column_view_set_model (self->column_view, NULL);
+}
+
+static void
 stop_search_cb (GnConnectionsPage *self)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
@@ -95,6 +135,8 @@ gn_connections_page_class_init (GnConnectionsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = gn_connections_page_dispose;
+  widget_class->map = gn_connections_page_map;
+  widget_class->unmap = gn_connections_page_unmap;
 
   g_type_ensure (GN_TYPE_CONNECTION_ROW);
   g_type_ensure (GN_TYPE_LIVE_SORTER);
@@ -129,6 +171,8 @@ gn_connections_page_init (GnConnectionsPage *self)
   /* Newest first until the user picks another order. */
   gtk_column_view_sort_by_column (self->column_view, self->col_started, GTK_SORT_DESCENDING);
   update_count (self);
+  /* Not mapped yet: the model comes with the first map. */
+  gtk_column_view_set_model (self->column_view, NULL);
 }
 
 void
