@@ -529,6 +529,18 @@ gn_engine_get_n_workers (GnEngine *self)
   return self->workers->len;
 }
 
+void
+gn_engine_get_worker_accepted (GnEngine *self,
+                               guint     index,
+                               guint    *by_worker,
+                               guint    *handed)
+{
+  g_return_if_fail (GN_IS_ENGINE (self));
+  g_return_if_fail (index < self->workers->len);
+
+  gn_worker_get_accepted (g_ptr_array_index (self->workers, index), by_worker, handed);
+}
+
 GnConnectionRegistry *
 gn_engine_get_registry (GnEngine *self)
 {
