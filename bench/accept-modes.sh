@@ -2,18 +2,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Who accepts, measured (never a test): CONNECT setups/s and GuardNest's CPU
-# per setup with the workers accepting on the listening socket themselves
-# (the default on Linux) and with the engine thread accepting and handing
-# each connection over (GN_ACCEPT=engine), two `guardnest --headless
-# --quiet` side by side, runs interleaved (the order alternates each round)
-# so that the shared machine's load hits both alike. Also tinyproxy, if
-# installed, for the ratio the project quotes.
+# per setup for each GN_ACCEPT mode (src/engine/gn-proxy-accept.c):
+# reuseport (one SO_REUSEPORT listening socket per worker), shared (every
+# worker polls the one socket) and engine (the engine thread accepts and
+# hands each connection over), one `guardnest --headless --quiet` each,
+# side by side, runs interleaved (the order rotates each round) so that
+# the shared machine's load hits all alike. Also tinyproxy, if installed,
+# for the ratio the project quotes. GN_BENCH_MODES picks the modes.
 #
 #   bash bench/accept-modes.sh [BUILD_DIR] [ROUNDS] [SECONDS]   (default: _build 5 5)
 #
 # Prints one line per run (setups/s, CPU µs per setup from `perf stat -e
-# task-clock -p` when perf works, else from /proc/PID/stat) and the
-# medians; the load average before each round.
+# task-clock -p` when perf works, else from /proc/PID/stat, and context
+# switches per setup with perf) and the medians; the load average before
+# each round.
 #
 # Needs: nginx-light, python3; optional perf, tinyproxy.
 set -euo pipefail
@@ -52,11 +54,12 @@ CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
 
 declare -A port pid
-port[workers]=$(free_port)
-"$guardnest" --headless --quiet --port "${port[workers]}" > "$work/workers.log" 2>&1 & pid[workers]=$!; pids+=(${pid[workers]})
-port[engine]=$(free_port)
-GN_ACCEPT=engine "$guardnest" --headless --quiet --port "${port[engine]}" > "$work/engine.log" 2>&1 & pid[engine]=$!; pids+=(${pid[engine]})
-modes=(workers engine)
+read -r -a modes <<< "${GN_BENCH_MODES:-reuseport shared engine}"
+for m in "${modes[@]}"; do
+  port[$m]=$(free_port)
+  GN_ACCEPT=$m "$guardnest" --headless --quiet --port "${port[$m]}" > "$work/$m.log" 2>&1 &
+  pid[$m]=$!; pids+=(${pid[$m]})
+done
 if command -v tinyproxy >/dev/null; then
   port[tinyproxy]=$(free_port)
   cat > "$work/tinyproxy.conf" <<CONF
@@ -74,13 +77,14 @@ CONF
 fi
 sleep 1
 
-# One run: prints "setups/s µs-per-setup".
+# One run: prints "setups/s µs-per-setup context-switches-per-setup".
 run() {
-  local mode=$1 out count rate cpu before after
+  local mode=$1 out count rate cpu cs=0 before after
   if [ $use_perf = 1 ]; then
-    out=$(perf stat -x, -e task-clock -p "${pid[$mode]}" -- \
+    out=$(perf stat -x, -e task-clock,context-switches -p "${pid[$mode]}" -- \
             "$setups" "${port[$mode]}" "$origin_port" /small.bin "$seconds" 64 1000000000 2>&1 >"$work/rate")
     cpu=$(echo "$out" | awk -F, '/task-clock/ {print $1}')   # ms
+    cs=$(echo "$out" | awk -F, '/context-switches/ {print $1}')
   else
     before=$(cpu_ms "${pid[$mode]}")
     out=$("$setups" "${port[$mode]}" "$origin_port" /small.bin "$seconds" 64 1000000000 2>&1 >"$work/rate")
@@ -89,22 +93,24 @@ run() {
   fi
   rate=$(cat "$work/rate")
   count=$(echo "$out" | awk '/setups$/ {print $2}')
-  awk -v r="$rate" -v c="$cpu" -v n="$count" 'BEGIN {printf "%d %.1f\n", r, (n > 0 ? c * 1000 / n : 0)}'
+  awk -v r="$rate" -v c="$cpu" -v s="$cs" -v n="$count" \
+    'BEGIN {printf "%d %.1f %.2f\n", r, (n > 0 ? c * 1000 / n : 0), (n > 0 ? s / n : 0)}'
 }
 
 echo "cpu per setup from $([ $use_perf = 1 ] && echo 'perf stat task-clock' || echo /proc/PID/stat)"
 for ((r = 1; r <= rounds; r++)); do
-  order=("${modes[@]}")
-  if ((r % 2 == 0)); then order=(engine workers "${modes[@]:2}"); fi
+  k=$(( (r - 1) % ${#modes[@]} ))
+  order=("${modes[@]:k}" "${modes[@]:0:k}")
   echo "round $r, load $(cut -d' ' -f1-3 /proc/loadavg)"
   for m in "${order[@]}"; do
     line=$(run "$m")
-    printf "  %-10s %6s setups/s  %6s us CPU/setup\n" "$m" ${line}
+    printf "  %-10s %6s setups/s  %6s us CPU/setup  %5s switches/setup\n" "$m" ${line}
     echo "$line" >> "$work/$m.res"
   done
 done
 echo "medians over $rounds rounds:"
 for m in "${modes[@]}"; do
-  printf "  %-10s %6s setups/s  %6s us CPU/setup\n" "$m" \
-    "$(cut -d' ' -f1 "$work/$m.res" | median)" "$(cut -d' ' -f2 "$work/$m.res" | median)"
+  printf "  %-10s %6s setups/s  %6s us CPU/setup  %5s switches/setup\n" "$m" \
+    "$(cut -d' ' -f1 "$work/$m.res" | median)" "$(cut -d' ' -f2 "$work/$m.res" | median)" \
+    "$(cut -d' ' -f3 "$work/$m.res" | median)"
 done

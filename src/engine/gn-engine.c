@@ -50,10 +50,11 @@
  * from any thread.
  * Inside, three kinds of threads: the owner's, the engine thread
  * (listeners, start/stop/restart/drain bookkeeping, status, blocklist
- * swaps: it hands each accepted connection to a worker together with the
- * rules current at that moment), and n_workers worker threads
- * (gn-worker.h), each with its own GMainContext, buffer pool and
- * GSocketClient, on which connections live from accept to close — those
+ * swaps), and n_workers worker threads (gn-worker.h), each with its own
+ * GMainContext, buffer pool and GSocketClient, which on Linux accept for
+ * themselves (each on its own SO_REUSEPORT socket; elsewhere the engine
+ * thread accepts and hands each connection to a worker, see
+ * gn-proxy-accept.c), and on which connections live from accept to close — those
  * of a draining server as well as those of the running one. With
  * n_workers = 1 the only worker is the engine thread itself, as before
  * workers existed. The workers are created when the engine thread starts

@@ -5,27 +5,43 @@
  * A GnProxyServer's listening socket and its accepting (see
  * gn-proxy-server.c for the whole design, the restarts included).
  *
- * Two ways to accept, chosen per server at creation:
+ * Three ways to accept, chosen once per process by GN_ACCEPT (with one
+ * worker, which is the engine thread itself, always the engine's):
  *
- *  - Workers accept (Linux with more than one worker; GN_ACCEPT=engine
- *    turns it off): every worker polls the one listening socket from its
- *    own context and accepts whatever is pending at each wake-up, so a new
- *    connection starts on the worker that accepted it, with no hop through
- *    the engine thread. Whichever worker is free first takes the next
- *    clients, which balances the load as well as "least loaded" did. One
- *    socket, not one SO_REUSEPORT socket per worker: the restart handover
- *    stays one socket passed over (a closed SO_REUSEPORT socket would reset
- *    whatever the kernel had hashed into its own queue), and no other
- *    program of ours can join the port. A worker accepts only while it
- *    holds the server's reader lock and `accepting` is set; stopping takes
- *    the writer lock, clears the flag and destroys the workers' sources, so
- *    when it returns no worker is inside accept() and none will be again:
- *    the socket can be handed over or closed.
+ *  - engine (the default, and the only one off Linux): a persistent source
+ *    on the engine context accepts up to a batch and hands each connection
+ *    to the least-loaded worker, one wake-up per worker per batch.
  *
- *  - The engine thread accepts (Windows, one worker, GN_ACCEPT=engine): a
- *    persistent source on the engine context accepts up to a batch and
- *    hands each connection to the least-loaded worker, one wake-up per
- *    worker per batch.
+ *  - reuseport (Linux): one listening socket per worker, all bound to the
+ *    address and port with SO_REUSEPORT, so the kernel spreads new
+ *    connections over them by their addresses and ports, and each worker
+ *    polls and accepts only its own: a connection starts on the worker
+ *    that accepted it, with no hop through the engine thread and no other
+ *    thread woken for it. A restart hands the whole set over (closing one
+ *    would reset whatever the kernel had queued in it), and nothing else
+ *    may join the port: before binding an explicit port, a socket without
+ *    SO_REUSEPORT is bound there for a moment, which fails if anything
+ *    listens (SO_REUSEPORT would otherwise let another program of this
+ *    user that set it too share the port unnoticed).
+ *
+ *  - shared (Linux): every worker polls the one listening socket and
+ *    accepts what is pending when it wakes. GLib's poll() has no
+ *    EPOLLEXCLUSIVE, so an idle worker wakes for every client and most of
+ *    those wake-ups find nothing.
+ *
+ * Measured on the 2-core machine (bench/accept-modes.sh, bench/README.md
+ * "Who accepts"), neither workers' mode set up CONNECTs faster or for less
+ * CPU than the engine thread's hand-off beyond the noise, so the engine's
+ * stays the default; the others are there to measure again elsewhere.
+ *
+ * With workers accepting, a worker accepts only while it holds the
+ * server's reader lock and `accepting` is set; stopping takes the writer
+ * lock, clears the flag and destroys the workers' sources, so when it
+ * returns no worker is inside accept() and none will be again: the
+ * sockets can be handed over or closed. A worker may still sit in a
+ * poll() that holds a reference on a socket until its wake-up arrives, so
+ * closing shuts the sockets' reading side first, which stops a Linux
+ * listener at once.
  *
  * Either way the limit is one compare-and-swap on n_connections (or
  * n_rejecting), never overshot; the rules are the ones current at accept
@@ -48,6 +64,11 @@
 #include "gn-fd-budget.h"
 #include "gn-proxy-server-private.h"
 
+#ifdef __linux__
+#include <errno.h>
+#include <sys/socket.h>
+#endif
+
 #define LISTEN_BACKLOG 4096
 #define ACCEPT_BATCH GN_PROXY_ACCEPT_BATCH
 /* After accept() failed (out of descriptors): how long the listener rests. */
@@ -64,14 +85,36 @@ static const char answer_503[] =
   "Connection: close\r\n\r\n"
   BODY_503;
 
-gboolean
-gn_proxy_accept_by_workers_default (guint n_workers)
+static GnAcceptMode
+accept_mode_from_env (void)
 {
-#ifdef __linux__
-  return n_workers > 1 && g_strcmp0 (g_getenv ("GN_ACCEPT"), "engine") != 0;
+#if defined(__linux__) && defined(SO_REUSEPORT)
+  const char *mode = g_getenv ("GN_ACCEPT");
+
+  if (g_strcmp0 (mode, "reuseport") == 0)
+    return GN_ACCEPT_REUSEPORT;
+  if (g_strcmp0 (mode, "shared") == 0)
+    return GN_ACCEPT_SHARED;
+  if (mode != NULL && mode[0] != '\0' && g_strcmp0 (mode, "engine") != 0)
+    g_message ("GN_ACCEPT=%s: expected engine, shared or reuseport; the engine thread accepts",
+               mode);
+  return GN_ACCEPT_ENGINE;
 #else
-  return FALSE;
+  return GN_ACCEPT_ENGINE;
 #endif
+}
+
+/* Read once per process, so a server always hands its sockets to one that
+ * accepts the same way. */
+GnAcceptMode
+gn_proxy_accept_mode_for (guint n_workers)
+{
+  static gsize mode = 0;
+
+  if (g_once_init_enter (&mode))
+    g_once_init_leave (&mode, accept_mode_from_env () + 1);
+  /* One worker is the engine thread itself. */
+  return n_workers > 1 ? (GnAcceptMode) (mode - 1) : GN_ACCEPT_ENGINE;
 }
 
 /* Any thread: one more in @counter if it is below @max. */
@@ -162,7 +205,8 @@ count_accepted (GnProxyServer *self,
  * for its answer, up to a batch: whoever queued during the last rest is
  * answered now. */
 static void
-answer_waiting_503 (GnProxyServer *self)
+answer_waiting_503 (GnProxyServer *self,
+                    GSocket       *listener)
 {
   for (guint i = 0; i < ACCEPT_BATCH; i++)
     {
@@ -172,7 +216,7 @@ answer_waiting_503 (GnProxyServer *self)
       if (spare < 0)
         break;
       gn_fd_budget_close_spare (&spare);
-      socket = g_socket_accept (self->listener, NULL, NULL);
+      socket = g_socket_accept (listener, NULL, NULL);
       if (socket != NULL)
         {
           if (self->registry != NULL)
@@ -267,10 +311,11 @@ on_backoff_done (gpointer user_data)
  * at once for the same failure: never a busy loop. */
 static void
 accept_failed (GnProxyServer *self,
+               GSocket       *listener,
                const GError  *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
-    answer_waiting_503 (self);
+    answer_waiting_503 (self, listener);
   else
     g_debug ("accept: %s", error->message);
 
@@ -287,7 +332,8 @@ accept_failed (GnProxyServer *self,
 /* Engine thread: accepts everything pending (up to a batch), then wakes
  * each worker that got some once. Returns how many it accepted. */
 static guint
-accept_batch (GnProxyServer *self)
+accept_batch (GnProxyServer *self,
+              GSocket       *listener)
 {
   GnSlotOp **batches = g_newa (GnSlotOp *, self->n_slots);
   guint n;
@@ -296,12 +342,12 @@ accept_batch (GnProxyServer *self)
   for (n = 0; n < ACCEPT_BATCH; n++)
     {
       g_autoptr(GError) error = NULL;
-      GSocket *socket = g_socket_accept (self->listener, NULL, &error);
+      GSocket *socket = g_socket_accept (listener, NULL, &error);
 
       if (socket == NULL)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            accept_failed (self, error);
+            accept_failed (self, listener, error);
           break;
         }
       accepted (self, socket, batches);
@@ -320,7 +366,7 @@ on_acceptable (GSocket      *listener,
                GIOCondition  condition,
                gpointer      user_data)
 {
-  accept_batch (user_data);
+  accept_batch (user_data, listener);
   return G_SOURCE_CONTINUE;
 }
 
@@ -329,7 +375,8 @@ watch_listener (GnProxyServer *self)
 {
   g_assert (self->accept_source == NULL && self->backoff_timer == NULL);
 
-  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  self->accept_source = g_socket_create_source (g_ptr_array_index (self->listeners, 0),
+                                                G_IO_IN, NULL);
   g_source_set_static_name (self->accept_source, "[guardnest] accept");
   /* Dispatching a source that may not recurse takes its descriptor out of
    * the context and puts it back, two wake-up writes per batch of accepts
@@ -378,7 +425,7 @@ worker_accept_failed (Slot         *slot,
   GnProxyServer *self = slot->server;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
-    answer_waiting_503 (self);
+    answer_waiting_503 (self, slot->listener);
   else
     g_debug ("accept: %s", error->message);
 
@@ -410,7 +457,7 @@ on_worker_acceptable (GSocket      *listener,
   while (self->accepting && n < ACCEPT_BATCH)
     {
       g_autoptr(GError) error = NULL;
-      GSocket *socket = g_socket_accept (self->listener, NULL, &error);
+      GSocket *socket = g_socket_accept (slot->listener, NULL, &error);
 
       if (socket == NULL)
         {
@@ -451,7 +498,7 @@ watch_listener_on_worker (Slot *slot)
 
   g_assert (slot->accept_source == NULL && slot->backoff_timer == NULL);
 
-  slot->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  slot->accept_source = g_socket_create_source (slot->listener, G_IO_IN, NULL);
   g_source_set_static_name (slot->accept_source, "[guardnest] worker accept");
   g_source_set_can_recurse (slot->accept_source, TRUE);
   gn_proxy_server_ref_internal (self);
@@ -467,7 +514,11 @@ workers_start_accepting (GnProxyServer *self)
   g_rw_lock_writer_lock (&self->accept_lock);
   self->accepting = TRUE;
   for (guint i = 0; i < self->n_slots; i++)
-    watch_listener_on_worker (&self->slots[i]);
+    {
+      self->slots[i].listener = g_ptr_array_index (self->listeners,
+                                                   self->listeners->len == 1 ? 0 : i);
+      watch_listener_on_worker (&self->slots[i]);
+    }
   g_rw_lock_writer_unlock (&self->accept_lock);
 }
 
@@ -475,7 +526,7 @@ workers_start_accepting (GnProxyServer *self)
 static void
 workers_stop_accepting (GnProxyServer *self)
 {
-  if (!self->workers_accept)
+  if (self->accept_mode == GN_ACCEPT_ENGINE)
     return;
 
   g_rw_lock_writer_lock (&self->accept_lock);
@@ -494,15 +545,16 @@ workers_stop_accepting (GnProxyServer *self)
           g_source_destroy (slot->backoff_timer);
           g_clear_pointer (&slot->backoff_timer, g_source_unref);
         }
+      slot->listener = NULL;
     }
   g_rw_lock_writer_unlock (&self->accept_lock);
 }
 
 /* ---- the listening socket (engine thread) -------------------------------- */
 
-/* Stops accepting and hands the listening socket over, still open, so
- * whatever waits in the kernel's accept queue stays there. */
-GSocket *
+/* Stops accepting and hands the listening sockets over, still open, so
+ * whatever waits in the kernel's accept queues stays there. */
+GPtrArray *
 gn_proxy_accept_steal (GnProxyServer *self)
 {
   if (self->lctx != NULL)
@@ -519,45 +571,58 @@ gn_proxy_accept_steal (GnProxyServer *self)
       g_clear_pointer (&self->backoff_timer, g_source_unref);
     }
   gn_fd_budget_close_spare (&self->spare_fd);
-  return g_steal_pointer (&self->listener);
+  return g_steal_pointer (&self->listeners);
 }
 
-/* Stops accepting and frees the port (unless the socket was handed over
+/* Closes (and frees) @listeners. @shut: first stop them listening at once
+ * (see gn_proxy_accept_close()). */
+void
+gn_proxy_accept_close_sockets (GPtrArray *listeners,
+                               gboolean   shut)
+{
+  for (guint i = 0; shut && i < listeners->len; i++)
+    g_socket_shutdown (g_ptr_array_index (listeners, i), TRUE, FALSE, NULL);
+  for (guint i = 0; i < listeners->len; i++)
+    g_socket_close (g_ptr_array_index (listeners, i), NULL);
+  g_ptr_array_unref (listeners);
+}
+
+/* Stops accepting and frees the port (unless the sockets were handed over
  * to the next server, see gn_proxy_server_start()). */
 void
 gn_proxy_accept_close (GnProxyServer *self)
 {
-  gboolean workers_polled = self->workers_accept && self->listener != NULL;
-  g_autoptr(GSocket) listener = gn_proxy_accept_steal (self);
+  gboolean workers_polled = self->accept_mode != GN_ACCEPT_ENGINE;
+  GPtrArray *listeners = gn_proxy_accept_steal (self);
 
-  if (listener == NULL)
-    return;
   /* A worker still inside poll() (its source is gone, the wake-up is on
-   * its way) holds a reference on the socket, and close() alone would
+   * its way) holds a reference on its socket, and close() alone would
    * leave it listening, queueing clients it would then reset, until that
    * poll returns. Shutting the reading side stops a Linux listener at
    * once: the port is free when this returns. */
-  if (workers_polled)
-    g_socket_shutdown (listener, TRUE, FALSE, NULL);
-  g_socket_close (listener, NULL);
+  if (listeners != NULL)
+    gn_proxy_accept_close_sockets (listeners, workers_polled);
 }
 
 void
 gn_proxy_accept_take_queued (GnProxyServer *self)
 {
-  if (self->listener == NULL)
+  if (self->listeners == NULL)
     return;
   workers_stop_accepting (self);
-  while (accept_batch (self) == ACCEPT_BATCH)
-    ;
+  for (guint i = 0; i < self->listeners->len; i++)
+    while (accept_batch (self, g_ptr_array_index (self->listeners, i)) == ACCEPT_BATCH)
+      ;
 }
 
 /* A new non-blocking listening socket on @address, with SO_REUSEADDR, so
  * connections left in TIME_WAIT (or still draining on a stopped server)
- * never block the bind. */
-GSocket *
-gn_proxy_accept_bind (GSocketAddress  *address,
-                      GError         **error)
+ * never block the bind; with @reuseport also SO_REUSEPORT. */
+static GSocket *
+bind_one (GSocketAddress  *address,
+          gboolean         reuseport,
+          gboolean         listen,
+          GError         **error)
 {
   g_autoptr(GSocket) listener = NULL;
 
@@ -567,8 +632,36 @@ gn_proxy_accept_bind (GSocketAddress  *address,
     return NULL;
   g_socket_set_blocking (listener, FALSE);
   g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+#if defined(__linux__) && defined(SO_REUSEPORT)
+  if (reuseport)
+    {
+      /* g_socket_bind() would turn SO_REUSEPORT off again (it sets it to
+       * its allow_reuse for datagram sockets only). */
+      struct sockaddr_storage native;
+      gboolean ok;
+
+      ok = g_socket_set_option (listener, SOL_SOCKET, SO_REUSEADDR, 1, error) &&
+           g_socket_set_option (listener, SOL_SOCKET, SO_REUSEPORT, 1, error) &&
+           g_socket_address_to_native (address, &native, sizeof native, error);
+      if (ok && bind (g_socket_get_fd (listener), (struct sockaddr *) &native,
+                      g_socket_address_get_native_size (address)) != 0)
+        {
+          int errsv = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       "Error binding to address: %s", g_strerror (errsv));
+          ok = FALSE;
+        }
+      if (!ok || (listen && !g_socket_listen (listener, error)))
+        {
+          g_socket_close (listener, NULL);
+          return NULL;
+        }
+      return g_steal_pointer (&listener);
+    }
+#endif
   if (!g_socket_bind (listener, address, TRUE, error) ||
-      !g_socket_listen (listener, error))
+      (listen && !g_socket_listen (listener, error)))
     {
       g_socket_close (listener, NULL);
       return NULL;
@@ -576,20 +669,65 @@ gn_proxy_accept_bind (GSocketAddress  *address,
   return g_steal_pointer (&listener);
 }
 
-/* Accepts on @listener (owned) from now on. */
+GPtrArray *
+gn_proxy_accept_bind (GnProxyServer   *self,
+                      GSocketAddress  *address,
+                      GError         **error)
+{
+  g_autoptr(GPtrArray) listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketAddress) bound = NULL;
+  gboolean reuseport = self->accept_mode == GN_ACCEPT_REUSEPORT;
+  guint n = reuseport ? self->n_slots : 1;
+  GSocket *listener;
+
+  if (reuseport && g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) != 0)
+    {
+      /* SO_REUSEPORT would let us share the port with another program
+       * (of this user) that set it too: first make sure nothing listens
+       * there, with a socket that shares with nobody. */
+      listener = bind_one (address, FALSE, FALSE, error);
+      if (listener == NULL)
+        return NULL;
+      g_socket_close (listener, NULL);
+      g_object_unref (listener);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      listener = bind_one (bound != NULL ? bound : address, reuseport, TRUE, error);
+      if (listener == NULL)
+        {
+          gn_proxy_accept_close_sockets (g_steal_pointer (&listeners), FALSE);
+          return NULL;
+        }
+      g_ptr_array_add (listeners, listener);
+      /* The others on the very port the first got (port 0: the kernel's
+       * choice). */
+      if (bound == NULL && n > 1 &&
+          (bound = g_socket_get_local_address (listener, error)) == NULL)
+        {
+          gn_proxy_accept_close_sockets (g_steal_pointer (&listeners), FALSE);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&listeners);
+}
+
+/* Accepts on @listeners (owned) from now on. */
 void
 gn_proxy_accept_attach (GnProxyServer *self,
-                        GSocket       *listener)
+                        GPtrArray     *listeners)
 {
-  g_assert (self->listener == NULL && self->accept_source == NULL);
+  g_assert (self->listeners == NULL && self->accept_source == NULL);
+  /* Handed over by a server of this engine: the same workers, the same mode. */
+  g_assert (listeners->len == (self->accept_mode == GN_ACCEPT_REUSEPORT ? self->n_slots : 1));
 
-  self->listener = listener;
+  self->listeners = listeners;
   g_atomic_int_set (&self->lctx->listening, TRUE);
   put_spare (self, gn_fd_budget_open_spare ());
-  if (self->workers_accept)
-    workers_start_accepting (self);
-  else
+  if (self->accept_mode == GN_ACCEPT_ENGINE)
     watch_listener (self);
+  else
+    workers_start_accepting (self);
 }
 
 /* @previous's port on another of its addresses (127.0.0.1 to 0.0.0.0,
@@ -597,23 +735,24 @@ gn_proxy_accept_attach (GnProxyServer *self,
  * SO_REUSEADDR. So @previous closes first — the only restart with a moment
  * when nothing accepts — and, if @address cannot be bound either, listens
  * again where it was. */
-GSocket *
+GPtrArray *
 gn_proxy_accept_rebind_in_place_of (GnProxyServer   *previous,
+                                    GnProxyServer   *self,
                                     GSocketAddress  *address,
                                     GError         **error)
 {
   g_autoptr(GSocketAddress) old_address = g_inet_socket_address_new (previous->bind_address,
                                                                       previous->port);
-  GSocket *listener;
-  GSocket *back;
+  GPtrArray *listeners;
+  GPtrArray *back;
 
   /* What the kernel queued for it is served, not reset. */
   gn_proxy_accept_take_queued (previous);
   gn_proxy_accept_close (previous);
-  listener = gn_proxy_accept_bind (address, error);
-  if (listener != NULL)
-    return listener;
-  back = gn_proxy_accept_bind (old_address, NULL);
+  listeners = gn_proxy_accept_bind (self, address, error);
+  if (listeners != NULL)
+    return listeners;
+  back = gn_proxy_accept_bind (previous, old_address, NULL);
   if (back != NULL)
     gn_proxy_accept_attach (previous, back);
   return NULL;

@@ -22,10 +22,19 @@ G_BEGIN_DECLS
 #define GN_PROXY_MAX_REJECTING 1024
 #define GN_PROXY_ACCEPT_BATCH 64
 
+/* Who accepts (gn-proxy-accept.c); one choice per process. */
+typedef enum
+{
+  GN_ACCEPT_ENGINE,     /* the engine thread, handing connections over */
+  GN_ACCEPT_SHARED,     /* every worker polls the one listening socket */
+  GN_ACCEPT_REUSEPORT,  /* one SO_REUSEPORT listening socket per worker */
+} GnAcceptMode;
+
 typedef struct
 {
   GnProxyServer *server;   /* (unowned) the slot's owner */
   GnWorker *worker;        /* (unowned) outlives the server */
+  GSocket  *listener;      /* (unowned) (nullable) the socket this worker accepts on */
   GQueue    connections;   /* (element-type GnProxyConnection) counted; worker only */
   GQueue    rejecting;     /* answering 503, not counted; worker only */
   /* Workers accepting: the worker's own source on the listening socket,
@@ -50,9 +59,7 @@ struct _GnProxyServer
   GnListenerContext    *lctx;
   Slot                 *slots;        /* (owned) one per worker */
   guint                 n_slots;
-  /* Each worker accepts on the listening socket itself (Linux, more than
-   * one worker, not GN_ACCEPT=engine); otherwise the engine thread does. */
-  gboolean              workers_accept;
+  GnAcceptMode          accept_mode;
 
   guint                 max_rejecting; /* 503 answers in flight, within the fd budget */
 
@@ -75,8 +82,10 @@ struct _GnProxyServer
   GnBlocklist          *blocklist;    /* (owned) */
 
   /* Engine thread */
-  GSocket              *listener;     /* (owned) (nullable) while listening; workers
-                                       * read it while `accepting` */
+  /* (owned) (nullable) (element-type GSocket) while listening: one, or
+   * one per worker (GN_ACCEPT_REUSEPORT); workers read them while
+   * `accepting` */
+  GPtrArray            *listeners;
   GSource              *accept_source; /* (owned) (nullable) engine accepting */
   GSource              *backoff_timer; /* (owned) (nullable) instead of accept_source, for a moment */
   guint                 next_slot;
@@ -118,18 +127,24 @@ void           gn_proxy_server_add_connection (GnProxyServer *self,
                                                GnBlocklist   *blocklist);
 
 /* gn-proxy-accept.c */
-GSocket       *gn_proxy_accept_bind           (GSocketAddress *address,
+/* The listening sockets for @self's mode, bound to @address (port 0: one
+ * the kernel picks). */
+GPtrArray     *gn_proxy_accept_bind           (GnProxyServer  *self,
+                                               GSocketAddress *address,
                                                GError        **error);
+void           gn_proxy_accept_close_sockets  (GPtrArray     *listeners,
+                                               gboolean       shut);
 void           gn_proxy_accept_attach         (GnProxyServer *self,
-                                               GSocket       *listener);
-GSocket       *gn_proxy_accept_steal          (GnProxyServer *self);
+                                               GPtrArray     *listeners);
+GPtrArray     *gn_proxy_accept_steal          (GnProxyServer *self);
 void           gn_proxy_accept_close          (GnProxyServer *self);
 /* Engine thread: stops every accepting but the engine thread's and takes
  * in, on the engine thread, whatever the kernel has queued. */
 void           gn_proxy_accept_take_queued    (GnProxyServer *self);
-GSocket       *gn_proxy_accept_rebind_in_place_of (GnProxyServer  *previous,
+GPtrArray     *gn_proxy_accept_rebind_in_place_of (GnProxyServer  *previous,
+                                                   GnProxyServer  *self,
                                                    GSocketAddress *address,
                                                    GError        **error);
-gboolean       gn_proxy_accept_by_workers_default (guint n_workers);
+GnAcceptMode   gn_proxy_accept_mode_for       (guint          n_workers);
 
 G_END_DECLS

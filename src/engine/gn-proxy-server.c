@@ -5,15 +5,16 @@
  * The listener and its connections (see gn-proxy-server.h).
  *
  * Restarting never leaves a moment when nothing accepts. A new server
- * that keeps the bind address and port takes the old one's listening socket
- * over (steal_listener(): the old server's accept source goes, the socket
- * stays open), so connections waiting in the kernel's accept queue are
- * simply accepted by the new server; one that moves binds its own socket
- * first, and the engine stops the old one only once that worked (except
- * for the same port on another address, see rebind_in_place_of()).
+ * that keeps the bind address and port takes the old one's listening sockets
+ * over (gn_proxy_accept_steal(): the old server's accept sources go, the
+ * sockets — one per worker with SO_REUSEPORT — stay open), so connections
+ * waiting in the kernel's accept queues are simply accepted by the new
+ * server; one that moves binds its own sockets first, and the engine stops
+ * the old one only once that worked (except for the same port on another
+ * address, see gn_proxy_accept_rebind_in_place_of()).
  * Stopping takes in what the kernel already queued (closing would reset
- * those clients), then closes the listening socket (if it was not handed
- * over) synchronously, so the port is free before anything else happens
+ * those clients), then closes the listening sockets (if they were not
+ * handed over) synchronously, so the port is free before anything else happens
  * (we bind with SO_REUSEADDR, so connections left in TIME_WAIT, or still
  * draining on the stopped server, never block the next bind). Open
  * connections then get up to drain_timeout_ms to finish, in the background
@@ -25,27 +26,27 @@
  *
  * Over max_connections, a new client still gets an answer (503 with
  * Retry-After) through a short-lived connection object that is not counted
- * against the limit; those are capped too, past which the engine thread
+ * against the limit; those are capped too, past which the accepting thread
  * sends the 503 itself and closes at once, so a flood cannot grow memory.
  * Both limits come from the open-file budget when it is lower than the
  * config's (gn-fd-budget.h: two descriptors per connection, one per 503,
  * a reserve). If accept() still fails for want of descriptors, the clients
  * waiting are answered 503 through a spare descriptor (/dev/null, given up
- * for the moment of each answer) and the listener's source is removed for
- * ACCEPT_BACKOFF_MS: it never wakes up in a loop on the same failure.
+ * for the moment of each answer, one thread at a time) and the accepting
+ * thread's source is removed for ACCEPT_BACKOFF_MS: it never wakes up in a loop on the same failure.
  *
- * Threading: the listener, start, stop, the drain timer and the blocklist
- * swap run on the engine thread (the context that was thread-default when
- * the server was created). The listening socket has one persistent source
- * there that accepts whatever is pending at each wake-up; each accepted
- * connection is handed, with the blocklist current at accept time, to the
- * least-loaded worker (gn-worker.h), one wake-up per worker per batch, and
- * lives on that worker's context only; each worker has a slot here with its own queues of
- * connections, touched by that worker alone. What several threads share is
- * atomic: the counts checked against max_connections (only the engine
- * thread increments them, so the limit cannot be overshot), the draining
- * and listening flags, and `n_live`, the connections plus one token held
- * while the server runs. stop() drops the token; whoever brings n_live to
+ * Threading: start, stop, the drain timer and the blocklist swap run on
+ * the engine thread (the context that was thread-default when the server
+ * was created). Accepting (gn-proxy-accept.c) runs on the workers, each on
+ * its own SO_REUSEPORT socket (Linux), or on the engine thread, which hands
+ * each accepted connection to the least-loaded worker (gn-worker.h); either
+ * way a connection gets the blocklist current at accept time and lives on
+ * its worker's context only; each worker has a slot here with its own
+ * queues of connections, touched by that worker alone. What several
+ * threads share is atomic: the counts checked against max_connections
+ * (raised by compare-and-swap, so the limit cannot be overshot by
+ * threads accepting at once), the draining and listening flags, and
+ * `n_live`, the connections plus one token held while the server runs. stop() drops the token; whoever brings n_live to
  * zero, a worker finishing the last connection or stop() itself, posts the
  * stopped callback to the engine context, so it runs exactly once, exactly
  * when the last connection is gone. Work posted to a worker (a new
@@ -90,7 +91,7 @@ gn_proxy_server_unref_internal (gpointer data)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
-  g_assert (self->listener == NULL && self->drain_timer == NULL);
+  g_assert (self->listeners == NULL && self->drain_timer == NULL);
   for (guint i = 0; i < self->n_slots; i++)
     g_assert (self->slots[i].connections.length == 0 && self->slots[i].rejecting.length == 0);
   g_free (self->slots);
@@ -130,7 +131,7 @@ gn_proxy_server_new (GnEngineConfig       *config,
       g_queue_init (&self->slots[i].connections);
       g_queue_init (&self->slots[i].rejecting);
     }
-  self->workers_accept = gn_proxy_accept_by_workers_default (n_workers);
+  self->accept_mode = gn_proxy_accept_mode_for (n_workers);
   g_rw_lock_init (&self->accept_lock);
   g_mutex_init (&self->blocklist_lock);
   self->n_live = 1;   /* the running token, dropped by stop() */
@@ -289,11 +290,11 @@ gn_proxy_server_start (GnProxyServer  *self,
                        GnProxyServer  *previous,
                        GError        **error)
 {
-  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GPtrArray) listeners = NULL;
   guint16 port;
   guint max_connections;
 
-  g_return_val_if_fail (self->listener == NULL, FALSE);
+  g_return_val_if_fail (self->listeners == NULL, FALSE);
   g_return_val_if_fail (previous != self, FALSE);
 
   if (!gn_engine_config_validate (self->config, error))
@@ -301,7 +302,7 @@ gn_proxy_server_start (GnProxyServer  *self,
 
   g_clear_object (&self->bind_address);
   self->bind_address = g_inet_address_new_from_string (self->config->bind_address);
-  if (previous != NULL && previous->listener == NULL)
+  if (previous != NULL && previous->listeners == NULL)
     previous = NULL;
   /* Port 0 on a restart: keep the port we have. */
   port = self->config->port;
@@ -313,7 +314,7 @@ gn_proxy_server_start (GnProxyServer  *self,
     {
       /* Same address and port: take the very socket over, so not one
        * connection waiting to be accepted is refused or lost. */
-      listener = gn_proxy_accept_steal (previous);
+      listeners = gn_proxy_accept_steal (previous);
     }
   else
     {
@@ -321,19 +322,19 @@ gn_proxy_server_start (GnProxyServer  *self,
       g_autoptr(GSocketAddress) effective = NULL;
       g_autoptr(GError) local_error = NULL;
 
-      listener = gn_proxy_accept_bind (address, &local_error);
-      if (listener == NULL && previous != NULL && port == previous->port &&
+      listeners = gn_proxy_accept_bind (self, address, &local_error);
+      if (listeners == NULL && previous != NULL && port == previous->port &&
           g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         {
           g_clear_error (&local_error);
-          listener = gn_proxy_accept_rebind_in_place_of (previous, address, &local_error);
+          listeners = gn_proxy_accept_rebind_in_place_of (previous, self, address, &local_error);
         }
-      if (listener != NULL)
-        effective = g_socket_get_local_address (listener, &local_error);
+      if (listeners != NULL)
+        effective = g_socket_get_local_address (g_ptr_array_index (listeners, 0), &local_error);
       if (effective == NULL)
         {
-          if (listener != NULL)
-            g_socket_close (listener, NULL);
+          if (listeners != NULL)
+            gn_proxy_accept_close_sockets (listeners, FALSE);
           set_bind_error (self->config, port, local_error, error);
           return FALSE;
         }
@@ -351,7 +352,7 @@ gn_proxy_server_start (GnProxyServer  *self,
   g_clear_pointer (&self->lctx, gn_listener_context_unref);
   self->lctx = gn_listener_context_new (self->config, self->registry, self->bind_address,
                                         port, max_connections);
-  gn_proxy_accept_attach (self, g_steal_pointer (&listener));
+  gn_proxy_accept_attach (self, g_steal_pointer (&listeners));
   return TRUE;
 }
 
