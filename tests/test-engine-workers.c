@@ -33,6 +33,21 @@ exchange_own_page (guint16 port)
 
 #define N_WORKERS 4
 
+/* Whether the workers accept for themselves (gn-proxy-accept.c:
+ * GN_ACCEPT=reuseport or shared, Linux only; by default the engine thread
+ * accepts and hands each connection over). */
+static gboolean
+workers_accept (void)
+{
+#ifdef __linux__
+  const char *mode = g_getenv ("GN_ACCEPT");
+
+  return g_strcmp0 (mode, "reuseport") == 0 || g_strcmp0 (mode, "shared") == 0;
+#else
+  return FALSE;
+#endif
+}
+
 static GnEngineConfig *
 config_new (guint n_workers)
 {
@@ -129,6 +144,7 @@ test_spread (void)
   Load load = { 0 };
   GHashTableIter iter;
   gpointer name, value;
+  guint n_accepting = 0, by_workers = 0, handed = 0;
 
   engine = gn_test_engine_new (config, NULL);
   g_assert_cmpuint (gn_engine_get_n_workers (engine), ==, N_WORKERS);
@@ -185,6 +201,30 @@ test_spread (void)
       g_test_message ("%s: %u wake-ups", (char *) name, GPOINTER_TO_UINT (value) - was);
       g_assert_cmpuint (GPOINTER_TO_UINT (value), >=, was + 20);
     }
+
+  /* Who accepted: with GN_ACCEPT=reuseport or shared each worker on the
+   * listening socket itself, the engine thread never (and the kernel or
+   * whoever wakes first spreads them: two workers at least); otherwise
+   * the engine thread, handing every connection over. */
+  for (guint i = 0; i < N_WORKERS; i++)
+    {
+      guint w, e;
+
+      gn_engine_get_worker_accepted (engine, i, &w, &e);
+      g_test_message ("gn-worker-%u accepted %u itself, was handed %u", i, w, e);
+      by_workers += w;
+      handed += e;
+      n_accepting += w > 0;
+    }
+  /* Every client thread's exchange is a connection of its own. */
+  g_assert_cmpuint (by_workers + handed, >=, n_threads * rounds * 2);
+  if (workers_accept ())
+    {
+      g_assert_cmpuint (handed, ==, 0);
+      g_assert_cmpuint (n_accepting, >=, 2);
+    }
+  else
+    g_assert_cmpuint (by_workers, ==, 0);
 
   gn_engine_stop (engine);
   g_assert_finalize_object (engine);
@@ -391,6 +431,170 @@ test_restart_under_load (void)
   g_assert_finalize_object (engine);
   gn_test_origin_free (origin);
   g_free (h.forward);
+  g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
+}
+
+/* ---- restarts under a flood of new connections ------------------------------ */
+
+typedef struct
+{
+  guint16  port;
+  char    *request;    /* absolute-form GET, Connection: close */
+  gint     total;
+  gint     next;       /* atomic: the next connection to open */
+  gint     n_ok;       /* atomic */
+  gint     n_failed;   /* atomic */
+  GMutex   lock;
+  char    *failure;    /* (owned) (nullable) the first, under lock */
+} Flood;
+
+#define FLOOD_BURST 20
+
+static void
+flood_failed (Flood      *f,
+              const char *what)
+{
+  g_atomic_int_inc (&f->n_failed);
+  g_mutex_lock (&f->lock);
+  if (f->failure == NULL)
+    f->failure = g_strdup (what);
+  g_mutex_unlock (&f->lock);
+}
+
+/* Opens FLOOD_BURST connections at once (the kernel completes them
+ * before anyone accepts: they wait in the accept queue), then sends each
+ * its request and reads each answer; again until the total is reached. */
+static gpointer
+flood_thread (gpointer data)
+{
+  Flood *f = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  gint base;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, 10);
+  while ((base = g_atomic_int_add (&f->next, FLOOD_BURST)) < f->total)
+    {
+      GSocketConnection *conns[FLOOD_BURST] = { NULL };
+      guint n = MIN (FLOOD_BURST, (guint) (f->total - base));
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          conns[i] = g_socket_client_connect_to_host (client, "127.0.0.1", f->port, NULL, &error);
+          if (conns[i] == NULL)
+            flood_failed (f, error->message);
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (conns[i] != NULL &&
+              !g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conns[i])),
+                                          f->request, strlen (f->request), NULL, NULL, &error))
+            {
+              flood_failed (f, error->message);
+              g_clear_object (&conns[i]);
+            }
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GBytes) reply = NULL;
+          g_autofree char *text = NULL;
+
+          if (conns[i] == NULL)
+            continue;
+          reply = gn_test_read_all (conns[i], 65536);
+          text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+          if (gn_test_status (text) == 200 && g_str_has_suffix (text, "\r\n\r\nhello world"))
+            g_atomic_int_inc (&f->n_ok);
+          else
+            flood_failed (f, text[0] != '\0' ? text : "closed or reset without an answer");
+          g_clear_object (&conns[i]);
+        }
+    }
+  return NULL;
+}
+
+static gint
+flood_done (Flood *f)
+{
+  return g_atomic_int_get (&f->n_ok) + g_atomic_int_get (&f->n_failed);
+}
+
+/* Restarts while bursts of clients keep connecting: the listening socket
+ * goes from server to server with its accept queue, whichever thread
+ * accepts, so not one client is refused, reset or left unanswered. */
+static void
+test_restart_flood (void)
+{
+  const guint n_restarts = 5;
+  guint fds_before = gn_test_count_fds_settled ();
+  g_autoptr(GnEngineConfig) config = config_new (N_WORKERS);
+  GnTestOrigin *origin = gn_test_origin_new (FALSE);
+  GnEngine *engine;
+  guint16 port;
+  Flood f = { 0 };
+  GThread *threads[4];
+  guint by_workers = 0, handed = 0;
+
+  config->drain_timeout_ms = 5000;
+  engine = gn_test_engine_new (config, NULL);
+  port = gn_engine_get_port (engine);
+  g_mutex_init (&f.lock);
+  f.port = port;
+  f.total = 800;
+  f.request = g_strdup_printf ("GET http://127.0.0.1:%u/hello HTTP/1.1\r\nHost: x\r\n"
+                               "Connection: close\r\n\r\n", gn_test_origin_get_port (origin));
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("flood", flood_thread, &f);
+
+  for (guint k = 0; k < n_restarts; k++)
+    {
+      gint due = (gint) ((k + 1) * f.total / (n_restarts + 2));
+      g_autoptr(GError) error = NULL;
+
+      while (flood_done (&f) < due)
+        g_usleep (500);
+      gn_engine_restart (engine, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (gn_engine_get_status (engine), ==, GN_ENGINE_STATUS_RUNNING);
+      g_assert_cmpuint (gn_engine_get_port (engine), ==, port);
+      g_test_message ("restart %u after %d connections", k + 1, flood_done (&f));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  for (guint i = 0; i < N_WORKERS; i++)
+    {
+      guint w, e;
+
+      gn_engine_get_worker_accepted (engine, i, &w, &e);
+      by_workers += w;
+      handed += e;
+    }
+  g_test_message ("%d of %d connections served through %u restarts "
+                  "(%u accepted by workers, %u by the engine thread)",
+                  f.n_ok, f.total, n_restarts, by_workers, handed);
+  if (f.failure != NULL)
+    g_test_message ("first failure: %s", f.failure);
+  g_assert_cmpint (f.n_failed, ==, 0);
+  g_assert_cmpint (f.n_ok, ==, f.total);
+  g_assert_cmpuint (by_workers + handed, ==, (guint) f.total);
+  if (workers_accept ())
+    g_assert_cmpuint (by_workers, >, 0);
+  else
+    g_assert_cmpuint (by_workers, ==, 0);
+
+  gn_test_wait_open (engine, 0);
+  gn_engine_stop (engine);
+  g_assert_finalize_object (engine);
+  gn_test_origin_free (origin);
+  g_free (f.request);
+  g_free (f.failure);
+  g_mutex_clear (&f.lock);
   g_assert_cmpuint (gn_test_wait_fds (fds_before), <=, fds_before);
 }
 
@@ -624,6 +828,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/workers/spread", test_spread);
   g_test_add_func ("/engine/workers/limit", test_limit);
   g_test_add_func ("/engine/workers/restart-under-load", test_restart_under_load);
+  g_test_add_func ("/engine/workers/restart-flood", test_restart_flood);
   g_test_add_func ("/engine/workers/drain", test_drain);
   g_test_add_func ("/engine/workers/close-by-id", test_close_by_id);
   g_test_add_func ("/engine/workers/connect-timeout", test_connect_timeout);

@@ -50,10 +50,11 @@
  * from any thread.
  * Inside, three kinds of threads: the owner's, the engine thread
  * (listeners, start/stop/restart/drain bookkeeping, status, blocklist
- * swaps: it hands each accepted connection to a worker together with the
- * rules current at that moment), and n_workers worker threads
- * (gn-worker.h), each with its own GMainContext, buffer pool and
- * GSocketClient, on which connections live from accept to close — those
+ * swaps), and n_workers worker threads (gn-worker.h), each with its own
+ * GMainContext, buffer pool and GSocketClient, which on Linux accept for
+ * themselves (each on its own SO_REUSEPORT socket; elsewhere the engine
+ * thread accepts and hands each connection to a worker, see
+ * gn-proxy-accept.c), and on which connections live from accept to close — those
  * of a draining server as well as those of the running one. With
  * n_workers = 1 the only worker is the engine thread itself, as before
  * workers existed. The workers are created when the engine thread starts
@@ -527,6 +528,18 @@ gn_engine_get_n_workers (GnEngine *self)
 
   /* Fixed before gn_engine_new() returns. */
   return self->workers->len;
+}
+
+void
+gn_engine_get_worker_accepted (GnEngine *self,
+                               guint     index,
+                               guint    *by_worker,
+                               guint    *handed)
+{
+  g_return_if_fail (GN_IS_ENGINE (self));
+  g_return_if_fail (index < self->workers->len);
+
+  gn_worker_get_accepted (g_ptr_array_index (self->workers, index), by_worker, handed);
 }
 
 GnConnectionRegistry *

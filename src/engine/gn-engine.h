@@ -133,6 +133,13 @@ GnBlocklist          *gn_engine_dup_blocklist     (GnEngine             *self);
 
 /* Threads running connections (1: the engine thread itself). */
 guint                 gn_engine_get_n_workers     (GnEngine             *self);
+/* Any thread: connections worker @index accepted itself on the listening
+ * socket and those the engine thread accepted and handed to it, since the
+ * engine started (for tests and benchmarks). */
+void                  gn_engine_get_worker_accepted (GnEngine           *self,
+                                                     guint               index,
+                                                     guint              *by_worker,
+                                                     guint              *handed);
 GnConnectionRegistry *gn_engine_get_registry      (GnEngine             *self);
 
 G_END_DECLS

@@ -2,10 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GnProxyServer is one listening socket and the client connections it
+ * GnProxyServer is a listening socket (on Linux one per worker, with
+ * SO_REUSEPORT: gn-proxy-accept.c) and the client connections it
  * accepted, spread over the engine's workers (gn-worker.h). It binds
  * (refusing non-loopback addresses unless allowed) or takes over the
- * listening socket of the server it replaces, accepts, enforces
+ * listening sockets of the server it replaces, accepts, enforces
  * max_connections (503 + Retry-After past it, the listener keeps running),
  * and stops in the order a restart needs: stop accepting and release the
  * port at once, then let the open connections drain up to drain_timeout_ms
@@ -48,9 +49,9 @@ void                  gn_proxy_server_free           (GnProxyServer        *self
 /* Starts listening. With @previous (a running server this one replaces;
  * nullable), port 0 in the config means @previous's port, and if the bind
  * address and port are @previous's, @self takes over @previous's listening
- * socket instead of binding: @previous stops accepting without closing it,
- * so connections waiting in the kernel's accept queue are accepted by
- * @self and none is refused. Otherwise @self binds its own socket and
+ * sockets instead of binding: @previous stops accepting without closing
+ * them, so connections waiting in the kernel's accept queues are accepted
+ * by @self and none is refused. Otherwise @self binds its own sockets and
  * @previous is left untouched (it keeps serving if this fails: stop it
  * after this succeeds) — except for @previous's port on another address,
  * which Linux refuses while @previous listens: @previous then closes first
@@ -60,8 +61,8 @@ void                  gn_proxy_server_free           (GnProxyServer        *self
 gboolean              gn_proxy_server_start          (GnProxyServer        *self,
                                                       GnProxyServer        *previous,
                                                       GError              **error);
-/* Stops accepting (the port is free when this returns, unless the socket
- * was handed over), then drains in the background: idle keep-alive
+/* Stops accepting (the port is free when this returns, unless the sockets
+ * were handed over), then drains in the background: idle keep-alive
  * connections close at once, the rest get drain_timeout_ms, whatever is
  * left is closed. Calls @func on the engine thread when the last
  * connection is gone (possibly from within this call). */

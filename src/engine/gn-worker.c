@@ -26,6 +26,8 @@ struct _GnWorker
   GnBufferPool  *pool;      /* (owned) worker thread only */
   GSocketClient *client;    /* (owned) worker thread only */
   gint           load;      /* atomic */
+  gint           n_accepted; /* atomic: connections it accepted itself */
+  gint           n_handed;   /* atomic: connections the engine thread handed it */
 };
 
 static gpointer
@@ -125,4 +127,20 @@ gn_worker_add_load (GnWorker *self,
                     gint      delta)
 {
   g_atomic_int_add (&self->load, delta);
+}
+
+void
+gn_worker_count_accepted (GnWorker *self,
+                          gboolean  by_worker)
+{
+  g_atomic_int_inc (by_worker ? &self->n_accepted : &self->n_handed);
+}
+
+void
+gn_worker_get_accepted (GnWorker *self,
+                        guint    *by_worker,
+                        guint    *handed)
+{
+  *by_worker = (guint) g_atomic_int_get (&self->n_accepted);
+  *handed = (guint) g_atomic_int_get (&self->n_handed);
 }

@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A GnWorker is one thread with its own GMainContext on which the engine
- * runs client connections: the engine thread accepts and hands each new
- * connection to the least-loaded worker, and that connection then lives
- * entirely on the worker's context (its sockets, sources, timers, pumps).
+ * runs client connections: each worker accepts on the listening socket
+ * itself (Linux), or the engine thread accepts and hands each new
+ * connection to the least-loaded worker (see gn-proxy-accept.c); the
+ * connection then lives entirely on the worker's context (its sockets,
+ * sources, timers, pumps).
  * Each worker has its own buffer pool and GSocketClient, so the hot path
  * takes no lock but the registry's.
  *
@@ -41,5 +43,13 @@ GSocketClient *gn_worker_get_client  (GnWorker     *self);
 guint          gn_worker_get_load    (GnWorker     *self);
 void           gn_worker_add_load    (GnWorker     *self,
                                       gint          delta);
+/* Connections it accepted on the listening socket itself (@by_worker) or
+ * that the engine thread accepted and handed to it, since it was created
+ * (atomic; for tests and benchmarks). */
+void           gn_worker_count_accepted (GnWorker   *self,
+                                         gboolean    by_worker);
+void           gn_worker_get_accepted   (GnWorker   *self,
+                                         guint      *by_worker,
+                                         guint      *handed);
 
 G_END_DECLS
