@@ -100,7 +100,9 @@ log_closed (Headless         *h,
                             info->rule ? info->rule : "");
   if (info->reason != NULL)
     g_string_append_printf (out, " reason=\"%s\"", info->reason);
-  if (gn_app_resolver_lookup (h->apps, info->id) != NULL)
+  if (info->app != NULL)
+    g_string_append_printf (out, " app=\"%s\"", info->app);
+  else if (gn_app_resolver_lookup (h->apps, info->id) != NULL)
     g_string_append_printf (out, " app=\"%s\"", gn_app_resolver_lookup (h->apps, info->id));
   g_string_append_c (out, '\n');
 }

@@ -12,6 +12,15 @@
  * callback; no part it uses calls into this file but through the one
  * completion callback it was given.
  *
+ * Which program made the connection: when the listener's config has a
+ * GnPeerIdentifier and the client is on this machine, the lookup starts
+ * as the connection starts and its answer goes into the registry record.
+ * A blocked answer (403, the block page) waits for it, up to
+ * config->peer_wait_ms, without holding the thread: the answer is kept and
+ * sent by the lookup's callback or a timer, whichever comes first, so that
+ * the client (curl closes within milliseconds of a 403) is still there to
+ * be looked up. Other answers never wait.
+ *
  * Our own answers end with a "lingering close": shut down our write side,
  * discard what the client still sends for a moment, then close. Closing with
  * unread data would make the kernel send a reset that can destroy the answer
@@ -41,6 +50,7 @@
 #include "gn-head-reader.h"
 #include "gn-origin-connector.h"
 #include "gn-own-pages.h"
+#include "gn-peer-identifier.h"
 #include "gn-proxy-connection.h"
 #include "gn-socket-source.h"
 #include "gn-socket-write.h"
@@ -69,6 +79,9 @@ struct _GnProxyConnection
   GBytes             *pending;       /* (owned) (nullable) client bytes past the last message */
   GSource            *linger_source; /* (owned) (nullable) after our own answer */
   GSource            *linger_timer;  /* (owned) (nullable) */
+  GString            *held;          /* (owned) (nullable) a blocked answer waiting for the app name */
+  GSource            *hold_timer;    /* (owned) (nullable) its bound */
+  gboolean            identifying;   /* the peer identifier has not answered yet */
 
   /* The target */
   char                host[GN_HTTP_HOST_MAX];
@@ -87,6 +100,7 @@ struct _GnProxyConnection
 
 static void on_request_head (GnHeadReader *reader, GnHttpParseResult result, gpointer user_data);
 static void next_request (GnProxyConnection *self);
+static gboolean client_is_loopback (GnProxyConnection *self);
 
 static void
 record_close_cb (gpointer data)
@@ -164,6 +178,18 @@ clear_linger (GnProxyConnection *self)
 }
 
 static void
+clear_hold (GnProxyConnection *self)
+{
+  if (self->hold_timer != NULL)
+    {
+      g_source_destroy (self->hold_timer);
+      g_clear_pointer (&self->hold_timer, g_source_unref);
+    }
+  if (self->held != NULL)
+    g_string_free (g_steal_pointer (&self->held), TRUE);
+}
+
+static void
 close_origin (GnProxyConnection *self)
 {
   if (self->origin != NULL)
@@ -192,6 +218,7 @@ gn_proxy_connection_unref (GnProxyConnection *self)
 
   g_assert (self->closing);
   clear_linger (self);
+  clear_hold (self);
   gn_head_reader_clear (&self->reader);
   gn_origin_connector_cancel (&self->connector);
   close_forward (self);
@@ -230,6 +257,7 @@ finish (GnProxyConnection *self,
   gn_origin_connector_cancel (&self->connector);
   gn_head_reader_cancel (&self->reader);
   clear_linger (self);
+  clear_hold (self);
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
   close_forward (self);
   close_origin (self);
@@ -371,6 +399,30 @@ write_client (GnProxyConnection *self,
                        gn_proxy_connection_ref (self), unref_cb);
 }
 
+/* Sends the blocked answer kept for the app name, if any. */
+static void
+release_held (GnProxyConnection *self)
+{
+  GString *out = g_steal_pointer (&self->held);
+
+  if (self->hold_timer != NULL)
+    {
+      g_source_destroy (self->hold_timer);
+      g_clear_pointer (&self->hold_timer, g_source_unref);
+    }
+  if (out != NULL && !self->closing)
+    write_client (self, out, on_response_written);
+  else if (out != NULL)
+    g_string_free (out, TRUE);
+}
+
+static gboolean
+on_hold_timeout (gpointer user_data)
+{
+  release_held (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 /* Writes a complete response of ours and closes the connection. */
 static void
 respond (GnProxyConnection *self,
@@ -405,6 +457,14 @@ respond (GnProxyConnection *self,
         gn_connection_record_set_status (self->record, status);
     }
 
+  if (self->identifying && self->kind == GN_CONNECTION_KIND_BLOCKED && self->held == NULL)
+    {
+      self->held = out;
+      self->hold_timer = g_timeout_source_new (self->config->peer_wait_ms);
+      g_source_set_callback (self->hold_timer, on_hold_timeout, self, NULL);
+      g_source_attach (self->hold_timer, g_main_context_get_thread_default ());
+      return;
+    }
   write_client (self, out, on_response_written);
 }
 
@@ -860,9 +920,50 @@ next_request (GnProxyConnection *self)
                         self->cancellable, on_request_head, self);
 }
 
+/* ---- which program ------------------------------------------------------- */
+
+static void
+on_identified (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GnProxyConnection *self = user_data;
+  GnPeerIdentifier *identifier = self->config->peer_identifier;
+  g_autofree char *app = gn_peer_identifier_identify_finish (identifier, result, NULL);
+
+  self->identifying = FALSE;
+  if (!self->closing)
+    {
+      if (self->record != NULL)
+        gn_connection_record_set_app (self->record, app);
+      release_held (self);
+    }
+  gn_proxy_connection_unref (self);
+}
+
+static void
+start_identify (GnProxyConnection *self)
+{
+  g_autoptr(GSocketAddress) client = NULL;
+  g_autoptr(GSocketAddress) server = NULL;
+
+  if (self->config->peer_identifier == NULL || self->record == NULL || !client_is_loopback (self))
+    return;
+  client = g_socket_get_remote_address (self->client_socket, NULL);
+  server = g_socket_get_local_address (self->client_socket, NULL);
+  if (client == NULL || server == NULL)
+    return;
+  self->identifying = TRUE;
+  gn_connection_record_start_app_lookup (self->record);
+  gn_peer_identifier_identify_async (self->config->peer_identifier, client, server,
+                                     self->cancellable, on_identified,
+                                     gn_proxy_connection_ref (self));
+}
+
 void
 gn_proxy_connection_start (GnProxyConnection *self)
 {
   g_socket_set_option (self->client_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  start_identify (self);
   next_request (self);
 }
