@@ -19,7 +19,8 @@
  *                                     a failed write).
  *
  * The engine names the program behind each connection from this machine
- * with a GnPeerLookup (gn-peer-lookup.h), installed at start up; the
+ * with a GnPeerLookup (gn-peer-lookup.h), installed at start up (unless
+ * GN_SESSION_NO_APP_NAMES); the
  * records carry the names (GnConnectionInfo.app).
  *
  * The history store is created at start up (its retention from the
@@ -450,11 +451,12 @@ gn_session_start_up (GnSession           *self,
       self->rules = gn_blocklist_ref (gn_blocklist_manager_get_blocklist (self->blocklists));
     }
 
-  {
-    g_autoptr(GnPeerLookup) apps = gn_peer_lookup_new ();
+  if (!(self->flags & GN_SESSION_NO_APP_NAMES))
+    {
+      g_autoptr(GnPeerLookup) apps = gn_peer_lookup_new ();
 
-    gn_engine_set_peer_identifier (self->engine, GN_PEER_IDENTIFIER (apps));
-  }
+      gn_engine_set_peer_identifier (self->engine, GN_PEER_IDENTIFIER (apps));
+    }
 
   if (self->flags & GN_SESSION_SYSTEM_PROXY)
     {
