@@ -4,7 +4,8 @@
  *
  * GnPeerLookup (see gn-peer-lookup.h). Each question is a Job in a list
  * under a lock; one GThreadPool thread (at most) takes the whole list and
- * answers it with one gn_process_lookup_connections(). A job is answered
+ * answers it with one gn_process_lookup_connections(), at most one such
+ * scan per MIN_GAP_US. A job is answered
  * exactly once: by that thread, or, if its cancellable fires first, by
  * the cancelling thread at once — whoever claims it first (an atomic flag),
  * as GTask's return-on-cancel does. So a stopping worker never waits for
@@ -20,6 +21,13 @@
 
 #include "gn-peer-lookup.h"
 #include "gn-process-table.h"
+
+/* At most one scan per this many microseconds: in a burst of thousands of
+ * connections a second, each scan answers the questions of the last few
+ * milliseconds together (and skips the connections gone meanwhile)
+ * instead of one scan per handful; a blocked answer waits this much more
+ * at worst. */
+#define MIN_GAP_US (10 * 1000)
 
 typedef struct
 {
@@ -40,6 +48,7 @@ struct _GnPeerLookup
   GPtrArray   *pending;    /* (owned) (element-type Job) under lock */
   gboolean     scheduled;  /* under lock: a run is queued in the pool */
   GThreadPool *pool;       /* (owned) one thread */
+  gint64       last_run;   /* the pool's thread: when the last scan started */
   guint        n_scans;    /* atomic */
 };
 
@@ -102,6 +111,11 @@ run_lookups (gpointer data,
   g_autofree GSocketAddress **servers = NULL;
   g_autofree GnProcessInfo **owners = NULL;
   guint n = 0;
+  gint64 since = g_get_monotonic_time () - self->last_run;
+
+  if (since >= 0 && since < MIN_GAP_US)
+    g_usleep (MIN_GAP_US - since);
+  self->last_run = g_get_monotonic_time ();
 
   g_mutex_lock (&self->lock);
   jobs = g_steal_pointer (&self->pending);

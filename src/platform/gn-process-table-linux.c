@@ -83,12 +83,18 @@ typedef void (*OwnerFunc) (guint       value,
                            const char *exe,
                            gpointer    data);
 
+/* Whether the socket @inode (@value) is still open. */
+typedef gboolean (*OpenFunc) (guint    value,
+                              guint64  inode,
+                              gpointer data);
+
 /* The sockets whose owners a lookup wants. */
 typedef struct
 {
   GHashTable *inodes;   /* (owned) guint64* inode → GUINT_TO_POINTER (value): a port or an index */
   GArray     *uids;     /* (owned) guint: their users, each once */
   OwnerFunc   func;     /* called once per socket found */
+  OpenFunc    still_open; /* (nullable) asked before scanning every process */
   gpointer    data;
 } Wanted;
 
@@ -100,6 +106,7 @@ wanted_init (Wanted    *w,
   w->inodes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   w->uids = g_array_new (FALSE, FALSE, sizeof (guint));
   w->func = func;
+  w->still_open = NULL;
   w->data = data;
 }
 
@@ -576,6 +583,20 @@ find_owners (Wanted *w)
     if (scan_process (proc_fd, recent[i], w))
       g_array_append_val (found, recent[i]);
 
+  /* A socket closed since it was asked for is in no process's fd table:
+   * looking for it would read every fd folder of the machine for nothing
+   * (most of a lookup's cost in a burst of short connections). */
+  if (g_hash_table_size (w->inodes) > 0 && w->still_open != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, w->inodes);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (!w->still_open (GPOINTER_TO_UINT (value), *(guint64 *) key, w->data))
+          g_hash_table_iter_remove (&iter);
+    }
+
   /* …then every other process of those users, newest first, until nothing
    * is missing. */
   if (g_hash_table_size (w->inodes) > 0 && (proc = opendir ("/proc")) != NULL)
@@ -646,6 +667,45 @@ _gn_process_table_fill (GnProcessTable *self,
 
 /* ---- exact lookups ---- */
 
+static guint32 exact_seq = 0x474e4500;   /* atomic; "GNE" */
+
+typedef struct
+{
+  GSocketAddress *const *clients;
+  GSocketAddress *const *servers;
+  GnProcessInfo        **owners;
+  int                    fd;        /* NETLINK_SOCK_DIAG */
+} Exact;
+
+/* 1 and the inode and user of the client end of connection @i, 0 when
+ * there is none, -1 when the kernel refused. */
+static int
+exact_query (Exact   *x,
+             guint    i,
+             guint64 *inode,
+             guint   *uid)
+{
+  int found = diag_exact (x->fd, (guint32) g_atomic_int_add ((gint *) &exact_seq, 1),
+                          x->clients[i], x->servers[i], FALSE, inode, uid);
+
+  /* A client that connected from an IPv6 socket to a mapped address. */
+  if (found == 0 && is_mapped (x->clients[i]))
+    found = diag_exact (x->fd, (guint32) g_atomic_int_add ((gint *) &exact_seq, 1),
+                        x->clients[i], x->servers[i], TRUE, inode, uid);
+  return found;
+}
+
+static gboolean
+exact_still_open (guint    index,
+                  guint64  inode,
+                  gpointer data)
+{
+  guint64 now = 0;
+  guint uid = 0;
+
+  return exact_query (data, index, &now, &uid) > 0 && now == inode;
+}
+
 static void
 set_owner (guint       index,
            guint       pid,
@@ -653,13 +713,13 @@ set_owner (guint       index,
            const char *exe,
            gpointer    data)
 {
-  GnProcessInfo **owners = data;
+  Exact *x = data;
   GnProcessInfo *info = g_new0 (GnProcessInfo, 1);
 
   info->pid = pid;
   info->name = g_strdup (name);
   info->path = g_strdup (exe);
-  owners[index] = info;
+  x->owners[index] = info;
 }
 
 void
@@ -668,44 +728,40 @@ _gn_process_lookup_connections (GSocketAddress *const *clients,
                                 guint                  n,
                                 GnProcessInfo        **owners)
 {
-  static guint32 seq = 0x474e4500;   /* "GNE" */
   uid_t me = geteuid ();
   gboolean refused = FALSE;
+  Exact x = { clients, servers, owners, -1 };
   Wanted w;
-  int fd = -1;
 
   if (g_atomic_int_get (&use_netlink))
-    fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0)
+    x.fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (x.fd < 0)
     {
       _gn_process_lookup_by_table (clients, servers, n, owners);
       return;
     }
 
-  wanted_init (&w, set_owner, owners);
+  wanted_init (&w, set_owner, &x);
+  w.still_open = exact_still_open;
   for (guint i = 0; i < n && !refused; i++)
     {
       guint64 inode = 0;
       guint uid = 0;
-      int found = diag_exact (fd, (guint32) g_atomic_int_add ((gint *) &seq, 1), clients[i], servers[i],
-                              FALSE, &inode, &uid);
+      int found = exact_query (&x, i, &inode, &uid);
 
-      /* A client that connected from an IPv6 socket to a mapped address. */
-      if (found == 0 && is_mapped (clients[i]))
-        found = diag_exact (fd, (guint32) g_atomic_int_add ((gint *) &seq, 1), clients[i], servers[i],
-                            TRUE, &inode, &uid);
       refused = found < 0;
       if (found > 0 && inode != 0 && (me == 0 || uid == me))
         add_inode (&w, inode, i, uid);
     }
-  close (fd);
   if (refused)
     {
       /* An old kernel without exact lookups: the table's way, for all. */
+      close (x.fd);
       wanted_clear (&w);
       _gn_process_lookup_by_table (clients, servers, n, owners);
       return;
     }
   find_owners (&w);
+  close (x.fd);
   wanted_clear (&w);
 }
