@@ -7,7 +7,8 @@
  * on the platform's exact process lookup):
  *  - a real engine in-process: 20 real curls blocked (10 CONNECT, 10
  *    plain-HTTP block pages) each leave a closed, blocked record naming
- *    "curl"; a connection of this process held open names this program;
+ *    "curl", which GnAppResolver passes on; a connection of this process
+ *    held open names this program;
  *  - the bound: an identifier that never answers does not hold a blocked
  *    answer past peer_wait_ms;
  *  - the real `guardnest --headless` with its default bound: 20 blocked
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gn-app-resolver.h"
 #include "gn-engine.h"
 #include "gn-peer-lookup.h"
 #include "test-utils.h"
@@ -32,8 +34,10 @@
 
 typedef struct
 {
-  GHashTable *closed_blocked;  /* id → app (nullable) */
-  GHashTable *apps;            /* id → app, any state */
+  GHashTable    *closed_blocked;  /* id → app (nullable) */
+  GHashTable    *apps;            /* id → app, any state */
+  GnAppResolver *resolver;        /* (nullable) fed the batches too */
+  guint16        port;
 } Seen;
 
 static void
@@ -54,6 +58,8 @@ seen_batch (const GnConnectionBatch *batch,
           g_hash_table_replace (seen->closed_blocked, g_memdup2 (&info->id, sizeof info->id),
                                 g_strdup (info->app));
       }
+  if (seen->resolver != NULL)
+    gn_app_resolver_apply_batch (seen->resolver, batch, seen->port);
 }
 
 static gboolean
@@ -69,6 +75,8 @@ seen_init (Seen *seen)
 {
   seen->closed_blocked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   seen->apps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  seen->resolver = NULL;
+  seen->port = 0;
 }
 
 static void
@@ -76,6 +84,7 @@ seen_clear (Seen *seen)
 {
   g_hash_table_unref (seen->closed_blocked);
   g_hash_table_unref (seen->apps);
+  g_clear_object (&seen->resolver);
 }
 
 /* curl through the proxy to a blocked host: the status it got. */
@@ -136,7 +145,7 @@ test_engine_blocked_curl (void)
   g_autofree char *comm = own_comm ();
   GnConnectionRegistry *registry;
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
   guint sub;
   Seen seen;
   WaitApp wait = { &seen, NULL };
@@ -156,6 +165,10 @@ test_engine_blocked_curl (void)
   }
   registry = gn_engine_get_registry (engine);
   seen_init (&seen);
+  /* What the window and headless do with the batches: the names pass
+   * through the resolver. */
+  seen.resolver = gn_app_resolver_new ();
+  seen.port = gn_engine_get_port (engine);
   sub = gn_connection_registry_subscribe (registry, g_main_context_default (), 50,
                                           seen_batch, &seen, NULL);
 
@@ -163,8 +176,11 @@ test_engine_blocked_curl (void)
     g_assert_cmpuint (curl_blocked (gn_engine_get_port (engine), i % 2 == 0), ==, 403);
   g_assert_true (gn_test_wait_until (all_blocked_cb, &seen, 20 * 1000));
   g_hash_table_iter_init (&iter, seen.closed_blocked);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_assert_cmpstr (value, ==, "curl");
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_assert_cmpstr (value, ==, "curl");
+      g_assert_cmpstr (gn_app_resolver_lookup (seen.resolver, *(guint64 *) key), ==, "curl");
+    }
   g_assert_cmpuint (g_hash_table_size (seen.closed_blocked), ==, N_BLOCKED);
   g_assert_cmpuint (gn_peer_lookup_get_n_scans (lookup), >=, 1);
 
