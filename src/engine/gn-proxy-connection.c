@@ -17,9 +17,10 @@
  * as the connection starts and its answer goes into the registry record.
  * A blocked answer (403, the block page) waits for it, up to
  * config->peer_wait_ms, without holding the thread: the answer is kept and
- * sent by the lookup's callback or a timer, whichever comes first, so that
- * the client (curl closes within milliseconds of a 403) is still there to
- * be looked up. Other answers never wait.
+ * sent by the lookup's callback or a timer, whichever comes first
+ * (GnPeerWait, gn-peer-wait.h), so that the client (curl closes within
+ * milliseconds of a 403) is still there to be looked up. Other answers
+ * never wait.
  *
  * Our own answers end with a "lingering close": shut down our write side,
  * discard what the client still sends for a moment, then close. Closing with
@@ -50,7 +51,7 @@
 #include "gn-head-reader.h"
 #include "gn-origin-connector.h"
 #include "gn-own-pages.h"
-#include "gn-peer-identifier.h"
+#include "gn-peer-wait.h"
 #include "gn-proxy-connection.h"
 #include "gn-socket-source.h"
 #include "gn-socket-write.h"
@@ -79,9 +80,7 @@ struct _GnProxyConnection
   GBytes             *pending;       /* (owned) (nullable) client bytes past the last message */
   GSource            *linger_source; /* (owned) (nullable) after our own answer */
   GSource            *linger_timer;  /* (owned) (nullable) */
-  GString            *held;          /* (owned) (nullable) a blocked answer waiting for the app name */
-  GSource            *hold_timer;    /* (owned) (nullable) its bound */
-  gboolean            identifying;   /* the peer identifier has not answered yet */
+  GnPeerWait          peer_wait;     /* which program; a blocked answer waiting for it */
 
   /* The target */
   char                host[GN_HTTP_HOST_MAX];
@@ -178,18 +177,6 @@ clear_linger (GnProxyConnection *self)
 }
 
 static void
-clear_hold (GnProxyConnection *self)
-{
-  if (self->hold_timer != NULL)
-    {
-      g_source_destroy (self->hold_timer);
-      g_clear_pointer (&self->hold_timer, g_source_unref);
-    }
-  if (self->held != NULL)
-    g_string_free (g_steal_pointer (&self->held), TRUE);
-}
-
-static void
 close_origin (GnProxyConnection *self)
 {
   if (self->origin != NULL)
@@ -218,7 +205,7 @@ gn_proxy_connection_unref (GnProxyConnection *self)
 
   g_assert (self->closing);
   clear_linger (self);
-  clear_hold (self);
+  gn_peer_wait_clear (&self->peer_wait);
   gn_head_reader_clear (&self->reader);
   gn_origin_connector_cancel (&self->connector);
   close_forward (self);
@@ -257,7 +244,7 @@ finish (GnProxyConnection *self,
   gn_origin_connector_cancel (&self->connector);
   gn_head_reader_cancel (&self->reader);
   clear_linger (self);
-  clear_hold (self);
+  gn_peer_wait_clear (&self->peer_wait);
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
   close_forward (self);
   close_origin (self);
@@ -399,28 +386,12 @@ write_client (GnProxyConnection *self,
                        gn_proxy_connection_ref (self), unref_cb);
 }
 
-/* Sends the blocked answer kept for the app name, if any. */
+/* The blocked answer kept for the app name (gn-peer-wait.h). */
 static void
-release_held (GnProxyConnection *self)
+on_answer_released (GString  *answer,
+                    gpointer  data)
 {
-  GString *out = g_steal_pointer (&self->held);
-
-  if (self->hold_timer != NULL)
-    {
-      g_source_destroy (self->hold_timer);
-      g_clear_pointer (&self->hold_timer, g_source_unref);
-    }
-  if (out != NULL && !self->closing)
-    write_client (self, out, on_response_written);
-  else if (out != NULL)
-    g_string_free (out, TRUE);
-}
-
-static gboolean
-on_hold_timeout (gpointer user_data)
-{
-  release_held (user_data);
-  return G_SOURCE_REMOVE;
+  write_client (data, answer, on_response_written);
 }
 
 /* Writes a complete response of ours and closes the connection. */
@@ -457,14 +428,9 @@ respond (GnProxyConnection *self,
         gn_connection_record_set_status (self->record, status);
     }
 
-  if (self->identifying && self->kind == GN_CONNECTION_KIND_BLOCKED && self->held == NULL)
-    {
-      self->held = out;
-      self->hold_timer = g_timeout_source_new (self->config->peer_wait_ms);
-      g_source_set_callback (self->hold_timer, on_hold_timeout, self, NULL);
-      g_source_attach (self->hold_timer, g_main_context_get_thread_default ());
-      return;
-    }
+  if (self->kind == GN_CONNECTION_KIND_BLOCKED &&
+      gn_peer_wait_hold (&self->peer_wait, out, self->config->peer_wait_ms))
+    return;
   write_client (self, out, on_response_written);
 }
 
@@ -923,47 +889,29 @@ next_request (GnProxyConnection *self)
 /* ---- which program ------------------------------------------------------- */
 
 static void
-on_identified (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_peer_named (const char *app,
+               gpointer    data)
 {
-  GnProxyConnection *self = user_data;
-  GnPeerIdentifier *identifier = self->config->peer_identifier;
-  g_autofree char *app = gn_peer_identifier_identify_finish (identifier, result, NULL);
+  GnProxyConnection *self = data;
 
-  self->identifying = FALSE;
-  if (!self->closing)
-    {
-      if (self->record != NULL)
-        gn_connection_record_set_app (self->record, app);
-      release_held (self);
-    }
-  gn_proxy_connection_unref (self);
+  if (self->record != NULL)
+    gn_connection_record_set_app (self->record, app);
 }
 
-static void
-start_identify (GnProxyConnection *self)
+static gpointer
+ref_cb (gpointer data)
 {
-  g_autoptr(GSocketAddress) client = NULL;
-  g_autoptr(GSocketAddress) server = NULL;
-
-  if (self->config->peer_identifier == NULL || self->record == NULL || !client_is_loopback (self))
-    return;
-  client = g_socket_get_remote_address (self->client_socket, NULL);
-  server = g_socket_get_local_address (self->client_socket, NULL);
-  if (client == NULL || server == NULL)
-    return;
-  self->identifying = TRUE;
-  gn_connection_record_start_app_lookup (self->record);
-  gn_peer_identifier_identify_async (self->config->peer_identifier, client, server,
-                                     self->cancellable, on_identified,
-                                     gn_proxy_connection_ref (self));
+  return gn_proxy_connection_ref (data);
 }
 
 void
 gn_proxy_connection_start (GnProxyConnection *self)
 {
   g_socket_set_option (self->client_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  start_identify (self);
+  if (self->config->peer_identifier != NULL && self->record != NULL && client_is_loopback (self) &&
+      gn_peer_wait_start (&self->peer_wait, self->config->peer_identifier, self->client_socket,
+                          self->cancellable, on_peer_named, on_answer_released, self,
+                          ref_cb, unref_cb))
+    gn_connection_record_start_app_lookup (self->record);
   next_request (self);
 }
