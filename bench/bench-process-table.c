@@ -7,7 +7,11 @@
  * TIMEWAIT short loopback connections to a listener (the "proxy"), keeps
  * OPEN more connections to it open (the ones looked up), then builds the
  * table ROUNDS times for all OPEN client ports and for batches of 10, and
- * prints CPU and wall time per table. Never a pass/fail test.
+ * prints CPU and wall time per table; then the same owners found by the
+ * exact lookup (gn_process_lookup_connections(): one sock_diag request per
+ * socket, by its four-tuple), as the engine does for each connection it
+ * accepts, with the owner remembered (warm) and forgotten (cold: a whole
+ * /proc scan, as for a program that just started). Never a pass/fail test.
  *
  * Usage: bench-process-table [TIMEWAIT] [OPEN] [ROUNDS] [proc]
  *   "proc" as the fourth argument reads /proc/net/tcp{,6} (the fallback)
@@ -95,6 +99,50 @@ measure (const char *what, guint16 port, const guint16 *ports, guint n, guint ro
           what, found, n, cpu * 1000 / rounds, best * 1000, wall * 1000 / rounds);
 }
 
+static void
+measure_exact (const char *what, GSocketAddress **clients, GSocketAddress **servers, guint n,
+               guint rounds, gboolean cold)
+{
+  double cpu = 0, wall = 0, best = G_MAXDOUBLE;
+  g_autofree GnProcessInfo **owners = g_new0 (GnProcessInfo *, n);
+  guint found = 0;
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      double c0, w0, c;
+
+      if (cold)
+        _gn_process_table_forget_owners ();
+      c0 = clock_s (CLOCK_PROCESS_CPUTIME_ID);
+      w0 = clock_s (CLOCK_MONOTONIC);
+      gn_process_lookup_connections (clients, servers, n, owners);
+      c = clock_s (CLOCK_PROCESS_CPUTIME_ID) - c0;
+      wall += clock_s (CLOCK_MONOTONIC) - w0;
+      cpu += c;
+      best = MIN (best, c);
+      found = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          found += owners[i] != NULL;
+          g_clear_pointer (&owners[i], gn_process_info_free);
+        }
+    }
+  printf ("%-28s found %u/%u  CPU %.3f ms/lookup (best %.3f)  wall %.3f ms/lookup\n",
+          what, found, n, cpu * 1000 / rounds, best * 1000, wall * 1000 / rounds);
+}
+
+static guint
+count_processes (void)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    n += g_ascii_isdigit (*name);
+  return n;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +187,26 @@ main (int argc, char **argv)
   measure ("all open ports", port, ports, n_open, rounds);
   measure ("batch of 10", port, ports, MIN (n_open, 10), rounds);
   measure ("batch of 1", port, ports, MIN (n_open, 1), rounds);
+
+  {
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func (g_object_unref);
+
+    for (guint i = 0; i < n_open; i++)
+      {
+        g_ptr_array_add (clients, g_inet_socket_address_new (loopback, ports[i]));
+        g_ptr_array_add (servers, g_inet_socket_address_new (loopback, port));
+      }
+    printf ("exact lookups (%u processes in /proc):\n", count_processes ());
+    measure_exact ("exact, all open, warm", (GSocketAddress **) clients->pdata,
+                   (GSocketAddress **) servers->pdata, n_open, rounds, FALSE);
+    measure_exact ("exact, 10, warm", (GSocketAddress **) clients->pdata,
+                   (GSocketAddress **) servers->pdata, MIN (n_open, 10), rounds, FALSE);
+    measure_exact ("exact, 1, warm", (GSocketAddress **) clients->pdata,
+                   (GSocketAddress **) servers->pdata, MIN (n_open, 1), rounds, FALSE);
+    measure_exact ("exact, 1, cold (whole /proc)", (GSocketAddress **) clients->pdata,
+                   (GSocketAddress **) servers->pdata, MIN (n_open, 1), rounds, TRUE);
+  }
   return 0;
 }

@@ -8,7 +8,11 @@
  * this process; a real curl connected to a listener of ours resolves to
  * curl and its pid while the TCP table also holds thousands of TIME_WAIT
  * rows and hundreds of unrelated open connections to the same port; a
- * port with no connection resolves to nothing.
+ * port with no connection resolves to nothing. The exact lookup
+ * (gn_process_lookup_connections(): one sock_diag request per socket) finds
+ * the same owners by both ends of each connection, IPv4, IPv6 and IPv4
+ * through a dual-stack listener, and nothing for a closed connection or a
+ * four-tuple that does not exist.
  *
  * Threading: the test's main thread only.
  */
@@ -148,6 +152,141 @@ test_own_sockets (gconstpointer data)
   _gn_process_table_set_netlink (TRUE);
 }
 
+static GSocketAddress *
+end_address (int      fd,
+             gboolean peer)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  if (peer)
+    g_assert_cmpint (getpeername (fd, (struct sockaddr *) &ss, &len), ==, 0);
+  else
+    g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &len), ==, 0);
+  return g_socket_address_new_from_native (&ss, len);
+}
+
+/* What the engine sees: the accepted end's peer (the client) and its own
+ * address (the server). */
+static GnProcessInfo *
+lookup_accepted (int server)
+{
+  g_autoptr(GSocketAddress) client_end = end_address (server, TRUE);
+  g_autoptr(GSocketAddress) server_end = end_address (server, FALSE);
+
+  return gn_process_lookup_connection (client_end, server_end);
+}
+
+static void
+test_exact_own_sockets (gconstpointer data)
+{
+  gboolean netlink = GPOINTER_TO_INT (data);
+  g_autofree char *comm = own_comm ();
+
+  _gn_process_table_set_netlink (netlink);
+  for (int family = AF_INET; family != -1; family = family == AF_INET ? AF_INET6 : -1)
+    {
+      Listener l;
+      int server, client, gone_server, gone_client;
+      g_autoptr(GnProcessInfo) info = NULL;
+      g_autoptr(GnProcessInfo) gone = NULL;
+      g_autoptr(GnProcessInfo) none = NULL;
+      g_autoptr(GSocketAddress) gone_client_end = NULL;
+      g_autoptr(GSocketAddress) gone_server_end = NULL;
+      g_autoptr(GInetAddress) loopback = NULL;
+      g_autoptr(GSocketAddress) nobody = NULL;
+      g_autoptr(GSocketAddress) listener_end = NULL;
+
+      if (!listener_init (&l, family))
+        {
+          g_test_message ("no IPv6 loopback: IPv6 not checked");
+          continue;
+        }
+      _gn_process_table_forget_owners ();
+      client = connect_to (&l, &server);
+      info = lookup_accepted (server);
+      g_assert_nonnull (info);
+      g_assert_cmpuint (info->pid, ==, (guint) getpid ());
+      g_assert_cmpstr (info->name, ==, comm);
+      g_assert_nonnull (info->path);
+
+      /* Closed by the client first: its end is in TIME_WAIT, no owner. */
+      gone_client = connect_to (&l, &gone_server);
+      gone_client_end = end_address (gone_server, TRUE);
+      gone_server_end = end_address (gone_server, FALSE);
+      close (gone_client);
+      close (gone_server);
+      gone = gn_process_lookup_connection (gone_client_end, gone_server_end);
+      g_assert_null (gone);
+
+      /* A port nobody connected from. */
+      loopback = g_inet_address_new_loopback (family == AF_INET ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
+      nobody = g_inet_socket_address_new (loopback, 1);
+      listener_end = end_address (l.listen_fd, FALSE);
+      none = gn_process_lookup_connection (nobody, listener_end);
+      g_assert_null (none);
+
+      close (client);
+      close (server);
+      close (l.listen_fd);
+    }
+  _gn_process_table_set_netlink (TRUE);
+}
+
+/* A client of 127.0.0.1 on a dual-stack [::] listener: the accepted end
+ * sees ::ffff:127.0.0.1 on both sides; the client's socket is IPv4. */
+static void
+test_exact_mapped (void)
+{
+  struct sockaddr_in6 any6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+  struct sockaddr_in to = { .sin_family = AF_INET };
+  socklen_t len = sizeof any6;
+  int off = 0;
+  int listen_fd = socket (AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int client, server;
+  g_autoptr(GnProcessInfo) info = NULL;
+  g_autoptr(GSocketAddress) peer = NULL;
+
+  g_assert_cmpint (listen_fd, >=, 0);
+  setsockopt (listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  if (bind (listen_fd, (struct sockaddr *) &any6, sizeof any6) < 0)
+    {
+      close (listen_fd);
+      g_test_skip ("no IPv6 here");
+      return;
+    }
+  g_assert_cmpint (listen (listen_fd, 4), ==, 0);
+  g_assert_cmpint (getsockname (listen_fd, (struct sockaddr *) &any6, &len), ==, 0);
+  to.sin_port = any6.sin6_port;
+  to.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  client = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (connect (client, (struct sockaddr *) &to, sizeof to), ==, 0);
+  server = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  g_assert_cmpint (server, >=, 0);
+
+  /* GIO turns mapped addresses into IPv4 ones: as it finds them… */
+  info = lookup_accepted (server);
+  g_assert_nonnull (info);
+  g_assert_cmpuint (info->pid, ==, (guint) getpid ());
+  g_clear_pointer (&info, gn_process_info_free);
+
+  /* …and spelled as the socket holds them. */
+  {
+    g_autoptr(GInetAddress) mapped = g_inet_address_new_from_string ("::ffff:127.0.0.1");
+    g_autoptr(GSocketAddress) server_end = NULL;
+
+    peer = g_inet_socket_address_new (mapped, sock_port (server, TRUE));
+    server_end = g_inet_socket_address_new (mapped, sock_port (server, FALSE));
+    info = gn_process_lookup_connection (peer, server_end);
+    g_assert_nonnull (info);
+    g_assert_cmpuint (info->pid, ==, (guint) getpid ());
+  }
+
+  close (client);
+  close (server);
+  close (listen_fd);
+}
+
 /* TIME_WAIT (state 06) rows in /proc/net/tcp. */
 static int
 count_time_wait (void)
@@ -228,6 +367,20 @@ test_curl_among_many (gconstpointer data)
     }
   g_assert_cmpuint (gn_process_table_get_size (table), ==, N_UNRELATED + 1);
 
+  /* Exactly, by both ends, with nothing remembered: curl again (the
+   * fallback's exact lookup is a table like the above: not read again). */
+  if (netlink)
+  {
+    g_autoptr(GnProcessInfo) exact = NULL;
+
+    _gn_process_table_forget_owners ();
+    exact = lookup_accepted (curl_end);
+    g_assert_nonnull (exact);
+    g_assert_cmpstr (exact->name, ==, "curl");
+    g_assert_cmpstr (g_subprocess_get_identifier (curl), ==, pid_text);
+    g_assert_cmpuint (exact->pid, ==, (guint) g_ascii_strtoull (pid_text, NULL, 10));
+  }
+
   /* Only curl asked for: still curl. */
   g_clear_pointer (&table, gn_process_table_free);
   table = gn_process_table_new (l.port, ports, 1);
@@ -256,5 +409,10 @@ main (int argc, char **argv)
                         test_curl_among_many);
   g_test_add_data_func ("/process-table/curl-among-many/proc", GINT_TO_POINTER (FALSE),
                         test_curl_among_many);
+  g_test_add_data_func ("/process-table/exact/own-sockets/netlink", GINT_TO_POINTER (TRUE),
+                        test_exact_own_sockets);
+  g_test_add_data_func ("/process-table/exact/own-sockets/proc", GINT_TO_POINTER (FALSE),
+                        test_exact_own_sockets);
+  g_test_add_func ("/process-table/exact/mapped", test_exact_mapped);
   return g_test_run ();
 }

@@ -2,7 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GnAppResolver (see gn-app-resolver.h). One lookup runs at a time: the
+ * GnAppResolver (see gn-app-resolver.h). The engine names most
+ * connections itself (GnConnectionInfo.app, from the GnPeerIdentifier
+ * the session installs): those names are passed on as they come, and only
+ * the connections the engine does not look up (GN_APP_LOOKUP_NONE) are
+ * looked up here, with a GnProcessTable. One lookup runs at a time: the
  * connections queued while it runs go into the next one, so a burst of a
  * thousand new connections costs a couple of scans, not a thousand. Names
  * are kept per connection id until the registry removes the connection.
@@ -137,6 +141,22 @@ is_loopback (const char *address)
                           g_str_equal (address, "::ffff:127.0.0.1"));
 }
 
+/* A name the engine found: reported once. */
+static void
+take_names (GnAppResolver *self,
+            GPtrArray     *infos)
+{
+  for (guint i = 0; i < infos->len; i++)
+    {
+      GnConnectionInfo *info = g_ptr_array_index (infos, i);
+
+      if (info->app == NULL || g_hash_table_contains (self->names, &info->id))
+        continue;
+      g_hash_table_replace (self->names, g_memdup2 (&info->id, sizeof info->id), g_strdup (info->app));
+      g_signal_emit (self, signals[RESOLVED], 0, info->id, info->app);
+    }
+}
+
 void
 gn_app_resolver_apply_batch (GnAppResolver           *self,
                              const GnConnectionBatch *batch,
@@ -147,6 +167,8 @@ gn_app_resolver_apply_batch (GnAppResolver           *self,
 
   for (guint i = 0; i < batch->removed->len; i++)
     g_hash_table_remove (self->names, &g_array_index (batch->removed, guint64, i));
+  take_names (self, batch->added);
+  take_names (self, batch->changed);
   if (server_port == 0)
     return;
 
@@ -162,7 +184,8 @@ gn_app_resolver_apply_batch (GnAppResolver           *self,
       /* Not the ones already closed: their client end is almost always
        * gone too, and a burst of short connections would cost a query
        * per batch for nothing. */
-      if (info->state != GN_CONNECTION_STATE_CLOSED && info->client_address != NULL &&
+      if (info->app_lookup == GN_APP_LOOKUP_NONE &&
+          info->state != GN_CONNECTION_STATE_CLOSED && info->client_address != NULL &&
           is_loopback (info->client_address))
         g_array_append_val (self->queue, p);
     }

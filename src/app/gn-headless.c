@@ -100,7 +100,9 @@ log_closed (Headless         *h,
                             info->rule ? info->rule : "");
   if (info->reason != NULL)
     g_string_append_printf (out, " reason=\"%s\"", info->reason);
-  if (gn_app_resolver_lookup (h->apps, info->id) != NULL)
+  if (info->app != NULL)
+    g_string_append_printf (out, " app=\"%s\"", info->app);
+  else if (gn_app_resolver_lookup (h->apps, info->id) != NULL)
     g_string_append_printf (out, " app=\"%s\"", gn_app_resolver_lookup (h->apps, info->id));
   g_string_append_c (out, '\n');
 }
@@ -392,7 +394,9 @@ gn_headless_run (int    argc,
   h.metrics = metrics;
 
   session = gn_session_new ((system_proxy ? GN_SESSION_SYSTEM_PROXY : GN_SESSION_FLAGS_NONE) |
-                           (allow_remote ? GN_SESSION_ALLOW_REMOTE : GN_SESSION_FLAGS_NONE), NULL);
+                           (allow_remote ? GN_SESSION_ALLOW_REMOTE : GN_SESSION_FLAGS_NONE) |
+                           /* No log line to name the program in. */
+                           (quiet ? GN_SESSION_NO_APP_NAMES : GN_SESSION_FLAGS_NONE), NULL);
   h.session = session;
   g_signal_connect (session, "message", G_CALLBACK (say), NULL);
   g_signal_connect (session, "shutdown", G_CALLBACK (on_shutdown), &h);

@@ -18,6 +18,11 @@
  *   history "warning"               → "message" (a damaged history file,
  *                                     a failed write).
  *
+ * The engine names the program behind each connection from this machine
+ * with a GnPeerLookup (gn-peer-lookup.h), installed at start up (unless
+ * GN_SESSION_NO_APP_NAMES); the
+ * records carry the names (GnConnectionInfo.app).
+ *
  * The history store is created at start up (its retention from the
  * settings); the front ends feed it the registry batches they already
  * receive (gn_history_store_apply_batch()), so history costs no second
@@ -29,6 +34,7 @@
 #include <glib/gi18n.h>
 
 #include "gn-error.h"
+#include "gn-peer-lookup.h"
 #include "gn-session.h"
 #include "gn-shutdown-watch.h"
 #include "gn-timed-rules.h"
@@ -443,6 +449,13 @@ gn_session_start_up (GnSession           *self,
         say (self, local_error->message);
       g_clear_error (&local_error);
       self->rules = gn_blocklist_ref (gn_blocklist_manager_get_blocklist (self->blocklists));
+    }
+
+  if (!(self->flags & GN_SESSION_NO_APP_NAMES))
+    {
+      g_autoptr(GnPeerLookup) apps = gn_peer_lookup_new ();
+
+      gn_engine_set_peer_identifier (self->engine, GN_PEER_IDENTIFIER (apps));
     }
 
   if (self->flags & GN_SESSION_SYSTEM_PROXY)

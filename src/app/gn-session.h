@@ -58,6 +58,9 @@ typedef enum
    * with allow_non_loopback, and the saved settings never allow it, so the
    * window always listens on loopback only. */
   GN_SESSION_ALLOW_REMOTE        = 1 << 2,
+  /* Nobody shows which program made each connection (headless --quiet):
+   * the engine does not look them up (no GnPeerLookup). */
+  GN_SESSION_NO_APP_NAMES        = 1 << 3,
 } GnSessionFlags;
 
 #define GN_TYPE_SESSION (gn_session_get_type ())

@@ -45,6 +45,7 @@ gn_connection_info_unref (GnConnectionInfo *info)
   g_clear_pointer (&info->list_name, g_ref_string_release);
   g_clear_pointer (&info->rule, g_ref_string_release);
   g_clear_pointer (&info->reason, g_ref_string_release);
+  g_clear_pointer (&info->app, g_ref_string_release);
   g_free (info);
 }
 
@@ -97,6 +98,8 @@ _gn_connection_info_new_from_record (const GnConnectionRecord *record)
   info->list_name = acquire (record->list_name);
   info->rule = acquire (record->rule);
   info->reason = acquire (record->reason);
+  info->app = acquire (record->app);
+  info->app_lookup = record->app_lookup;
 
   return info;
 }
@@ -123,6 +126,7 @@ _gn_connection_record_free (GnConnectionRecord *record)
   g_clear_pointer (&record->list_name, g_ref_string_release);
   g_clear_pointer (&record->rule, g_ref_string_release);
   g_clear_pointer (&record->reason, g_ref_string_release);
+  g_clear_pointer (&record->app, g_ref_string_release);
   g_free (record);
 }
 
@@ -310,6 +314,30 @@ gn_connection_record_set_status (GnConnectionRecord *record,
     return;
   g_mutex_lock (&record->registry->lock);
   record->status = status;
+  _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
+}
+
+void
+gn_connection_record_start_app_lookup (GnConnectionRecord *record)
+{
+  g_return_if_fail (record != NULL);
+
+  g_mutex_lock (&record->registry->lock);
+  record->app_lookup = GN_APP_LOOKUP_PENDING;
+  _gn_connection_record_touch (record);
+  g_mutex_unlock (&record->registry->lock);
+}
+
+void
+gn_connection_record_set_app (GnConnectionRecord *record,
+                              const char         *app)
+{
+  g_return_if_fail (record != NULL);
+
+  g_mutex_lock (&record->registry->lock);
+  replace_string (&record->app, app);
+  record->app_lookup = GN_APP_LOOKUP_DONE;
   _gn_connection_record_touch (record);
   g_mutex_unlock (&record->registry->lock);
 }

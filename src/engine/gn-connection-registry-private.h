@@ -40,6 +40,8 @@ struct _GnConnectionRecord
   char                  *list_name;         /* (owned) GRefString (nullable) */
   char                  *rule;              /* (owned) GRefString (nullable) */
   char                  *reason;            /* (owned) GRefString (nullable) */
+  char                  *app;               /* (owned) GRefString (nullable) */
+  GnAppLookup            app_lookup;
 
   GnConnectionCloseFunc  close_func;        /* (nullable) cleared once closed */
   gpointer               close_data;

@@ -43,6 +43,15 @@ typedef enum
   GN_CONNECTION_STATE_CLOSED,      /* done; kept for the linger time */
 } GnConnectionState;
 
+/* Whether the engine looks up the program behind a connection (its
+ * GnPeerIdentifier, gn-peer-identifier.h). */
+typedef enum
+{
+  GN_APP_LOOKUP_NONE,     /* it does not: no identifier, or a remote client */
+  GN_APP_LOOKUP_PENDING,  /* it is looking: the name comes in a later batch */
+  GN_APP_LOOKUP_DONE,     /* it looked: app is the answer, NULL when not found */
+} GnAppLookup;
+
 /* An owned, immutable copy of one record, as handed to consumers. Its
  * strings belong to it (they are shared GRefStrings): read or copy them,
  * never free or modify them. */
@@ -66,6 +75,8 @@ typedef struct
   char              *list_name;       /* (owned) (nullable) verdict */
   char              *rule;            /* (owned) (nullable) verdict */
   char              *reason;          /* (owned) (nullable) error text */
+  char              *app;             /* (owned) (nullable) the program, found by the engine */
+  GnAppLookup        app_lookup;
 } GnConnectionInfo;
 
 typedef struct
@@ -199,6 +210,11 @@ void                  gn_connection_record_set_now_blocked (GnConnectionRecord  
 void                  gn_connection_record_set_status     (GnConnectionRecord    *record,
                                                            guint                  status);
 void                  gn_connection_record_count_request  (GnConnectionRecord    *record);
+/* The engine started looking up the program behind the connection… */
+void                  gn_connection_record_start_app_lookup (GnConnectionRecord  *record);
+/* …and found @app (nullable: not found). */
+void                  gn_connection_record_set_app        (GnConnectionRecord    *record,
+                                                           const char            *app);
 void                  gn_connection_record_add_bytes      (GnConnectionRecord    *record,
                                                            guint64                up,
                                                            guint64                down);

@@ -29,6 +29,7 @@ gn_engine_config_new (void)
   self->max_head_bytes = 32 * 1024;
   self->max_headers = 100;
   self->linger_ms = 60 * 1000;
+  self->peer_wait_ms = 100;
 
   return self;
 }
@@ -47,6 +48,8 @@ gn_engine_config_copy (const GnEngineConfig *self)
   copy->upstream_user = g_strdup (self->upstream_user);
   copy->upstream_password = g_strdup (self->upstream_password);
   copy->pac_bypass = g_strdupv (self->pac_bypass);
+  if (self->peer_identifier != NULL)
+    g_object_ref (self->peer_identifier);
 
   return copy;
 }
@@ -72,6 +75,7 @@ gn_engine_config_unref (GnEngineConfig *self)
       g_free (self->upstream_user);
       g_free (self->upstream_password);
       g_strfreev (self->pac_bypass);
+      g_clear_object (&self->peer_identifier);
       g_free (self);
     }
 }

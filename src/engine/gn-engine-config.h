@@ -13,6 +13,8 @@
 
 #include <glib-object.h>
 
+#include "gn-peer-identifier.h"
+
 G_BEGIN_DECLS
 
 typedef struct _GnEngineConfig
@@ -58,6 +60,15 @@ typedef struct _GnEngineConfig
   /* Serve Prometheus metrics at /metrics on our own address (loopback
    * clients only, same Host check as the status page); default FALSE. */
   gboolean  metrics;
+
+  /* Names the program behind each connection from this machine
+   * (gn-peer-identifier.h); NULL: none, the records carry no app name.
+   * Normally set by gn_engine_set_peer_identifier(), not by hand. */
+  GnPeerIdentifier *peer_identifier; /* (owned) (nullable) */
+  /* How long a blocked answer waits for that name at most, default 100 ms:
+   * a client closes as soon as it has the answer, and its program can only
+   * be found while it is connected. */
+  guint     peer_wait_ms;
 } GnEngineConfig;
 
 #define GN_ENGINE_MAX_AUTO_WORKERS 4

@@ -221,6 +221,14 @@ start_server (GnEngine       *self,
   g_mutex_lock (&self->lock);
   config = gn_engine_config_ref (self->config);
   blocklist = gn_blocklist_ref (self->blocklist);
+  if (self->peer_identifier != NULL && config->peer_identifier != self->peer_identifier)
+    {
+      GnEngineConfig *with = gn_engine_config_copy (config);
+
+      g_set_object (&with->peer_identifier, self->peer_identifier);
+      gn_engine_config_unref (config);
+      config = with;
+    }
   g_mutex_unlock (&self->lock);
 
   server = gn_proxy_server_new (config, blocklist, self->registry,

@@ -63,6 +63,7 @@ struct _GnEngine
   GCond                 cond;
   GnEngineConfig       *config;      /* (owned) used by the next start */
   GnBlocklist          *blocklist;   /* (owned) */
+  GnPeerIdentifier     *peer_identifier; /* (owned) (nullable) put in each server's config */
   GnEngineStatus        status;
   GError               *error;       /* (owned) (nullable) */
   guint16               port;

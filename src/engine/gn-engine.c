@@ -205,6 +205,7 @@ gn_engine_finalize (GObject *object)
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->notifier, notifier_unref);
   g_clear_pointer (&self->config, gn_engine_config_unref);
+  g_clear_object (&self->peer_identifier);
   g_clear_pointer (&self->blocklist, gn_blocklist_unref);
   g_clear_error (&self->error);
   g_mutex_clear (&self->lock);
@@ -339,6 +340,18 @@ gn_engine_set_config (GnEngine       *self,
   self->config = gn_engine_config_ref (config);
   g_mutex_unlock (&self->lock);
   gn_engine_config_unref (old);
+}
+
+void
+gn_engine_set_peer_identifier (GnEngine         *self,
+                               GnPeerIdentifier *identifier)
+{
+  g_return_if_fail (GN_IS_ENGINE (self));
+  g_return_if_fail (identifier == NULL || GN_IS_PEER_IDENTIFIER (identifier));
+
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->peer_identifier, identifier);
+  g_mutex_unlock (&self->lock);
 }
 
 gboolean

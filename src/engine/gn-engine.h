@@ -66,6 +66,11 @@ GnEngineConfig       *gn_engine_dup_config        (GnEngine             *self);
 /* Takes effect on the next start or restart. */
 void                  gn_engine_set_config        (GnEngine             *self,
                                                    GnEngineConfig       *config);
+/* Which program made each connection (gn-peer-identifier.h), for every
+ * config from the next start or restart on, whatever its own
+ * peer_identifier; NULL: the config's. */
+void                  gn_engine_set_peer_identifier (GnEngine           *self,
+                                                     GnPeerIdentifier   *identifier);
 
 gboolean              gn_engine_start             (GnEngine             *self,
                                                    GError              **error);

@@ -12,6 +12,16 @@
  * callback; no part it uses calls into this file but through the one
  * completion callback it was given.
  *
+ * Which program made the connection: when the listener's config has a
+ * GnPeerIdentifier and the client is on this machine, the lookup starts
+ * as the connection starts and its answer goes into the registry record.
+ * A blocked answer (403, the block page) waits for it, up to
+ * config->peer_wait_ms, without holding the thread: the answer is kept and
+ * sent by the lookup's callback or a timer, whichever comes first
+ * (GnPeerWait, gn-peer-wait.h), so that the client (curl closes within
+ * milliseconds of a 403) is still there to be looked up. Other answers
+ * never wait.
+ *
  * Our own answers end with a "lingering close": shut down our write side,
  * discard what the client still sends for a moment, then close. Closing with
  * unread data would make the kernel send a reset that can destroy the answer
@@ -41,6 +51,7 @@
 #include "gn-head-reader.h"
 #include "gn-origin-connector.h"
 #include "gn-own-pages.h"
+#include "gn-peer-wait.h"
 #include "gn-proxy-connection.h"
 #include "gn-socket-source.h"
 #include "gn-socket-write.h"
@@ -69,6 +80,7 @@ struct _GnProxyConnection
   GBytes             *pending;       /* (owned) (nullable) client bytes past the last message */
   GSource            *linger_source; /* (owned) (nullable) after our own answer */
   GSource            *linger_timer;  /* (owned) (nullable) */
+  GnPeerWait          peer_wait;     /* which program; a blocked answer waiting for it */
 
   /* The target */
   char                host[GN_HTTP_HOST_MAX];
@@ -87,6 +99,7 @@ struct _GnProxyConnection
 
 static void on_request_head (GnHeadReader *reader, GnHttpParseResult result, gpointer user_data);
 static void next_request (GnProxyConnection *self);
+static gboolean client_is_loopback (GnProxyConnection *self);
 
 static void
 record_close_cb (gpointer data)
@@ -192,6 +205,7 @@ gn_proxy_connection_unref (GnProxyConnection *self)
 
   g_assert (self->closing);
   clear_linger (self);
+  gn_peer_wait_clear (&self->peer_wait);
   gn_head_reader_clear (&self->reader);
   gn_origin_connector_cancel (&self->connector);
   close_forward (self);
@@ -230,6 +244,7 @@ finish (GnProxyConnection *self,
   gn_origin_connector_cancel (&self->connector);
   gn_head_reader_cancel (&self->reader);
   clear_linger (self);
+  gn_peer_wait_clear (&self->peer_wait);
   g_clear_pointer (&self->tunnel, gn_tunnel_free);
   close_forward (self);
   close_origin (self);
@@ -371,6 +386,14 @@ write_client (GnProxyConnection *self,
                        gn_proxy_connection_ref (self), unref_cb);
 }
 
+/* The blocked answer kept for the app name (gn-peer-wait.h). */
+static void
+on_answer_released (GString  *answer,
+                    gpointer  data)
+{
+  write_client (data, answer, on_response_written);
+}
+
 /* Writes a complete response of ours and closes the connection. */
 static void
 respond (GnProxyConnection *self,
@@ -405,6 +428,9 @@ respond (GnProxyConnection *self,
         gn_connection_record_set_status (self->record, status);
     }
 
+  if (self->kind == GN_CONNECTION_KIND_BLOCKED &&
+      gn_peer_wait_hold (&self->peer_wait, out, self->config->peer_wait_ms))
+    return;
   write_client (self, out, on_response_written);
 }
 
@@ -860,9 +886,32 @@ next_request (GnProxyConnection *self)
                         self->cancellable, on_request_head, self);
 }
 
+/* ---- which program ------------------------------------------------------- */
+
+static void
+on_peer_named (const char *app,
+               gpointer    data)
+{
+  GnProxyConnection *self = data;
+
+  if (self->record != NULL)
+    gn_connection_record_set_app (self->record, app);
+}
+
+static gpointer
+ref_cb (gpointer data)
+{
+  return gn_proxy_connection_ref (data);
+}
+
 void
 gn_proxy_connection_start (GnProxyConnection *self)
 {
   g_socket_set_option (self->client_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  if (self->config->peer_identifier != NULL && self->record != NULL && client_is_loopback (self) &&
+      gn_peer_wait_start (&self->peer_wait, self->config->peer_identifier, self->client_socket,
+                          self->cancellable, on_peer_named, on_answer_released, self,
+                          ref_cb, unref_cb))
+    gn_connection_record_start_app_lookup (self->record);
   next_request (self);
 }

@@ -27,6 +27,19 @@ void _gn_process_table_add  (GnProcessTable *self,
                              const char     *name,
                              const char     *path);
 
+/* The OS's gn_process_lookup_connections(). */
+void _gn_process_lookup_connections (GSocketAddress *const *clients,
+                                     GSocketAddress *const *servers,
+                                     guint                  n,
+                                     GnProcessInfo        **owners);
+/* Any OS: the same through one GnProcessTable per server port (the
+ * Windows way, and Linux's when netlink is refused). Fills the owners
+ * still NULL. */
+void _gn_process_lookup_by_table    (GSocketAddress *const *clients,
+                                     GSocketAddress *const *servers,
+                                     guint                  n,
+                                     GnProcessInfo        **owners);
+
 #ifdef G_OS_WIN32
 /* Windows: one row of GetExtendedTcpTable, ports in host order. */
 typedef struct
@@ -47,7 +60,11 @@ void _gn_process_table_add_rows (GnProcessTable      *self,
 #endif
 
 /* Linux, for tests and bench only: FALSE makes every table read
- * /proc/net/tcp{,6} as when netlink is refused. */
+ * /proc/net/tcp{,6} as when netlink is refused (and every exact lookup
+ * use such a table). */
 void _gn_process_table_set_netlink (gboolean enabled);
+/* Linux, for tests and bench only: FALSE forgets the processes that owned
+ * client sockets lately, so the next lookup scans /proc as if new. */
+void _gn_process_table_forget_owners (void);
 
 G_END_DECLS

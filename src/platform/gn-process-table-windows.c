@@ -109,3 +109,13 @@ _gn_process_table_fill (GnProcessTable *self,
     }
   _gn_process_table_add_rows (self, server_port, wanted, (const GnTcpOwnerRow *) rows->data, rows->len);
 }
+
+/* No exact question to ask Windows: one GetExtendedTcpTable for them all. */
+void
+_gn_process_lookup_connections (GSocketAddress *const *clients,
+                                GSocketAddress *const *servers,
+                                guint                  n,
+                                GnProcessInfo        **owners)
+{
+  _gn_process_lookup_by_table (clients, servers, n, owners);
+}
