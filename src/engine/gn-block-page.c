@@ -2,12 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * HTML answers of our own (see gn-block-page.h). Every value that came from
- * the network or a list file is escaped: a hostile rule or host name must
- * not inject markup into the page.
+ * Answers of our own and their HTML pages (see gn-block-page.h). Every
+ * value that came from the network or a list file is escaped: a hostile
+ * rule or host name must not inject markup into the page.
  *
  * Threading: pure functions, any thread.
  */
+
+#include <string.h>
 
 #include "gn-block-page.h"
 #include "gn-http-parser.h"
@@ -56,4 +58,28 @@ gn_block_page_error (guint       status,
 
   return g_strdup_printf (PAGE_HEAD "<h1>%u %s</h1>\n<p>%s</p>\n</body></html>\n",
                           "GuardNest", status, gn_http_status_phrase (status), m);
+}
+
+GString *
+gn_block_page_response (guint       status,
+                        const char *content_type,
+                        const char *body,
+                        gboolean    with_body)
+{
+  gsize body_len = body != NULL ? strlen (body) : 0;
+  GString *out = g_string_sized_new (256 + body_len);
+
+  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, gn_http_status_phrase (status));
+  if (status == 503)
+    g_string_append (out, "Retry-After: 1\r\n");
+  g_string_append_printf (out,
+                          "Content-Type: %s\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Cache-Control: no-store\r\n"
+                          "Connection: close\r\n\r\n",
+                          content_type != NULL ? content_type : "text/plain; charset=utf-8",
+                          body_len);
+  if (body_len > 0 && with_body)
+    g_string_append_len (out, body, body_len);
+  return out;
 }

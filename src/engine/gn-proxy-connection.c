@@ -402,23 +402,12 @@ respond (GnProxyConnection *self,
          const char        *body,
          const char        *reason_for_log)
 {
-  GString *out = g_string_sized_new (256 + (body ? strlen (body) : 0));
-  gsize body_len = body ? strlen (body) : 0;
   GnHttpHead *head = self->reader.head;
+  GString *out;
 
   close_forward (self);  /* nothing else goes out on this connection */
-  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, gn_http_status_phrase (status));
-  if (status == 503)
-    g_string_append (out, "Retry-After: 1\r\n");
-  g_string_append_printf (out,
-                          "Content-Type: %s\r\n"
-                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                          "Cache-Control: no-store\r\n"
-                          "Connection: close\r\n\r\n",
-                          content_type ? content_type : "text/plain; charset=utf-8",
-                          body_len);
-  if (body_len > 0 && !(head != NULL && gn_http_method_is (head, "HEAD")))
-    g_string_append_len (out, body, body_len);
+  out = gn_block_page_response (status, content_type, body,
+                                !(head != NULL && gn_http_method_is (head, "HEAD")));
 
   if (self->record != NULL)
     {
@@ -651,22 +640,14 @@ static gboolean
 client_is_loopback (GnProxyConnection *self)
 {
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (self->client_socket, NULL);
-  GInetAddress *address;
+  g_autoptr(GInetAddress) address = NULL;
 
   if (!G_IS_INET_SOCKET_ADDRESS (remote))
     return FALSE;
-  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
-  if (g_inet_address_get_is_loopback (address))
-    return TRUE;
-  /* ::ffff:127.0.0.1 on a dual-stack listener. */
-  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
-    {
-      const guint8 *b = g_inet_address_to_bytes (address);
-      static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-      return memcmp (b, mapped, 12) == 0 && b[12] == 127;
-    }
-  return FALSE;
+  /* ::ffff:127.0.0.1 on a dual-stack listener is 127.0.0.1. */
+  address = gn_domain_canonical_inet_address (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  return g_inet_address_get_is_loopback (address);
 }
 
 static void
