@@ -486,10 +486,10 @@ check_sections (const FileHeader  *h,
  * RSS, and later only the pages lookups touch count against the process. */
 #define CHECK_CHUNK (1024 * 1024)
 
-static void
-release_pages (const guint8 *base,
-               const guint8 *from,
-               const guint8 *to)
+void
+gn_blocklist_release_pages (const guint8 *base,
+                            const guint8 *from,
+                            const guint8 *to)
 {
 #if defined(__linux__) && defined(MADV_DONTNEED)
   gsize page = 4096;
@@ -521,7 +521,7 @@ check_section (const guint8  *base,
       xxh_stripes (&st, p, n);
       if (each != NULL && !each (p, n, data))
         return FALSE;
-      release_pages (base, p, p + n);
+      gn_blocklist_release_pages (base, p, p + n);
       p += n;
       left -= n;
     }

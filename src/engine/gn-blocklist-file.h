@@ -76,6 +76,13 @@ void         gn_blocklist_checksum_update (GnBlocklistChecksumState *state,
 guint64      gn_blocklist_checksum_finish (GnBlocklistChecksumState *state,
                                            const void               *tail,
                                            gsize                     len);
+/* Gives the whole pages of [@from, @to) in the mapping at @base back to
+ * the kernel (they stay in the page cache), so reading a big mapped file
+ * once never holds more than a chunk of it in RSS. Linux; a no-op
+ * elsewhere. */
+void         gn_blocklist_release_pages   (const guint8  *base,
+                                           const guint8  *from,
+                                           const guint8  *to);
 
 /* Input identity: an incremental hash (FNV-1a 64) over the things a set is
  * built from: tags, strings and numbers, each length-delimited. */

@@ -26,9 +26,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -326,21 +323,6 @@ reject (GError     **error,
  * 30 MB part never holds more than a chunk of it in RSS. */
 #define CHUNK_BYTES (1024 * 1024)
 
-static void
-release_pages (const guint8 *base,
-               const guint8 *from,
-               const guint8 *to)
-{
-#if defined(__linux__) && defined(MADV_DONTNEED)
-  gsize page = 4096;
-  const guint8 *start = base + ((from - base + page - 1) / page) * page;  /* whole pages only */
-  const guint8 *end = base + ((to - base) / page) * page;
-
-  if (end > start)
-    madvise ((void *) start, end - start, MADV_DONTNEED);
-#endif
-}
-
 static guint64
 checksum_released (const guint8 *base,
                    const guint8 *p,
@@ -354,7 +336,7 @@ checksum_released (const guint8 *base,
       gsize n = MIN (len & ~(gsize) 31, CHUNK_BYTES);
 
       gn_blocklist_checksum_update (&st, p, n);
-      release_pages (base, p, p + n);
+      gn_blocklist_release_pages (base, p, p + n);
       p += n;
       len -= n;
     }
@@ -475,7 +457,7 @@ gn_blocklist_part_add (GnBlocklistBuilder  *builder,
       while (q < end && q - p < CHUNK_BYTES)
         q += 2 + q[1];
       gn_blocklist_builder_add_records (builder, list_index, p, q - p, report);
-      release_pages (base, p, q);
+      gn_blocklist_release_pages (base, p, q);
       p = q;
     }
   return TRUE;
