@@ -40,6 +40,7 @@ typedef struct
   guint                 n_removed;
   guint                 n_items_changed;
   gint64                last_change_us;         /* monotonic time of the last items-changed */
+  guint64               last_added_id;          /* newest connection a batch added */
   guint                 n_rows_updated;         /* GnConnectionModel::rows-updated */
   guint                 rows_at_update;         /* rows in the model then */
   guint                 n_blocked_updated;      /* GnBlockedModel::rows-updated */
@@ -116,6 +117,9 @@ batch_cb (const GnConnectionBatch *batch,
   Fixture *f = user_data;
 
   f->n_batches++;
+  for (guint i = 0; batch->added != NULL && i < batch->added->len; i++)
+    f->last_added_id = MAX (f->last_added_id,
+                            ((const GnConnectionInfo *) g_ptr_array_index (batch->added, i))->id);
   gn_connection_model_apply_batch (f->model, batch);
   gn_blocked_model_apply_batch (f->blocked, batch);
   gn_traffic_stats_apply_batch (f->stats, batch, g_get_real_time ());
@@ -661,8 +665,15 @@ test_throttle (Fixture       *f,
       g_main_context_iteration (NULL, FALSE), g_usleep (1000);
   }
   g_assert_cmpuint (n_rows (f), <, 6 * n);
+  /* A program reported for a connection whose row is still held is not
+   * lost: the row has it when it is added. */
+  g_assert_null (gn_connection_model_lookup (f->model, f->last_added_id));
+  gn_connection_model_set_app (f->model, f->last_added_id, "held-app");
   gn_connection_model_set_paused (f->model, FALSE);
   g_assert_cmpuint (n_rows (f), ==, 6 * n);
+  g_assert_nonnull (gn_connection_model_lookup (f->model, f->last_added_id));
+  g_assert_cmpstr (gn_connection_row_get_app (gn_connection_model_lookup (f->model, f->last_added_id)),
+                   ==, "held-app");
 }
 
 int

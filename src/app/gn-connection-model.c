@@ -51,6 +51,7 @@ struct _GnConnectionModel
   guint       throttle_id;     /* applies the held batches when due */
   GHashTable *pending_infos;   /* (owned) guint64* → GnConnectionInfo (owned) */
   GHashTable *pending_removed; /* (owned) set of guint64* */
+  GHashTable *pending_apps;    /* (owned) guint64* → char* (owned): programs of held rows */
 };
 
 G_DEFINE_FINAL_TYPE (GnConnectionModel, gn_connection_model, G_TYPE_OBJECT)
@@ -177,7 +178,11 @@ apply (GnConnectionModel *self,
         }
       else
         {
+          const char *app = g_hash_table_lookup (self->pending_apps, &info->id);
+
           row = gn_connection_row_new (info, now);
+          if (app != NULL)
+            gn_connection_row_set_app (row, app);
           g_hash_table_insert (self->by_id, id_dup (info->id), row);
           g_ptr_array_add (new_rows, row);
         }
@@ -228,6 +233,7 @@ gn_connection_model_finalize (GObject *object)
   g_clear_object (&self->rows);
   g_clear_pointer (&self->pending_infos, g_hash_table_unref);
   g_clear_pointer (&self->pending_removed, g_hash_table_unref);
+  g_clear_pointer (&self->pending_apps, g_hash_table_unref);
 
   G_OBJECT_CLASS (gn_connection_model_parent_class)->finalize (object);
 }
@@ -322,6 +328,7 @@ gn_connection_model_init (GnConnectionModel *self)
   self->pending_infos = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                                (GDestroyNotify) gn_connection_info_unref);
   self->pending_removed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->pending_apps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
 }
 
@@ -344,6 +351,24 @@ gn_connection_model_lookup (GnConnectionModel *self,
 {
   g_return_val_if_fail (GN_IS_CONNECTION_MODEL (self), NULL);
   return g_hash_table_lookup (self->by_id, &id);
+}
+
+/* The program that made connection @id (GnAppResolver::resolved), kept
+ * for a row that is still held (paused or throttled) until it is added. */
+void
+gn_connection_model_set_app (GnConnectionModel *self,
+                             guint64            id,
+                             const char        *app)
+{
+  GnConnectionRow *row;
+
+  g_return_if_fail (GN_IS_CONNECTION_MODEL (self));
+
+  row = g_hash_table_lookup (self->by_id, &id);
+  if (row != NULL)
+    gn_connection_row_set_app (row, app);
+  else if (g_hash_table_contains (self->pending_infos, &id))
+    g_hash_table_replace (self->pending_apps, id_dup (id), g_strdup (app));
 }
 
 static void
@@ -394,6 +419,7 @@ apply_pending (GnConnectionModel *self)
   apply (self, infos, self->pending_removed);
   g_hash_table_remove_all (self->pending_infos);
   g_hash_table_remove_all (self->pending_removed);
+  g_hash_table_remove_all (self->pending_apps);
 }
 
 static gboolean

@@ -26,6 +26,9 @@ void               gn_connection_model_apply_batch (GnConnectionModel       *sel
                                                     const GnConnectionBatch *batch);
 GnConnectionRow   *gn_connection_model_lookup      (GnConnectionModel       *self,
                                                     guint64                  id);
+void               gn_connection_model_set_app     (GnConnectionModel       *self,
+                                                    guint64                  id,
+                                                    const char              *app);
 void               gn_connection_model_set_paused  (GnConnectionModel       *self,
                                                     gboolean                 paused);
 gboolean           gn_connection_model_get_paused  (GnConnectionModel       *self);
