@@ -39,6 +39,8 @@ typedef struct
   guint                 n_inserted;
   guint                 n_removed;
   guint                 n_items_changed;
+  gint64                last_change_us;         /* monotonic time of the last items-changed */
+  guint64               last_added_id;          /* newest connection a batch added */
   guint                 n_rows_updated;         /* GnConnectionModel::rows-updated */
   guint                 rows_at_update;         /* rows in the model then */
   guint                 n_blocked_updated;      /* GnBlockedModel::rows-updated */
@@ -115,6 +117,9 @@ batch_cb (const GnConnectionBatch *batch,
   Fixture *f = user_data;
 
   f->n_batches++;
+  for (guint i = 0; batch->added != NULL && i < batch->added->len; i++)
+    f->last_added_id = MAX (f->last_added_id,
+                            ((const GnConnectionInfo *) g_ptr_array_index (batch->added, i))->id);
   gn_connection_model_apply_batch (f->model, batch);
   gn_blocked_model_apply_batch (f->blocked, batch);
   gn_traffic_stats_apply_batch (f->stats, batch, g_get_real_time ());
@@ -144,6 +149,7 @@ items_changed_cb (GListModel *list,
                   Fixture    *f)
 {
   f->n_items_changed++;
+  f->last_change_us = g_get_monotonic_time ();
   f->n_inserted += added;
   f->n_removed += removed;
 }
@@ -603,6 +609,73 @@ test_rows_updated (Fixture       *f,
   g_assert_cmpuint (f->n_blocked_updated, >=, 1);
 }
 
+/* Heavy churn is throttled: batches of many new rows that arrive less than
+ * GN_CONNECTION_MODEL_THROTTLE_MS after the last update are held and
+ * applied together, in one insertion, once that interval is over. */
+static void
+test_throttle (Fixture       *f,
+               gconstpointer  data)
+{
+  OpenArgs args = { GN_CONNECTION_MODEL_BURST_ROWS + 36, "t", GN_CONNECTION_KIND_HTTP };
+  guint n = args.n;
+  guint changed;
+  gint64 first, sent_in;
+
+  on_engine (f, open_records, &args);
+  WAIT_FOR (n_rows (f) == n);
+  first = f->last_change_us;
+  changed = f->n_items_changed;
+
+  /* Three more bursts, each its own batch (the subscription's interval is
+   * 50 ms): without the throttle each would be applied within ~50 ms. */
+  for (guint i = 0; i < 3; i++)
+    {
+      guint batches = f->n_batches;
+
+      on_engine (f, open_records, &args);
+      WAIT_FOR (f->n_batches > batches);
+    }
+  sent_in = g_get_monotonic_time () - first;
+  WAIT_FOR (n_rows (f) == 4 * n);
+
+  /* Not before the interval since the first update was over. */
+  g_assert_cmpint (f->last_change_us - first, >=, (GN_CONNECTION_MODEL_THROTTLE_MS - 50) * 1000);
+  if (sent_in < GN_CONNECTION_MODEL_THROTTLE_MS * 1000 * 8 / 10)
+    g_assert_cmpuint (f->n_items_changed, ==, changed + 1);
+  else
+    g_test_message ("the bursts took %.0f ms to arrive: not checking they went in together",
+                    sent_in / 1000.0);
+  /* In arrival order, as without the throttle. */
+  for (guint i = 1; i < 4 * n; i++)
+    g_assert_cmpuint (gn_connection_row_get_id (row_at (f, i - 1)), <, gn_connection_row_get_id (row_at (f, i)));
+
+  /* Pausing while batches are held keeps them until updates resume. */
+  {
+    guint batches = f->n_batches;
+
+    on_engine (f, open_records, &args);
+    WAIT_FOR (f->n_batches > batches);
+    gn_connection_model_set_paused (f->model, TRUE);
+    on_engine (f, open_records, &args);
+    WAIT_FOR (f->n_batches > batches + 1);
+  }
+  {
+    gint64 end = g_get_monotonic_time () + (GN_CONNECTION_MODEL_THROTTLE_MS + 200) * 1000;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  }
+  g_assert_cmpuint (n_rows (f), <, 6 * n);
+  /* A program reported for a connection whose row is still held is not
+   * lost: the row has it when it is added. */
+  g_assert_null (gn_connection_model_lookup (f->model, f->last_added_id));
+  gn_connection_model_set_app (f->model, f->last_added_id, "held-app");
+  gn_connection_model_set_paused (f->model, FALSE);
+  g_assert_cmpuint (n_rows (f), ==, 6 * n);
+  g_assert_nonnull (gn_connection_model_lookup (f->model, f->last_added_id));
+  g_assert_cmpstr (gn_connection_row_get_app (gn_connection_model_lookup (f->model, f->last_added_id)),
+                   ==, "held-app");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -615,6 +688,7 @@ main (int   argc,
   g_test_add ("/ui/models/timed-allow", Fixture, NULL, fixture_setup, test_timed_allow, fixture_teardown);
   g_test_add ("/ui/models/apps", Fixture, NULL, fixture_setup, test_apps, fixture_teardown);
   g_test_add ("/ui/models/many", Fixture, NULL, fixture_setup, test_many, fixture_teardown);
+  g_test_add ("/ui/models/throttle", Fixture, NULL, fixture_setup, test_throttle, fixture_teardown);
   g_test_add ("/ui/models/rows-updated", Fixture, NULL, fixture_setup, test_rows_updated,
               fixture_teardown);
 

@@ -12,6 +12,11 @@
 
 G_BEGIN_DECLS
 
+/* A batch adding or removing this many rows less than THROTTLE_MS after
+ * the last update is held and applied with the next ones when it is due. */
+#define GN_CONNECTION_MODEL_BURST_ROWS  64
+#define GN_CONNECTION_MODEL_THROTTLE_MS 1000
+
 #define GN_TYPE_CONNECTION_MODEL (gn_connection_model_get_type ())
 G_DECLARE_FINAL_TYPE (GnConnectionModel, gn_connection_model, GN, CONNECTION_MODEL, GObject)
 
@@ -21,6 +26,9 @@ void               gn_connection_model_apply_batch (GnConnectionModel       *sel
                                                     const GnConnectionBatch *batch);
 GnConnectionRow   *gn_connection_model_lookup      (GnConnectionModel       *self,
                                                     guint64                  id);
+void               gn_connection_model_set_app     (GnConnectionModel       *self,
+                                                    guint64                  id,
+                                                    const char              *app);
 void               gn_connection_model_set_paused  (GnConnectionModel       *self,
                                                     gboolean                 paused);
 gboolean           gn_connection_model_get_paused  (GnConnectionModel       *self);

@@ -116,10 +116,7 @@ app_resolved_cb (GnApplication *self,
                  guint64        id,
                  const char    *name)
 {
-  GnConnectionRow *row = gn_connection_model_lookup (self->connections, id);
-
-  if (row != NULL)
-    gn_connection_row_set_app (row, name);
+  gn_connection_model_set_app (self->connections, id, name);
   gn_blocked_model_set_app (self->blocked, id, name);
   gn_app_stats_set_app (self->app_stats, id, name);
 }
