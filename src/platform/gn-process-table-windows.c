@@ -48,7 +48,9 @@ get_table (ULONG family)
   DWORD size = 0;
   gpointer table = NULL;
 
-  for (guint tries = 0; tries < 4; tries++)
+  /* The table can grow between the calls (many short connections): each
+   * try leaves room to spare. */
+  for (guint tries = 0; tries < 8; tries++)
     {
       DWORD rc = GetExtendedTcpTable (table, &size, FALSE, family,
                                       TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
@@ -59,6 +61,7 @@ get_table (ULONG family)
       table = NULL;
       if (rc != ERROR_INSUFFICIENT_BUFFER)
         return NULL;
+      size += size / 4 + 4096;
       table = g_malloc (size);
     }
   g_free (table);
