@@ -337,6 +337,7 @@ client_done_cb (GObject      *source,
   B.client_done = TRUE;
 }
 
+#ifdef G_OS_UNIX  /* --external-load: Linux only */
 /* nginx on a free port in the temporary directory, answering every GET
  * with a short text, as the in-process SoupServer does. */
 static void
@@ -391,6 +392,7 @@ start_nginx (void)
       g_usleep (20 * 1000);
     }
 }
+#endif
 
 static gboolean
 start_load_cb (gpointer data)
