@@ -3,7 +3,7 @@
 #
 # Who accepts, measured (never a test): CONNECT setups/s and GuardNest's CPU
 # per setup for each GN_ACCEPT mode (src/engine/gn-proxy-accept.c):
-# reuseport (one SO_REUSEPORT listening socket per worker), shared (every
+# reuseport (one SO_REUSEPORT listening socket per worker), polled (every
 # worker polls the one socket) and engine (the engine thread accepts and
 # hands each connection over), one `guardnest --headless --quiet` each,
 # side by side, runs interleaved (the order rotates each round) so that
@@ -54,7 +54,7 @@ CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
 
 declare -A port pid
-read -r -a modes <<< "${GN_BENCH_MODES:-reuseport shared engine}"
+read -r -a modes <<< "${GN_BENCH_MODES:-reuseport polled engine}"
 for m in "${modes[@]}"; do
   port[$m]=$(free_port)
   GN_ACCEPT=$m "$guardnest" --headless --quiet --port "${port[$m]}" > "$work/$m.log" 2>&1 &

@@ -42,7 +42,7 @@ workers_accept (void)
 #ifdef __linux__
   const char *mode = g_getenv ("GN_ACCEPT");
 
-  return g_strcmp0 (mode, "reuseport") == 0 || g_strcmp0 (mode, "shared") == 0;
+  return g_strcmp0 (mode, "reuseport") == 0 || g_strcmp0 (mode, "polled") == 0;
 #else
   return FALSE;
 #endif

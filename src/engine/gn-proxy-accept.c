@@ -24,7 +24,7 @@
  *    listens (SO_REUSEPORT would otherwise let another program of this
  *    user that set it too share the port unnoticed).
  *
- *  - shared (Linux): every worker polls the one listening socket and
+ *  - polled (Linux): every worker polls the one listening socket and
  *    accepts what is pending when it wakes. GLib's poll() has no
  *    EPOLLEXCLUSIVE, so an idle worker wakes for every client and most of
  *    those wake-ups find nothing.
@@ -93,10 +93,10 @@ accept_mode_from_env (void)
 
   if (g_strcmp0 (mode, "reuseport") == 0)
     return GN_ACCEPT_REUSEPORT;
-  if (g_strcmp0 (mode, "shared") == 0)
-    return GN_ACCEPT_SHARED;
+  if (g_strcmp0 (mode, "polled") == 0)
+    return GN_ACCEPT_POLLED;
   if (mode != NULL && mode[0] != '\0' && g_strcmp0 (mode, "engine") != 0)
-    g_message ("GN_ACCEPT=%s: expected engine, shared or reuseport; the engine thread accepts",
+    g_message ("GN_ACCEPT=%s: expected engine, polled or reuseport; the engine thread accepts",
                mode);
   return GN_ACCEPT_ENGINE;
 #else

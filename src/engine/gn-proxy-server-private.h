@@ -26,7 +26,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   GN_ACCEPT_ENGINE,     /* the engine thread, handing connections over */
-  GN_ACCEPT_SHARED,     /* every worker polls the one listening socket */
+  GN_ACCEPT_POLLED,     /* every worker polls the one listening socket */
   GN_ACCEPT_REUSEPORT,  /* one SO_REUSEPORT listening socket per worker */
 } GnAcceptMode;
 
