@@ -312,11 +312,9 @@ test_headless_blocked_curl (void)
   guint16 port;
   guint n_lines = 0;
 
+  /* tests/meson.build always names the binary: never skipped quietly. */
   if (g_getenv ("GN_GUARDNEST") == NULL)
-    {
-      g_test_skip ("GN_GUARDNEST not set");
-      return;
-    }
+    g_error ("GN_GUARDNEST is not set: run this test through meson test");
   g_assert_true (g_file_set_contents (list, "ads.example\n", -1, NULL));
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
