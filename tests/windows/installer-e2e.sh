@@ -114,10 +114,21 @@ quit_gracefully () {  # quit_gracefully PID LOG
 # exit status is the one seen here. "_?=" must reach NSIS unquoted although
 # the path has a space, and wine quotes such arguments: a batch file says it.
 # (No wineserver -w after it: that would also wait for a stopped process.)
+# The batch file also writes the uninstaller's exit code to
+# C:\gn-uninstall.status, so a failure can tell the uninstaller's answer from
+# one of cmd or wine; what wine printed is kept in $tmp/uninstall.out.
 uninstall_in_place () {
-  printf '"C:\\Program Files\\GuardNest\\uninstall.exe" /S %s _?=C:\\Program Files\\GuardNest\r\nexit /b %%ERRORLEVEL%%\r\n' \
+  rm -f "$drive/gn-uninstall.status"
+  printf '"C:\\Program Files\\GuardNest\\uninstall.exe" /S %s _?=C:\\Program Files\\GuardNest\r\nset GN_STATUS=%%ERRORLEVEL%%\r\n(echo %%GN_STATUS%%)>C:\\gn-uninstall.status\r\nexit /b %%GN_STATUS%%\r\n' \
     "$*" >"$drive/gn-uninstall.bat"
-  wine cmd /c 'C:\gn-uninstall.bat' >/dev/null 2>&1
+  WINEDEBUG=err+all wine cmd /c 'C:\gn-uninstall.bat' >"$tmp/uninstall.out" 2>&1
+}
+# What the last uninstall_in_place left to look at, for a failure.
+uninstall_report () {
+  local f=$drive/gn-uninstall.status
+  if [ -s "$f" ]; then echo "the uninstaller's own exit code: $(tr -d '\r ' <"$f")"
+  else echo "no exit code from the uninstaller: it did not finish, or cmd never started it"; fi
+  [ -s "$tmp/uninstall.out" ] && { echo "wine printed:"; cat "$tmp/uninstall.out"; }
 }
 proxied () {  # proxied PORT URL -> HTTP status through GuardNest
   curl -s --noproxy '' --max-time 30 -x "http://127.0.0.1:$1" -o "$tmp/got.bin" \
@@ -281,7 +292,10 @@ add_root () {
   hex=$(python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read()
 sys.stdout.write((struct.pack("<III", 32, 1, len(d)) + d).hex())' "$tmp/ca.der")
   wine reg add "HKCU\\Software\\Microsoft\\SystemCertificates\\Root\\Certificates\\$thumb" \
-    /v Blob /t REG_BINARY /d "$hex" /f >/dev/null 2>&1 && wineserver -w
+    /v Blob /t REG_BINARY /d "$hex" /f >/dev/null 2>&1 && wineserver -w || return 1
+  # With no Wine process left the registry is on disk: the next start reads it.
+  grep -qiF "SystemCertificates\\\\Root\\\\Certificates\\\\$thumb]" "$WINEPREFIX/user.reg" ||
+    { echo "the certificate $thumb is not in user.reg"; return 1; }
 }
 ok "the test CA is added to the user's Windows Root certificate store" add_root
 port=$(free_port)
@@ -294,7 +308,12 @@ tls_download () {
     [ "$code" = 403 ] && { echo "status 403"; return 0; }
     sleep 0.5
   done
-  echo "status $code"; cat "$tmp/tls2.log"; return 1
+  echo "status $code"; cat "$tmp/tls2.log"
+  echo "the test CA in the user's Root store:"
+  wine reg query 'HKCU\Software\Microsoft\SystemCertificates\Root\Certificates' 2>&1 | tr -d '\r'
+  echo "the origin's certificate against the test CA (openssl verify):"
+  openssl verify -CAfile "$tmp/ca.pem" "$tmp/origin.pem" 2>&1
+  return 1
 }
 ok "with the CA trusted: the HTTPS list is downloaded and its domain blocked (403)" tls_download
 cached () {
@@ -310,12 +329,28 @@ port=$(free_port)
 start_guardnest "$tmp/hung.log" "$port" --blocklist "$blocklist_w"
 hung=$gn_pid
 ready "$hung" "$port" "$tmp/hung.log" >/dev/null && kill -STOP "$hung"
+nothing_removed () {
+  test -f "$app/bin/guardnest.exe" && test -f "$app/uninstall.exe" &&
+    regkey "$uninst" && regval "$hkcu_run" GuardNest >/dev/null
+}
 refused () {
   local status
   uninstall_in_place /PURGE; status=$?
+  # Only when the uninstaller itself never answered (cmd or wine failed to
+  # run it, so nothing was tested): once more, and the output says so.
+  if [ "$status" != 3 ] && [ ! -s "$drive/gn-uninstall.status" ] && nothing_removed; then
+    echo "uninstall exit status $status without an answer from the uninstaller:"
+    uninstall_report
+    echo "running it once more"
+    uninstall_in_place /PURGE; status=$?
+  fi
   echo "uninstall exit status $status"
-  [ "$status" = 3 ] && test -f "$app/bin/guardnest.exe" && test -f "$app/uninstall.exe" &&
-    regkey "$uninst" && regval "$hkcu_run" GuardNest >/dev/null
+  [ "$status" = 3 ] && nothing_removed && return 0
+  uninstall_report
+  echo "the stopped GuardNest: $(ps -o pid=,stat=,etime=,args= -p "$hung" || echo gone)"
+  echo "Wine processes:"; ps -o pid=,ppid=,stat=,etime=,args= -p "$(pgrep -d, -i -f 'wine|[.]exe')"
+  nothing_removed && echo "(nothing was removed)"
+  return 1
 }
 ok "a hung GuardNest: the uninstaller refuses (exit 3) and removes nothing" refused
 kill -CONT "$hung"
