@@ -17,13 +17,14 @@
 
 #include <glib/gstdio.h>
 
+#include "blocklist-helpers.h"
 #include "gn-blocklist-builder.h"
 #include "gn-blocklist-file.h"
 #include "gn-blocklist-manager.h"
 #include "gn-blocklist-manager-private.h"
 #include "gn-error.h"
 
-static const char *probes[] = {
+static const char * const probes[] = {
   "ads.example", "www.ads.example", "deep.sub.ads.example", "notads.example",
   "allowed.ads.example", "x.allowed.ads.example", "tracker.net", "cdn.tracker.net",
   "hosts-only.test", "a.hosts-only.test", "user-block.test", "a.user-block.test",
@@ -71,92 +72,19 @@ typedef struct
   char               *expected;   /* the parsed set's answers (describe ()) */
 } Fixture;
 
-static void
-write_file (const char *dir,
-            const char *name,
-            const char *text)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-}
-
 /* Every probe's answer, and the set's counts, as one string to compare. */
 static char *
 describe (GnBlocklist *list)
 {
-  GString *out = g_string_new (NULL);
-
-  g_string_append_printf (out, "rules %zu, allow %zu, lists %u\n", gn_blocklist_get_n_rules (list),
-                          gn_blocklist_get_n_allow_rules (list), gn_blocklist_get_n_lists (list));
-  for (guint i = 0; i < gn_blocklist_get_n_lists (list); i++)
-    g_string_append_printf (out, "list %u: %s\n", i, gn_blocklist_get_list_name (list, i));
-  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
-    {
-      GnMatch match;
-      GnMatchKind kind = gn_blocklist_lookup (list, probes[i], &match);
-
-      g_string_append_printf (out, "%s: %d %s %s\n", probes[i], kind,
-                              match.list_name ? match.list_name : "-", match.rule ? match.rule : "-");
-    }
-  return g_string_free (out, FALSE);
-}
-
-static void
-on_changed (GnBlocklistManager *mgr,
-            GnBlocklist        *list,
-            gpointer            user_data)
-{
-  Fixture *f = user_data;
-
-  f->changes++;
-}
-
-static void
-wait_for_change (Fixture *f,
-                 guint    before)
-{
-  while (f->changes == before)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-finalize_and_wait (gpointer object)
-{
-  gpointer weak = object;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  g_object_add_weak_pointer (object, &weak);
-  g_object_unref (object);
-  while (weak != NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  g_assert_null (weak);
-}
-
-/* A manager on the fixture's dirs, loaded, its first build done. */
-static GnBlocklistManager *
-start_manager (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  GnBlocklistManager *mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
-  guint before = f->changes;
-
-  g_object_set (mgr, "download-missing", FALSE, NULL);
-  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
-  g_assert_true (gn_blocklist_manager_load (mgr, &error));
-  g_assert_no_error (error);
-  wait_for_change (f, before);
-  return mgr;
+  return gn_test_describe_blocklist (list, probes, G_N_ELEMENTS (probes));
 }
 
 static void
 restart_manager (Fixture *f)
 {
   if (f->mgr != NULL)
-    finalize_and_wait (g_steal_pointer (&f->mgr));
-  f->mgr = start_manager (f);
+    gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
+  f->mgr = gn_test_start_manager (f->config_dir, f->cache_dir, &f->changes);
 }
 
 static GnBlocklist *
@@ -178,13 +106,13 @@ setup (Fixture       *f,
   f->compiled = g_build_filename (f->cache_dir, "compiled.gnbl", NULL);
   g_mkdir_with_parents (f->config_dir, 0700);
   g_mkdir_with_parents (f->cache_dir, 0700);
-  write_file (f->config_dir, "blocklists.json", config);
-  write_file (f->cache_dir, "hosts.txt", hosts_list);
-  write_file (f->cache_dir, "adblock.txt", adblock_list);
-  write_file (f->cache_dir, "domains.txt", domains_list);
+  gn_test_write_file (f->config_dir, "blocklists.json", config);
+  gn_test_write_file (f->cache_dir, "hosts.txt", hosts_list);
+  gn_test_write_file (f->cache_dir, "adblock.txt", adblock_list);
+  gn_test_write_file (f->cache_dir, "domains.txt", domains_list);
 
   /* the first start parses and writes the file */
-  f->mgr = start_manager (f);
+  f->mgr = gn_test_start_manager (f->config_dir, f->cache_dir, &f->changes);
   g_assert_cmpuint (f->mgr->n_compiled_loads, ==, 0);
   g_assert_cmpuint (f->mgr->n_compiled_saves, ==, 1);
   g_assert_true (g_file_test (f->compiled, G_FILE_TEST_IS_REGULAR));
@@ -214,7 +142,7 @@ teardown (Fixture       *f,
           gconstpointer  data)
 {
   if (f->mgr != NULL)
-    finalize_and_wait (g_steal_pointer (&f->mgr));
+    gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   remove_tree (f->tmp);
   g_free (f->tmp);
   g_free (f->config_dir);
@@ -425,7 +353,7 @@ test_rejected (Fixture       *f,
   guint64 input_id;
   gsize len;
 
-  finalize_and_wait (g_steal_pointer (&f->mgr));
+  gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   g_assert_true (g_file_get_contents (f->compiled, &contents, &len, &error));
   g_assert_cmpuint (len, >, 32);
   memcpy (&input_id, contents + 24, sizeof input_id);  /* after magic and four guint32 */
@@ -450,7 +378,7 @@ test_rejected (Fixture       *f,
         g_autofree char *list = g_strdup (domains_list);
 
         memcpy (list, "2001:db8::2", 11);
-        write_file (f->cache_dir, "domains.txt", list);
+        gn_test_write_file (f->cache_dir, "domains.txt", list);
         g_free (expected);
         expected = g_strdup ("(different)");
       }
@@ -461,7 +389,7 @@ test_rejected (Fixture       *f,
         char *p = strstr (edited, "user-block.test");
 
         memcpy (p, "user-bloc2.test", 15);
-        write_file (f->config_dir, "blocklists.json", edited);
+        gn_test_write_file (f->config_dir, "blocklists.json", edited);
         g_free (expected);
         expected = g_strdup ("(different)");
       }
@@ -493,7 +421,7 @@ test_rejected (Fixture       *f,
     }
 
   /* the manager parses instead, with the same results, and writes it again */
-  f->mgr = start_manager (f);
+  f->mgr = gn_test_start_manager (f->config_dir, f->cache_dir, &f->changes);
   g_assert_cmpuint (f->mgr->n_compiled_loads, ==, 0);
   g_assert_cmpuint (f->mgr->n_compiled_saves, ==, 1);
   got = describe (active (f));
@@ -534,7 +462,7 @@ test_rewritten_after_rebuild (Fixture       *f,
   /* a rule added while serving: built, saved, mapped, swapped */
   g_assert_true (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_BLOCK, "new-rule.test", &error));
   g_assert_no_error (error);
-  wait_for_change (f, before);
+  gn_test_wait_for_change (&f->changes, before);
   g_assert_cmpuint (f->mgr->n_compiled_saves, ==, 2);
   g_assert_true (gn_blocklist_is_mapped (active (f)));
   g_assert_true (active (f) != old);

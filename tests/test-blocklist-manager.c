@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "blocklist-helpers.h"
 #include "gn-blocklist-manager.h"
 #include "gn-blocklist-manager-private.h"
 #include "gn-blocklist-parser.h"
@@ -237,21 +238,6 @@ only_source (Fixture *f)
   return s;  /* the model keeps it alive */
 }
 
-/* Drops the last reference and waits (bounded) until work still in flight
- * (a rebuild on a worker) lets the object go: it must be freed, not leaked. */
-static void
-finalize_and_wait (gpointer object)
-{
-  gpointer weak = object;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  g_object_add_weak_pointer (object, &weak);
-  g_object_unref (object);
-  while (weak != NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  g_assert_null (weak);
-}
-
 static void
 setup (Fixture       *f,
        gconstpointer  data)
@@ -302,7 +288,7 @@ teardown (Fixture       *f,
   g_autofree char *rm = g_strdup_printf ("rm -rf %s", f->tmp);
 
   if (f->mgr != NULL)
-    finalize_and_wait (f->mgr);
+    gn_test_finalize_and_wait (f->mgr);
   for (guint i = 0; i < f->paused->len; i++)
     {
       SoupServerMessage *msg = g_ptr_array_index (f->paused, i);
@@ -478,7 +464,7 @@ test_cache_survives_restart (Fixture       *f,
 
   good_download (f);
   attempt = gn_blocklist_source_get_last_attempt (only_source (f));
-  finalize_and_wait (g_steal_pointer (&f->mgr));
+  gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
 
   /* no server any more: whatever the new instance knows comes from disk */
   soup_server_disconnect (f->server);
@@ -533,7 +519,7 @@ test_user_rules (Fixture       *f,
   g_clear_error (&error);
 
   /* saved: a new instance has both */
-  finalize_and_wait (g_steal_pointer (&f->mgr));
+  gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   f->mgr = new_manager (f);
   before = f->changes;
   g_assert_true (gn_blocklist_manager_load (f->mgr, NULL));
@@ -788,7 +774,7 @@ test_save_flushed_at_dispose (Fixture       *f,
   g_assert_nonnull (f->mgr->save_source);
   g_assert_cmpuint (_gn_blocklist_manager_get_n_writes (f->mgr), ==, writes);
 
-  finalize_and_wait (g_steal_pointer (&f->mgr));
+  gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   {
     JsonObject *root = read_saved (f, parser);
     JsonArray *block = json_object_get_array_member (root, "blocklist");
@@ -917,7 +903,7 @@ test_download_missing_at_load (Fixture       *f,
   guint before;
 
   /* The fixture's list is saved, never downloaded. */
-  finalize_and_wait (g_steal_pointer (&f->mgr));
+  gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   f->mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
   g_signal_connect (f->mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
   g_assert_true (gn_blocklist_manager_get_refresh_interval (f->mgr) > 0);
@@ -934,7 +920,7 @@ test_download_missing_at_load (Fixture       *f,
                                         "x.listed.example", NULL), ==, GN_MATCH_BLOCK);
 
   /* Downloaded once: the next start uses the cached copy, no download. */
-  finalize_and_wait (g_steal_pointer (&f->mgr));
+  gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   f->mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
   g_signal_connect (f->mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
   g_assert_true (gn_blocklist_manager_load (f->mgr, NULL));

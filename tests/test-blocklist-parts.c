@@ -20,6 +20,7 @@
 
 #include <glib/gstdio.h>
 
+#include "blocklist-helpers.h"
 #include "gn-blocklist-builder.h"
 #include "gn-blocklist-file.h"
 #include "gn-blocklist-manager.h"
@@ -70,18 +71,6 @@ typedef struct
   guint               changes;
 } Fixture;
 
-static void
-write_file (const char *dir,
-            const char *name,
-            const char *text)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-}
-
 /* A domains list big enough for several of the builder's lookahead rings
  * and chunks: names, repeats, an address in a spelling that is made
  * canonical, a name of the hosts list. @variant changes some names. */
@@ -111,7 +100,6 @@ describe (GnBlocklist *list,
     "192.0.2.7", "192.0.2.9", "203.0.113.9", "2001:db8::1", "localhost", "unlisted.org",
     "xn--bcher-kva.example", "example.org", "com",
   };
-  GString *out = g_string_new (NULL);
   g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
@@ -123,65 +111,7 @@ describe (GnBlocklist *list,
         g_ptr_array_add (probes, g_strdup_printf ("a.host%u-v%u.gen%u.example", i, v, i % 13));
       }
 
-  g_string_append_printf (out, "rules %zu, allow %zu, lists %u\n", gn_blocklist_get_n_rules (list),
-                          gn_blocklist_get_n_allow_rules (list), gn_blocklist_get_n_lists (list));
-  for (guint i = 0; i < gn_blocklist_get_n_lists (list); i++)
-    g_string_append_printf (out, "list %u: %s\n", i, gn_blocklist_get_list_name (list, i));
-  for (guint i = 0; i < probes->len; i++)
-    {
-      GnMatch match;
-      GnMatchKind kind = gn_blocklist_lookup (list, g_ptr_array_index (probes, i), &match);
-
-      g_string_append_printf (out, "%s: %d %s %s\n", (char *) g_ptr_array_index (probes, i), kind,
-                              match.list_name ? match.list_name : "-", match.rule ? match.rule : "-");
-    }
-  return g_string_free (out, FALSE);
-}
-
-static void
-on_changed (GnBlocklistManager *mgr,
-            GnBlocklist        *list,
-            gpointer            user_data)
-{
-  Fixture *f = user_data;
-
-  f->changes++;
-}
-
-static void
-wait_for_change (Fixture *f,
-                 guint    before)
-{
-  while (f->changes == before)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-finalize_and_wait (gpointer object)
-{
-  gpointer weak = object;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  g_object_add_weak_pointer (object, &weak);
-  g_object_unref (object);
-  while (weak != NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  g_assert_null (weak);
-}
-
-static GnBlocklistManager *
-start_manager (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  GnBlocklistManager *mgr = gn_blocklist_manager_new (f->config_dir, f->cache_dir);
-  guint before = f->changes;
-
-  g_object_set (mgr, "download-missing", FALSE, NULL);
-  g_signal_connect (mgr, "blocklist-changed", G_CALLBACK (on_changed), f);
-  g_assert_true (gn_blocklist_manager_load (mgr, &error));
-  g_assert_no_error (error);
-  wait_for_change (f, before);
-  return mgr;
+  return gn_test_describe_blocklist (list, (const char * const *) probes->pdata, probes->len);
 }
 
 /* What a refresh asks for once its downloads are in. */
@@ -191,7 +121,7 @@ rebuild (Fixture *f)
   guint before = f->changes;
 
   _gn_blocklist_manager_request_rebuild (f->mgr, NULL);
-  wait_for_change (f, before);
+  gn_test_wait_for_change (&f->changes, before);
 }
 
 static char *
@@ -222,10 +152,10 @@ fixture_init (Fixture    *f,
   f->cache_dir = path_in (f->tmp, "cache");
   g_mkdir_with_parents (f->config_dir, 0700);
   g_mkdir_with_parents (f->cache_dir, 0700);
-  write_file (f->config_dir, "blocklists.json", config);
-  write_file (f->cache_dir, "hosts.txt", hosts_list);
-  write_file (f->cache_dir, "adblock.txt", adblock_list);
-  write_file (f->cache_dir, "domains.txt", domains);
+  gn_test_write_file (f->config_dir, "blocklists.json", config);
+  gn_test_write_file (f->cache_dir, "hosts.txt", hosts_list);
+  gn_test_write_file (f->cache_dir, "adblock.txt", adblock_list);
+  gn_test_write_file (f->cache_dir, "domains.txt", domains);
 }
 
 static void
@@ -237,7 +167,7 @@ setup (Fixture       *f,
   fixture_init (f, domains);
 
   /* the first start parses every list and writes its part */
-  f->mgr = start_manager (f);
+  f->mgr = gn_test_start_manager (f->config_dir, f->cache_dir, &f->changes);
   g_assert_cmpuint (f->mgr->n_part_parses, ==, G_N_ELEMENTS (sources));
   g_assert_cmpuint (f->mgr->n_part_merges, ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
@@ -270,7 +200,7 @@ static void
 fixture_clear (Fixture *f)
 {
   if (f->mgr != NULL)
-    finalize_and_wait (g_steal_pointer (&f->mgr));
+    gn_test_finalize_and_wait (g_steal_pointer (&f->mgr));
   remove_tree (f->tmp);
   g_clear_pointer (&f->tmp, g_free);
   g_clear_pointer (&f->config_dir, g_free);
@@ -321,7 +251,7 @@ full_parse (Fixture *f,
   gn_blocklist_manager_flush (f->mgr);
   g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
   fixture_init (&ref, "");
-  write_file (ref.config_dir, "blocklists.json", json);
+  gn_test_write_file (ref.config_dir, "blocklists.json", json);
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     {
       g_autofree char *name = g_strconcat (sources[i], ".txt", NULL);
@@ -330,9 +260,9 @@ full_parse (Fixture *f,
 
       /* a removed list's copy is gone */
       if (g_file_get_contents (path, &text, NULL, NULL))
-        write_file (ref.cache_dir, name, text);
+        gn_test_write_file (ref.cache_dir, name, text);
     }
-  ref.mgr = start_manager (&ref);
+  ref.mgr = gn_test_start_manager (ref.config_dir, ref.cache_dir, &ref.changes);
   g_assert_cmpuint (ref.mgr->n_part_merges, ==, 0);
   g_assert_cmpuint (ref.mgr->n_compiled_loads, ==, 0);
   answers = describe (gn_blocklist_manager_get_blocklist (ref.mgr), variant);
@@ -383,7 +313,7 @@ test_one_changed (Fixture       *f,
   g_clear_pointer (&got, g_free);
 
   /* the big list changed: it alone is parsed */
-  write_file (f->cache_dir, "domains.txt", domains);
+  gn_test_write_file (f->cache_dir, "domains.txt", domains);
   parses = f->mgr->n_part_parses;
   merges = f->mgr->n_part_merges;
   rebuild (f);
@@ -401,7 +331,7 @@ test_one_changed (Fixture       *f,
   g_clear_pointer (&expected, g_free);
 
   /* a small one whose names decide over the others' (allow rules) */
-  write_file (f->cache_dir, "adblock.txt", "[Adblock Plus 2.0]\n||tracker.net^\n@@||ads.example^\n");
+  gn_test_write_file (f->cache_dir, "adblock.txt", "[Adblock Plus 2.0]\n||tracker.net^\n@@||ads.example^\n");
   parses = f->mgr->n_part_parses;
   merges = f->mgr->n_part_merges;
   rebuild (f);
@@ -423,7 +353,7 @@ test_one_changed (Fixture       *f,
 
     g_assert_true (gn_blocklist_manager_add_user_rule (f->mgr, GN_MATCH_BLOCK, "new-rule.test", &error));
     g_assert_no_error (error);
-    wait_for_change (f, before);
+    gn_test_wait_for_change (&f->changes, before);
   }
   g_assert_cmpuint (f->mgr->n_part_parses - parses, ==, 0);
   got = describe (gn_blocklist_manager_get_blocklist (f->mgr), 1);
@@ -558,7 +488,7 @@ test_removed (Fixture       *f,
   guint before = f->changes;
   guint parses = f->mgr->n_part_parses;
 
-  write_file (f->cache_dir, "gone-long-ago.gnpart", "whatever");
+  gn_test_write_file (f->cache_dir, "gone-long-ago.gnpart", "whatever");
   g_assert_cmpint (gn_blocklist_lookup (gn_blocklist_manager_get_blocklist (f->mgr),
                                         "host5-v0.gen5.example", NULL), ==, GN_MATCH_BLOCK);
 
@@ -572,7 +502,7 @@ test_removed (Fixture       *f,
           break;
         }
     }
-  wait_for_change (f, before);
+  gn_test_wait_for_change (&f->changes, before);
   g_assert_cmpuint (f->mgr->n_part_parses - parses, ==, 0);
 
   list = gn_blocklist_manager_get_blocklist (f->mgr);
