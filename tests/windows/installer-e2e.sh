@@ -325,34 +325,49 @@ ok "the downloaded list is cached in GLib's user cache folder (the Internet cach
 ok "taskkill quits that one gracefully too" taskkill_quit "$gn_pid" "$tmp/tls2.log"
 
 # --- a GuardNest that cannot quit ------------------------------------------------
-port=$(free_port)
-start_guardnest "$tmp/hung.log" "$port" --blocklist "$blocklist_w"
-hung=$gn_pid
-ready "$hung" "$port" "$tmp/hung.log" >/dev/null && kill -STOP "$hung"
 nothing_removed () {
   test -f "$app/bin/guardnest.exe" && test -f "$app/uninstall.exe" &&
     regkey "$uninst" && regval "$hkcu_run" GuardNest >/dev/null
 }
+# A GuardNest that serves, then is stopped (SIGSTOP: it answers nothing),
+# and the uninstaller run in place; its Linux pid in $tmp/hung.pid (the
+# check runs in a subshell).
+hung_uninstall () {
+  local port
+  port=$(free_port)
+  start_guardnest "$tmp/hung.log" "$port" --blocklist "$blocklist_w"
+  echo "$gn_pid" >"$tmp/hung.pid"
+  ready "$gn_pid" "$port" "$tmp/hung.log" >/dev/null || return 1
+  kill -STOP "$gn_pid"
+  uninstall_in_place /PURGE
+}
 refused () {
-  local status
-  uninstall_in_place /PURGE; status=$?
+  local status hung
+  hung_uninstall; status=$?
   # Only when the uninstaller itself never answered (cmd or wine failed to
-  # run it, so nothing was tested): once more, and the output says so.
+  # run it, so nothing was tested): the whole case once more, with a new
+  # GuardNest, and the output says so.
   if [ "$status" != 3 ] && [ ! -s "$drive/gn-uninstall.status" ] && nothing_removed; then
     echo "uninstall exit status $status without an answer from the uninstaller:"
     uninstall_report
-    echo "running it once more"
-    uninstall_in_place /PURGE; status=$?
+    hung=$(cat "$tmp/hung.pid")
+    kill -CONT "$hung"; kill -KILL "$hung"; gone "$hung" >/dev/null
+    echo "once more, with a new GuardNest"
+    hung_uninstall; status=$?
   fi
   echo "uninstall exit status $status"
   [ "$status" = 3 ] && nothing_removed && return 0
+  hung=$(cat "$tmp/hung.pid")
   uninstall_report
   echo "the stopped GuardNest: $(ps -o pid=,stat=,etime=,args= -p "$hung" || echo gone)"
   echo "Wine processes:"; ps -o pid=,ppid=,stat=,etime=,args= -p "$(pgrep -d, -i -f 'wine|[.]exe')"
+  echo "its log:"; cat "$tmp/hung.log"
   nothing_removed && echo "(nothing was removed)"
   return 1
 }
 ok "a hung GuardNest: the uninstaller refuses (exit 3) and removes nothing" refused
+hung=$(cat "$tmp/hung.pid")
+pids+=("$hung")
 kill -CONT "$hung"
 # It may still find the request it was sent; if not, it is stopped the hard way.
 gone "$hung" >/dev/null || { kill "$hung"; gone "$hung" >/dev/null; }
