@@ -27,31 +27,13 @@ guardnest=${GN_BENCH_GUARDNEST:-$build/src/guardnest}
 setups=$build/bench/connect-setups
 [ -x "$guardnest" ] && [ -x "$setups" ] || { echo "build first: $guardnest or $setups not found" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/gn-accept-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/bench-lib.sh
+bench_init accept-bench
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 use_perf=0
 perf stat -x, -e task-clock -- true >/dev/null 2>&1 && use_perf=1
 
-origin_port=$(free_port)
-mkdir -p "$work/www" "$work/nginx"
-head -c 1024 /dev/urandom > "$work/www/small.bin"
-chmod -R a+rX "$work"
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off; worker_processes 2; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$origin_port; root $work/www; } }
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
+start_nginx 2 "keepalive_requests 1000000;"
 
 declare -A port pid
 read -r -a modes <<< "${GN_BENCH_MODES:-reuseport polled engine}"
@@ -62,17 +44,7 @@ for m in "${modes[@]}"; do
 done
 if command -v tinyproxy >/dev/null; then
   port[tinyproxy]=$(free_port)
-  cat > "$work/tinyproxy.conf" <<CONF
-Port ${port[tinyproxy]}
-Listen 127.0.0.1
-Timeout 600
-MaxClients 1000
-LogLevel Critical
-LogFile "$work/tinyproxy.log"
-PidFile "$work/tinyproxy.pid"
-Allow 127.0.0.1
-CONF
-  tinyproxy -d -c "$work/tinyproxy.conf" > /dev/null 2>&1 & pid[tinyproxy]=$!; pids+=(${pid[tinyproxy]})
+  start_tinyproxy "${port[tinyproxy]}"; pid[tinyproxy]=$tinyproxy_pid
   modes+=(tinyproxy)
 fi
 sleep 1

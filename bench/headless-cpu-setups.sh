@@ -13,20 +13,9 @@
 # bench/connect-setups.
 set -euo pipefail
 setups=$1; shift
-work=$(mktemp -d /tmp/gn-cpu.XXXXXX)
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-origin_port=$(free_port)
-mkdir -p "$work/www" "$work/nginx"; head -c 1024 /dev/urandom > "$work/www/small.bin"; chmod -R a+rX "$work"
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off; worker_processes 2; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$origin_port; root $work/www; } }
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & nginx_pid=$!
+. "$(dirname "$0")/bench-lib.sh"
+bench_init cpu
+start_nginx 2 "keepalive_requests 1000000;"
 sleep 0.5
 tick=$(getconf CLK_TCK)
 for round in 1 2 3; do
@@ -44,5 +33,3 @@ for round in 1 2 3; do
     echo "$b round $round load $(cut -d' ' -f1 /proc/loadavg): setups/s $rate, CPU $(( (s1-s0)*1000/tick )) ms for $setups setups, log lines $lines with app $apps"
   done
 done
-kill $nginx_pid; wait 2>/dev/null || true
-rm -rf "$work"

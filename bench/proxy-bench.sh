@@ -31,30 +31,13 @@ for tool in nginx curl wrk python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light curl wrk python3)" >&2; exit 1; }
 done
 
-work=$(mktemp -d /tmp/gn-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/bench-lib.sh
+bench_init bench
 
 # ---- the origin: nginx with a 1 GiB file and a small page
-origin_port=$(free_port)
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
 truncate -s 1G "$work/www/1g.bin"
-head -c 1024 /dev/urandom > "$work/www/small.bin"
-chmod -R a+rX "$work"   # nginx workers run as www-data
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off; worker_processes 2; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; sendfile on; keepalive_requests 1000000;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$origin_port; root $work/www; } }
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
+start_nginx 2 "sendfile on; keepalive_requests 1000000;"
 
 # ---- the proxies
 gn_port=$(free_port)
@@ -66,17 +49,7 @@ if want bulk; then
 fi
 if command -v tinyproxy >/dev/null; then
   tp_port=$(free_port)
-  cat > "$work/tinyproxy.conf" <<CONF
-Port $tp_port
-Listen 127.0.0.1
-Timeout 600
-MaxClients 1000
-LogLevel Critical
-LogFile "$work/tinyproxy.log"
-PidFile "$work/tinyproxy.pid"
-Allow 127.0.0.1
-CONF
-  tinyproxy -d -c "$work/tinyproxy.conf" > /dev/null 2>&1 & pids+=($!)
+  start_tinyproxy "$tp_port"
   proxies+=("tinyproxy:$tp_port")
 fi
 if command -v privoxy >/dev/null; then

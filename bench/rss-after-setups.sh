@@ -16,25 +16,10 @@ guardnest=$build/src/guardnest
 setups=$build/bench/connect-setups
 [ -x "$guardnest" ] && [ -x "$setups" ] || { echo "build first: $guardnest or $setups not found" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/gn-rss.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/bench-lib.sh
+bench_init rss
 
-origin_port=$(free_port)
-mkdir -p "$work/www" "$work/nginx"
-head -c 1024 /dev/urandom > "$work/www/small.bin"
-chmod -R a+rX "$work"
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off; worker_processes 1; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$origin_port; root $work/www; } }
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pids+=($!)
+start_nginx 1
 gn_port=$(free_port)
 env ${GN_RSS_ENV:-} XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache XDG_DATA_HOME=$work/data \
   "$guardnest" --headless --port "$gn_port" > "$work/guardnest.log" 2>&1 & gn_pid=$!; pids+=($gn_pid)

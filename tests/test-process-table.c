@@ -35,6 +35,29 @@ typedef struct
   guint16 port;
 } Listener;
 
+static GSocketAddress *
+end_address (int      fd,
+             gboolean peer)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  if (peer)
+    g_assert_cmpint (getpeername (fd, (struct sockaddr *) &ss, &len), ==, 0);
+  else
+    g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &len), ==, 0);
+  return g_socket_address_new_from_native (&ss, len);
+}
+
+static guint16
+sock_port (int      fd,
+           gboolean peer)
+{
+  g_autoptr(GSocketAddress) address = end_address (fd, peer);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
 static gboolean
 listener_init (Listener *l,
                int       family)
@@ -67,25 +90,8 @@ listener_init (Listener *l,
       return FALSE;   /* no IPv6 loopback here */
     }
   g_assert_cmpint (listen (l->listen_fd, 4096), ==, 0);
-  g_assert_cmpint (getsockname (l->listen_fd, (struct sockaddr *) &ss, &len), ==, 0);
-  l->port = ntohs (family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
-                                     : ((struct sockaddr_in6 *) &ss)->sin6_port);
+  l->port = sock_port (l->listen_fd, FALSE);
   return TRUE;
-}
-
-static guint16
-sock_port (int  fd,
-           gboolean peer)
-{
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-
-  if (peer)
-    g_assert_cmpint (getpeername (fd, (struct sockaddr *) &ss, &len), ==, 0);
-  else
-    g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &len), ==, 0);
-  return ntohs (ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
-                                        : ((struct sockaddr_in6 *) &ss)->sin6_port);
 }
 
 /* A client socket connected to @l; its accepted end in *@server. */
@@ -150,20 +156,6 @@ test_own_sockets (gconstpointer data)
       close (l.listen_fd);
     }
   _gn_process_table_set_netlink (TRUE);
-}
-
-static GSocketAddress *
-end_address (int      fd,
-             gboolean peer)
-{
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-
-  if (peer)
-    g_assert_cmpint (getpeername (fd, (struct sockaddr *) &ss, &len), ==, 0);
-  else
-    g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &len), ==, 0);
-  return g_socket_address_new_from_native (&ss, len);
 }
 
 /* What the engine sees: the accepted end's peer (the client) and its own
