@@ -354,6 +354,18 @@ gn_domain_canonical_inet_address (GInetAddress *address)
   return g_object_ref (address);
 }
 
+gboolean
+gn_domain_is_loopback_socket_address (GSocketAddress *address)
+{
+  g_autoptr(GInetAddress) canonical = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return FALSE;
+  canonical = gn_domain_canonical_inet_address (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_inet_address_get_is_loopback (canonical);
+}
+
 static GnNameKind
 normalize_ip (const char *in,
               gsize       len,

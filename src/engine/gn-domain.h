@@ -97,5 +97,8 @@ gboolean   gn_domain_ends_in_number    (const char *name,
  * comparing socket addresses, e.g. the self-loop check against a resolved
  * name. */
 GInetAddress *gn_domain_canonical_inet_address (GInetAddress *address);
+/* Whether @address (nullable; any GSocketAddress) is a loopback address in
+ * its canonical form: ::ffff:127.0.0.1 on a dual-stack listener counts. */
+gboolean      gn_domain_is_loopback_socket_address (GSocketAddress *address);
 
 G_END_DECLS

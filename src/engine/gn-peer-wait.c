@@ -49,10 +49,11 @@ on_identified (GObject      *source,
   unref (data);
 }
 
-gboolean
+void
 gn_peer_wait_start (GnPeerWait            *self,
                     GnPeerIdentifier      *identifier,
-                    GSocket               *client_socket,
+                    GSocketAddress        *client,
+                    GSocketAddress        *server,
                     GCancellable          *cancellable,
                     GnPeerWaitNamedFunc    named,
                     GnPeerWaitReleaseFunc  release_func,
@@ -60,12 +61,7 @@ gn_peer_wait_start (GnPeerWait            *self,
                     gpointer             (*ref) (gpointer),
                     GDestroyNotify         unref)
 {
-  g_autoptr(GSocketAddress) client = g_socket_get_remote_address (client_socket, NULL);
-  g_autoptr(GSocketAddress) server = g_socket_get_local_address (client_socket, NULL);
-
-  g_return_val_if_fail (!self->asking, FALSE);
-  if (client == NULL || server == NULL)
-    return FALSE;
+  g_return_if_fail (!self->asking);
   self->identifier = identifier;
   self->asking = TRUE;
   self->named = named;
@@ -75,7 +71,6 @@ gn_peer_wait_start (GnPeerWait            *self,
   ref (data);
   gn_peer_identifier_identify_async (identifier, client, server, cancellable,
                                      on_identified, self);
-  return TRUE;
 }
 
 static gboolean

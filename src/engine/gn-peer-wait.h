@@ -45,12 +45,12 @@ typedef struct
   GDestroyNotify         unref;
 } GnPeerWait;
 
-/* Asks which program holds the client end of @client_socket (connected to
- * us); @ref is called on @data for the question's reference. FALSE when
- * the socket has no addresses to ask about (nothing asked). */
-gboolean gn_peer_wait_start (GnPeerWait            *self,
+/* Asks which program holds the client end (@client) of the connection to
+ * us (@server); @ref is called on @data for the question's reference. */
+void     gn_peer_wait_start (GnPeerWait            *self,
                              GnPeerIdentifier      *identifier,
-                             GSocket               *client_socket,
+                             GSocketAddress        *client,
+                             GSocketAddress        *server,
                              GCancellable          *cancellable,
                              GnPeerWaitNamedFunc    named,
                              GnPeerWaitReleaseFunc  release,

@@ -99,7 +99,6 @@ struct _GnProxyConnection
 
 static void on_request_head (GnHeadReader *reader, GnHttpParseResult result, gpointer user_data);
 static void next_request (GnProxyConnection *self);
-static gboolean client_is_loopback (GnProxyConnection *self);
 
 static void
 record_close_cb (gpointer data)
@@ -635,19 +634,13 @@ handle_connect (GnProxyConnection *self)
 
 /* ---- our own pages --------------------------------------------------------- */
 
-/* Whether the client connected from this computer (a loopback address). */
+/* Whether the client connected from this computer. */
 static gboolean
 client_is_loopback (GnProxyConnection *self)
 {
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (self->client_socket, NULL);
-  g_autoptr(GInetAddress) address = NULL;
 
-  if (!G_IS_INET_SOCKET_ADDRESS (remote))
-    return FALSE;
-  /* ::ffff:127.0.0.1 on a dual-stack listener is 127.0.0.1. */
-  address = gn_domain_canonical_inet_address (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  return g_inet_address_get_is_loopback (address);
+  return gn_domain_is_loopback_socket_address (remote);
 }
 
 static void
@@ -889,10 +882,19 @@ void
 gn_proxy_connection_start (GnProxyConnection *self)
 {
   g_socket_set_option (self->client_socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  if (self->config->peer_identifier != NULL && self->record != NULL && client_is_loopback (self) &&
-      gn_peer_wait_start (&self->peer_wait, self->config->peer_identifier, self->client_socket,
-                          self->cancellable, on_peer_named, on_answer_released, self,
-                          ref_cb, unref_cb))
-    gn_connection_record_start_app_lookup (self->record);
+  if (self->config->peer_identifier != NULL && self->record != NULL)
+    {
+      g_autoptr(GSocketAddress) client = g_socket_get_remote_address (self->client_socket, NULL);
+      g_autoptr(GSocketAddress) server = NULL;
+
+      if (gn_domain_is_loopback_socket_address (client) &&
+          (server = g_socket_get_local_address (self->client_socket, NULL)) != NULL)
+        {
+          gn_peer_wait_start (&self->peer_wait, self->config->peer_identifier, client, server,
+                              self->cancellable, on_peer_named, on_answer_released, self,
+                              ref_cb, unref_cb);
+          gn_connection_record_start_app_lookup (self->record);
+        }
+    }
   next_request (self);
 }
